@@ -1,0 +1,1 @@
+"""Bundled YAML configs (configs/default.yaml is the packaged default)."""

@@ -1,0 +1,1 @@
+"""Manim scenes of the video, one module per segment (shipped as attention_explainer.scenes)."""

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Set up everything attention-explainer needs on Debian/Ubuntu, then run one task.
+#   bash scripts/bootstrap.sh video [render options]   # render the default video into media/
+#   bash scripts/bootstrap.sh test  [pytest options]   # run the whole test suite
+#   bash scripts/bootstrap.sh setup                    # only install
+# Idempotent: system packages are installed only when missing, the venv (.venv) only when
+# pyproject.toml changed, so a second run starts the task within a few seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+task="${1:-setup}"; shift || true
+
+# System packages (Debian names). What each is for:
+#   build-essential python3-dev pkg-config libcairo2-dev libpango1.0-dev: pycairo and manimpango
+#     build from source; python3-venv: the virtual environment;
+#   texlive-latex-base dvisvgm: formulas (article-class template, no texlive-latex-extra needed);
+#   fontconfig fonts-dejavu-core: text; fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji:
+#     sentences in other scripts; espeak-ng sox: the optional offline narration voice.
+APT_PACKAGES=(build-essential python3-dev python3-venv pkg-config libcairo2-dev libpango1.0-dev
+  texlive-latex-base dvisvgm fontconfig fonts-dejavu-core espeak-ng sox)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv"
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "bootstrap: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi
+
+case "$task" in
+  setup) echo "bootstrap: ready. Run .venv/bin/attention-explainer --help" ;;
+  video) exec .venv/bin/attention-explainer render "$@" ;;
+  test) exec .venv/bin/python -m pytest "$@" ;;
+  *) echo "bootstrap: unknown task '$task' (use video, test or setup)" >&2; exit 2 ;;
+esac

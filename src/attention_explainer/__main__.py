@@ -1,0 +1,3 @@
+from attention_explainer.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""System checks for `attention-explainer doctor`: every part a render needs, and its fix."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from attention_explainer.tex import TEX_DOCUMENTCLASS, TEX_PACKAGES, TEX_PREAMBLE
+
+APT = "apt-get install -y"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str
+
+
+def _python_packages() -> list[Check]:
+    wanted = {  # import name -> (what, fix)
+        "numpy": "pip install numpy",
+        "yaml": "pip install pyyaml",
+        "click": "pip install click",
+        "pydantic": "pip install pydantic",
+        "cairo": f"{APT} libcairo2-dev pkg-config python3-dev, then pip install pycairo",
+        "manimpango": f"{APT} libpango1.0-dev pkg-config, then pip install manimpango",
+        "av": "pip install av",
+        "manim": "pip install manim==0.22.0",
+    }
+    checks = []
+    for mod, fix in wanted.items():
+        try:
+            m = importlib.import_module(mod)
+            version = getattr(m, "__version__", getattr(m, "version", ""))
+            checks.append(Check(f"python: {mod}", True, str(version) or "importable", fix))
+        except Exception as e:  # noqa: BLE001 - any import failure is the finding
+            checks.append(Check(f"python: {mod}", False, f"cannot import ({type(e).__name__}: {e})", fix))
+    return checks
+
+
+def _binary(name: str, package: str) -> Check:
+    path = shutil.which(name)
+    return Check(name, path is not None, path or "not on PATH", f"{APT} {package}")
+
+
+def _latex_packages() -> Check:
+    fix = f"{APT} texlive-latex-base texlive-base"
+    kpse = shutil.which("kpsewhich")
+    if kpse is None:
+        return Check("LaTeX packages", False, "kpsewhich not found", fix)
+    files = ["article.cls"] + [f"{p}.sty" for p in TEX_PACKAGES]
+    missing = [f for f in files if subprocess.run([kpse, f], capture_output=True, text=True).returncode != 0]
+    detail = ", ".join(files) if not missing else f"missing {', '.join(missing)}"
+    return Check("LaTeX packages", not missing, detail, fix)
+
+
+def _latex_compile() -> Check:
+    """Compile a formula the way Manim does (latex -> dvi -> dvisvgm -> svg)."""
+    fix = f"{APT} texlive-latex-base dvisvgm"
+    if not (shutil.which("latex") and shutil.which("dvisvgm")):
+        return Check("formula rendering", False, "latex or dvisvgm missing", fix)
+    doc = f"{TEX_DOCUMENTCLASS}\n{TEX_PREAMBLE}\n\\begin{{document}}\n$\\mathrm{{softmax}}\\left(\\frac{{QK^\\top}}{{\\sqrt{{d_k}}}}\\right)V$\n\\end{{document}}\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "f.tex").write_text(doc)
+        r = subprocess.run(["latex", "-interaction=batchmode", "-halt-on-error", "f.tex"], cwd=tmp,
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            return Check("formula rendering", False, "latex failed on a test formula", fix)
+        r = subprocess.run(["dvisvgm", "-n", "f.dvi", "-o", "f.svg"], cwd=tmp, capture_output=True, text=True, timeout=120)
+        ok = r.returncode == 0 and (Path(tmp) / "f.svg").exists()
+    return Check("formula rendering", ok, "latex + dvisvgm made an SVG" if ok else "dvisvgm failed", fix)
+
+
+def _encoder() -> Check:
+    fix = "pip install --force-reinstall av (its wheels bundle libx264)"
+    try:
+        import av
+
+        av.codec.Codec("libx264", "w")
+        return Check("video encoder", True, f"PyAV {av.__version__} with libx264", fix)
+    except Exception as e:  # noqa: BLE001
+        return Check("video encoder", False, f"libx264 unavailable ({e})", fix)
+
+
+def _fonts() -> Check:
+    fix = f"{APT} fontconfig fonts-dejavu-core"
+    fc = shutil.which("fc-list")
+    if fc is None:
+        return Check("fonts", False, "fontconfig (fc-list) not found", fix)
+    out = subprocess.run([fc, ":family=DejaVu Sans", "family"], capture_output=True, text=True).stdout
+    ok = "DejaVu Sans" in out
+    return Check("fonts", ok, "DejaVu Sans" if ok else "DejaVu Sans not installed", fix)
+
+
+def run_checks() -> list[Check]:
+    """All checks, in the order a user would fix them."""
+    return [
+        *_python_packages(),
+        _binary("latex", "texlive-latex-base"),
+        _binary("dvisvgm", "dvisvgm"),
+        _latex_packages(),
+        _latex_compile(),
+        _encoder(),
+        _fonts(),
+    ]
