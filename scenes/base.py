@@ -1,0 +1,92 @@
+"""ExplainerScene: the Scene every segment derives from.
+
+It reads the config and trace (never YAML or maths of its own), applies the theme, and runs the
+scene as beats: `with self.beat("line"): self.play(...)` shows the line as a caption, plays the
+animations, and holds until the line has been read (or spoken).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+from manim import Scene, Mobject, config as manim_config
+
+from attention_explainer.attention import AttentionTrace
+from attention_explainer.beats import Beat, beats_path_from_env, reading_time, write_beats
+from attention_explainer.config import Config
+from attention_explainer.scene_input import scene_input
+from attention_explainer.scenes.components import THEMES, Caption, Theme, tex_template, title
+
+
+class ExplainerScene(Scene):
+    """Base of the five segments. Subclasses set `scene_id` and write `construct`."""
+
+    scene_id: str = ""
+
+    def setup(self) -> None:
+        self.cfg: Config
+        self.trace: AttentionTrace
+        self.cfg, self.trace = scene_input()
+        self.theme: Theme = THEMES[self.cfg.display.theme]
+        self.camera.background_color = self.theme.background
+        manim_config.tex_template = tex_template()
+        self.beats: list[Beat] = []
+        self._caption: Optional[Caption] = None
+        self._voice = _voice_from_env()
+
+    # -- beats ----------------------------------------------------------------------------------
+    @contextmanager
+    def beat(self, text: str, key: Optional[str] = None) -> Iterator[None]:
+        """One narration line and the animations played inside the `with` block."""
+        beat_id = f"{self.scene_id}-{key or f'{len(self.beats) + 1:02d}'}"
+        start = self.renderer.time
+        hold = reading_time(text)
+        if self._voice is not None:
+            spoken = self._voice.speak(beat_id, text)
+            if spoken is not None:
+                self.add_sound(str(spoken.path))
+                hold = max(hold, spoken.duration + 0.3)
+        self._show_caption(text)
+        yield
+        remaining = hold - (self.renderer.time - start)
+        if remaining > 0.01:
+            self.wait(remaining)
+        self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4)))
+
+    def _show_caption(self, text: str) -> None:
+        self.clear_caption()
+        if self.cfg.display.captions:
+            self._caption = Caption(text, self.theme)
+            self.add_foreground_mobject(self._caption)
+
+    def clear_caption(self) -> None:
+        if self._caption is not None:
+            self.remove_foreground_mobject(self._caption)
+            self.remove(self._caption)
+            self._caption = None
+
+    # -- helpers every scene uses ---------------------------------------------------------------
+    def title(self, text: str) -> Mobject:
+        return title(text, self.theme)
+
+    def clear(self) -> None:
+        """Remove everything but the caption (instant; scenes fade what they want to fade)."""
+        keep = [self._caption] if self._caption is not None else []
+        self.remove(*[m for m in self.mobjects if m not in keep])
+
+    def tear_down(self) -> None:
+        path = beats_path_from_env()
+        if path:
+            write_beats(path, self.scene_id, self.beats, self.renderer.time)
+
+
+def _voice_from_env():  # type: ignore[no-untyped-def]
+    """The narration voice chosen by the CLI (attention_explainer.voice), or None."""
+    import os
+
+    if not os.environ.get("ATTENTION_EXPLAINER_VOICE"):
+        return None
+    from attention_explainer.voice import voice_from_env
+
+    return voice_from_env()
