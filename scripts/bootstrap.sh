@@ -38,8 +38,9 @@ fi
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "bootstrap: installing Python packages into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
+  # (grep drops pip's notes about local package indexes some machines configure)
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
+  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | { grep -v -e "^WARNING: Location" -e "BuildBackendWarning" || true; }
   touch "$stamp"
 fi
 
