@@ -28,6 +28,8 @@ MAX_PRECISION = 3
 MAX_ABS_VALUE = 1e6
 MAX_CONFIG_BYTES = 1_000_000
 MAX_YAML_ALIASES = 100
+MAX_YAML_NODES = 100_000  # values after expanding aliases (a full config has ~2,000)
+MAX_YAML_DEPTH = 20  # nesting levels, aliases expanded (a config needs 4)
 
 Quality = Literal["l", "m", "h", "p", "k"]
 Matrix = list[list[float]]
@@ -43,6 +45,12 @@ class ConfigError(UserError):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _closest(word: str, known: list[str]) -> list[str]:
+    """The known name closest to word, ignoring case (`w_q` -> `W_Q`), as a list of 0 or 1."""
+    by_lower = {k.lower(): k for k in known}
+    return [by_lower[m] for m in difflib.get_close_matches(word.lower(), list(by_lower), n=1)]
 
 
 def _check_matrix(name: str, value: Optional[Matrix]) -> Optional[Matrix]:
@@ -75,6 +83,20 @@ class ModelConfig(_Section):
     W_Q: Optional[Matrix] = Field(None, description="Optional query weights, d_model rows × d_k columns.")
     W_K: Optional[Matrix] = Field(None, description="Optional key weights, d_model rows × d_k columns.")
     W_V: Optional[Matrix] = Field(None, description="Optional value weights, d_model rows × d_k columns.")
+    heads: int = Field(
+        2,
+        description=(
+            "Heads of the optional multi-head segment (1 to d_model); each head is d_model/heads "
+            "wide, so heads must divide d_model."
+        ),
+    )
+    positional_encoding: bool = Field(
+        False,
+        description=(
+            "Add the sin/cos positional encoding to X before the projections, in every segment "
+            "(the math segment then shows X = embeddings + positions)."
+        ),
+    )
 
     @field_validator("d_model", "d_k")
     @classmethod
@@ -83,6 +105,20 @@ class ModelConfig(_Section):
             raise ValueError(f"must be a positive integer, got {v}")
         if v > MAX_DIM:
             raise ValueError(f"must be at most {MAX_DIM} (larger cannot be shown), got {v}")
+        return v
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError(f"must be a non-negative integer, got {v}")
+        return v
+
+    @field_validator("heads")
+    @classmethod
+    def _heads(cls, v: int) -> int:
+        if not 1 <= v <= MAX_DIM:
+            raise ValueError(f"must be an integer from 1 to {MAX_DIM}, got {v}")
         return v
 
     @field_validator("embeddings", "W_Q", "W_K", "W_V")
@@ -137,7 +173,7 @@ class VideoConfig(_Section):
             raise ValueError("must list at least one scene")
         for s in v:
             if s not in known:
-                hint = difflib.get_close_matches(s, known, n=1)
+                hint = _closest(s, known)
                 tip = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
                 raise ValueError(f"unknown scene '{s}'{tip}")
         if len(set(v)) != len(v):
@@ -192,6 +228,19 @@ class Config(_Section):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _head_size(self) -> "Config":
+        # Checked when heads is set or the multi-head segment is on (the default of 2 heads must
+        # not reject an odd d_model for a video that has no multi-head segment).
+        m = self.model
+        if m.d_model % m.heads and ("heads" in m.model_fields_set or "multi-head" in self.video.scenes):
+            divisors = ", ".join(str(k) for k in range(1, m.d_model + 1) if m.d_model % k == 0)
+            raise ValueError(
+                f"model.heads: {m.heads} heads cannot split d_model = {m.d_model} into equal heads "
+                f"(d_model / heads must be a whole number); use one of {divisors}"
+            )
+        return self
+
     @property
     def tokens(self) -> list[str]:
         return tokenize(self.sentence)
@@ -201,14 +250,45 @@ class Config(_Section):
 
 
 class _LimitedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses alias bombs (too many `*alias` references)."""
+    """SafeLoader that refuses alias bombs and runaway nesting before anything is expanded.
+
+    Aliases share nodes, so a few dozen of them can stand for billions of values ("billion
+    laughs"); the size and depth each node would have once expanded are tallied as it is composed.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+        self._expanded: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) expanded
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        expanded = self._expanded
         if self.check_event(yaml.AliasEvent):
-            self._aliases = getattr(self, "_aliases", 0) + 1
+            self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
                 raise ConfigError(f"more than {MAX_YAML_ALIASES} YAML aliases; refusing to expand")
-        return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
+            if id(node) not in expanded:
+                raise ConfigError("a YAML alias refers to the value that contains it; refusing to expand")
+            return node
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise ConfigError(f"YAML nested more than {MAX_YAML_DEPTH} levels deep")
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            children = [c for pair in node.value for c in pair]
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+        size = 1 + sum(expanded[id(c)][0] for c in children)
+        depth = 1 + max((expanded[id(c)][1] for c in children), default=0)
+        if size > MAX_YAML_NODES:
+            raise ConfigError(f"YAML expands to more than {MAX_YAML_NODES} values; refusing to expand")
+        if depth > MAX_YAML_DEPTH:
+            raise ConfigError(f"YAML nested more than {MAX_YAML_DEPTH} levels deep")
+        expanded[id(node)] = (size, depth)
+        return node
 
 
 def default_config_path() -> Path:
@@ -237,6 +317,8 @@ def parse_yaml(text: str, source: str = "<config>") -> Any:
     """Parse YAML safely; syntax errors become one ConfigError line with line and column."""
     try:
         return yaml.load(text, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
+    except ConfigError as e:  # from _LimitedLoader
+        raise ConfigError(f"{source}: {e}") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -266,7 +348,7 @@ def _format_error(err: dict[str, Any]) -> str:
     kind, msg, value = err["type"], err["msg"], err.get("input")
     if kind == "extra_forbidden":
         known = _fields_at(loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = _closest(str(loc[-1]), known)
         tip = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed: {', '.join(known)}" if known else "")
         return f"{path}: unknown key{tip}"
     if kind == "value_error":

@@ -1,0 +1,95 @@
+"""The tokenizer: words, apostrophes, punctuation, whitespace, any script; text kept as typed."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attention_explainer.tokens import tokenize
+
+
+@pytest.mark.parametrize(
+    ("sentence", "tokens"),
+    [
+        ("The cat sat", ["The", "cat", "sat"]),
+        ("x1_y2 42", ["x1_y2", "42"]),
+        # apostrophes join a word, straight or typographic; elsewhere they are punctuation
+        ("The animal didn't cross", ["The", "animal", "didn't", "cross"]),
+        ("the cat's toy", ["the", "cat's", "toy"]),
+        ("don\u2019t", ["don\u2019t"]),
+        ("rock 'n' roll", ["rock", "'", "n", "'", "roll"]),
+        ("cats' toys", ["cats", "'", "toys"]),
+        ("'quoted'", ["'", "quoted", "'"]),
+        # punctuation is split off, and a run of it is one token
+        ("Hello, world!", ["Hello", ",", "world", "!"]),
+        ("Wait... what?!", ["Wait", "...", "what", "?!"]),
+        ("a--b (c)", ["a", "--", "b", "(", "c", ")"]),
+        ("3.14", ["3", ".", "14"]),
+        ("The cat didn't sit... 🐈!", ["The", "cat", "didn't", "sit", "...", "🐈!"]),
+        # whitespace of any kind separates and is dropped
+        ("  The\tcat\n\nsat \r\n", ["The", "cat", "sat"]),
+        ("a\u00a0b\u3000c", ["a", "b", "c"]),
+        ("", []),
+        (" \t\n ", []),
+        # letters of any script, precomposed or with combining marks, stay whole
+        ("Straße naïve café", ["Straße", "naïve", "café"]),
+        ("cafe\u0301 au lait", ["cafe\u0301", "au", "lait"]),
+        ("Привет, мир", ["Привет", ",", "мир"]),
+        ("日本語のテキスト", ["日本語のテキスト"]),
+        ("Γειά σου κόσμε", ["Γειά", "σου", "κόσμε"]),
+        ("हिन्दी भाषा", ["हिन्दी", "भाषा"]),
+        ("ที่นี่ ok", ["ที่นี่", "ok"]),
+        ("مرحبا بالعالم", ["مرحبا", "بالعالم"]),
+        # emoji with a variation selector or skin tone stay one symbol token
+        ("I ❤️ it 👍🏽", ["I", "❤️", "it", "👍🏽"]),
+    ],
+)
+def test_tokenize(sentence: str, tokens: list[str]) -> None:
+    assert tokenize(sentence) == tokens
+
+
+def test_text_is_kept_exactly_as_typed() -> None:
+    # no lower-casing, no Unicode normalisation (decomposed é stays decomposed)
+    tokens = tokenize("The CAT Sat cafe\u0301 ﬁne")
+    assert tokens == ["The", "CAT", "Sat", "cafe\u0301", "ﬁne"]
+    assert tokens[3] != "café" and len(tokens[3]) == 5
+
+
+# Hand-picked characters of every kind the rule distinguishes (a fixed pool keeps hypothesis from
+# building its Unicode tables, which costs seconds on a fresh checkout).
+LETTERS = "aZßéжЖλ日本テ한ไทहनمر_09٣"
+MARKS = "\u0301\u0308\u093f\u094d\u0e35\u0e48\ufe0f"
+OTHERS = "'\u2019.,!?-()\"…🐈❤👍🏽$%+"
+SPACES = " \t\n\r\u00a0\u3000\u2028"
+TEXT = st.text(alphabet=st.sampled_from(LETTERS + MARKS + OTHERS + SPACES), max_size=60)
+
+
+@settings(max_examples=75, deadline=None)
+@given(TEXT)
+def test_tokens_are_the_text_without_whitespace(sentence: str) -> None:
+    tokens = tokenize(sentence)
+    assert "".join(tokens) == "".join(sentence.split())
+    assert all(t and not any(c.isspace() for c in t) for t in tokens)
+    # tokens appear in order, each exactly as a piece of the sentence
+    pos = 0
+    for t in tokens:
+        found = sentence.find(t, pos)
+        assert found >= 0
+        assert not sentence[pos:found].strip()
+        pos = found + len(t)
+
+
+WORD = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(LETTERS),
+    st.text(alphabet=st.sampled_from(LETTERS + MARKS), max_size=7),
+)
+
+
+@settings(max_examples=75, deadline=None)
+@given(st.lists(WORD, min_size=1, max_size=8))
+def test_words_separated_by_spaces_are_one_token_each(words: list[str]) -> None:
+    """Letters, digits and the combining marks on them stay one token, in any script."""
+    assert tokenize(" ".join(words)) == words
+    assert tokenize("\t\n ".join(words)) == words
