@@ -7,6 +7,9 @@ animations, and holds until the line has been read (or spoken).
 
 from __future__ import annotations
 
+import inspect
+import math
+import os
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
@@ -16,6 +19,7 @@ from attention_explainer.attention import AttentionTrace
 from attention_explainer.beats import Beat, beats_path_from_env, reading_time, write_beats
 from attention_explainer.config import Config
 from attention_explainer.scene_input import scene_input
+from attention_explainer.sources import SOURCES_ENV, write_loaded_sources
 from attention_explainer.scenes.components import THEMES, Caption, Theme, tex_template, title
 
 
@@ -45,13 +49,13 @@ class ExplainerScene(Scene):
         if self._voice is not None:
             spoken = self._voice.speak(beat_id, text)
             if spoken is not None:
-                self.add_sound(str(spoken.path))
+                self._add_speech(str(spoken.path))
                 hold = max(hold, spoken.duration + 0.3)
         self._show_caption(text)
         yield
         remaining = hold - (self.renderer.time - start)
         if remaining > 0.01:
-            self.wait(remaining)
+            self.wait(_whole_frames(remaining))
         self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4)))
 
     def _show_caption(self, text: str) -> None:
@@ -76,15 +80,49 @@ class ExplainerScene(Scene):
         self.remove(*[m for m in self.mobjects if m not in keep])
 
     def tear_down(self) -> None:
+        if self._voice is not None:
+            self._pad_audio()
         path = beats_path_from_env()
         if path:
             write_beats(path, self.scene_id, self.beats, self.renderer.time)
+        sources = os.environ.get(SOURCES_ENV)
+        if sources:
+            write_loaded_sources(sources, inspect.getsourcefile(type(self)))
+
+    def _add_speech(self, path: str) -> None:
+        """Scene.add_sound drops the sound when the animation before it came from Manim's cache
+        (ManimCommunity/manim#4751: skip_animations stays set until the next play). Add it to the
+        file writer directly unless the whole render really skips (-s, tests)."""
+        renderer = self.renderer
+        writer = getattr(renderer, "file_writer", None)
+        if writer is None or not hasattr(renderer, "_original_skipping_status"):
+            self.add_sound(path)
+        elif not renderer._original_skipping_status:
+            writer.add_sound(path, renderer.time)
+
+    def _pad_audio(self) -> None:
+        """With a voice on, the audio track spans the whole scene (silence where nobody speaks),
+        so every segment has audio of one format and the segments join without gaps."""
+        from manim.scene.scene_file_writer import AudioSegment  # manim's import, warning silenced
+
+        from attention_explainer.voice import SAMPLE_RATE
+
+        writer = getattr(self.renderer, "file_writer", None)
+        millis = int(round(self.renderer.time * 1000))
+        if writer is not None and millis > 0:
+            writer.add_audio_segment(AudioSegment.silent(duration=millis, frame_rate=SAMPLE_RATE), time=0)
+
+
+def _whole_frames(seconds: float) -> float:
+    """A wait that lasts at least `seconds` once Manim cuts it to whole frames (it truncates
+    duration / frame time, so a 2.0 s wait at 15 fps gave 29 frames and clipped the speech)."""
+    fps = float(manim_config.frame_rate)
+    frames = math.ceil(seconds * fps - 1e-6)
+    return (frames + 1e-3) / fps
 
 
 def _voice_from_env():  # type: ignore[no-untyped-def]
     """The narration voice chosen by the CLI (attention_explainer.voice), or None."""
-    import os
-
     if not os.environ.get("ATTENTION_EXPLAINER_VOICE"):
         return None
     from attention_explainer.voice import voice_from_env

@@ -108,9 +108,30 @@ def visible(n: int, limit: int) -> list[Optional[int]]:
     return list(range(head)) + [None] + list(range(n - tail, n))
 
 
+LRM, FSI, PDI = "\u200e", "\u2068", "\u2069"  # invisible bidi controls: no glyphs
+_RTL_CLASSES = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
+
+
+def ltr_paragraph(text: str) -> str:
+    """`text` ready for Manim's Text if it holds right-to-left letters (Arabic, Hebrew): each line
+    becomes LRM + FSI + line + PDI. Manim's Pango canvas right-aligns a right-to-left paragraph
+    past its edge, so a short Arabic or Hebrew word came out blank. The left-to-right mark makes
+    the paragraph left-aligned; the first-strong isolate lays the line out exactly as a paragraph
+    of its own (right to left, punctuation where an Arabic reader expects it). Other text is
+    returned unchanged."""
+    import unicodedata
+
+    if not any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text):
+        return text
+    return "\n".join(LRM + FSI + line + PDI for line in text.split("\n"))
+
+
 def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None, mono: bool = False) -> Text:
-    """Plain text exactly as given (no markup, no LaTeX): safe for user tokens."""
-    return Text(text, font=MONO if mono else FONT, font_size=size, color=color or theme.text)
+    """Plain text exactly as given (no markup, no LaTeX): safe for user tokens. `.original_text`
+    is `text`; right-to-left words get an invisible direction mark (see ltr_paragraph)."""
+    t = Text(ltr_paragraph(text), font=MONO if mono else FONT, font_size=size, color=color or theme.text)
+    t.original_text = text
+    return t
 
 
 def title(text: str, theme: Theme) -> Text:
@@ -190,6 +211,7 @@ class MatrixView(VGroup):
         cols: Optional[Sequence[Optional[int]]] = None,
         size: float = 24,
         cell_height: float = 0.42,
+        min_cell_width: float = 0.0,
     ) -> None:
         super().__init__()
         self.values = np.asarray(values, dtype=float)
@@ -198,7 +220,8 @@ class MatrixView(VGroup):
         self.cols = list(range(self.values.shape[1])) if cols is None else list(cols)
         self.shown: dict[tuple[int, int], str] = {}
         texts = [[self._entry_text(r, c, size, color or theme.text) for c in self.cols] for r in self.rows]
-        self.cell_w = max(t.width for row in texts for t in row) + 0.28
+        # min_cell_width: give two views the same column width (e.g. Kᵀ above QKᵀ, columns aligned).
+        self.cell_w = max(max(t.width for row in texts for t in row) + 0.28, min_cell_width)
         self.cell_h = cell_height
         # An invisible frame over the cells: every position below is derived from it, so the
         # geometry follows the group when it moves or scales.
@@ -316,6 +339,7 @@ class Heatmap(VGroup):
         show_values: Optional[bool] = None,
         decimals: int = 2,
         masked: Optional[np.ndarray] = None,
+        uniform_labels: bool = False,
     ) -> None:
         super().__init__()
         self.values = np.asarray(weights, dtype=float)
@@ -342,9 +366,13 @@ class Heatmap(VGroup):
         for i, t in enumerate(self.row_labels):
             t.next_to(self.cells[i * n], LEFT, buff=0.15)
         self.col_labels = VGroup()
+        # uniform_labels: all column labels upright, or all rotated when any needs over 0.9 of a
+        # cell (so upright neighbours never touch).
+        upright = [fit(label(tok, theme, size), 2.0, cell * 0.9) for tok in tokens]
+        turn_all = uniform_labels and any(t.width > cell * 0.9 for t in upright)
         for j, tok in enumerate(tokens):
-            t = fit(label(tok, theme, size), 2.0, cell * 0.9)
-            if t.width > cell * 1.05:
+            t = upright[j]
+            if turn_all or (not uniform_labels and t.width > cell * 1.05):
                 t.rotate(np.pi / 2)
             t.next_to(self.cells[j], UP, buff=0.15)
             self.col_labels.add(t)

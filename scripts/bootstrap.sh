@@ -14,10 +14,13 @@ task="${1:-setup}"; shift || true
 #   build-essential python3-dev pkg-config libcairo2-dev libpango1.0-dev: pycairo and manimpango
 #     build from source; python3-venv: the virtual environment;
 #   texlive-latex-base dvisvgm: formulas (article-class template, no texlive-latex-extra needed);
-#   fontconfig fonts-dejavu-core: text; fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji:
-#     sentences in other scripts; espeak-ng sox: the optional offline narration voice.
+#   fontconfig fonts-dejavu-core: text; fonts-noto-core (Devanagari, Thai and most other scripts),
+#     fonts-wqy-microhei (Chinese, Japanese, Korean) and fonts-symbola (emoji as outlines; colour
+#     emoji fonts come out blank in Manim): sentences in other scripts, about 15 MB to download;
+#   espeak-ng sox: the optional offline narration voice.
 APT_PACKAGES=(build-essential python3-dev python3-venv pkg-config libcairo2-dev libpango1.0-dev
-  texlive-latex-base dvisvgm fontconfig fonts-dejavu-core espeak-ng sox)
+  texlive-latex-base dvisvgm fontconfig fonts-dejavu-core fonts-noto-core fonts-wqy-microhei
+  fonts-symbola espeak-ng sox)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

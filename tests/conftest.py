@@ -16,6 +16,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "system: needs the render toolchain (LaTeX, dvisvgm, Cairo, fonts) installed by "
         "scripts/bootstrap.sh; deselect with -m 'not system'",
     )
+    config.addinivalue_line(
+        "markers",
+        "slow: builds every real scene (minutes on a busy 2-core box); deselect with -m 'not slow'",
+    )
 
 
 # ----------------------------------------------------------------------------- config files
@@ -36,3 +40,23 @@ def write_config(tmp_path: Path) -> WriteConfig:
         return path
 
     return write
+
+
+# ------------------------------------------------------ last-frame regression (tests/test_frames.py)
+# Manim's frames_comparison reads these two options; its pytest plugin is not installed with the
+# wheel, so they are registered here. --set_test writes the control frames instead of comparing;
+# --show_diff plots a failing frame against its control (needs matplotlib and a display).
+# Manim's minimum cairo version is lowered in tests/test_frames.py (kept out of here, so that
+# collecting the other tests does not import manim).
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("frames", "last-frame regression tests (tests/test_frames.py)")
+    for flag, text in (
+        ("--set_test", "write the control frames of tests/test_frames.py instead of comparing"),
+        ("--show_diff", "plot a mismatching frame against its control frame"),
+    ):
+        try:
+            group.addoption(flag, action="store_true", default=False, help=text)
+        except ValueError:  # already registered (manim's own test plugin is loaded)
+            pass

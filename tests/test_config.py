@@ -10,7 +10,9 @@ import pytest
 
 from attention_explainer.catalog import DEFAULT_SCENE_IDS, scene_ids
 from attention_explainer.config import (
+    MAX_CONFIG_BYTES,
     MAX_YAML_ALIASES,
+    MAX_YAML_NODES,
     Config,
     ConfigError,
     ModelConfig,
@@ -230,8 +232,8 @@ def test_not_utf8(write_config) -> None:
 
 
 def test_oversized_file(write_config) -> None:
-    message = error_of(write_config, "# " + "x" * 1_000_000 + "\n")
-    assert message == "1000003 bytes; a config is at most 1000000"
+    message = error_of(write_config, "# " + "x" * MAX_CONFIG_BYTES + "\n")
+    assert message == f"{MAX_CONFIG_BYTES + 3} bytes; a config is at most {MAX_CONFIG_BYTES} (256 KB)"
 
 
 def billion_laughs(levels: int = 9, width: int = 9, key: str = "lol") -> str:
@@ -248,7 +250,7 @@ def test_billion_laughs_is_refused_quickly(write_config, key: str) -> None:
     # 9 levels of 9 aliases: 72 aliases standing for 9^9 (387 million) strings.
     start = time.perf_counter()
     message = error_of(write_config, billion_laughs(key=key))
-    assert message == "YAML expands to more than 100000 values; refusing to expand"
+    assert message == f"YAML expands to more than {MAX_YAML_NODES} values; refusing to expand"
     assert time.perf_counter() - start < 5
 
 
@@ -260,7 +262,7 @@ def test_many_aliases_are_refused(write_config) -> None:
 def test_wide_matrix_through_aliases_is_refused(write_config) -> None:
     row = "[" + ", ".join(["1"] * 2000) + "]"
     text = f"model:\n  W_Q: [&r {row}, " + ", ".join(["*r"] * 60) + "]\n"
-    assert error_of(write_config, text) == "YAML expands to more than 100000 values; refusing to expand"
+    assert error_of(write_config, text) == f"YAML expands to more than {MAX_YAML_NODES} values; refusing to expand"
 
 
 def test_a_few_aliases_are_fine(write_config) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from attention_explainer.config import Config
+from attention_explainer.positional import sinusoidal_encoding
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ def compute_trace(config: Config) -> AttentionTrace:
     }
     given = {"X": m.embeddings, "W_Q": m.W_Q, "W_K": m.W_K, "W_V": m.W_V}
 
-    if all(v is None for v in given.values()):
+    positional = m.positional_encoding
+    if all(v is None for v in given.values()) and not positional:
         X_int = drawn["X"]
         Q, K, V = (_exact_product(X_int, drawn[w], unit * unit) for w in ("W_Q", "W_K", "W_V"))
         inputs = {k: v.astype(np.float64) / unit for k, v in drawn.items()}
@@ -131,6 +133,11 @@ def compute_trace(config: Config) -> AttentionTrace:
             k: np.asarray(given[k], dtype=np.float64) if given[k] is not None else drawn[k] / unit
             for k in drawn
         }
+        if positional:
+            # X = embeddings + sin/cos positional encoding (positional.py). The encoding is NOT
+            # quantised to the precision: X shown with `precision` decimals is rounded, and Q, K, V
+            # are no longer exact decimals a viewer can reproduce by hand from the numbers shown.
+            inputs["X"] = inputs["X"] + sinusoidal_encoding(n, m.d_model)  # (n, d_model)
         parts = attend(inputs["X"], inputs["W_Q"], inputs["W_K"], inputs["W_V"], m.causal)
 
     arrays = {**inputs, **parts}

@@ -29,6 +29,12 @@ SCENES: tuple[SceneInfo, ...] = (
     SceneInfo("heatmap", "heatmap", "AttentionHeatmap", "Attention Heatmap"),
     SceneInfo("pipeline", "pipeline", "FullPipeline", "Full Self-Attention Pipeline"),
     SceneInfo("outro", "outro", "Outro", "Outro"),
+    # Optional segments: off by default, on when listed in the config's video.scenes.
+    SceneInfo("causal-mask", "causal_mask", "CausalMask", "Causal Mask: No Peeking Ahead", optional=True),
+    SceneInfo("scaling", "scaling", "WhyScaling", "Why Divide by √d_k", optional=True),
+    SceneInfo("multi-head", "multi_head", "MultiHead", "Multi-Head Attention", optional=True),
+    SceneInfo("positional-encoding", "positional_encoding", "PositionalEncoding", "Positional Encoding",
+              optional=True),
 )
 
 DEFAULT_SCENE_IDS: tuple[str, ...] = tuple(s.id for s in SCENES if not s.optional)

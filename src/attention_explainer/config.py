@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -26,9 +28,9 @@ MAX_SENTENCE_CHARS = 500
 MAX_DIM = 16
 MAX_PRECISION = 3
 MAX_ABS_VALUE = 1e6
-MAX_CONFIG_BYTES = 1_000_000
+MAX_CONFIG_BYTES = 256 * 1024  # a full config at the largest sizes is under 60 KB
 MAX_YAML_ALIASES = 100
-MAX_YAML_NODES = 100_000  # values after expanding aliases (a full config has ~2,000)
+MAX_YAML_NODES = 10_000  # values after expanding aliases (a full config has under 2,000)
 MAX_YAML_DEPTH = 20  # nesting levels, aliases expanded (a config needs 4)
 
 Quality = Literal["l", "m", "h", "p", "k"]
@@ -41,6 +43,35 @@ class UserError(Exception):
 
 class ConfigError(UserError):
     """The config file cannot be read or is invalid."""
+
+
+# Characters shown escaped in messages: controls (a newline would break the one-line promise, an
+# ESC could drive the terminal), lone surrogates (cannot be printed), line/paragraph separators and
+# invisible format characters such as bidi overrides (except the joiners emoji and scripts need).
+_UNPRINTABLE = {"Cc", "Cs", "Zl", "Zp", "Cf"}
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def one_line(text: str) -> str:
+    """`text` with every unprintable character escaped (\\n, \\x1b, \\u202e): one safe line."""
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE and ch not in _JOINERS else ch
+        for ch in text
+    )
+
+
+def _check_text(v: str) -> str:
+    """Refuse characters that cannot be shown: controls other than tab and newline, and lone
+    surrogates (possible through YAML escapes such as "\\x1b" or "\\ud800")."""
+    for i, ch in enumerate(v):
+        cat = unicodedata.category(ch)
+        if cat == "Cc" and ch not in "\t\n\r":
+            raise ValueError(f"contains the control character U+{ord(ch):04X} at position {i + 1}; remove it")
+        if cat == "Cs":
+            raise ValueError(f"contains U+{ord(ch):04X} at position {i + 1}, half of a surrogate pair, "
+                             "which is not text; remove it")
+    return v
 
 
 class _Section(BaseModel):
@@ -182,11 +213,16 @@ class VideoConfig(_Section):
 
     @field_validator("intro_sentence", "closing_line")
     @classmethod
-    def _line(cls, v: str) -> str:
+    def _line(cls, v: str, info: Any) -> str:
         if not v.strip():
             raise ValueError("must not be empty")
         if len(v) > MAX_SENTENCE_CHARS:
             raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
+        _check_text(v)
+        if info.field_name == "intro_sentence":  # read token by token, like the sentence
+            n = len(tokenize(v))
+            if n > MAX_TOKENS:
+                raise ValueError(f"has {n} tokens; the limit is {MAX_TOKENS}")
         return v
 
 
@@ -203,6 +239,7 @@ class Config(_Section):
     def _sentence(cls, v: str) -> str:
         if len(v) > MAX_SENTENCE_CHARS:
             raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
+        _check_text(v)
         n = len(tokenize(v))
         if n == 0:
             raise ValueError("has no tokens; write at least one word")
@@ -260,6 +297,7 @@ class _LimitedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._aliases = 0
         self._depth = 0
+        self._nodes = 0  # composed so far: stops a long flat list early (PyYAML is slow per value)
         self._expanded: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) expanded
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
@@ -275,6 +313,9 @@ class _LimitedLoader(yaml.SafeLoader):
         self._depth += 1
         if self._depth > MAX_YAML_DEPTH:
             raise ConfigError(f"YAML nested more than {MAX_YAML_DEPTH} levels deep")
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise ConfigError(f"YAML expands to more than {MAX_YAML_NODES} values; refusing to expand")
         node = super().compose_node(parent, index)
         self._depth -= 1
         if isinstance(node, yaml.MappingNode):
@@ -290,6 +331,27 @@ class _LimitedLoader(yaml.SafeLoader):
         expanded[id(node)] = (size, depth)
         return node
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
+        """A scalar PyYAML cannot convert (`!!float abc`, an integer of 5,000 digits, the date
+        2001-99-99) is a YAML error at its line, not a crash."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as e:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            detail = " (too many digits)" if "digits" in str(e) else (f" ({e})" if kind == "timestamp" else "")
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_describe(node.value)} is not a valid {kind}{detail}", node.start_mark
+            ) from None
+
+
+# YAML 1.1 reads 1e7 and 2.5e3 (no dot, or no sign after the e) as strings; YAML 1.2 and every
+# user read them as numbers.
+_LimitedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
 
 def default_config_path() -> Path:
     """The packaged configs/default.yaml."""
@@ -297,16 +359,30 @@ def default_config_path() -> Path:
 
 
 def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise ConfigError(f"{path}: no such file")
-    if path.is_dir():
-        raise ConfigError(f"{path}: is a directory, not a YAML file")
     try:
-        raw = path.read_bytes()
+        return _read_text_unchecked(path)
+    except ConfigError as e:
+        raise ConfigError(one_line(str(e))) from None
+
+
+def _read_text_unchecked(path: Path) -> str:
+    limit = f"a config is at most {MAX_CONFIG_BYTES} ({MAX_CONFIG_BYTES // 1024} KB)"
+    try:
+        if not path.exists():
+            raise ConfigError(f"{path}: no such file")
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a directory, not a YAML file")
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {size} bytes; {limit}")
+        with path.open("rb") as f:  # bounded: a device or pipe (/dev/zero) has no size
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+        raise ConfigError(f"{path}: cannot read ({e.strerror or e})") from None
+    except ValueError as e:  # a NUL byte in the name
+        raise ConfigError(f"{path}: not a usable file name ({e})") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: {len(raw)} bytes; a config is at most {MAX_CONFIG_BYTES}")
+        raise ConfigError(f"{path}: more than {MAX_CONFIG_BYTES} bytes; {limit}")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -318,13 +394,13 @@ def parse_yaml(text: str, source: str = "<config>") -> Any:
     try:
         return yaml.load(text, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
     except ConfigError as e:  # from _LimitedLoader
-        raise ConfigError(f"{source}: {e}") from None
+        raise ConfigError(one_line(f"{source}: {e}")) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(f"{source}: YAML error at {where}{e.problem or e.context}") from None
+        raise ConfigError(one_line(f"{source}: YAML error at {where}{e.problem or e.context}")) from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{source}: YAML error: {str(e).splitlines()[0]}") from None
+        raise ConfigError(one_line(f"{source}: YAML error: {str(e).splitlines()[0]}")) from None
 
 
 def _describe(value: Any) -> str:
@@ -351,11 +427,16 @@ def _format_error(err: dict[str, Any]) -> str:
         hint = _closest(str(loc[-1]), known)
         tip = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed: {', '.join(known)}" if known else "")
         return f"{path}: unknown key{tip}"
+    if kind == "invalid_key":  # YAML keys such as 1, ~ or 2001-12-14 are not names
+        parent = ".".join(str(p) for p in loc[:-1])
+        return f"{parent or 'config'}: the key {_describe(value)} is not a name; keys are words such as 'sentence'"
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
         return msg if not path else f"{path}: {msg}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return f"{path}: must be an integer, got {_describe(value)}"
+    if kind == "float_type" and isinstance(value, int) and not isinstance(value, bool):  # beyond a float
+        return f"{path}: {str(value)[:12]}... ({len(str(value))} digits) is beyond the limit of ±{MAX_ABS_VALUE:g}"
     if kind in {"float_type", "float_parsing"}:
         return f"{path}: must be a number, got {_describe(value)}"
     if kind == "bool_type":
@@ -375,12 +456,12 @@ def validate_config(data: Any, source: str = "<config>") -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping of keys, got {type(data).__name__}")
+        raise ConfigError(one_line(f"{source}: the top level must be a mapping of keys, got {type(data).__name__}"))
     try:
         return Config.model_validate(data)
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
-        raise ConfigError(f"{source}: {_format_error(first)}") from None
+        raise ConfigError(one_line(f"{source}: {_format_error(first)}")) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -20,6 +20,7 @@ class Check:
     ok: bool
     detail: str
     fix: str
+    optional: bool = False  # recommended only: a render works without it (doctor still exits 0)
 
 
 def _python_packages() -> list[Check]:
@@ -98,6 +99,40 @@ def _fonts() -> Check:
     return Check("fonts", ok, "DejaVu Sans" if ok else "DejaVu Sans not installed", fix)
 
 
+# Sentences in other scripts: a sample letter of each, and the Debian package with glyphs for it.
+# Chosen for Manim, which draws text as outlines: fonts-symbola has outline emoji (Noto Color
+# Emoji is colour bitmaps, which come out blank), fonts-wqy-microhei covers Chinese, Japanese
+# and Korean in 5 MB (fonts-noto-cjk: 91 MB). DejaVu Sans already has Latin, Greek, Cyrillic,
+# Arabic and Hebrew.
+SCRIPT_FONTS = {  # script -> (sample character, package)
+    "Chinese/Japanese": ("\u65e5", "fonts-wqy-microhei"),
+    "Korean": ("\ud55c", "fonts-wqy-microhei"),
+    "Arabic": ("\u0645", "fonts-noto-core"),
+    "Devanagari": ("\u0939", "fonts-noto-core"),
+    "Thai": ("\u0e44", "fonts-noto-core"),
+    "emoji": ("\U0001f408", "fonts-symbola"),
+}
+
+
+def _script_fonts() -> Check:
+    """Optional: glyphs for sentences beyond Latin/Greek/Cyrillic (else they show as boxes)."""
+    fc = shutil.which("fc-list")
+    packages = sorted({pkg for _, pkg in SCRIPT_FONTS.values()})
+    fix = f"{APT} {' '.join(packages)}"
+    if fc is None:
+        return Check("fonts for other scripts", False, "fontconfig (fc-list) not found", fix, optional=True)
+    missing: dict[str, str] = {}
+    for script, (char, package) in SCRIPT_FONTS.items():
+        out = subprocess.run([fc, f":charset={ord(char):x}", "family"], capture_output=True, text=True).stdout
+        if not out.strip():
+            missing[script] = package
+    if not missing:
+        return Check("fonts for other scripts", True, ", ".join(SCRIPT_FONTS), fix, optional=True)
+    detail = f"no glyphs for {', '.join(missing)} (shown as boxes)"
+    return Check("fonts for other scripts", False, detail, f"{APT} {' '.join(sorted(set(missing.values())))}",
+                 optional=True)
+
+
 def run_checks() -> list[Check]:
     """All checks, in the order a user would fix them."""
     return [
@@ -108,4 +143,5 @@ def run_checks() -> list[Check]:
         _latex_compile(),
         _encoder(),
         _fonts(),
+        _script_fonts(),
     ]

@@ -1,0 +1,172 @@
+"""Benchmark the full-video render: wall time ÷ video duration, four ways, side by side.
+
+    .venv/bin/python benchmarks/bench_render.py -q l            # 480p15 (a few minutes)
+    .venv/bin/python benchmarks/bench_render.py -q h --jobs 2   # 1080p60 (long)
+
+(a) `attention-explainer render` with parallel jobs, nothing cached (a fresh media dir);
+(b) the same scenes one after another with plain `manim render`, then joined (PyAV remux);
+(c) (a) again, unchanged: every scene reused from the cache;
+(d) after editing one narration line of one scene: that scene alone is rendered again.
+
+Nothing in the repository is modified: the scene files are copied to a temp dir and rendered
+from there (the copies import the repository's scenes/base.py and components.py as usual), and
+(d) edits the copy. Targets on 2 cores: (a) ≤ 1.5× the video's duration at 1080p60,
+(c) ≤ 3 s, (d) re-renders one scene.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _scene_copies(folder: Path, scene_ids: list[str]) -> list:
+    """SceneInfos of the configured scenes, pointing at copies of their files in folder."""
+    from attention_explainer.catalog import scene_by_id
+    from attention_explainer.render import scene_from_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    infos = []
+    for sid in scene_ids:
+        info = scene_by_id(sid)
+        copy = folder / Path(info.path).name
+        if not copy.exists():
+            shutil.copyfile(info.path, copy)
+        infos.append(scene_from_file(copy, info.cls, info.id, info.title))
+    return infos
+
+
+def run_cli_with_copies(argv: list[str]) -> None:
+    """`--run-cli DIR args...`: the real CLI, rendering the scene copies in DIR."""
+    folder, args = Path(argv[0]), argv[1:]
+    from attention_explainer.cli import cli, main
+    from attention_explainer.config import load_config
+
+    config = load_config(args[args.index("-c") + 1])
+    lookup = {s.id: s for s in _scene_copies(folder, list(config.video.scenes))}
+    cli.context_settings["obj"] = {"scene_lookup": lookup.__getitem__}
+    main(args)
+
+
+def edit_narration(path: Path) -> str:
+    """Change the first narration line of a scene file (in place); returns the new line's start."""
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(r"""(self\.beat\(\s*[rfu]?["'])""")
+    if not pattern.search(text):
+        raise SystemExit(f"{path}: no `self.beat(\"...\")` line to edit")
+    path.write_text(pattern.sub(r"\1Once more: ", text, count=1), encoding="utf-8")
+    return "Once more: "
+
+
+def timed(cmd: list[str], env: Optional[dict[str, str]] = None) -> float:
+    t0 = time.monotonic()
+    result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    elapsed = time.monotonic() - t0
+    if result.returncode != 0:
+        print(result.stdout[-3000:], file=sys.stderr)
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return elapsed
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--run-cli":
+        run_cli_with_copies(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-q", "--quality", default="l", choices=list("lmhpk"))
+    parser.add_argument("-c", "--config", type=Path, default=None, help="config (default: the packaged one)")
+    parser.add_argument("-j", "--jobs", type=int, default=None, help="parallel scenes for (a) (default: cores)")
+    parser.add_argument("--edit", default=None, help="scene id whose narration (d) edits (default: the middle one)")
+    parser.add_argument("--skip-sequential", action="store_true", help="skip (b), the slowest case")
+    parser.add_argument("--x264-preset", default=None, help="encoder preset for every case, e.g. ultrafast")
+    parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files (default: a temp dir)")
+    opts = parser.parse_args()
+
+    from attention_explainer.assemble import stitch
+    from attention_explainer.config import load_config
+    from attention_explainer.render import RESOLUTION_DIR
+
+    work = opts.keep or Path(tempfile.mkdtemp(prefix="bench-render-"))
+    work.mkdir(parents=True, exist_ok=True)
+    config = load_config(opts.config)
+    data = config.model_dump(mode="json")
+    data["video"]["quality"] = opts.quality
+    config_path = work / "bench.yaml"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    scene_ids = list(config.video.scenes)
+    copies = work / "scenes"
+    infos = _scene_copies(copies, scene_ids)
+    media = work / "media"
+    cli = [sys.executable, __file__, "--run-cli", str(copies), "render", "-c", str(config_path),
+           "--media-dir", str(media), "--quiet"] + (["--jobs", str(opts.jobs)] if opts.jobs else []) \
+        + (["--x264-preset", opts.x264_preset] if opts.x264_preset else [])
+    preset = ["--encoder-option", f"preset={opts.x264_preset}"] if opts.x264_preset else []
+    manifest_path = media / "attention-explainer" / f"bench_{RESOLUTION_DIR[opts.quality]}.manifest.json"
+    jobs = opts.jobs or os.cpu_count()
+    print(f"benchmark: {len(scene_ids)} scenes at {RESOLUTION_DIR[opts.quality]}, {jobs} jobs, "
+          f"{os.cpu_count()} cores, x264 preset {opts.x264_preset or 'medium'}; load average "
+          f"{os.getloadavg()[0]:.1f}; work dir {work}", flush=True)
+
+    rows = []
+
+    def record(name: str, seconds: float) -> None:
+        manifest = json.loads(manifest_path.read_text())
+        rendered = [s["id"] for s in manifest["scenes"] if not s["reused"]]
+        rows.append((name, seconds, manifest["duration"], rendered))
+        print(f"  {name}: {seconds:.1f} s", flush=True)
+
+    shutil.rmtree(media, ignore_errors=True)
+    record("(a) CLI, parallel, cold", timed(cli))
+
+    if not opts.skip_sequential:
+        plain = work / "plain"
+        shutil.rmtree(plain, ignore_errors=True)
+        env = {**os.environ, "ATTENTION_EXPLAINER_CONFIG": str(config_path)}
+        t0 = time.monotonic()
+        outs = []
+        for info in infos:
+            timed([sys.executable, "-m", "manim", "render", f"-q{opts.quality}", "--media_dir", str(plain),
+                   "--progress_bar", "none", "-v", "WARNING", *preset, str(info.path), info.cls], env=env)
+            outs.append(plain / "videos" / Path(info.path).stem / RESOLUTION_DIR[opts.quality] / f"{info.cls}.mp4")
+        stitch(outs, plain / "joined.mp4")
+        seconds = time.monotonic() - t0
+        duration = json.loads(manifest_path.read_text())["duration"]
+        rows.append(("(b) plain manim, one by one, joined", seconds, duration, scene_ids))
+        print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
+
+    record("(c) CLI, unchanged re-render", timed(cli))
+
+    edit_id = opts.edit or scene_ids[len(scene_ids) // 2]
+    target = next(i for i in infos if i.id == edit_id)
+    edit_narration(Path(target.path))
+    record(f"(d) CLI, after editing one line of '{edit_id}'", timed(cli))
+
+    print()
+    print("| case | wall (s) | video (s) | wall ÷ video | scenes rendered |")
+    print("|---|---:|---:|---:|---|")
+    for name, seconds, duration, rendered in rows:
+        print(f"| {name} | {seconds:.1f} | {duration:.1f} | {seconds / duration:.2f} | "
+              f"{', '.join(rendered) if rendered else 'none'} |")
+    unchanged = next(r for r in rows if r[0].startswith("(c)"))
+    if unchanged[3]:
+        print(f"\nnote: (c) rendered {', '.join(unchanged[3])} again: a file it imports changed while the "
+              "benchmark ran (the cache did its job); run it again on a quiet checkout")
+    if not opts.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,851 @@
+"""Segment 2, math: from the raw sentence to the output Z, one step at a time, with real numbers.
+
+    tokens -> X -> Q = X W_Q, K = X W_K, V = X W_V -> Q Kᵀ -> / √d_k -> softmax -> A V = Z
+
+Every number on screen is read from the trace (self.trace) and formatted with fmt(); the scene
+computes no attention. Two small display helpers below derive what the trace does not store:
+the products of one worked cell (`products`) and the exponentials of one softmax row
+(`exp_row`), both from trace arrays.
+
+The worked examples are picked by a fixed rule, never at random: the query is the last token
+(always on screen, and under a causal mask it sees every key) and the key is the visible token
+that query attends to most (`worked_pair`). Up to 8 tokens are shown in full, more as a slice
+with an ellipsis (components.visible) and a note saying so; widths above 6 are sliced the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    Line,
+    MathTex,
+    Mobject,
+    Rectangle,
+    Text,
+    Transform,
+    TransformFromCopy,
+    VGroup,
+)
+
+from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.components import (
+    MONO,
+    MatrixView,
+    Formula,
+    Theme,
+    TokenRow,
+    fit,
+    fmt,
+    label,
+    visible,
+)
+
+TOKEN_LIMIT = 8  # tokens shown in full; more: a slice (visible(n, 8) shows 7 and an ellipsis)
+DIM_LIMIT = 6  # d_model / d_k columns shown in full; more: a slice
+ROW_TOKENS = 16  # tokens in the opening token row
+LEFT_X, RIGHT_X = -6.85, 6.85
+TOP, BOTTOM = 2.85, -2.72  # content band (title above, captions below)
+NOTE_Y = 3.08  # slice notes: under the title, above the content
+EXP_OVERFLOW = 50.0  # above this score, e^s is shown relative to the row's largest score
+
+
+# ---------------------------------------------------------------------------------- pure helpers
+def worked_pair(weights: np.ndarray, rows: Sequence[Optional[int]]) -> tuple[int, int]:
+    """(query, key) of the worked examples: the last token, and the shown key it weighs most."""
+    qi = weights.shape[0] - 1
+    shown = [r for r in rows if r is not None]
+    kj = max(shown, key=lambda j: (weights[qi, j], -j))  # ties: the earlier token
+    return qi, kj
+
+
+def products(a: np.ndarray, b: np.ndarray, i: int, j: int) -> list[float]:
+    """The terms a[i, m] * b[m, j] of one cell of a @ b (display only: the cell is the trace's)."""
+    return [float(a[i, m] * b[m, j]) for m in range(a.shape[1])]
+
+
+def exp_row(scaled_row: np.ndarray, mask_row: np.ndarray) -> tuple[np.ndarray, float]:
+    """e^(s_j - shift) per key (0 where masked) and the shift: 0, unless the largest unmasked
+    score is so big that e^s would not be a readable number (then the row's largest score)."""
+    top = float(np.max(np.where(mask_row, -np.inf, scaled_row)))
+    shift = top if top > EXP_OVERFLOW else 0.0
+    return np.where(mask_row, 0.0, np.exp(np.where(mask_row, 0.0, scaled_row - shift))), shift
+
+
+def split_pieces(pieces: list[tuple[str, str]], max_chars: int) -> list[list[tuple[str, str]]]:
+    """One line of pieces, or two split at the ' + ' nearest the middle when longer than max_chars."""
+    total = sum(len(p) for p, _ in pieces)
+    plus = [k for k, (p, _) in enumerate(pieces) if p == " + "]
+    if total <= max_chars or not plus:
+        return [pieces]
+    at = [sum(len(p) for p, _ in pieces[:k]) for k in plus]
+    k = plus[min(range(len(plus)), key=lambda i: abs(at[i] - total / 2))]
+    return [pieces[:k], [("+ ", pieces[k][1])] + pieces[k + 1:]]
+
+
+def lagged(anims: list, lag_ratio: float) -> list:
+    """[LaggedStart(*anims)], or [] when there is nothing to stagger."""
+    return [LaggedStart(*anims, lag_ratio=lag_ratio)] if anims else []
+
+
+def relation(value: float, decimals: int) -> str:
+    """'=' when the number shown is exact, '≈' when it is rounded."""
+    return "=" if abs(value - round(value, decimals)) <= 1e-9 * max(1.0, abs(value)) else "≈"
+
+
+def tex_number(text: str) -> str:
+    """A shown number or relation (fmt output) inside MathTex: plain ASCII minus, \\approx."""
+    return text.replace("−", "-").replace("≈", r"\approx").replace("·10^", r"\cdot 10^")
+
+
+def fmt_big(value: float, decimals: int = 2) -> str:
+    """fmt, but huge numbers (e^s of big scores) in scientific notation so they stay short."""
+    if abs(value) < 1e5:
+        return fmt(value, decimals)
+    mant, exp = f"{value:.{decimals}e}".split("e")
+    return f"{fmt(float(mant), decimals)}·10^{int(exp)}"
+
+
+def paren(text: str) -> str:
+    """A shown number inside a product: negatives in parentheses."""
+    return f"({text})" if text.startswith("−") else text
+
+
+def plural(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None) -> Optional[str]:
+    """What a sliced view leaves out, in words (None when everything is shown)."""
+    parts = []
+    if n > TOKEN_LIMIT:
+        parts.append(f"{sum(1 for r in visible(n, TOKEN_LIMIT) if r is not None)} of {n} tokens")
+    for name, d in (("d_model", d_model), ("d_k", d_k)):
+        if d is not None and d > DIM_LIMIT:
+            parts.append(f"{sum(1 for c in visible(d, DIM_LIMIT) if c is not None)} of {d} {name} columns")
+    return "showing " + ", ".join(parts) if parts else None
+
+
+# ------------------------------------------------------------------------------- layout helpers
+def lighten(mob: Mobject) -> Mobject:
+    """Drop the parsed SVG paths that Text/MathTex glyphs keep after building their points: unused
+    afterwards, they made every copy (each Fade/Transform copies its mobject) about 8× slower."""
+    for m in mob.get_family():
+        if getattr(m, "path_obj", None) is not None:
+            m.path_obj = None
+    return mob
+
+
+def place(mob: Mobject, top: float = TOP, bottom: float = BOTTOM, left: float = LEFT_X,
+          right: float = RIGHT_X, grow: float = 1.3) -> Mobject:
+    """Scale to fit the box (shrink as needed, grow at most `grow`: small matrices read better
+    larger) and centre in it."""
+    lighten(mob)
+    mob.scale(min(grow, (right - left) / max(mob.width, 1e-6), (top - bottom) / max(mob.height, 1e-6)))
+    return mob.move_to([(left + right) / 2, (top + bottom) / 2, 0])
+
+
+def align_rows(views: Sequence[MatrixView], y: float) -> None:
+    """Put the grids of several views on one horizontal centre line."""
+    for v in views:
+        v.shift(UP * (y - v.grid.get_y()))
+
+
+class PieceLine(VGroup):
+    """One line of numbers and signs set as a single Text (one baseline), in coloured pieces.
+
+    `parts[k]` are the glyphs of the k-th piece (for animating it on its own). Pieces are fixed
+    strings and fmt() numbers, never user text.
+    """
+
+    def __init__(self, pieces: Sequence[tuple[str, str]], size: float = 24) -> None:
+        super().__init__()
+        text = "".join(s for s, _ in pieces)
+        self.text = Text(text, font=MONO, font_size=size)
+        self.add(self.text)
+        glyphs = self.text.submobjects
+        counts = [sum(1 for ch in s if not ch.isspace()) for s, _ in pieces]
+        self.parts: list[VGroup] = []
+        if sum(counts) != len(glyphs):  # shaping merged glyphs: colour the whole line
+            self.text.set_color(pieces[0][1])
+            self.parts = [VGroup(*glyphs)] + [VGroup() for _ in pieces[1:]]
+            return
+        k = 0
+        for (_, color), c in zip(pieces, counts):
+            part = VGroup(*glyphs[k:k + c])
+            part.set_color(color)
+            self.parts.append(part)
+            k += c
+
+
+def wrapped(text: str, theme: Theme, size: float, width: float, max_lines: int = 3) -> VGroup:
+    """User text in up to max_lines lines of at most `width` (label(): no markup); longer: '…'."""
+    words, lines, cur = text.split(), [], ""
+    per_line = max(8, int(width / (size * 0.0115)))  # rough characters per line at this size
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > per_line:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] += " …"
+    group = VGroup(*[label(ln, theme, size) for ln in lines]).arrange(DOWN, buff=0.15)
+    return fit(group, width, 2.4)
+
+
+# ----------------------------------------------------------------------------------------- scene
+class AttentionMath(ExplainerScene):
+    """Tokens -> X -> Q, K, V -> scores -> scaled -> softmax -> Z, each step worked on screen."""
+
+    scene_id = "math"
+
+    def construct(self) -> None:
+        t = self.trace
+        self.views: dict[str, MatrixView] = {}  # the canonical view of each matrix (tests read it)
+        self._built: dict[str, MatrixView] = {}
+        self.all_views: list[tuple[str, MatrixView]] = []  # every view built, by trace name
+        self.rows = visible(t.n, TOKEN_LIMIT)
+        self.dm = visible(t.d_model, DIM_LIMIT)
+        self.dk = visible(t.d_k, DIM_LIMIT)
+        self.qi, self.kj = worked_pair(t.weights, self.rows)
+        self.p = t.precision
+        self.title_mob: Optional[Mobject] = None
+        self.note_mob: Optional[Mobject] = None
+        self.formula = lighten(Formula(self.theme, size=34))
+        self.formula.move_to([RIGHT_X - self.formula.width / 2, 3.5, 0])
+
+        self.step_tokens()
+        self.step_weights()
+        self.step_queries()
+        self.step_keys_values()
+        self.step_scores()
+        self.step_scale()
+        self.step_softmax()
+        self.step_output()
+
+    # -- small tools ----------------------------------------------------------------------------
+    def tok(self, i: int) -> str:
+        """A token as said in a caption; repeated tokens get their position."""
+        toks = self.trace.tokens
+        name = f"“{toks[i]}”"
+        return f"{name} (token {i + 1})" if toks.count(toks[i]) > 1 else name
+
+    def mat(self, key: str, hide: Sequence[str] = (), canonical: bool = False) -> MatrixView:
+        """A fresh copy of the view of trace matrix `key` ("X", "W_Q", ..., "K.T", "scores", ...),
+        without the parts named in `hide` ("row_labels", "col_labels", "name"). Each matrix's
+        Text is built once and copied after (copies are far cheaper than Text)."""
+        if key not in self._built:
+            self._build(key)
+        v = self._built[key].copy()
+        for part in hide:
+            mob = getattr(v, part)
+            if mob is not None:
+                v.remove(mob)
+        self.all_views.append((key, v))
+        if canonical:
+            self.views[key] = v
+        return v
+
+    def _build(self, key: str) -> None:
+        t, th, p, rows, dm, dk = self.trace, self.theme, self.p, self.rows, self.dm, self.dk
+        tokens = list(t.tokens)
+
+        def make(values: np.ndarray, decimals: int, color: str, name: str, r: Sequence[Optional[int]],
+                 c: Sequence[Optional[int]], row_tokens: bool = False, col_tokens: bool = False,
+                 width: float = 0.0) -> MatrixView:
+            return lighten(MatrixView(values, decimals, th, color=color, name=name, rows=r, cols=c,
+                                      row_labels=tokens if row_tokens else None,
+                                      col_labels=tokens if col_tokens else None, min_cell_width=width))
+
+        specs = {
+            "X": (t.X, p, th.x, "X", rows, dm, True),
+            "W_Q": (t.W_Q, p, th.q, "W_Q", dm, dk), "W_K": (t.W_K, p, th.k, "W_K", dm, dk),
+            "W_V": (t.W_V, p, th.v, "W_V", dm, dk),
+            "Q": (t.Q, 2 * p, th.q, "Q", rows, dk, True), "K": (t.K, 2 * p, th.k, "K", rows, dk, True),
+            "V": (t.V, 2 * p, th.v, "V", rows, dk, True),
+            "weights": (t.weights, 2, th.weight, "A", rows, rows, True, True),
+            "Z": (t.Z, 2, th.text, "Z", rows, dk, True),
+        }
+        if key in specs:
+            self._built[key] = make(*specs[key])
+            return
+        # Kᵀ stands over QKᵀ and QKᵀ/√d_k replaces QKᵀ in place: all three share one column width.
+        KT = make(t.K.T, 2 * p, th.k, r"K^{\top}", dk, rows, col_tokens=True)
+        S = make(t.scores, 2, th.text, r"QK^{\top}", rows, rows, True, True, width=KT.cell_w)
+        if S.cell_w > KT.cell_w + 1e-9:
+            KT = make(t.K.T, 2 * p, th.k, r"K^{\top}", dk, rows, col_tokens=True, width=S.cell_w)
+        SC = make(t.scaled, 2, th.text, r"QK^{\top} / \sqrt{d_k}", rows, rows, True, True, width=S.cell_w)
+        self._built.update({"K.T": KT, "scores": S, "scaled": SC})
+
+    def view(self, key: str, values: np.ndarray, decimals: int, color: str, name: Optional[str] = None,
+             rows: Optional[Sequence[Optional[int]]] = None, cols: Optional[Sequence[Optional[int]]] = None,
+             row_tokens: bool = False, col_tokens: bool = False, canonical: bool = False,
+             min_cell_width: float = 0.0) -> MatrixView:
+        tokens = list(self.trace.tokens)
+        v = MatrixView(values, decimals, self.theme, color=color, name=name, rows=rows, cols=cols,
+                       row_labels=tokens if row_tokens else None, col_labels=tokens if col_tokens else None,
+                       min_cell_width=min_cell_width)
+        lighten(v)
+        self.all_views.append((key, v))
+        if canonical:
+            self.views[key] = v
+        return v
+
+    def set_title(self, text: str, note: Optional[str] = None) -> list:
+        """Animations that swap the step title (top left) and the slice note under it."""
+        new = lighten(label(text, self.theme, size=34))
+        fit(new, self.formula.get_left()[0] - 0.4 - LEFT_X, 0.6)
+        new.move_to([LEFT_X + new.width / 2, 3.5, 0])
+        anims: list = [FadeIn(new)]
+        if self.title_mob is not None:
+            anims.append(FadeOut(self.title_mob))
+        self.title_mob = new
+        if self.note_mob is not None:
+            anims.append(FadeOut(self.note_mob))
+            self.note_mob = None
+        if note:
+            self.note_mob = label(note, self.theme, size=18, color=self.theme.muted)
+            fit(lighten(self.note_mob), 9.0, 0.3)
+            self.note_mob.move_to([LEFT_X + self.note_mob.width / 2, NOTE_Y, 0])
+            anims.append(FadeIn(self.note_mob))
+        return anims
+
+    def persistent(self) -> list[Mobject]:
+        keep = [self.formula, self.title_mob, self.note_mob, self._caption]
+        return [m for m in keep if m is not None]
+
+    def others(self, *keep: Mobject) -> list[Mobject]:
+        """What is on screen but title, note, formula, caption and `keep`. By family: animating
+        a part of the formula splits it into its parts in the scene's list; re-adding it whole
+        gathers them again."""
+        self.add(self.formula)
+        family = {id(f) for m in [*self.persistent(), *keep] for f in m.get_family()}
+        return [m for m in self.mobjects if id(m) not in family]
+
+    def fade_all(self, *keep: Mobject) -> list:
+        """FadeOut for everything on screen but title, note, formula, caption and `keep`."""
+        return [FadeOut(m) for m in self.others(*keep)]
+
+    def frame(self, mob: Mobject, color: Optional[str] = None) -> Rectangle:
+        return Rectangle(width=mob.width + 0.16, height=mob.height + 0.12,
+                         stroke_color=color or self.theme.accent, stroke_width=3).move_to(mob)
+
+    def play_or_wait(self, *anims: Any, run_time: float) -> None:
+        """Play, or hold as long when there is nothing to animate (one token, one column)."""
+        if anims:
+            self.play(*anims, run_time=run_time)
+        else:
+            self.wait(run_time)
+
+    def light(self, *parts: str) -> list:
+        return [self.formula.part(p).animate.set_opacity(1) for p in parts]
+
+    # -- 1. sentence -> tokens -> X --------------------------------------------------------------
+    def step_tokens(self) -> None:
+        t, th = self.trace, self.theme
+        sentence = lighten(wrapped(self.cfg.sentence, th, 34, 12.4))
+        sentence.move_to(UP * 1.6)
+        with self.beat("Let's compute self-attention by hand, from the raw sentence all the way "
+                       "to the output, with real numbers at every step."):
+            self.play(*self.set_title("1 · From words to numbers"), FadeIn(self.formula), FadeIn(sentence))
+
+        row = lighten(TokenRow(t.tokens, th, indices=visible(t.n, ROW_TOKENS), max_width=13.2))
+        row.next_to(sentence, DOWN, buff=0.7)
+        there = "there is 1 token" if t.n == 1 else f"there are {t.n} tokens"
+        with self.beat(f"First the sentence is split into tokens: here {there}."):
+            self.play(LaggedStart(*[FadeIn(item, shift=DOWN * 0.2) for item in row], lag_ratio=0.12),
+                      run_time=1.2)
+
+        X = self.mat("X", canonical=True)
+        shape = VGroup(label(f"{t.n} × {t.d_model}", th, 28),
+                       label("tokens × d_model", th, 20, th.muted)).arrange(DOWN, buff=0.12)
+        body = VGroup(X, shape).arrange(RIGHT, buff=0.6)
+        place(body, top=TOP - 0.9)
+        body.shift(RIGHT * max(0.0, min(-X.get_x(), RIGHT_X - body.get_right()[0])))  # X towards the centre
+        row_target = row.copy()
+        fit(row_target.scale(0.8), 13.2, 0.6).move_to([0, TOP - 0.3, 0])
+        numbers = f"a vector of {plural(t.d_model, 'number')}"
+        with self.beat(f"Each token is looked up in an embedding table and becomes {numbers}, "
+                       "its embedding."):
+            self.play(FadeOut(sentence), Transform(row, row_target), run_time=0.8)
+            self.play(FadeIn(X.brackets), FadeIn(X.name),
+                      *[TransformFromCopy(row.item(r)[1], X.row_labels[a])
+                        for a, r in enumerate(X.rows) if r is not None and r in row.indices],
+                      *[FadeIn(X.row_labels[a]) for a, r in enumerate(X.rows)
+                        if r is None or r not in row.indices],
+                      run_time=1.0)
+            self.play(LaggedStart(*[FadeIn(self._row_group(X, a)) for a in range(len(X.rows))], lag_ratio=0.2),
+                      run_time=1.2)
+        note = slice_note(t.n, d_model=t.d_model)
+        with self.beat(f"Stacked as rows, they form the matrix X: {plural(t.n, 'row')}, one per token, "
+                       f"by {t.d_model} columns, the model width d-model."):
+            self.play(FadeIn(shape, shift=LEFT * 0.2), *self.set_title("1 · From words to numbers", note))
+        if getattr(self.cfg.model, "positional_encoding", False):
+            with self.beat("In this video each embedding also has its position added in, "
+                           "so X knows the order of the words."):
+                self.play(Indicate(X.entries, color=th.accent, scale_factor=1.03))
+
+    def _entries_except(self, view: MatrixView, skip: set[tuple[int, int]]) -> VGroup:
+        """The shown entries of a view (ellipses included) but those at the given (row, col)."""
+        out = VGroup()
+        for a, r in enumerate(view.rows):
+            for b, c in enumerate(view.cols):
+                if (r, c) not in skip:
+                    out.add(view.entries[a * len(view.cols) + b])
+        return out
+
+    # -- 2. the three weight matrices ------------------------------------------------------------
+    def step_weights(self) -> None:
+        t, th = self.trace, self.theme
+        roles = (("W_Q", th.q, "query:", "what I am looking for"),
+                 ("W_K", th.k, "key:", "what I offer"),
+                 ("W_V", th.v, "value:", "what I pass on"))
+        columns, descs, mats = [], [], []
+        for key, color, word, meaning in roles:
+            W = self.mat(key, canonical=True)
+            size = label(f"{t.d_model} × {t.d_k}", th, 20, th.muted).next_to(W, DOWN, buff=0.2)
+            desc = VGroup(label(word, th, 24, color), label(meaning, th, 22)).arrange(DOWN, buff=0.1)
+            desc.next_to(size, DOWN, buff=0.3)
+            columns.append(VGroup(W, size, desc))
+            descs.append(desc)
+            mats.append(VGroup(W, size))
+        body = VGroup(*columns).arrange(RIGHT, buff=0.9, aligned_edge=UP)
+        place(body)
+        with self.beat(f"Attention learns three weight matrices: W Q, W K and W V. Each is {t.d_model} "
+                       f"by {t.d_k}: d-model rows by d-k columns."):
+            self.play(*self.fade_all(), *self.set_title("2 · Three learned weight matrices",
+                                                        slice_note(1, t.d_model, t.d_k)), run_time=0.8)
+            self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.2) for m in mats], lag_ratio=0.3), run_time=1.5)
+        lines = ("W Q turns a token into a query: what it is looking for.",
+                 "W K turns a token into a key: what it offers to the others.",
+                 "W V turns a token into a value: what it passes on when it is picked.")
+        for line, desc, col in zip(lines, descs, columns):
+            with self.beat(line):
+                self.play(FadeIn(desc, shift=UP * 0.15), Indicate(col[0].name, color=th.accent), run_time=0.9)
+        given = [k for k in ("W_Q", "W_K", "W_V") if getattr(self.cfg.model, k) is not None]
+        if len(given) == 3:
+            source = "Here they are the ones written in your config file."
+        elif given:
+            source = "Here some come from your config file and the rest from a fixed random seed."
+        else:
+            source = "Here they come from a fixed random seed, so every number can be checked by hand."
+        with self.beat(f"Their numbers are learned during training. {source}"):
+            self.play(*[Indicate(m[0].entries, color=th.accent, scale_factor=1.02) for m in mats], run_time=1.2)
+
+    # -- 3. Q = X W_Q, one cell worked -----------------------------------------------------------
+    def step_queries(self) -> None:
+        t, th, qi, p = self.trace, self.theme, self.qi, self.p
+        X, W = self.mat("X"), self.mat("W_Q")
+        Q = self.mat("Q", hide=("row_labels",))  # in one line its rows line up with X's labels
+        times, eq = MathTex(r"\times", color=th.muted), MathTex("=", color=th.muted)
+        eqn = VGroup(X, times, W, eq, Q).arrange(RIGHT, buff=0.35)
+        align_rows([X, W, Q], 0)
+        times.set_y(0), eq.set_y(0)
+        box_w, box_h = RIGHT_X - LEFT_X, TOP + 1.5
+        if min(box_w / eqn.width, box_h / eqn.height) < 0.8:  # wide: try "X × W_Q" over "= Q"
+            Q2 = self.mat("Q")
+            stacked = VGroup(VGroup(X.copy(), times.copy(), W.copy()), VGroup(eq.copy(), Q2))
+            stacked[0].arrange(RIGHT, buff=0.35)
+            stacked[1].arrange(RIGHT, buff=0.35)
+            stacked.arrange(DOWN, buff=0.3)
+            if min(box_w / stacked.width, box_h / stacked.height) > min(box_w / eqn.width, box_h / eqn.height):
+                (X, times, W), (eq, Q) = stacked[0], stacked[1]
+                eqn = stacked
+        self.views["Q"] = Q
+        place(eqn, bottom=-1.5)
+
+        with self.beat("Now the queries. Multiplying X by W Q gives Q, with one row per token."):
+            self.play(*self.fade_all(), *self.set_title("3 · Queries",
+                                                        slice_note(t.n, t.d_model, t.d_k)), run_time=0.8)
+            self.play(FadeIn(X), FadeIn(W), FadeIn(times), FadeIn(eq), FadeIn(Q.brackets), FadeIn(Q.name),
+                      *self.light("Q"), run_time=1.2)
+
+        c = 0
+        x_rect, w_rect, q_rect = X.row_rect(qi, th.accent), W.col_rect(c, th.accent), Q.cell_rect(qi, c)
+        ordinal = "first number" if t.d_k > 1 else "number"
+        with self.beat(f"Take one cell: the {ordinal} of the query of {self.tok(qi)}. It comes from "
+                       f"the row of {self.tok(qi)} in X and the first column of W Q."):
+            self.play(Create(x_rect), Create(w_rect), Create(q_rect), run_time=1.0)
+
+        line1, line2, total = self._product_lines(t.X, t.W_Q, qi, c, self.dm, th.x, th.q, t.Q[qi, c], 2 * p)
+        work = VGroup(line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        place(work, top=-1.75, bottom=-2.7, grow=1.1)
+        with self.beat("Multiply them pair by pair, and add up the products."):
+            self.play(LaggedStart(*[FadeIn(part) for part in line1.parts], lag_ratio=0.08), run_time=1.6)
+            self.play(FadeIn(line2), run_time=0.8)
+        with self.beat("The sum is exactly the number in that cell of Q."):
+            self.play(Indicate(total, color=th.accent), run_time=0.8)
+            self.play(TransformFromCopy(total, Q.entry(qi, c)), run_time=1.0)
+        with self.beat("Every other cell works the same way: a row of X times a column of W Q. "
+                       "That fills in all of Q."):
+            self.play(FadeOut(x_rect), FadeOut(w_rect), FadeOut(q_rect), FadeOut(work), run_time=0.5)
+            rest = self._entries_except(Q, {(qi, c)})
+            self.play_or_wait(*lagged([FadeIn(e) for e in rest], 0.05), run_time=1.8)
+
+    def _product_lines(self, A: np.ndarray, B: np.ndarray, i: int, j: int, terms: Sequence[Optional[int]],
+                       ca: str, cb: str, value: float, decimals: int) -> tuple[PieceLine, PieceLine, VGroup]:
+        """'a×b + a×b + …' and '= p + p + … = value' for cell (i, j) of A @ B; returns the lines
+        and the glyphs of the value. Terms hidden by a slice show as '…' (the value is the full sum)."""
+        th, p = self.theme, self.p
+        prods = products(A, B, i, j)
+        first: list[tuple[str, str]] = []
+        second: list[tuple[str, str]] = [("= ", th.muted)]
+        for k, m in enumerate(terms):
+            if k:
+                first.append((" + ", th.muted))
+                second.append((" + ", th.muted))
+            if m is None:
+                first.append(("…", th.muted))
+                second.append(("…", th.muted))
+                continue
+            first += [(paren(fmt(A[i, m], p)), ca), ("×", th.muted), (paren(fmt(B[m, j], p)), cb)]
+            second.append((paren(fmt(prods[m], decimals)), th.text))
+        second += [(f" {relation(value, decimals)} ", th.muted), (fmt(value, decimals), th.accent)]
+        line1, line2 = PieceLine(first), PieceLine(second)
+        return line1, line2, line2.parts[-1]
+
+    # -- 3b. K and V -----------------------------------------------------------------------------
+    def step_keys_values(self) -> None:
+        t, th, qi = self.trace, self.theme, self.qi
+        Q = self.mat("Q")
+        K = self.mat("K", hide=("row_labels",), canonical=True)
+        V = self.mat("V", hide=("row_labels",), canonical=True)
+        group = VGroup(Q, K, V).arrange(RIGHT, buff=0.9)
+        align_rows([Q, K, V], 0)
+        place(group)
+        with self.beat("The same X times W K gives the keys K, and X times W V gives the values V."):
+            self.play(*self.fade_all(), *self.set_title("3 · Keys and values",
+                                                        slice_note(t.n, d_k=t.d_k)), run_time=0.8)
+            self.play(FadeIn(Q), run_time=0.5)
+            self.play(LaggedStart(FadeIn(K, shift=RIGHT * 0.2), FadeIn(V, shift=RIGHT * 0.2), lag_ratio=0.4),
+                      run_time=1.4)
+        rects = [m.row_rect(qi, c) for m, c in ((Q, th.q), (K, th.k), (V, th.v))]
+        with self.beat(f"So every token now has a query, a key and a value, each "
+                       f"{plural(t.d_k, 'number')} long. Here are those of {self.tok(qi)}."):
+            self.play(LaggedStart(*[Create(r) for r in rects], lag_ratio=0.3), run_time=1.2)
+
+    # -- 4. scores = Q Kᵀ ------------------------------------------------------------------------
+    def step_scores(self) -> None:
+        t, th, qi, kj = self.trace, self.theme, self.qi, self.kj
+        Q, KT = self.mat("Q"), self.mat("K.T", canonical=True)
+        # Q's labels name the rows and Kᵀ's the columns: the grid between them needs none.
+        S = self.mat("scores", hide=("row_labels", "col_labels", "name"), canonical=True)
+        KT.shift(S.grid.get_center() - KT.grid.get_center())
+        KT.shift(UP * (S.grid.height / 2 + KT.grid.height / 2 + 0.3))
+        Q.shift(S.grid.get_left() - Q.grid.get_right() + LEFT * 0.55)
+        Q.shift(UP * (S.grid.get_top()[1] - Q.grid.get_top()[1]))
+        eq = MathTex("=", color=th.muted).move_to((Q.grid.get_right() + S.grid.get_left()) / 2)
+        legend = VGroup(label("rows: queries", th, 22, th.q), label("columns: keys", th, 22, th.k))
+        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        fit(legend, max(Q.width, 1.0), 1.0)
+        low = Q.get_top()[1] + 0.2 + legend.height / 2  # above Q's name
+        legend.move_to([Q.get_center()[0], max(KT.grid.get_center()[1], low), 0])
+        name = MathTex(r"QK^{\top}", font_size=36, color=th.text).next_to(S.brackets, RIGHT, buff=0.25)
+        layout = VGroup(Q, KT, S, eq, legend, name)
+        pieces: list[tuple[str, str]] = []
+        for k, m in enumerate(self.dk):
+            if k:
+                pieces.append((" + ", th.muted))
+            if m is None:
+                pieces.append(("…", th.muted))
+                continue
+            pieces += [(paren(fmt(t.Q[qi, m], 2 * self.p)), th.q), ("×", th.muted),
+                       (paren(fmt(t.K[kj, m], 2 * self.p)), th.k)]
+        value = t.scores[qi, kj]
+        pieces += [(f" {relation(value, 2)} ", th.muted), (fmt(value, 2), th.accent)]
+        lines = split_pieces(pieces, 70)  # long numbers: the sum on two lines
+        work = VGroup(*[PieceLine(ln) for ln in lines]).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        parts = [part for line in work for part in line.parts]
+        bottom = -2.0 if len(lines) == 1 else -1.65
+        place(layout, bottom=bottom)
+        place(work, top=bottom - 0.2, bottom=-2.7, grow=1.1)
+
+        with self.beat("Next, every query is compared with every key. All those comparisons at once "
+                       "are one matrix product: Q times K transposed."):
+            self.play(*self.fade_all(),
+                      *self.set_title("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k)),
+                      run_time=0.8)
+            self.play(FadeIn(Q), FadeIn(KT), FadeIn(S.brackets), FadeIn(eq), FadeIn(name),
+                      *self.light("K"), run_time=1.2)
+        with self.beat("Rows are queries, columns are keys: the cell in row i and column j says how "
+                       "well query i matches key j."):
+            self.play(FadeIn(legend), Indicate(Q.row_labels, color=th.q), Indicate(KT.col_labels, color=th.k),
+                      run_time=1.2)
+
+        q_rect, k_rect, s_rect = Q.row_rect(qi, th.q), KT.col_rect(kj, th.k), S.cell_rect(qi, kj)
+        with self.beat(f"Take the query of {self.tok(qi)} and the key of {self.tok(kj)}."):
+            self.play(Create(q_rect), Create(k_rect), Create(s_rect), run_time=1.0)
+
+        with self.beat("Multiply matching numbers and add them up. This dot product is their score."):
+            self.play(LaggedStart(*[FadeIn(part) for part in parts], lag_ratio=0.06), run_time=1.6)
+            self.play(TransformFromCopy(parts[-1], S.entry(qi, kj)), run_time=1.0)
+
+        with self.beat("Every other cell is filled the same way, row by row."):
+            self.play(FadeOut(work), FadeOut(k_rect), FadeOut(s_rect), run_time=0.5)
+            for a, r in enumerate(S.rows):
+                cells = VGroup(*[S.entries[a * len(S.cols) + b] for b, c in enumerate(S.cols)
+                                 if (r, c) != (qi, kj)])
+                moves = [] if r is None else [q_rect.animate.move_to(Q.row_rect(r).get_center())]
+                self.play_or_wait(*moves, *lagged([FadeIn(e) for e in cells], 0.1), run_time=0.5)
+            self.play(FadeOut(q_rect), run_time=0.3)
+        row = t.scores[qi]
+        best = max((c for c in S.cols if c is not None), key=lambda j: (row[j], -j))
+        with self.beat(f"A large score means the query and the key point the same way: a good match. "
+                       f"The query of {self.tok(qi)} scores highest with the key of {self.tok(best)}."):
+            self.play(Create(S.cell_rect(qi, best)), run_time=0.8)
+
+    # -- 5. scale by √d_k ------------------------------------------------------------------------
+    def step_scale(self) -> None:
+        t, th = self.trace, self.theme
+        S, SC = self.mat("scores"), self.mat("scaled", canonical=True)
+        root = t.sqrt_d_k
+        panel = VGroup(
+            MathTex(r"\div \sqrt{d_k}", font_size=48, color=th.accent),
+            MathTex(rf"\sqrt{{{t.d_k}}} {tex_number(relation(root, 2))} {tex_number(fmt(root, 2))}",
+                    font_size=40, color=th.text),
+        ).arrange(DOWN, buff=0.35)
+        why = VGroup(label("keeps scores small,", th, 22, th.muted),
+                     label("so softmax does not saturate", th, 22, th.muted)).arrange(DOWN, buff=0.1)
+        side = VGroup(panel, why).arrange(DOWN, buff=0.6)
+        body = VGroup(S, side).arrange(RIGHT, buff=1.0)
+        place(body)
+        SC.scale(S.grid.width / SC.grid.width)  # same size and place: the numbers change in place
+        SC.shift(S.grid.get_center() - SC.grid.get_center())
+        SC.name.align_to(S.name, DOWN)
+        with self.beat("Before the softmax, every score is divided by the square root of d-k."):
+            self.play(*self.fade_all(), *self.set_title("5 · Scaling the scores", slice_note(t.n)), run_time=0.8)
+            self.play(FadeIn(S), FadeIn(panel[0]), *self.light("sqrt"), run_time=1.2)
+        about = "exactly" if relation(root, 2) == "=" else "about"
+        with self.beat(f"Here d-k is {t.d_k}, so we divide by {about} {fmt(root, 2)}."):
+            self.play(FadeIn(panel[1], shift=DOWN * 0.2), run_time=0.8)
+            self.play(FadeOut(S.entries, shift=DOWN * 0.1), FadeIn(SC.entries, shift=DOWN * 0.1),
+                      FadeOut(S.name), FadeIn(SC.name), run_time=1.2)
+        with self.beat("Without it, dot products grow with the vector size and push the softmax into "
+                       "all-or-nothing weights. Scaling keeps it from saturating."):
+            self.play(FadeIn(why, shift=UP * 0.2), run_time=0.8)
+        self._scaled_layout = (S, SC)
+
+    # -- 6. softmax ------------------------------------------------------------------------------
+    def step_softmax(self) -> None:
+        t, th, qi = self.trace, self.theme, self.qi
+        S, SC = self._scaled_layout
+        if t.causal:
+            masked = [(a * len(SC.cols) + b) for a, r in enumerate(SC.rows) for b, c in enumerate(SC.cols)
+                      if r is not None and c is not None and t.mask[r, c]]
+            infs = VGroup()
+            for k in masked:
+                inf = lighten(label("−∞", th, 24, th.muted, mono=True))
+                inf.scale(SC.grid.width / (SC.cell_w * len(SC.cols))).move_to(SC.entries[k])
+                infs.add(inf)
+            with self.beat("This model is causal: a token may not look at the tokens after it. Those "
+                           "scores are set to minus infinity, so they will get zero weight."):
+                self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n)), run_time=0.6)
+                if masked:
+                    self.play(*[FadeOut(SC.entries[k]) for k in masked], FadeIn(infs), run_time=1.2)
+
+        r_rect = SC.row_rect(qi)
+        with self.beat(f"Softmax turns each row of scores into weights. Let's work through one row: "
+                       f"the query of {self.tok(qi)} against every key."):
+            anims = [] if t.causal else self.set_title("6 · Softmax: scores to weights", slice_note(t.n))
+            self.play(*anims, Create(r_rect), *self.light("softmax"), run_time=1.0)
+
+        exps, shift = exp_row(t.scaled[qi], t.mask[qi])
+        total = float(exps.sum())
+        table, cells = self._softmax_table(exps, shift, total)
+        place(table)
+        src = [SC.entries[SC.rows.index(qi) * len(SC.cols) + b] for b in range(len(SC.cols))]
+        with self.beat("Here is that row on its own, one score per key."):
+            copies = [e.copy() for e in src]
+            fades = self.fade_all()
+            self.add(*copies)
+            self.play(*fades, FadeIn(cells["head"]), run_time=0.8)
+            self.play(*[Transform(c, cells["s"][k]) for k, c in enumerate(copies)], run_time=1.0)
+        e_line = "raise e to the power of each score" if shift == 0 else \
+            "raise e to the power of each score, minus the largest one so the numbers stay readable"
+        with self.beat(f"First, {e_line}. Every result is positive, and bigger scores grow faster."):
+            self.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
+                      run_time=1.4)
+        with self.beat(f"Add them all up. The sum is {fmt_big(total, 2)}."):
+            self.play(FadeIn(cells["sum"], shift=LEFT * 0.2), run_time=0.8)
+        with self.beat("Divide each one by that sum. These are the attention weights: all positive, "
+                       "and together they add up to exactly one."):
+            self.play(FadeIn(cells["w_head"]), LaggedStart(*[FadeIn(e) for e in cells["w"]], lag_ratio=0.1),
+                      run_time=1.4)
+            self.play(FadeIn(cells["total"], shift=LEFT * 0.2), run_time=0.6)
+        kj = self.kj
+        w = fmt(t.weights[qi, kj], 2)
+        whom = "itself" if kj == qi else self.tok(kj)
+        with self.beat(f"So {self.tok(qi)} pays the most attention to {whom}, with a weight of {w}."):
+            self.play(Create(self.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
+                                                                         color=th.accent), run_time=1.0)
+
+        A = self.mat("weights", canonical=True)
+        sums = label("each row sums to 1", th, 22, th.muted)
+        body = VGroup(A, sums).arrange(RIGHT, buff=0.6)
+        place(body)
+        zero = " The masked cells get weight zero." if t.causal else ""
+        with self.beat(f"Doing the same for every row gives the attention weights A. Each row sums "
+                       f"to one.{zero}"):
+            self.play(*self.fade_all(), run_time=0.6)
+            self.play(FadeIn(A.brackets), FadeIn(A.name), FadeIn(A.row_labels), FadeIn(A.col_labels),
+                      run_time=0.6)
+            self.play(LaggedStart(*[FadeIn(self._row_group(A, a)) for a in range(len(A.rows))],
+                                  lag_ratio=0.25), FadeIn(sums), run_time=1.6)
+            if t.causal:
+                masked = VGroup(*[A.entry(r, c) for r in A.rows for c in A.cols
+                                  if r is not None and c is not None and t.mask[r, c]])
+                if len(masked):
+                    self.play(Indicate(masked, color=th.accent), run_time=1.0)
+        self._A = A
+
+    def _row_group(self, view: MatrixView, a: int) -> VGroup:
+        k = len(view.cols)
+        return VGroup(*view.entries[a * k:(a + 1) * k])
+
+    def _softmax_table(self, exps: np.ndarray, shift: float, total: float) -> tuple[VGroup, dict]:
+        """The worked softmax row: keys across; score, e^score and weight rows; sum and total."""
+        t, th, qi = self.trace, self.theme, self.qi
+        keys = self.rows
+        size = 24
+        heads = VGroup(*[label("…" if j is None else t.tokens[j], th, 22, th.muted) for j in keys])
+        for h in heads:
+            fit(h, 1.3, 0.4)
+
+        def row(texts: list[str], color: str) -> VGroup:
+            return VGroup(*[label(s, th, size, th.muted if s in ("⋯", "−∞") else color, mono=True)
+                            for s in texts])
+
+        s_txt = ["⋯" if j is None else ("−∞" if t.mask[qi, j] else fmt(t.scaled[qi, j], 2)) for j in keys]
+        e_txt = ["⋯" if j is None else fmt_big(exps[j], 2) for j in keys]
+        w_txt = ["⋯" if j is None else fmt(t.weights[qi, j], 2) for j in keys]
+        s_row, e_row, w_row = row(s_txt, th.text), row(e_txt, th.text), row(w_txt, th.weight)
+        col_w = max(m.width for g in (heads, s_row, e_row, w_row) for m in g) + 0.4
+        e_tex = r"e^{s}" if shift == 0 else rf"e^{{s - {tex_number(fmt(shift, 2))}}}"
+        row_heads = VGroup(label("score s", th, 22, th.muted),
+                           MathTex(e_tex, font_size=34, color=th.muted),
+                           MathTex(r"e^{s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
+                                   font_size=34, color=th.muted))
+        ys = [0.75, 0.0, -0.75, -1.5]  # keys, s, e^s, weights
+        for b, group in enumerate((heads, s_row, e_row, w_row)):
+            for k, m in enumerate(group):
+                m.move_to([k * col_w, ys[b], 0])
+                if b and keys[k] is not None:  # numbers right-aligned in their column
+                    m.shift(RIGHT * (col_w / 2 - 0.2 - m.width / 2))
+        for b, h in enumerate(row_heads):
+            h.move_to([-col_w / 2 - 0.3 - h.width / 2, ys[b + 1], 0])
+        right = (len(keys) - 0.5) * col_w + 0.5
+        over = rf"_{{\text{{all {t.n}}}}}" if None in keys else ""  # a slice: the sum is over every key
+        sigma = MathTex(rf"\Sigma{over} {tex_number(relation(total, 2))} {tex_number(fmt_big(total, 2))}",
+                        font_size=34, color=th.accent)
+        sigma.move_to([right + sigma.width / 2, ys[2], 0])
+        one = float(t.weights[qi].sum())
+        tot = MathTex(rf"\text{{sum{' of all ' + str(t.n) if over else ''}}} = {fmt(one, 2)}", font_size=34,
+                      color=th.weight)
+        tot.move_to([right + tot.width / 2, ys[3], 0])
+        table = VGroup(heads, s_row, e_row, w_row, row_heads, sigma, tot)
+        cells = {
+            "head": VGroup(heads, row_heads[0]), "s": s_row,
+            "e_head": row_heads[1], "e": e_row, "sum": sigma,
+            "w_head": row_heads[2], "w": w_row, "total": tot,
+            "w_by_key": {j: w_row[k] for k, j in enumerate(keys) if j is not None},
+            "head_by_key": {j: heads[k] for k, j in enumerate(keys) if j is not None},
+        }
+        return table, cells
+
+    # -- 7. Z = A V ------------------------------------------------------------------------------
+    def step_output(self) -> None:
+        t, th, qi = self.trace, self.theme, self.qi
+        A = self._A
+        V = self.mat("V")
+        z_row = self.view("Z.row", t.Z[qi:qi + 1], 2, th.text, rows=[0], cols=self.dk, min_cell_width=V.cell_w)
+        Z = self.mat("Z", canonical=True)
+        coefs = VGroup()
+        for a, r in enumerate(V.rows):
+            txt = "⋮" if r is None else fmt(t.weights[qi, r], 2)
+            c = label(txt, th, 24, th.muted if r is None else th.weight, mono=True)
+            c.next_to(V.row_labels, LEFT, buff=0.55).set_y(V.row_labels[a].get_y())
+            coefs.add(c)
+        times = VGroup(*[MathTex(r"\times", font_size=30, color=th.muted)
+                         .move_to([(coefs.get_right()[0] + V.row_labels.get_left()[0]) / 2, c.get_y(), 0])
+                         for c, r in zip(coefs, V.rows) if r is not None])
+        head = VGroup(label("weights of", th, 20, th.muted), label(t.tokens[qi], th, 20, th.weight))
+        head.arrange(DOWN, buff=0.06)
+        fit(head, 2.2, 0.7).next_to(coefs, UP, buff=0.2)
+        head.set_y(V.name.get_y())
+        z_row.shift(V.grid.get_center() - z_row.grid.get_center())
+        z_row.shift(DOWN * (V.grid.height / 2 + 0.35 + z_row.grid.height / 2))
+        rule = Line(z_row.grid.get_corner(UP + LEFT) + UP * 0.17 + LEFT * 0.1,
+                    z_row.grid.get_corner(UP + RIGHT) + UP * 0.17 + RIGHT * 0.1, color=th.muted, stroke_width=2)
+        z_lab = label(t.tokens[qi], th, 22, th.text)
+        fit(z_lab, 1.6, 0.4).next_to(z_row.brackets, LEFT, buff=0.15)
+        sigma = MathTex(r"\Sigma", font_size=34, color=th.muted).next_to(z_lab, LEFT, buff=0.2)
+        left = VGroup(head, coefs, times, V, z_row, rule, z_lab, sigma)
+        eq = MathTex("=", color=th.muted)
+        body = VGroup(left, eq, Z).arrange(RIGHT, buff=0.6)
+        align_rows([Z], V.grid.get_y())
+        eq.set_y(V.grid.get_y())
+        # Wide values (many decimals, d_k up to 6) make "V … = Z" tiny: then Z gets the screen to
+        # itself once the worked row is done.
+        box_w, box_h = RIGHT_X - LEFT_X, TOP - BOTTOM
+        together = min(box_w / body.width, box_h / body.height)
+        apart = min(box_w / left.width, box_h / left.height)
+        split = together < 0.75 and apart > 1.2 * together
+        if split:
+            place(left)
+            place(Z)
+        else:
+            place(body)
+        with self.beat("Finally, the weights mix the values: Z equals A times V. Each output row is "
+                       "a weighted sum of the value rows."):
+            src = VGroup(*[A.entry(qi, r) for r in A.cols if r is not None])
+            dst = VGroup(*[c for c, r in zip(coefs, V.rows) if r is not None])
+            self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k)),
+                      Create(A.row_rect(qi)), *self.light("V"), run_time=0.8)
+            self.play(*[TransformFromCopy(s, d) for s, d in zip(src, dst)],
+                      *self.fade_all(), run_time=1.2)
+            z_frame = [] if split else [FadeIn(eq), FadeIn(Z.brackets), FadeIn(Z.name), FadeIn(Z.row_labels)]
+            self.play(FadeIn(head), FadeIn(V), FadeIn(times),
+                      FadeIn(VGroup(*[c for c, r in zip(coefs, V.rows) if r is None])), *z_frame, run_time=1.0)
+        with self.beat(f"For {self.tok(qi)}: scale each value row by the weight {self.tok(qi)} gives "
+                       "that token. Tokens with more weight pass on more of their value."):
+            pairs = [VGroup(coefs[a], V.row_rect(r, th.v)) for a, r in enumerate(V.rows) if r is not None]
+            self.play(LaggedStart(*[Create(p[1]) for p in pairs], lag_ratio=0.2), run_time=1.2)
+            self.play(Indicate(coefs[V.rows.index(self.kj)], color=th.accent), run_time=0.8)
+            self.play(*[FadeOut(p[1]) for p in pairs], run_time=0.4)
+        with self.beat(f"Add the scaled rows up, and you get the output row of {self.tok(qi)}."):
+            self.play(Create(rule), FadeIn(sigma), FadeIn(z_lab), FadeIn(z_row.brackets), run_time=0.6)
+            self.play(FadeIn(z_row.entries), run_time=0.8)
+            if not split:
+                self.play(TransformFromCopy(z_row.entries, self._row_group(Z, Z.rows.index(qi))), run_time=1.0)
+        with self.beat("Doing this for every token fills in Z, with one new vector per token."):
+            if split:
+                self.play(TransformFromCopy(z_row.entries, self._row_group(Z, Z.rows.index(qi))),
+                          *self.fade_all(), FadeIn(Z.brackets), FadeIn(Z.name), FadeIn(Z.row_labels), run_time=1.2)
+            rest = [a for a, r in enumerate(Z.rows) if r != qi]
+            self.play_or_wait(*lagged([FadeIn(self._row_group(Z, a)) for a in rest], 0.25),
+                              run_time=max(0.6, 0.3 * len(rest)))
+
+        final = VGroup(label("each token's new representation,", th, 26),
+                       label("a blend of the values it attends to", th, 26)).arrange(DOWN, buff=0.15)
+        lighten(final)
+        with self.beat("Each row of Z is that token's new representation: a blend of the values it "
+                       "attends to."):
+            self.add(Z)  # Z's parts were added one by one; now the whole view, so it can move
+            self.play(*self.fade_all(Z), run_time=0.8)
+            target = VGroup(Z.copy(), final).arrange(RIGHT, buff=0.8)
+            place(target)
+            self.play(Z.animate.scale(target[0].width / Z.width).move_to(target[0]), FadeIn(final),
+                      self.formula.animate.set_opacity(1), run_time=1.2)

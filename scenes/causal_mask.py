@@ -1,0 +1,248 @@
+"""Optional segment causal-mask: why and how a decoder hides the future.
+
+The trace's scaled scores (rows are queries, columns are keys) get minus infinity above the
+diagonal; the softmax without and with the mask side by side; then generation, one row (one new
+token) at a time. The numbers come from variants.causal_comparison(trace).
+"""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    Rectangle,
+    Square,
+    Transform,
+    VGroup,
+    VMobject,
+    Create,
+)
+
+from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.components import (
+    CONTENT_BOTTOM,
+    CONTENT_TOP,
+    MINUS,
+    ColorScale,
+    Heatmap,
+    MatrixView,
+    TokenRow,
+    fit,
+    label,
+    visible,
+)
+from attention_explainer.scenes.optional_parts import short, slim
+from attention_explainer.variants import causal_comparison
+
+MAX_SCORES = 7  # score cells per side shown with numbers; longer sentences show a slice
+MAX_VALUES = 6  # heatmaps print their weights up to this many tokens (colour alone beyond)
+MAX_ROW = 16  # tokens in the sentence row
+NEG_INF = MINUS + "∞"
+
+
+class CausalMask(ExplainerScene):
+    scene_id = "causal-mask"
+
+    def construct(self) -> None:
+        th, tr = self.theme, self.trace
+        cmp = causal_comparison(tr)
+        self.comparison = cmp
+        n = tr.n
+        self.views: dict[str, object] = {}
+
+        # -- 1. one token at a time --------------------------------------------------------------
+        heading = self.title("Causal mask: no peeking ahead")
+        row = slim(TokenRow(tr.tokens, th, indices=visible(n, MAX_ROW), size=26, max_width=12.8))
+        row.move_to(UP * 0.6)
+        intro = ("A model that writes text produces one token at a time, so while it works on a "
+                 "token, the tokens after it do not exist yet.")
+        with self.beat(intro):
+            self.play(FadeIn(heading), run_time=0.5)
+            self.play(LaggedStart(*[FadeIn(m, shift=RIGHT * 0.15) for m in row], lag_ratio=0.15),
+                      run_time=min(2.0, 0.3 * len(row)))
+            if n > 1:
+                future = VGroup(*[row.item(i) for i in range(1, n) if i in row.indices])
+                self.play(future.animate.set_opacity(0.25), run_time=0.6)
+                self.play(future.animate.set_opacity(1), run_time=0.4)
+
+        # -- 2. the scaled scores --------------------------------------------------------------
+        idx = visible(n, MAX_SCORES)
+        scores = MatrixView(cmp.scaled, 2, th, name=r"QK^{\top}/\sqrt{d_k}", row_labels=tr.tokens,
+                            col_labels=tr.tokens, rows=idx, cols=idx, size=24)
+        slim(scores)
+        scores.scale(min(1.35, 10.5 / scores.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.5) / scores.height))
+        scores.move_to(DOWN * 0.05)
+        self.views["scaled"] = scores
+        side = VGroup(label("rows: queries", th, 20, th.q), label("columns: keys", th, 20, th.k))
+        side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        if n > MAX_SCORES:
+            side.add(label(f"showing {sum(i is not None for i in idx)} of {n} tokens", th, 20, th.muted))
+            side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        slim(side).next_to(scores, RIGHT, buff=0.4)
+        fit(VGroup(scores, side), 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.3)
+        VGroup(scores, side).move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        with self.beat("Start from the scaled scores of your sentence, before the softmax. "
+                       "Rows are queries, columns are keys."):
+            self.play(FadeOut(row), run_time=0.4)
+            self.play(FadeIn(scores), FadeIn(side), run_time=0.9)
+
+        # -- 3. minus infinity above the diagonal ------------------------------------------------
+        hidden = [(r, c) for r in idx for c in idx if r is not None and c is not None and c > r]
+        self.shown_scores = dict(scores.shown)
+        shades, infs = VGroup(), VGroup()
+        shrink = scores.grid.width / (scores.cell_w * len(scores.cols))  # how much fit() scaled it
+        inf_proto = slim(label(NEG_INF, th, 30, th.weight, mono=True)).scale(shrink)  # copied per cell
+        for r, c in hidden:
+            cell = scores.cell_rect(r, c)
+            shades.add(Rectangle(width=cell.width, height=cell.height, stroke_width=0,
+                                 fill_color=th.muted, fill_opacity=0.22).move_to(cell))
+            inf = inf_proto.copy()
+            fit(inf, cell.width * 0.9, cell.height * 0.8).move_to(cell)
+            infs.add(inf)
+            self.shown_scores[(r, c)] = NEG_INF
+        if hidden:
+            mask_line = ("The causal mask sets every score above the diagonal to minus infinity: a query "
+                         "may look at its own key and earlier keys, never at later ones.")
+        else:
+            mask_line = ("With a single token there is no later key, so the mask hides nothing here; "
+                         "in longer sentences it hides every score above the diagonal.")
+        with self.beat(mask_line):
+            if hidden:
+                self.play(FadeIn(shades), run_time=0.5)
+                olds = VGroup(*[scores.entry(r, c) for r, c in hidden])
+                self.play(Transform(olds, infs), run_time=0.8)
+            else:
+                self.play(Indicate(scores.entries, color=th.accent), run_time=0.8)
+
+        # -- 4. softmax without and with the mask ---------------------------------------------------
+        pair = self._heatmaps(cmp)
+        left, right = pair["unmasked"], pair["masked"]
+        self.views["unmasked"], self.views["masked"] = left, right
+        with self.beat("After the softmax, minus infinity becomes a weight of exactly zero. Left, without "
+                       "the mask; right, with it. Each row still adds up to one."):
+            self.play(FadeOut(VGroup(scores, side, shades)), run_time=0.5)
+            self.play(FadeIn(pair["group"]), run_time=1.0)
+            if n > 1:
+                future = staircase(right, upper=True, color=th.accent)
+                self.play(Create(future), run_time=0.8)
+
+        marks = VGroup()
+        if n > 1:
+            last = n - 1
+            marks.add(left.row_rect(0), right.row_rect(0), right.row_rect(last, th.weight), future)
+            diff_line = (f"Without the mask, “{short(tr.tokens[0])}” already looks at the words after "
+                         "it. With the mask, the first token can only look at itself, and "
+                         f"only the last token, “{short(tr.tokens[last])}”, sees the whole sentence.")
+            with self.beat(diff_line):
+                self.play(FadeOut(future), FadeIn(marks[0]), FadeIn(marks[1]), run_time=0.6)
+                self.play(FadeIn(marks[2]), run_time=0.6)
+
+        # -- 5. generation, one row at a time ----------------------------------------------------
+        self.play(FadeOut(VGroup(pair["left"], pair["legend"], pair["right_caption"], *marks[:3])), run_time=0.5)
+        target = right.copy()
+        target.scale(min(1.3, 8.0 / target.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.3) / target.height))
+        target.move_to([-1.7, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        self.play(Transform(right, target), run_time=0.7)
+        for i in range(n):
+            self._row_opacity(right, i, 0.08)
+        status: VGroup = VGroup()
+        panel = self._panel(right)
+        gen_line = ("Generation runs row by row: each new token attends only to itself and the tokens "
+                    "before it, and the rows already written never change.")
+        with self.beat(gen_line):
+            step = min(0.8, 6.0 / n)
+            for i in range(n):  # one play per row: the status swaps while the row lights up
+                new = self._status(i, n, panel[0])
+                swap = [FadeIn(new), FadeIn(panel[1])] if i == 0 else [FadeOut(status), FadeIn(new)]
+                self.play(*swap, *self._reveal_row(right, i), run_time=step)
+                status = new
+        self.status = status
+        with self.beat("That is why causal attention weights form a triangle: the past is visible, the "
+                       "future is not. Decoders like GPT use this mask in every layer."):
+            self.play(Create(staircase(right, upper=False, color=th.accent)), run_time=1.0)
+
+    # ---------------------------------------------------------------------------------- parts
+    def _heatmaps(self, cmp) -> dict[str, VGroup]:  # type: ignore[no-untyped-def]
+        """Two heatmaps side by side under their captions, with the colour scale between them."""
+        th, n = self.theme, self.comparison.n
+        cell = min(0.95, 4.6 / n)
+        values = n <= MAX_VALUES
+        left = Heatmap(cmp.unmasked, self.trace.tokens, th, cell=cell, show_values=values)
+        right = Heatmap(cmp.masked, self.trace.tokens, th, cell=cell, show_values=values)
+        for i, j in zip(*cmp.mask.nonzero()):  # masked cells: weight 0, drawn as empty panel
+            right.cell(i, j).set_fill(th.panel)
+            if len(right.numbers):
+                right.numbers[i * n + j].set_color(th.muted)
+        caps = [label("softmax, no mask", th, 24, th.muted), label("softmax, causal mask", th, 24, th.weight)]
+        boxes = []
+        for hm, cap in zip((left, right), caps):
+            fit(cap, 5.6, 0.5)
+            cap.next_to(hm, UP, buff=0.2)
+            boxes.append(VGroup(hm, cap))
+        swatch = Square(side_length=0.3, stroke_color=th.muted, stroke_width=1.5, fill_color=th.panel,
+                        fill_opacity=1)
+        masked_key = VGroup(swatch, label("masked", th, 20, th.muted)).arrange(RIGHT, buff=0.12)
+        scale = VGroup(ColorScale(th, height=2.2), masked_key).arrange(DOWN, buff=0.35)
+        group = slim(VGroup(boxes[0], scale, boxes[1]).arrange(RIGHT, buff=0.55))
+        fit(group, 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
+        group.move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        return {"unmasked": left, "masked": right, "group": group, "left": boxes[0], "legend": scale,
+                "right_caption": caps[1]}
+
+    def _row_opacity(self, hm: Heatmap, i: int, opacity: float) -> None:
+        for j in range(hm.n):
+            hm.cell(i, j).set_fill(opacity=opacity)
+        if len(hm.numbers):
+            for j in range(hm.n):
+                hm.numbers[i * hm.n + j].set_opacity(0 if opacity < 1 else 1)
+        hm.row_labels[i].set_opacity(0.3 if opacity < 1 else 1)
+
+    def _reveal_row(self, hm: Heatmap, i: int) -> list:  # type: ignore[type-arg]
+        anims = [hm.cell(i, j).animate.set_fill(opacity=1) for j in range(hm.n)]
+        anims.append(hm.row_labels[i].animate.set_opacity(1))
+        if len(hm.numbers):  # after the cells, so the numbers are drawn above them
+            anims += [hm.numbers[i * hm.n + j].animate.set_opacity(1) for j in range(hm.n)]
+        anims.append(hm.col_labels[i].animate.set_color(self.theme.accent))
+        if i > 0:
+            anims.append(hm.col_labels[i - 1].animate.set_color(self.theme.text))
+        return anims
+
+    def _status(self, i: int, n: int, anchor: VGroup) -> VGroup:
+        """The step counter and the newest token, placed in the status panel `anchor`."""
+        th = self.theme
+        lines = VGroup(label(f"step {i + 1} of {n}", th, 24, th.muted, mono=True),
+                       fit(label(f"“{short(self.trace.tokens[i], 14)}”", th, 30, th.accent), 4.0, 0.7))
+        lines.arrange(DOWN, buff=0.2)
+        slim(fit(lines, 4.2, 1.4)).move_to(anchor)
+        return lines
+
+    def _panel(self, hm: Heatmap) -> VGroup:
+        """The status panel right of the heatmap: a slot for the changing lines, a fixed remark."""
+        th = self.theme
+        slot = Rectangle(width=4.2, height=1.4, stroke_opacity=0, fill_opacity=0)
+        remark = VGroup(label("sees itself and", th, 24), label("the tokens before it", th, 24))
+        remark.arrange(DOWN, buff=0.1)
+        panel = slim(VGroup(slot, remark).arrange(DOWN, buff=0.3))
+        fit(panel, 4.4, 4.0).next_to(hm, RIGHT, buff=0.6)
+        if panel.get_right()[0] > 6.8:
+            panel.shift(LEFT * (panel.get_right()[0] - 6.8))
+        return panel
+
+
+def staircase(hm: Heatmap, upper: bool, color: str) -> VMobject:
+    """Outline of the cells above the diagonal (upper) or on and below it, as one polygon."""
+    n = hm.n
+    c = hm.cell(0, 0).width
+    x0, y0 = hm.cell(0, 0).get_corner(UP + LEFT)[:2]
+    if upper:  # (column, row) corners, clockwise
+        pts = [(1, 0), (n, 0), (n, n - 1)] + [p for k in range(n - 1, 0, -1) for p in ((k, k), (k, k - 1))]
+    else:
+        pts = [(0, 0)] + [p for k in range(1, n + 1) for p in ((k, k - 1), (k, k))] + [(0, n), (0, 0)]
+    return VMobject(stroke_color=color, stroke_width=4).set_points_as_corners(
+        [[x0 + a * c, y0 - b * c, 0] for a, b in pts])

@@ -1,0 +1,354 @@
+"""Segment 3, heatmap: the attention weights A (trace.weights) as a heatmap, and how to read it.
+
+Rows are queries (labelled left), columns are keys (labelled on top), colour is the weight
+(viridis, with a scale). One row is read in detail: the row chosen by `reading_row` (the most
+peaked distribution), its one or two largest weights and the keys they belong to. Then every
+row is summed (trace.weights.sum(axis=1), the only arithmetic here: a check the viewer can do)
+to show that each query shares out exactly 1. Causal traces show the masked cells hatched.
+
+At most MAX_SHOWN tokens are drawn: a longer sentence shows its first MAX_SHOWN rows and
+columns and says so on screen; the row sums are still over all keys.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    Indicate,
+    LaggedStart,
+    Line,
+    Square,
+    SurroundingRectangle,
+    VGroup,
+    VMobject,
+)
+
+from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.components import (
+    CONTENT_BOTTOM,
+    CONTENT_TOP,
+    ColorScale,
+    Heatmap,
+    Theme,
+    fit,
+    fmt,
+    label,
+)
+
+MAX_SHOWN = 16  # tokens drawn at most; longer sentences show the first MAX_SHOWN
+CELL_MAX = 1.3  # largest cell side (few tokens)
+GRID_MAX_W = 6.0  # the grid's width budget (row labels, sums, panel and scale share the rest)
+PANEL_MAX_W = 3.6  # the reading panel right of the grid
+LABEL_CHARS = 12  # longer tokens are cut (with "…") in the row and column labels
+LEFT_X, RIGHT_X = -6.8, 6.8
+CAPTION_SIZE = 24
+
+
+# ------------------------------------------------------------------------------- what to read
+def reading_row(weights: np.ndarray, mask: np.ndarray, rows: int) -> int:
+    """The query row read in detail: the most peaked one (largest single weight) among the first
+    `rows` rows that may look at two keys or more; ties go to the earlier row."""
+    allowed = (~np.asarray(mask, dtype=bool)).sum(axis=1)
+    candidates = [i for i in range(rows) if allowed[i] >= 2] or list(range(rows))
+    return max(candidates, key=lambda i: (float(np.max(weights[i])), -i))
+
+
+def top_keys(weights: np.ndarray, mask: np.ndarray, row: int) -> list[int]:
+    """The keys the row attends to most: the largest weight, and the second when the row may
+    look at two keys or more. Ties go to the earlier key."""
+    order = [int(j) for j in np.argsort(-np.asarray(weights[row]), kind="stable")]
+    allowed = int((~np.asarray(mask[row], dtype=bool)).sum())
+    return order[: 2 if allowed >= 2 else 1]
+
+
+def short(token: str, limit: int) -> str:
+    """A token cut to `limit` characters with an ellipsis (labels of long tokens)."""
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+def quoted(tokens: Sequence[str], i: int) -> str:
+    """A token for a narration line: in quotes, long ones cut, repeated ones numbered."""
+    tok = short(tokens[i], 22)
+    if list(tokens).count(tokens[i]) > 1:
+        return f"“{tok}” (token {i + 1})"
+    return f"“{tok}”"
+
+
+# ------------------------------------------------------------------------------------ drawing
+def hatch(square: Square, color: str, lines: int = 4, width: float = 1.5) -> VMobject:
+    """Diagonal hatching inside a square (lines x − y = t, clipped to the square), as one
+    VMobject with a subpath per line (cheap to copy and animate, even for 120 cells)."""
+    h = square.width / 2
+    c = square.get_center()
+    mob = VMobject(stroke_color=color, stroke_width=width)
+    for t in np.linspace(-2 * h, 2 * h, lines + 2)[1:-1]:
+        x1, x2 = max(-h, t - h), min(h, t + h)
+        mob.start_new_path(c + np.array([x1, x1 - t, 0]))
+        mob.add_line_to(c + np.array([x2, x2 - t, 0]))
+    return mob
+
+
+def outline(mob: VMobject, color: str, theme: Theme, width: float = 4, buff: float = 0.04) -> VGroup:
+    """A rectangle around mob, drawn twice (background colour under the colour) so it shows on
+    every heat colour."""
+    under = SurroundingRectangle(mob, buff=buff, stroke_color=theme.background, stroke_width=width + 4)
+    over = SurroundingRectangle(mob, buff=buff, stroke_color=color, stroke_width=width)
+    return VGroup(under, over)
+
+
+def text_line(parts: Sequence[tuple[str, str, bool]], theme: Theme, size: float) -> VGroup:
+    """Pieces of text (text, colour, mono) in one line; user tokens stay plain Text."""
+    return VGroup(*[label(t, theme, size, color, mono=mono) for t, color, mono in parts]).arrange(RIGHT, buff=0.14)
+
+
+# -------------------------------------------------------------------------------------- scene
+class AttentionHeatmap(ExplainerScene):
+    scene_id = "heatmap"
+
+    def construct(self) -> None:
+        tr, th = self.trace, self.theme
+        n = tr.n
+        m = min(n, MAX_SHOWN)
+        self.shown = m
+        tokens = list(tr.tokens)
+        weights = np.asarray(tr.weights)[:m, :m]
+        mask = np.asarray(tr.mask)[:m, :m]
+        sums = np.asarray(tr.weights).sum(axis=1)[:m]  # over all n keys: every row sums to 1
+        self.row_sums = sums
+
+        heading = self.title("Attention heatmap")
+        self.heading = heading
+        hm = self._heatmap(weights, [short(t, LABEL_CHARS) for t in tokens[:m]])
+        self.heatmap = hm
+        cell = hm.cell_size
+        for t in hm.numbers:  # a margin around each printed weight (fit() alone leaves 5 %)
+            if t.width > cell * 0.78:
+                t.scale(cell * 0.78 / t.width)
+
+        # axis captions, row sums, mask layer (positions relative to the heatmap)
+        grid = hm.cells
+        keys_cap = label("keys (columns)", th, CAPTION_SIZE, th.k)
+        fit(keys_cap, max(grid.width + 1.0, 2.0), 0.5)
+        keys_cap.next_to(VGroup(grid, hm.col_labels), UP, buff=0.12).set_x(grid.get_x())
+        queries_cap = label("queries (rows)", th, CAPTION_SIZE, th.q).rotate(np.pi / 2)
+        fit(queries_cap, 0.5, 5.0)
+        queries_cap.next_to(VGroup(grid, hm.row_labels), LEFT, buff=0.15).set_y(grid.get_y())
+        self.axis_captions = VGroup(queries_cap, keys_cap)
+
+        sum_size = max(12, min(22, cell * 30))
+        sum_texts = VGroup()
+        for i in range(m):
+            t = fit(label(fmt(sums[i], 2), th, sum_size, th.text, mono=True), 1.2, cell * 0.6)
+            sum_texts.add(t)
+        sums_x = grid.get_right()[0] + 0.25 + max(t.width for t in sum_texts) / 2
+        for i, t in enumerate(sum_texts):
+            t.move_to([sums_x, hm.cell(i, 0).get_y(), 0])
+        sums_head = fit(label("row sum", th, max(14, min(22, cell * 30)), th.muted), 1.6, 0.4)
+        sums_head.next_to(grid, UP, buff=0.15)
+        sums_head.set_x(max(sums_x - sum_texts[0].width / 2, hm.col_labels.get_right()[0] + 0.15)
+                        + sums_head.width / 2)
+        sums_bar = Line(grid.get_corner(UP + RIGHT) + RIGHT * 0.12, grid.get_corner(DOWN + RIGHT) + RIGHT * 0.12,
+                        stroke_color=th.muted, stroke_width=2)
+        self.sums = VGroup(sums_bar, sum_texts, sums_head)
+        self.sum_texts = sum_texts
+
+        mask_layer = VGroup()  # hatching over the masked cells (drawn over the heatmap)
+        for i in range(m):
+            for j in range(m):
+                if mask[i, j]:
+                    sq = hm.cell(i, j)
+                    sq.set_fill(th.panel)  # dark (light theme: pale) instead of a heat colour
+                    mask_layer.add(hatch(sq, th.muted, width=max(1.0, 2 * cell)))
+                    if len(hm.numbers):  # the hatch says "weight 0"; a printed 0.00 would clash
+                        hm.numbers[i * m + j].set_opacity(0)
+        self.mask_layer = mask_layer
+
+        left_block = VGroup(queries_cap, keys_cap, hm, self.sums, mask_layer)
+
+        # the reading: one row, its top keys
+        full = np.asarray(tr.weights)
+        r = reading_row(full, np.asarray(tr.mask), m)
+        keys = top_keys(full, np.asarray(tr.mask), r)
+        self.reading = (r, keys)
+        size = 26
+        panel_tok = [short(t, LABEL_CHARS + 4) for t in tokens]
+        lines = [text_line([(panel_tok[r], th.q, False), ("attends most to", th.text, False)], th, size),
+                 text_line([(panel_tok[keys[0]], th.k, False), (fmt(full[r, keys[0]], 2), th.text, True)], th, size)]
+        if len(keys) > 1:
+            lines.append(text_line([("then", th.muted, False), (panel_tok[keys[1]], th.k, False),
+                                    (fmt(full[r, keys[1]], 2), th.text, True)], th, size))
+        for ln in lines:
+            fit(ln, PANEL_MAX_W, 0.6)
+        reading = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        shown_sums = sorted({fmt(v, 2) for v in sums})  # one value, "1.00", for a softmax
+        sums_line = fit(text_line([("every row sums to", th.text, False), (" / ".join(shown_sums), th.text, True)],
+                                  th, size), PANEL_MAX_W, 0.6)
+        self.sums_line = sums_line
+
+        panel_items: list[VMobject] = []
+        note = None
+        if n > m:
+            note = VGroup(*[label(s, th, 20, th.accent) for s in (
+                f"{n} tokens: too many to show", "as a heatmap; the first", f"{m} rows and columns are shown")]
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+            fit(note, PANEL_MAX_W, 1.4)
+            panel_items.append(note)
+        legend = None
+        if len(mask_layer):
+            sw = Square(side_length=0.4, stroke_width=0, fill_color=th.panel, fill_opacity=1)
+            swatch = VGroup(sw, hatch(sw, th.muted, width=1.5), Square(side_length=0.4, stroke_color=th.muted,
+                                                                      stroke_width=1.5))
+            legend = VGroup(swatch, VGroup(label("masked (a later key):", th, 20, th.text),
+                                           label("score −∞ → weight 0", th, 20, th.text)
+                                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)).arrange(RIGHT, buff=0.18)
+            fit(legend, PANEL_MAX_W, 1.0)
+            panel_items.append(legend)
+        panel_items += [reading, sums_line]
+        panel = VGroup(*panel_items).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
+        fit(panel, PANEL_MAX_W, CONTENT_TOP - CONTENT_BOTTOM)
+
+        scale = ColorScale(th, height=float(np.clip(grid.height, 2.0, 3.0)), caption="weight")
+
+        # horizontal layout: [left block] [panel] [scale], centred, inside the frame
+        gap = 0.55
+        total = left_block.width + gap + panel.width + gap + scale.width
+        x0 = max(LEFT_X, -total / 2)
+        left_block.shift(RIGHT * (x0 - left_block.get_left()[0]))
+        top_room = CONTENT_TOP - left_block.get_top()[1]
+        bottom_room = left_block.get_bottom()[1] - CONTENT_BOTTOM
+        left_block.shift(UP * (top_room - bottom_room) / 2)
+        panel.move_to([left_block.get_right()[0] + gap + panel.width / 2, grid.get_y(), 0])
+        scale.move_to([min(RIGHT_X - scale.width / 2, panel.get_right()[0] + gap + scale.width / 2), grid.get_y(), 0])
+        if panel.get_top()[1] > CONTENT_TOP:
+            panel.shift(DOWN * (panel.get_top()[1] - CONTENT_TOP))
+        if panel.get_bottom()[1] < CONTENT_BOTTOM:
+            panel.shift(UP * (CONTENT_BOTTOM - panel.get_bottom()[1]))
+        self.panel, self.scale_bar = panel, scale
+
+        # highlights of the reading (built after the layout: they follow the moved cells)
+        row_box = outline(VGroup(*[hm.cell(r, j) for j in range(m)]), th.q, th, width=4, buff=0.03)  # r < m
+        row_tag = outline(hm.row_labels[r], th.q, th, width=2.5, buff=0.06)
+        key_boxes = [outline(hm.cell(r, j), th.k, th, width=5, buff=0.0) if j < m else None for j in keys]
+        key_tags = [outline(hm.col_labels[j], th.k, th, width=2.5, buff=0.06) if j < m else None for j in keys]
+        self.row_box, self.key_boxes, self.note, self.legend = row_box, key_boxes, note, legend
+
+        # ---------------------------------------------------------------------------- beats
+        toks = tokens
+        sentence = f"“{self.cfg.sentence}”" if n <= 8 and len(self.cfg.sentence) <= 60 else f"this {n}-token sentence"
+        with self.beat(f"Here is the attention matrix A for {sentence}, drawn as a heatmap: "
+                       "one cell for every pair of tokens."):
+            self.play(FadeIn(heading), run_time=0.6)
+            self.play(FadeIn(VGroup(hm.cells, mask_layer)), run_time=1.2)
+            if note is not None:
+                self.play(FadeIn(note), run_time=0.5)
+
+        with self.beat("Rows are queries, the tokens doing the looking. "
+                       "Columns are keys, the tokens being looked at."):
+            self.play(FadeIn(hm.row_labels), FadeIn(queries_cap), run_time=0.8)
+            self.play(FadeIn(hm.col_labels), FadeIn(keys_cap), run_time=0.8)
+
+        if len(hm.numbers):
+            colour_line = ("The colour shows each weight, dark for almost nothing and bright for a lot, "
+                           "and every cell also prints its weight.")
+        else:
+            colour_line = ("The colour shows each weight, dark for almost nothing and bright for a lot. "
+                           "The cells are too small for numbers, so read them off the scale.")
+        with self.beat(colour_line):
+            self.play(FadeIn(scale), run_time=0.8)
+            if len(hm.numbers):
+                self.play(FadeIn(hm.numbers), run_time=0.8)
+
+        if n > m:
+            with self.beat(f"This sentence has {n} tokens, too many to draw, so the heatmap shows "
+                           f"only the first {m} rows and columns."):
+                self.play(Indicate(note, color=th.accent, scale_factor=1.05), run_time=1.0)
+
+        if legend is not None:
+            with self.beat("This is causal attention: a token may not look at later tokens. Their scores "
+                           "were set to minus infinity, so their weights are exactly zero, shown hatched."):
+                self.play(FadeIn(legend), run_time=0.6)
+                self.play(Indicate(legend, color=th.accent, scale_factor=1.05), run_time=1.0)
+
+        if m == 1:
+            row_line = f"With one token there is one row: {quoted(toks, r)} can only attend to itself."
+        else:
+            row_line = (f"Let's read one row, with {quoted(toks, r)} as the query. Its row shows how "
+                        f"{quoted(toks, r)} spreads its attention over the keys.")
+        with self.beat(row_line):
+            self.play(Create(row_box), FadeIn(row_tag), hm.row_labels[r].animate.set_color(th.q), run_time=0.8)
+
+        w0 = fmt(full[r, keys[0]], 2)
+        first = quoted(toks, keys[0]) if keys[0] != r else "itself"
+        with self.beat(f"{quoted(toks, r)} attends most to {first}, with a weight of {w0}."):
+            anims = [FadeIn(lines[0]), FadeIn(lines[1])]
+            if key_boxes[0] is not None:
+                anims += [Create(key_boxes[0]), FadeIn(key_tags[0]), hm.col_labels[keys[0]].animate.set_color(th.k)]
+            self.play(*anims, run_time=0.9)
+
+        if len(keys) > 1:
+            second = quoted(toks, keys[1]) + (" itself" if keys[1] == r else "")
+            w1 = fmt(full[r, keys[1]], 2)
+            with self.beat(f"Next comes {second}, with {w1}."):
+                anims = [FadeIn(lines[2])]
+                if key_boxes[1] is not None:
+                    anims += [Create(key_boxes[1]), FadeIn(key_tags[1]),
+                              hm.col_labels[keys[1]].animate.set_color(th.k)]
+                self.play(*anims, run_time=0.8)
+
+        sums_text = ("Every row is a softmax, so its weights always add up to exactly one: "
+                     "here are the row sums.")
+        if n > m:
+            sums_text = ("Every row is a softmax, so its weights always add up to exactly one. "
+                         f"The row sums here count all {n} keys, shown or not.")
+        with self.beat(sums_text):
+            self.play(FadeIn(sums_bar), FadeIn(sums_head), run_time=0.5)
+            self.play(LaggedStart(*[FadeIn(t, shift=LEFT * 0.15) for t in sum_texts],
+                                  lag_ratio=min(0.3, 3.0 / m)), run_time=1.2)
+
+        with self.beat("So a heatmap reads row by row: each query shares out one whole unit of "
+                       "attention among the keys."):
+            self.play(FadeIn(sums_line), Indicate(sum_texts, color=th.accent, scale_factor=1.1), run_time=1.2)
+
+    # ------------------------------------------------------------------------------- layout
+    def _heatmap(self, weights: np.ndarray, tokens: Sequence[str]) -> Heatmap:
+        """A Heatmap whose cell size makes grid, labels and captions fit the content area.
+
+        The label sizes follow the cell (Heatmap's own rule, mirrored in `label_band`), so the
+        cell is solved for with the labels measured once at a reference size; the Heatmap is
+        then built once.
+        """
+        m = len(tokens)
+        avail_h = CONTENT_TOP - CONTENT_BOTTOM - 0.55  # minus the keys caption above the labels
+        ref = [label(t, self.theme, 24) for t in tokens]
+        dims = [(t.width, t.height) for t in ref]
+        cell = min(CELL_MAX, GRID_MAX_W / m, avail_h / (m + 0.6))
+        for _ in range(8):
+            col_h, row_w = label_band(dims, cell)
+            shrink = min(1.0, avail_h / (m * cell + col_h + 0.15), (GRID_MAX_W + 1.6) / (m * cell + row_w + 0.15))
+            if shrink >= 0.999:
+                break
+            cell *= shrink * 0.99
+        return Heatmap(weights, tokens, self.theme, cell=cell, uniform_labels=True)
+
+
+def label_band(dims: Sequence[tuple[float, float]], cell: float) -> tuple[float, float]:
+    """(height of the column labels, width of the row labels) of a Heatmap with uniform labels,
+    from label sizes (width, height) measured at font size 24: Heatmap sizes its labels
+    max(12, min(24, 34 · cell)) and fits them to 2.0 × 0.9 cell, rotating all columns when one
+    is wider than 0.9 cell."""
+    k = max(12, min(24, cell * 34)) / 24
+    fitted = []
+    for w, h in dims:
+        s = min(1.0, 2.0 / max(w * k, 1e-6), cell * 0.9 / max(h * k, 1e-6))
+        fitted.append((w * k * s, h * k * s))
+    turned = any(w > cell * 0.9 for w, _ in fitted)
+    col_h = max(w if turned else h for w, h in fitted)
+    return col_h, max(w for w, _ in fitted)

@@ -1,0 +1,39 @@
+"""Small drawing helpers shared by the optional segments (causal_mask, scaling, multi_head,
+positional_encoding). No attention maths here: only layout and speed."""
+
+from __future__ import annotations
+
+from typing import Optional, TypeVar
+
+from manim import Mobject, VGroup
+
+from attention_explainer.scenes.components import Theme, fit, label
+
+M = TypeVar("M", bound=Mobject)
+
+
+def slim(mob: M) -> M:
+    """Drop the parsed SVG paths that Text and MathTex keep after building their outlines.
+
+    Nothing reads them once the points exist, but every copy (each FadeIn, Transform, `.animate`)
+    deep-copies them: a number label copies about 6× faster without. Returns the mobject.
+    """
+    for m in mob.get_family():
+        if getattr(m, "path_obj", None) is not None:
+            m.path_obj = None
+    return mob
+
+
+def short(token: str, limit: int = 18) -> str:
+    """A token for a narration line or a tight label: long ones are cut with an ellipsis."""
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+def note(text: str, theme: Theme, size: float = 20, color: Optional[str] = None,
+         max_width: float = 13.0) -> VGroup:
+    """A one-line muted remark (e.g. "showing 8 of 16 tokens"), slimmed and fitted."""
+    return slim(VGroup(fit(label(text, theme, size, color or theme.muted), max_width, 0.6)))
+
+
+def plural(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"

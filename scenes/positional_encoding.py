@@ -1,0 +1,280 @@
+"""Optional segment positional-encoding: attention alone is blind to word order; the sin/cos
+encoding of the original Transformer fixes that.
+
+The sentence and a reordering of it go through the trace's weights: without positions the output
+rows just move with their tokens. Then the encoding PE (positions × dimensions, a heatmap on
+[-1, 1]) is added to the embeddings, and the rows no longer match. Numbers come from
+variants.order_demo(trace, ...) and positional.sinusoidal_encoding (through the demo).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    MathTex,
+    Rectangle,
+    VGroup,
+)
+
+from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.components import (
+    CONTENT_BOTTOM,
+    CONTENT_TOP,
+    MatrixView,
+    Theme,
+    TokenRow,
+    arrow_line,
+    fit,
+    fmt,
+    heat_color,
+    ink_on,
+    label,
+    visible,
+)
+from attention_explainer.scenes.optional_parts import note, short, slim
+from attention_explainer.variants import OrderDemo, order_demo
+
+MID_Y = (CONTENT_TOP + CONTENT_BOTTOM) / 2
+MAX_ROWS = 6  # token rows of the matrices
+MAX_COLS = 6  # columns of the matrices
+MAX_ROW_TOKENS = 12  # tokens per sentence row
+
+
+def to_unit(v: float) -> float:
+    """[-1, 1] -> [0, 1], so the encoding uses the same viridis scale as the weights."""
+    return (float(v) + 1) / 2
+
+
+class PEGrid(VGroup):
+    """The encoding as coloured cells: rows = positions, columns = dimensions, viridis on [-1, 1].
+
+    Keeps `.values` (the numbers drawn) and, when numbers fit in the cells, `.shown`.
+    """
+
+    def __init__(self, pe: np.ndarray, tokens: Sequence[str], theme: Theme, cell_w: float, cell_h: float) -> None:
+        super().__init__()
+        self.values = np.asarray(pe, dtype=float)
+        n, d = self.values.shape
+        self.n, self.d = n, d
+        self.cells, self.numbers = VGroup(), VGroup()
+        self.shown: dict[tuple[int, int], str] = {}
+        show = min(cell_w, cell_h) >= 0.5
+        for i in range(n):
+            for j in range(d):
+                v = self.values[i, j]
+                sq = Rectangle(width=cell_w, height=cell_h, stroke_color=theme.background, stroke_width=1,
+                               fill_color=heat_color(to_unit(v)), fill_opacity=1).move_to([j * cell_w, -i * cell_h, 0])
+                self.cells.add(sq)
+                if show:
+                    text = fmt(v, 2)
+                    t = fit(label(text, theme, 18, ink_on(to_unit(v)), mono=True), cell_w * 0.88, cell_h * 0.5)
+                    self.numbers.add(t.move_to(sq))
+                    self.shown[(i, j)] = text
+        self.add(self.cells, self.numbers)
+        size = max(12, min(22, cell_h * 32))
+        step = max(1, math.ceil(n / 16))
+        self.row_labels = VGroup()
+        for i in range(0, n, step):
+            t = fit(label(f"{i}  {short(tokens[i], 10)}", theme, size, theme.muted), 2.2, max(cell_h, 0.25) * 0.9)
+            self.row_labels.add(t.next_to(self.cells[i * d], LEFT, buff=0.12))
+        self.col_labels = VGroup()
+        cstep = max(1, math.ceil(d / 16))
+        for j in range(0, d, cstep):
+            t = fit(label(str(j), theme, size, theme.muted), cell_w * 0.95, 0.4)
+            self.col_labels.add(t.next_to(self.cells[j], UP, buff=0.1))
+        self.add(self.row_labels, self.col_labels)
+        cols_name = label("dimension", theme, 20, theme.muted).next_to(self.col_labels, UP, buff=0.12)
+        rows_name = label("position", theme, 20, theme.muted).rotate(math.pi / 2)
+        rows_name.next_to(self.row_labels, LEFT, buff=0.15)
+        self.add(cols_name, rows_name)
+        slim(self)
+
+    def cell(self, i: int, j: int) -> Rectangle:
+        return self.cells[i * self.d + j]
+
+    def col_rect(self, j: int, color: str) -> Rectangle:
+        col = VGroup(*[self.cell(i, j) for i in range(self.n)])
+        return Rectangle(width=col.width + 0.06, height=col.height + 0.06, stroke_color=color,
+                         stroke_width=4).move_to(col)
+
+
+class DivergingScale(VGroup):
+    """Vertical viridis bar from -1 to 1 with -1, 0 and 1 ticks and a caption."""
+
+    def __init__(self, theme: Theme, height: float = 2.4, caption: str = "value") -> None:
+        super().__init__()
+        steps = 40
+        bar = VGroup(*[Rectangle(width=0.3, height=height / steps, stroke_width=0,
+                                 fill_color=heat_color(k / (steps - 1)), fill_opacity=1) for k in range(steps)])
+        bar.arrange(UP, buff=0)
+        self.add(bar)
+        for value in (-1.0, 0.0, 1.0):
+            t = label(fmt(value, 0), theme, 20, theme.muted, mono=True)
+            t.next_to(bar, RIGHT, buff=0.12).set_y(bar.get_bottom()[1] + to_unit(value) * height)
+            self.add(t)
+        self.add(label(caption, theme, 20, theme.muted).next_to(bar, UP, buff=0.15))
+        slim(self)
+
+
+class PositionalEncoding(ExplainerScene):
+    scene_id = "positional-encoding"
+
+    def construct(self) -> None:
+        th, tr = self.theme, self.trace
+        positional = self.cfg.model.positional_encoding
+        demo = order_demo(tr, positional)
+        self.demo = demo
+        n, p = demo.n, tr.precision
+        self.views: dict[str, object] = {}
+        heading = slim(self.title("Positional encoding"))
+
+        # -- 1. the sentence in another order -------------------------------------------------
+        rows = visible(n, MAX_ROW_TOKENS)
+        a = slim(TokenRow(demo.tokens, th, indices=rows, size=26, max_width=10.5))
+        b = slim(TokenRow(demo.tokens_perm, th, indices=rows, size=26, max_width=10.5))
+        names = VGroup(note("your sentence", th, 22), note("reordered", th, 22))
+        block = VGroup(VGroup(names[0], a).arrange(RIGHT, buff=0.4), VGroup(names[1], b).arrange(RIGHT, buff=0.4))
+        block.arrange(DOWN, buff=0.6, aligned_edge=LEFT)
+        fit(block, 13.0, 3.0).move_to([0, MID_Y + 0.3, 0])
+        if n > 1:
+            first = short(demo.tokens[0])
+            intro = ("Attention compares every token with every other, but nothing in its formula says where a "
+                     f"token sits. Take your sentence, and the same words with “{first}” moved to the end.")
+        else:
+            intro = ("Attention compares every token with every other, but nothing in its formula says where a "
+                     "token sits. With a single token there is only one order, so imagine longer sentences.")
+        with self.beat(intro):
+            self.play(FadeIn(heading), FadeIn(VGroup(names[0], a)), run_time=0.8)
+            if n > 1:
+                self.play(FadeIn(VGroup(names[1], b), shift=DOWN * 0.2), run_time=0.8)
+
+        # -- 2. outputs only swap rows ------------------------------------------------------------
+        pair = self._pair(demo.Z, demo.Z_perm, demo, "Z", r"Z_{\text{reordered}}")
+        self.views["Z"], self.views["Z_perm"] = pair["left"], pair["right"]
+        if n > 1:
+            blind = ("Without positions, reordering the words only reorders the output rows: every word gets "
+                     "exactly the same vector as before. Attention alone is blind to order.")
+        else:
+            blind = ("Its output is the same wherever it stands: attention alone has no notion of order. "
+                     "In a longer sentence, reordering the words would only reorder the output rows.")
+        with self.beat(blind):
+            self.play(FadeOut(block), run_time=0.5)
+            self.play(FadeIn(pair["views"]), run_time=0.9)
+            if len(pair["links"]):
+                self.play(Create(pair["links"]), run_time=1.0)
+
+        # -- 3. the encoding ------------------------------------------------------------------------
+        formula = slim(MathTex(r"PE_{(pos,\,2i)} = \sin\!\Big(\frac{pos}{10000^{2i/d_{\text{model}}}}\Big)",
+                               r"\qquad",
+                               r"PE_{(pos,\,2i+1)} = \cos\!\Big(\frac{pos}{10000^{2i/d_{\text{model}}}}\Big)",
+                               font_size=34, color=th.text))
+        cell_h, cell_w = min(0.8, 4.0 / n), min(1.2, 8.0 / demo.PE.shape[1])
+        grid = PEGrid(demo.PE, demo.tokens, th, cell_w, cell_h)
+        self.views["PE"] = grid
+        legend = DivergingScale(th, height=min(2.4, max(1.4, n * cell_h)))
+        board = VGroup(grid, legend).arrange(RIGHT, buff=0.6)
+        page = VGroup(formula, board).arrange(DOWN, buff=0.35)
+        fit(page, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
+        with self.beat("The original Transformer adds a position signal to each embedding: sines and cosines "
+                       "of different frequencies, one row per position, every value between minus one and one."):
+            self.play(FadeOut(VGroup(pair["views"], pair["links"])), run_time=0.5)
+            self.play(FadeIn(formula), run_time=0.8)
+            self.play(FadeIn(board), run_time=1.0)
+        d = demo.PE.shape[1]
+        with self.beat("Each column is a wave: the first columns change quickly from one position to the next, "
+                       "later ones slowly, so every position gets its own pattern."):
+            marks = [grid.col_rect(0, th.accent)]
+            if d > 1:
+                marks.append(grid.col_rect(d - 1, th.weight))
+            self.play(*[Create(m) for m in marks], run_time=0.8)
+            self.play(*[FadeOut(m) for m in marks], run_time=0.4)
+
+        # -- 4. X = embeddings + PE -----------------------------------------------------------------
+        sum_view = self._sum(demo, p)
+        with self.beat("These numbers are added to the token embeddings before the projections, so queries, "
+                       "keys and values now depend on position too."):
+            self.play(FadeOut(page), run_time=0.5)
+            self.play(FadeIn(sum_view), run_time=1.0)
+
+        # -- 5. with positions, the rows no longer match -----------------------------------------------
+        pair2 = self._pair(demo.Z_pe, demo.Z_pe_perm, demo, r"Z \text{ with } PE", r"Z_{\text{reordered}} \text{ with } PE",
+                           same=False)
+        self.views["Z_pe"], self.views["Z_pe_perm"] = pair2["left"], pair2["right"]
+        if n > 1:
+            broken = ("With positions added, the same word at a different place gets a different vector: "
+                      "the outputs of the reordered sentence no longer just swap rows.")
+        else:
+            broken = ("With positions added, the same word would get a different vector at a different place, "
+                      "so the order of a longer sentence would show in its outputs.")
+        with self.beat(broken):
+            self.play(FadeOut(sum_view), run_time=0.5)
+            self.play(FadeIn(pair2["views"]), run_time=0.9)
+            if len(pair2["links"]):
+                self.play(Create(pair2["links"]), run_time=1.0)
+
+        if positional:
+            switch = ("The config switch model dot positional encoding is on, so the math segment of this video "
+                      "used X with these positions already added.")
+        else:
+            switch = ("This video's math segment leaves positions out to keep the numbers short; set model dot "
+                      "positional encoding to true to add them there too.")
+        with self.beat(switch):
+            flag = note(f"model.positional_encoding: {'true' if positional else 'false'}", th, 24, th.accent)
+            flag.next_to(pair2["views"], DOWN, buff=0.35)
+            self.play(FadeIn(flag), run_time=0.6)
+
+    # ---------------------------------------------------------------------------------- parts
+    def _pair(self, Z: np.ndarray, Z_perm: np.ndarray, demo: OrderDemo, left_name: str, right_name: str,
+              same: bool = True) -> dict[str, VGroup]:
+        """Z of the sentence and of the reordering side by side; each shown token's two rows linked
+        (plain lines when the rows are equal, crossed-out marks when they differ)."""
+        th, n = self.theme, demo.n
+        rows = visible(n, MAX_ROWS)
+        cols = visible(Z.shape[1], MAX_COLS)
+        left = slim(MatrixView(Z, 2, th, color=th.v, name=left_name, row_labels=demo.tokens, rows=rows, cols=cols,
+                               size=22))
+        right = slim(MatrixView(Z_perm, 2, th, color=th.v, name=right_name, row_labels=demo.tokens_perm, rows=rows,
+                                cols=cols, size=22))
+        views = VGroup(left, right).arrange(RIGHT, buff=2.2, aligned_edge=UP)
+        slices = n > MAX_ROWS or Z.shape[1] > MAX_COLS
+        if slices:
+            views.add(note("a slice is shown", th, 20).next_to(views, DOWN, buff=0.25))
+        views.scale(min(1.25, 12.8 / views.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.9) / views.height))
+        views.move_to([0, MID_Y + 0.25, 0])
+        links = VGroup()
+        for a_, r in enumerate(rows if n > 1 else []):  # slot a_ of the reordering holds token perm[r]
+            if r is None or demo.perm[r] not in rows:
+                continue
+            src = left.row_rect(demo.perm[r]).get_right() + RIGHT * 0.05
+            dst = right.row_labels[a_].get_left() + LEFT * 0.08
+            links.add(arrow_line(src, dst, th.accent if same else th.muted, 2.5 if same else 1.5))
+            if not same:  # the rows differ now: mark each one
+                mark = slim(label("≠", th, 28, th.weight))
+                links.add(mark.next_to(right.row_rect(r), RIGHT, buff=0.15))
+        return {"left": left, "right": right, "views": views, "links": links}
+
+    def _sum(self, demo: OrderDemo, p: int) -> VGroup:
+        th, n = self.theme, demo.n
+        rows = visible(n, MAX_ROWS)
+        cols = visible(demo.PE.shape[1], MAX_COLS)
+        e = slim(MatrixView(demo.E, p, th, color=th.x, name=r"\text{embeddings}", row_labels=demo.tokens, rows=rows,
+                            cols=cols, size=22))
+        pe = slim(MatrixView(demo.PE, 2, th, color=th.accent, name="PE", rows=rows, cols=cols, size=22))
+        x = slim(MatrixView(demo.X_pe, max(p, 2), th, color=th.x, name="X", rows=rows, cols=cols, size=22))
+        self.views["E"], self.views["PE_numbers"], self.views["X"] = e, pe, x
+        plus, eq = slim(MathTex("+", color=th.text)), slim(MathTex("=", color=th.text))
+        group = VGroup(e, plus, pe, eq, x).arrange(RIGHT, buff=0.3)
+        if n > MAX_ROWS or demo.PE.shape[1] > MAX_COLS:
+            group.add(note("a slice is shown", th, 20).next_to(group, DOWN, buff=0.25))
+        group.scale(min(1.2, 13.3 / group.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.3) / group.height))
+        return group.move_to([0, MID_Y, 0])

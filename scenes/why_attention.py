@@ -1,0 +1,508 @@
+"""Segment 1, why-attention: why self-attention instead of a recurrent network.
+
+The intro sentence (cfg.video.intro_sentence) is read by an RNN one token at a time, the early
+word's influence fading along the chain (an illustration, not computed numbers); then
+self-attention links every pair of tokens in one step. The segment ends on the sentence the rest
+of the video computes (self.trace.tokens).
+
+Which two tokens the segment talks about is chosen by `focus_pair`, a small fixed rule (no
+language model): a pronoun from PRONOUNS and the first word after a determiner before it; without
+a pronoun, the last and the first word of the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    CubicBezier,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    LaggedStart,
+    MathTex,
+    Square,
+    VGroup,
+    Write,
+)
+
+from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.components import (
+    CONTENT_BOTTOM,
+    Theme,
+    TokenRow,
+    arrow_line,
+    fit,
+    label,
+    visible,
+)
+from attention_explainer.tokens import tokenize
+
+# --------------------------------------------------------------------------- the focus pair rule
+PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
+DETERMINERS = ("the", "a", "an", "this", "that", "these", "those", "my", "your", "our")
+DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
+MAX_SHOWN = 16  # at most this many tokens in a row; longer sentences show a slice
+
+
+def _is_word(token: str) -> bool:
+    return any(ch.isalnum() for ch in token)
+
+
+def focus_pair(tokens: Sequence[str]) -> tuple[int, int, bool]:
+    """(query, key, is_pronoun): the token that asks and the far-back token it should reach.
+
+    Rule: the query is the last token in PRONOUNS (case-insensitive) that has a word before it;
+    the key is the first word right after a determiner before the query (so "The animal ... it"
+    gives "animal"), else the first word before the query that is no determiner or pronoun,
+    else the first token. Without such a pronoun: the last word and the first word (the two
+    ends of the sentence). One token: (0, 0).
+    """
+    n = len(tokens)
+    low = [t.lower() for t in tokens]
+    words = [i for i, t in enumerate(tokens) if _is_word(t)]
+    for q in range(n - 1, 0, -1):
+        if low[q] in PRONOUNS and any(i < q for i in words):
+            for i in range(1, q):
+                if low[i - 1] in DETERMINERS and _is_word(tokens[i]) and low[i] not in DETERMINERS + PRONOUNS:
+                    return q, i, True
+            for i in words:
+                if i < q and low[i] not in DETERMINERS + PRONOUNS:
+                    return q, i, True
+            return q, 0, True
+    if n <= 1:
+        return 0, 0, False
+    first = words[0] if words else 0
+    last = words[-1] if words else n - 1
+    if first == last:
+        first, last = 0, n - 1
+    return last, first, False
+
+
+def focus_indices(n: int, must: Sequence[int], limit: int) -> list[Optional[int]]:
+    """At most `limit` token indices to show (None = ellipsis), always including `must`.
+
+    Tokens nearest the must-indices and the two ends of the sentence come first.
+    """
+    if n <= limit:
+        return list(range(n))
+    anchors = list(dict.fromkeys([*must, 0, n - 1]))
+    chosen: list[int] = []
+    for d in range(n):
+        if len(chosen) >= max(limit, len(anchors)):
+            break
+        for a in anchors:
+            for i in ((a,) if d == 0 else (a - d, a + d)):
+                if 0 <= i < n and i not in chosen and len(chosen) < max(limit, len(anchors)):
+                    chosen.append(i)
+    chosen.sort()
+    out: list[Optional[int]] = []
+    for i in chosen:
+        if out and out[-1] is not None and i != out[-1] + 1:
+            out.append(None)
+        out.append(i)
+    return out
+
+
+def short(token: str, limit: int = 22) -> str:
+    """A token for a narration line: long ones are cut with an ellipsis."""
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+def wrap_lines(text: str, theme: Theme, size: float, max_width: float, max_height: float,
+               max_lines: int = 3, color: Optional[str] = None, min_size: float = 20) -> VGroup:
+    """User text as centred lines (Text only), wrapped at spaces; the font steps down from `size`
+    (to `min_size` at least) until the lines fit the box, then the group is shrunk if still needed."""
+    if len(text) <= 60:
+        one = label(text, theme, size, color)
+        if one.width <= max_width and one.height <= max_height:
+            return VGroup(one)
+    # Measure on a sample: Pango itself wraps a very long Text at a width that depends on the
+    # render quality, so the whole line cannot be measured reliably.
+    sample = label(text[:60].strip() or text, theme, size, color)
+    per_char = sample.width / max(len(text[:60].strip()), 1) / size  # per unit of font size
+    line_h = sample.height / size * 1.3  # line pitch per unit of font size (with the gap)
+    s = size
+    while True:
+        lines = _wrap(text, max(8, int(max_width / (per_char * s))))
+        if (len(lines) <= max_lines and len(lines) * line_h * s <= max_height) or s <= min_size:
+            break
+        s = max(min_size, s * 0.9)
+    group = VGroup(*[label(line, theme, s, color) for line in lines]).arrange(DOWN, buff=0.3 * line_h * s)
+    return fit(group, max_width, max_height)
+
+
+def narration_chunks(text: str, max_words: int = 20) -> list[str]:
+    """Split a long user line into caption-sized pieces: whole sentences joined while they fit in
+    max_words; a longer sentence cut into equal parts."""
+    pieces: list[str] = []
+    joinable = False  # whether the last piece is whole sentences (so another may join it)
+    for sent in (p for p in re.split(r"(?<=[.!?…])\s+", text.strip()) if p):
+        words = sent.split()
+        if len(words) <= max_words:
+            if joinable and len(pieces[-1].split()) + len(words) <= max_words:
+                pieces[-1] += " " + sent
+            else:
+                pieces.append(sent)
+            joinable = True
+            continue
+        parts = -(-len(words) // max_words)
+        size = -(-len(words) // parts)
+        pieces += [" ".join(words[k:k + size]) for k in range(0, len(words), size)]
+        joinable = False
+    return pieces or [text]
+
+
+def _wrap(text: str, chars: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while len(word) > chars:  # a word longer than a line is cut
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:chars])
+            word = word[chars:]
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= chars:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def adaptive_row(tokens: Sequence[str], theme: Theme, pick, max_width: float = 13.0,  # type: ignore[no-untyped-def]
+                 min_scale: float = 0.7, size: float = 28) -> TokenRow:
+    """A TokenRow showing as many tokens (up to MAX_SHOWN) as stay legible in max_width.
+
+    `pick(limit)` gives the indices to show for a limit.
+    """
+    limit = min(MAX_SHOWN, len(tokens))
+    while True:
+        row = TokenRow(tokens, theme, indices=pick(limit), size=size, max_width=1000)
+        if row.width * min_scale <= max_width or limit <= 4:
+            return fit(row, max_width, 1.0)
+        limit -= 2
+
+
+def arc_between(p: np.ndarray, q: np.ndarray, height: float, color: str, width: float,
+                opacity: float) -> CubicBezier:
+    """A cheap arc over two points (control points raised by height / 0.75 gives peak = height)."""
+    lift = UP * height / 0.75
+    return CubicBezier(p, p + lift, q + lift, q, stroke_color=color, stroke_width=width,
+                       stroke_opacity=opacity)
+
+
+def all_pairs_arcs(row: TokenRow, theme: Theme, max_height: float, highlight: Optional[tuple[int, int]] = None,
+                   ) -> tuple[VGroup, Optional[CubicBezier]]:
+    """Arcs above the row between every pair of shown tokens; the highlighted pair separately."""
+    slots = [(a, i) for a, i in enumerate(row.indices) if i is not None]
+    tops = {i: row[a][0].get_top() for a, i in slots}
+    span = max((abs(tops[j][0] - tops[i][0]) for _, i in slots for _, j in slots), default=1.0) or 1.0
+    rise = min(0.55, (max_height - 0.2) / span)  # height per unit of distance: near pairs stay low
+    pairs = len(slots) * (len(slots) - 1) // 2
+    opacity = 0.45 if pairs <= 30 else max(0.18, 0.45 * (30 / pairs) ** 0.5)  # many arcs: lighter
+    arcs, special = VGroup(), None
+    for x, (_, i) in enumerate(slots):
+        for _, j in slots[x + 1:]:
+            h = 0.2 + rise * abs(tops[j][0] - tops[i][0])
+            if highlight is not None and {i, j} == set(highlight):
+                special = arc_between(tops[i], tops[j], h, theme.accent, 5, 1.0)
+            else:
+                arcs.add(arc_between(tops[i], tops[j], h, theme.muted, 1.5, opacity))
+    return arcs, special
+
+
+def lite(mob):  # type: ignore[no-untyped-def]
+    """Drop the parsed SVG paths that Text and MathTex glyphs keep after their points are built.
+
+    Every animation deep-copies its mobject, and copying those path objects was most of the
+    scene's build time (about 5x slower copies); nothing reads them once the glyph exists.
+    """
+    for m in mob.get_family():
+        if getattr(m, "path_obj", None) is not None:
+            m.path_obj = None
+    return mob
+
+
+def plural(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+# -------------------------------------------------------------------------------------- scene
+class WhyAttention(ExplainerScene):
+    scene_id = "why-attention"
+
+    def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
+        for a in animations:
+            if getattr(a, "mobject", None) is not None:
+                lite(a.mobject)
+        super().play(*animations, **kwargs)
+
+    def construct(self) -> None:
+        th = self.theme
+        self.intro_tokens = tokenize(self.cfg.video.intro_sentence)
+        toks = self.intro_tokens
+        n = len(toks)
+        q, k, is_pronoun = focus_pair(toks)
+        self.pair = (q, k)
+        qt, kt = short(toks[q]), short(toks[k])
+        dist = q - k
+
+        # -- 1. the sentence and the question ------------------------------------------------
+        heading = self.title("Why self-attention?")
+        row = adaptive_row(toks, th, lambda lim: focus_indices(n, [k, q], lim))
+        row.move_to(UP * 0.2)
+        self.intro_row = row
+        slice_note = None
+        if len(row.indices) < n or None in row.indices:
+            shown = sum(i is not None for i in row.indices)
+            slice_note = label(f"showing {shown} of {n} tokens", th, 20, th.muted)
+        self.slice_note = slice_note
+        with self.beat("Why do we need self-attention at all? Start with a sentence."):
+            self.play(FadeIn(heading), run_time=0.6)
+            self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08), run_time=1.2)
+            if slice_note is not None:
+                slice_note.next_to(row, DOWN, buff=0.25)
+                self.play(FadeIn(slice_note), run_time=0.4)
+
+        back = "far back" if dist >= 4 else "before it"
+        if is_pronoun:
+            ask = f"What does “{qt}” refer to?"
+            line = (f"What does “{qt}” refer to? To know, a model has to link “{qt}” with a word {back}, "
+                    f"like “{kt}”, {plural(dist, 'token')} earlier.")
+        elif n > 1:
+            ask = f"What does “{qt}” relate to?"
+            line = (f"What does the last word, “{qt}”, relate to? To know, a model has to link it with "
+                    f"words {back}, like the first one, “{kt}”, {plural(dist, 'token')} earlier.")
+        else:
+            ask = f"What does “{qt}” relate to?"
+            line = (f"With a single token, “{qt}”, nothing is far away yet, but real sentences are long, "
+                    "and words often depend on words far back.")
+        question = fit(label(ask, th, 34), 12.5, 0.8).move_to(UP * 2.0)
+        qbox, kbox = row.item(q)[0], row.item(k)[0]
+        link = VGroup()
+        if dist > 0:
+            a, b = kbox.get_top(), qbox.get_top()
+            arc = arc_between(a, b, min(1.1, 0.35 + 0.15 * abs(b[0] - a[0])), th.accent, 4, 1.0)
+            apart = label(f"{plural(dist, 'token')} apart", th, 22, th.accent)
+            apart.next_to(row, DOWN, buff=0.3 if slice_note is None else 0.75)
+            link = VGroup(arc, apart)
+        with self.beat(line):
+            self.play(Write(question), run_time=0.8)
+            self.play(qbox.animate.set_stroke(th.q, width=4), kbox.animate.set_stroke(th.k, width=4), run_time=0.5)
+            if len(link):
+                self.play(Create(link[0]), FadeIn(link[1]), run_time=0.9)
+
+        # -- 2. a recurrent network reads one token at a time ----------------------------------
+        sub = fit(label("A recurrent network (RNN) reads one token at a time", th, 28, th.muted), 12.5, 0.6)
+        sub.move_to(UP * 2.55)
+        fade_out = [question, *link]
+        if slice_note is not None:
+            fade_out.append(slice_note)
+        self.play(*[FadeOut(m) for m in fade_out], row.animate.move_to(UP * 1.55), run_time=0.6)
+        chain = self._chain(row)
+        self.chain = chain
+        with self.beat("An older design, the recurrent neural network, reads the sentence one token at a "
+                       "time and passes a hidden state along a chain."):
+            self.play(FadeIn(sub), run_time=0.5)
+            self.play(Create(chain["feeds"]), FadeIn(chain["boxes"]), FadeIn(chain["names"]),
+                      Create(chain["arrows"]), run_time=1.4)
+
+        counter = label(f"step 1 of {n}", th, 26, th.text, mono=True)
+        counter.next_to(chain["boxes"], DOWN, buff=0.5).set_x(0)
+        pulse = Dot(radius=0.09, color=th.accent)
+        slots = [(a, i) for a, i in enumerate(row.indices) if i is not None]
+        pulse.move_to(chain["boxes"][slots[0][0]].get_left() + LEFT * 0.25)
+        steps_line = (f"Each step must wait for the one before, so nothing runs in parallel: "
+                      f"{plural(n, 'token')} take {plural(n, 'step')}, one after another.")
+        with self.beat(steps_line):
+            self.play(FadeIn(counter), FadeIn(pulse), run_time=0.4)
+            step_time = min(0.45, 5.0 / len(slots))
+            for a, i in slots:
+                box = chain["boxes"][a]
+                counter.become(label(f"step {i + 1} of {n}", th, 26, th.text, mono=True).move_to(counter))
+                influence = DECAY ** (i - k) if i >= k else 0.0
+                self.play(pulse.animate.move_to(box.get_center()),
+                          box.animate.set_fill(th.k, opacity=influence).set_stroke(th.accent),
+                          run_time=step_time)
+                box.set_stroke(th.muted)
+
+        note = fit(label(f"colour = what the chain still carries of “{kt}” "
+                         "(an illustration, not computed numbers)", th, 22, th.muted), 12.8, 0.5)
+        note.move_to(DOWN * 2.35)
+        if dist > 0:
+            fade_line = (f"What the chain remembers about “{kt}” fades a little at every step, so by "
+                         f"“{qt}”, only a faint trace of it is left.")
+        else:
+            fade_line = ("Whatever the chain remembers about an early word fades a little at every step, "
+                         "so distant words barely reach each other.")
+        with self.beat(fade_line):
+            self.play(FadeOut(pulse), FadeIn(note), run_time=0.6)
+            focus = [chain["boxes"][row.indices.index(k)]]
+            if dist > 0:
+                focus.append(chain["boxes"][row.indices.index(q)])
+            self.play(*[Indicate(b, color=th.accent, scale_factor=1.15) for b in focus], run_time=1.0)
+
+        # -- 3. self-attention: every pair, one step --------------------------------------------
+        sub2 = fit(label("Self-attention: every token looks at every other, in one step", th, 28, th.muted),
+                   12.5, 0.6).move_to(UP * 2.55)
+        self.play(FadeOut(VGroup(*chain.values())), FadeOut(counter), FadeOut(note), FadeOut(sub),
+                  row.animate.move_to(DOWN * 0.55), run_time=0.7)
+        arcs, special = all_pairs_arcs(row, th, max_height=sub2.get_bottom()[1] - 0.2 - row.get_top()[1],
+                                       highlight=(k, q) if dist > 0 else None)
+        self.arcs, self.special_arc = arcs, special
+        shown = sum(i is not None for i in row.indices)
+        pairs = shown * (shown - 1) // 2
+        attn_line = ("Self-attention does something different: every token looks at every other token "
+                     "directly, all in one step.")
+        with self.beat(attn_line):
+            self.play(FadeIn(sub2), run_time=0.5)
+            drawn = VGroup(*arcs, *([special] if special is not None else []))
+            if len(drawn):
+                self.play(Create(drawn), run_time=1.5)
+        if pairs > 1:
+            pairs_line = (f"Each line is one direct connection: these {shown} tokens make {pairs} pairs, "
+                          "and all of them are handled at the same time.")
+            with self.beat(pairs_line):
+                self.play(Indicate(arcs, color=th.text, scale_factor=1.0), run_time=1.0)
+        if special is not None:
+            with self.beat(f"So “{qt}” reaches “{kt}” in a single hop, however far apart they are."):
+                self.play(arcs.animate.set_stroke(opacity=arcs[0].get_stroke_opacity() * 0.5), run_time=0.5)
+                self.play(Indicate(special, color=th.accent, scale_factor=1.0),
+                          Indicate(qbox, color=th.q), Indicate(kbox, color=th.k), run_time=1.2)
+
+        table = self._contrast_table(n, dist, qt, kt)
+        table.next_to(row, DOWN, buff=0.35)
+        if table.get_bottom()[1] < CONTENT_BOTTOM:
+            table.shift(UP * (CONTENT_BOTTOM - table.get_bottom()[1]))
+        self.table = table
+        with self.beat("A recurrent network needs n steps in sequence, and a path of length n between "
+                       "distant words. Self-attention needs one step, and every path has length one."):
+            self.play(FadeIn(table[0]), run_time=0.6)
+            self.play(FadeIn(table[1]), run_time=0.6)
+            self.play(FadeIn(table[2]), run_time=0.6)
+        with self.beat("Because every pair is handled at once, the work runs in parallel, which is a big "
+                       "reason transformers train so fast."):
+            self.play(Indicate(table[2], color=th.accent, scale_factor=1.05), run_time=1.0)
+
+        # -- 4. the sentence of this video -----------------------------------------------------
+        self.play(FadeOut(VGroup(row, arcs, table, sub2, *([special] if special is not None else []))),
+                  run_time=0.6)
+        self._configured_sentence(heading)
+
+    # ---------------------------------------------------------------------------------- parts
+    def _chain(self, row: TokenRow) -> dict[str, VGroup]:
+        """Hidden-state boxes h1 … hn under the shown tokens, arrows between them."""
+        th = self.theme
+        xs = [row[a].get_x() for a in range(len(row.indices))]
+        gaps = [b - a for a, b in zip(xs, xs[1:])] or [1.0]
+        side = min(0.62, 0.62 * min(gaps))
+        y = row.get_bottom()[1] - 0.75 - side / 2
+        boxes, names, feeds, arrows = VGroup(), VGroup(), VGroup(), VGroup()
+        for a, i in enumerate(row.indices):
+            box = Square(side_length=side, stroke_color=th.muted, stroke_width=2.5,
+                         fill_color=th.panel, fill_opacity=1).move_to([xs[a], y, 0])
+            if i is None:
+                box.set_stroke(opacity=0).set_fill(opacity=0)
+                name = label("⋯", th, 24, th.muted)
+            else:
+                name = label(f"h{_sub(i + 1)}", th, 22, th.text)
+                feeds.add(arrow_line(row[a][0].get_bottom(), box.get_top(), th.muted, 2))
+            fit(name, side * 0.85, side * 0.6).move_to(box)
+            boxes.add(box)
+            names.add(name)
+        for a in range(len(boxes) - 1):
+            start, end = boxes[a].get_right(), boxes[a + 1].get_left()
+            if end[0] - start[0] > 0.05:
+                arrows.add(Arrow(start, end, buff=0.02, stroke_width=2.5, color=th.muted, tip_length=0.12,
+                                 max_tip_length_to_length_ratio=0.45, max_stroke_width_to_length_ratio=20))
+        return {"feeds": feeds, "boxes": boxes, "names": names, "arrows": arrows}
+
+    def _contrast_table(self, n: int, dist: int, qt: str, kt: str) -> VGroup:
+        th = self.theme
+        size = 24
+        head = VGroup(label("recurrent network", th, size, th.muted), label("self-attention", th, size, th.muted))
+        steps = VGroup(label(f"{plural(n, 'step')}, in sequence", th, size),
+                       label("1 step, all pairs in parallel", th, size))
+        if dist > 0:
+            path = VGroup(
+                VGroup(label(f"“{kt}” → “{qt}”: {plural(dist, 'step')}", th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
+                VGroup(label(f"“{kt}” → “{qt}”: 1 step", th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
+            )
+        else:
+            path = VGroup(
+                VGroup(label("path between distant words:", th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
+                VGroup(label("path between any two words:", th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
+            )
+        for cell in path:
+            cell.arrange(RIGHT, buff=0.25)
+        col_w = 6.2
+        rows = VGroup()
+        for pair in (head, steps, path):
+            for cell in pair:
+                fit(cell, col_w, 0.6)
+            pair[0].move_to(LEFT * 3.4)
+            pair[1].move_to(RIGHT * 3.4)
+            rows.add(pair)
+        rows.arrange(DOWN, buff=0.22)
+        for pair in rows:
+            pair[0].set_x(-3.4)
+            pair[1].set_x(3.4)
+        fit(rows, 13.4, 1.95)
+        return rows
+
+    def _configured_sentence(self, heading) -> None:  # type: ignore[no-untyped-def]
+        th, tokens = self.theme, list(self.trace.tokens)
+        n = len(tokens)
+        intro = label("Let's see exactly how it works for:", th, 30, th.muted).move_to(UP * 2.45)
+        sentence = wrap_lines(self.cfg.sentence, th, 34, 12.6, 1.6, max_lines=4)
+        sentence.next_to(intro, DOWN, buff=0.25)
+        row = adaptive_row(tokens, th, lambda lim: visible(n, lim), min_scale=0.5)
+        row.move_to(DOWN * 1.45)
+        self.final_row = row
+        top = sentence.get_bottom()[1] - 0.25
+        arcs, _ = all_pairs_arcs(row, th, max_height=top - row.get_top()[1])
+        self.final_arcs = arcs
+        shown = sum(i is not None for i in row.indices)
+        extra = VGroup()
+        if shown < n:
+            extra = label(f"showing {shown} of {n} tokens", th, 20, th.muted).next_to(row, DOWN, buff=0.2)
+        with self.beat("Now let's see exactly how it works, step by step, for the sentence of this video."):
+            self.play(FadeIn(intro), run_time=0.5)
+            self.play(FadeIn(sentence), run_time=0.7)
+            self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08),
+                      *([FadeIn(extra)] if len(extra) else []), run_time=1.0)
+        if n > 1 and self.trace.causal:
+            line = ("Every token will be compared with the tokens before it and itself: this video uses "
+                    "the causal mask, so no token may look ahead.")
+        elif n > 1:
+            line = ("Every token will be compared with every token, itself included, and those comparisons "
+                    "decide what each one takes from the others.")
+        else:
+            line = "With one token, it can only look at itself, but every step of the maths still applies."
+        with self.beat(line):
+            if len(arcs):
+                self.play(Create(arcs), run_time=1.2)
+            else:
+                self.play(Indicate(row, color=th.accent), run_time=1.0)
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(k: int) -> str:
+    return str(k).translate(_SUBSCRIPTS)

@@ -1,0 +1,239 @@
+"""Stitch scene segments into one video and write what goes beside it.
+
+Stitching remuxes: the segments' H.264 (and AAC) packets are copied into one MP4 with their
+timestamps shifted by the start of their scene, so nothing is re-encoded and no ffmpeg binary is
+needed (PyAV). All segments must share resolution, frame rate and codecs (one render quality).
+Each scene starts where the previous one's video ends; its audio is shifted by the same amount
+and cut at its scene's end, so sound stays in sync however long each track is.
+
+Beside `<name>.mp4` the assembly writes `<name>.srt`, `<name>.vtt` (captions from the beats),
+`<name>.chapters.txt` (YouTube description lines) and `<name>.manifest.json`; the chapters are
+also embedded in the video. Everything is written to temp files and renamed at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from attention_explainer.atomic import AtomicFiles, temp_path
+from attention_explainer.beats import Beat
+from attention_explainer.captions import cues_for, to_srt, to_vtt
+from attention_explainer.chapters import Chapter, av_chapters, youtube_text
+from attention_explainer.config import UserError
+from attention_explainer.formats import convert
+
+
+class AssembleError(UserError):
+    """Segments cannot be joined (mismatched formats, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One rendered scene, ready to be stitched."""
+
+    scene_id: str
+    title: str
+    video: Path
+    beats: tuple[Beat, ...] = ()
+    key: str = ""  # render cache key
+    reused: bool = False  # taken from the cache, not rendered this time
+    render_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Probe:
+    duration: float  # seconds of video
+    width: int
+    height: int
+    fps: Fraction
+    codec: str
+    audio: Optional[tuple[str, int, int]]  # (codec, sample rate, channels)
+
+
+def probe(path: Path) -> Probe:
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            v = c.streams.video[0]
+            if v.duration is not None:
+                duration = float(v.duration * v.time_base)
+            else:
+                duration = float(v.frames / v.average_rate)
+            a = c.streams.audio[0] if c.streams.audio else None
+            audio = (a.codec_context.name, a.codec_context.sample_rate, a.codec_context.channels) if a else None
+            # the nominal rate: Manim's own joins leave a few frames a hair short, so average_rate
+            # is 7761920/517453 where base_rate is 15
+            fps = Fraction(v.base_rate or v.guessed_rate or v.average_rate)
+            return Probe(duration, v.codec_context.width, v.codec_context.height, fps, v.codec_context.name, audio)
+    except (OSError, IndexError, av.error.FFmpegError) as e:
+        raise AssembleError(f"cannot read segment {path}: {e}") from None
+
+
+def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe]) -> None:
+    first = probes[0]
+    for path, p in zip(paths[1:], probes[1:]):
+        if (p.width, p.height, p.fps, p.codec) != (first.width, first.height, first.fps, first.codec):
+            raise AssembleError(
+                f"cannot join {path.name} ({p.width}x{p.height} {p.fps} fps {p.codec}) to "
+                f"{paths[0].name} ({first.width}x{first.height} {first.fps} fps {first.codec}): "
+                "render all scenes at one quality")
+        if p.audio != first.audio:
+            raise AssembleError(f"cannot join {path.name}: its audio ({p.audio}) differs from "
+                                f"{paths[0].name} ({first.audio}); render all scenes with one --voice")
+
+
+def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, Any]]] = None,
+           probes: Optional[Sequence[Probe]] = None) -> list[float]:
+    """Join MP4 segments into `out` without re-encoding; returns each segment's start time."""
+    import av
+
+    if not paths:
+        raise AssembleError("nothing to stitch")
+    probes = list(probes) if probes is not None else [probe(p) for p in paths]
+    _check_compatible(paths, probes)
+    starts: list[float] = []
+    offset = Fraction(0)
+    with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as output:
+        vout = aout = None
+        last_audio_dts: Optional[int] = None
+        for path, info in zip(paths, probes):
+            starts.append(float(offset))
+            with av.open(str(path)) as inp:
+                vin = inp.streams.video[0]
+                ain = inp.streams.audio[0] if inp.streams.audio else None
+                if vout is None:
+                    vout = output.add_stream_from_template(template=vin)
+                    if ain is not None:
+                        aout = output.add_stream_from_template(template=ain)
+                end = Fraction(info.duration)
+                for packet in inp.demux(*[s for s in (vin, ain) if s is not None]):
+                    if packet.dts is None or packet.pts is None:
+                        continue  # the flush packets demux yields at the end
+                    tb = packet.time_base
+                    shift = round(offset / tb)
+                    if packet.stream.type == "video":
+                        packet.pts += shift
+                        packet.dts += shift
+                        packet.stream = vout
+                    else:
+                        if packet.pts * tb >= end:
+                            continue  # audio past its scene's video: cut
+                        packet.pts += shift
+                        packet.dts += shift
+                        if last_audio_dts is not None and packet.dts <= last_audio_dts:
+                            continue  # encoder priming overlapping the previous scene's tail
+                        last_audio_dts = packet.dts
+                        packet.stream = aout
+                    output.mux(packet)
+            offset += Fraction(info.duration)
+        if chapters:
+            output.set_chapters(chapters)
+    return starts
+
+
+def sidecar(video: Path, suffix: str) -> Path:
+    """`media/x.mp4` -> `media/x<suffix>` (suffix like '.srt' or '.chapters.txt')."""
+    return video.with_name(video.stem + suffix)
+
+
+@dataclass
+class Assembly:
+    """What `assemble` wrote."""
+
+    video: Path
+    duration: float
+    starts: list[float]
+    durations: list[float]
+    files: list[Path] = field(default_factory=list)  # every file written, video first
+    chapters: list[Chapter] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
+             manifest_extra: Optional[dict[str, Any]] = None) -> Assembly:
+    """Stitch the segments into `output` (as `fmt`) with captions, chapters and manifest beside it."""
+    output = Path(output)
+    if not segments:
+        raise AssembleError("no scenes to assemble")
+    paths = [s.video for s in segments]
+    probes = [probe(p) for p in paths]
+    durations = [p.duration for p in probes]
+    starts_expected = [sum(durations[:i]) for i in range(len(durations))]
+    chapters = [Chapter(s.title, start, start + d) for s, start, d in zip(segments, starts_expected, durations)]
+    with AtomicFiles() as files:
+        if fmt == "mp4":
+            starts = stitch(paths, files.temp_for(output), av_chapters(chapters), probes)
+        else:
+            joined = temp_path(output.with_suffix(".mp4"))
+            try:
+                starts = stitch(paths, joined, None, probes)
+                convert(joined, files.temp_for(output), fmt, av_chapters(chapters))
+            finally:
+                joined.unlink(missing_ok=True)
+        cues = cues_for((start, d, s.beats) for s, start, d in zip(segments, starts, durations))
+        srt, vtt = sidecar(output, ".srt"), sidecar(output, ".vtt")
+        chapters_txt, manifest_path = sidecar(output, ".chapters.txt"), sidecar(output, ".manifest.json")
+        files.write_text(srt, to_srt(cues))
+        files.write_text(vtt, to_vtt(cues))
+        files.write_text(chapters_txt, youtube_text(chapters))
+        total = sum(durations)
+        first = probes[0]
+        manifest = {
+            "video": str(output),
+            "format": fmt,
+            "duration": round(total, 3),
+            "resolution": f"{first.width}x{first.height}",
+            "fps": float(first.fps),
+            "audio": first.audio is not None,
+            **(manifest_extra or {}),
+            "captions": {"srt": str(srt), "vtt": str(vtt)},
+            "chapters": str(chapters_txt),
+            "scenes": [
+                {
+                    "id": s.scene_id,
+                    "title": s.title,
+                    "start": round(start, 3),
+                    "duration": round(d, 3),
+                    "segment": str(s.video),
+                    "cache_key": s.key,
+                    "reused": s.reused,
+                    "render_seconds": round(s.render_seconds, 2),
+                    "beats": [{"id": b.id, "text": b.text, "start": round(start + b.start, 3),
+                               "end": round(start + b.end, 3)} for b in s.beats],
+                }
+                for s, start, d in zip(segments, starts, durations)
+            ],
+            "tools": tool_versions(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        files.write_text(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        written = files.commit()
+    return Assembly(output, total, starts, durations, written, chapters, manifest)
+
+
+def tool_versions() -> dict[str, str]:
+    """Versions that shape the output (manim by its metadata: importing it takes a second)."""
+    from importlib.metadata import version
+
+    import av
+
+    from attention_explainer import __version__
+
+    return {"attention_explainer": __version__, "manim": version("manim"), "av": av.__version__,
+            "ffmpeg": _ffmpeg_version(), "python": platform.python_version()}
+
+
+def _ffmpeg_version() -> str:
+    import av
+
+    try:
+        return ".".join(str(n) for n in av.library_versions["libavformat"])
+    except Exception:  # pragma: no cover - depends on the PyAV build
+        return "unknown"

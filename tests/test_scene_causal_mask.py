@@ -1,0 +1,121 @@
+"""The causal-mask segment: builds for short and long sentences, shows the trace's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention_explainer.beats import reading_time
+from attention_explainer.catalog import scene_by_id
+from attention_explainer.scenes.causal_mask import NEG_INF, CausalMask
+from attention_explainer.scenes.components import LIGHT, fmt
+from manim import ManimColor
+from scenetools import build_scene
+
+
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory):
+    """One folder per module: the scenes share the Tex and text caches (a build is ~2× faster)."""
+    return tmp_path_factory.mktemp("causal_mask")
+
+
+def default_config(scene_id: str) -> dict:
+    """The default config with this segment switched on. Captions off: they do not change any
+    timing (beats hold by reading time either way) and building them is most of a test's time."""
+    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
+
+
+WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+
+
+def sentence(n: int) -> str:
+    return " ".join(WORDS.split()[:n])
+
+
+def check_beats(scene) -> None:
+    assert scene.beats
+    for b in scene.beats:
+        assert b.id.startswith("causal-mask-")
+        assert b.end - b.start >= reading_time(b.text) - 1e-3
+
+
+def test_default_config_duration_and_catalog(tmp_path):
+    info = scene_by_id("causal-mask")
+    assert info.optional and info.cls == "CausalMask" and info.path.name == "causal_mask.py"
+    scene = build_scene(CausalMask, tmp_path, default_config("causal-mask"))
+    check_beats(scene)
+    total = scene.renderer.time
+    assert 50 <= total <= 100, total
+    assert any("rows are queries, columns are keys" in b.text.lower() for b in scene.beats)
+
+
+def check_frame(scene) -> None:
+    """Everything stays inside the frame and above the caption band."""
+    for mob in scene.mobjects:
+        if mob is scene._caption:
+            continue
+        assert mob.get_left()[0] >= -7.1 + 1e-3 and mob.get_right()[0] <= 7.1 - 1e-3, mob
+        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
+
+
+@pytest.mark.parametrize("n", [1, 16])
+def test_builds_for_sentence_lengths(tmp_path, n):
+    # captions off in the layout cases: building them is most of the time, and the test checks
+    # that content stays above the caption band anyway
+    scene = build_scene(CausalMask, tmp_path, {"sentence": sentence(n), "display": {"captions": False}})
+    check_beats(scene)
+    cmp = scene.comparison
+    assert cmp.n == n
+    masked = scene.views["masked"]
+    np.testing.assert_array_equal(masked.values, cmp.masked)
+    assert np.all(masked.values[np.triu_indices(n, 1)] == 0)
+    check_frame(scene)
+    # the generation beat revealed every row: all cells are opaque again
+    assert all(c.get_fill_opacity() == 1 for c in masked.cells)
+    assert scene.status[0].original_text == f"step {n} of {n}"
+
+
+def test_numbers_on_screen_equal_the_trace(tmp_path):
+    """3 tokens with explicit matrices: every number shown is the reference value, formatted."""
+    config = {
+        "sentence": "a b c",
+        "display": {"captions": False},
+        "model": {
+            "d_model": 2, "d_k": 2,
+            "embeddings": [[0.5, -1.0], [1.0, 0.25], [-0.5, 0.75]],
+            "W_Q": [[1.0, 0.0], [0.5, -1.0]],
+            "W_K": [[0.0, 1.0], [1.0, 1.0]],
+            "W_V": [[1.0, 2.0], [0.0, -1.0]],
+        },
+    }
+    scene = build_scene(CausalMask, tmp_path, config)
+    t = scene.trace
+    scores = scene.views["scaled"]
+    np.testing.assert_array_equal(scores.values, t.scaled)
+    for i in range(3):
+        for j in range(3):
+            want = NEG_INF if j > i else fmt(t.scaled[i, j], 2)
+            assert scene.shown_scores[(i, j)] == want
+    # the reference: the scaled scores by hand, softmaxed with and without the mask
+    X, WQ, WK = np.array(config["model"]["embeddings"]), np.array(config["model"]["W_Q"]), np.array(config["model"]["W_K"])
+    S = (X @ WQ) @ (X @ WK).T / np.sqrt(2)
+    e = np.exp(S - S.max(axis=1, keepdims=True))
+    unmasked = e / e.sum(axis=1, keepdims=True)
+    em = np.where(np.triu(np.ones((3, 3), bool), 1), 0.0, np.exp(S - S.max(axis=1, keepdims=True)))
+    masked = em / em.sum(axis=1, keepdims=True)
+    for name, ref in (("unmasked", unmasked), ("masked", masked)):
+        hm = scene.views[name]
+        shown = [t_.original_text for t_ in hm.numbers]
+        assert shown == [fmt(v, 2) for v in ref.ravel()], name
+
+
+def test_light_theme_and_causal_trace_with_8_tokens(tmp_path):
+    scene = build_scene(CausalMask, tmp_path, {"sentence": sentence(8), "display": {"theme": "light", "captions": False},
+                                               "model": {"causal": True}})
+    check_beats(scene)
+    check_frame(scene)
+    np.testing.assert_allclose(scene.views["masked"].values, scene.trace.weights)
+    assert scene.theme.name == "light"
+    assert ManimColor(scene.camera.background_color).to_hex() == ManimColor(LIGHT.background).to_hex()
+    masked_cell = scene.views["masked"].cell(0, 7)  # above the diagonal: drawn as an empty panel
+    assert masked_cell.get_fill_color().to_hex() == ManimColor(LIGHT.panel).to_hex()

@@ -1,0 +1,275 @@
+"""The math segment (scenes/attention_math.py): beats, timing, numbers on screen, slicing, layout.
+
+Each config is built once (animations skipped, see scenetools.build_scene) and shared by the
+tests of this module. Frames are not drawn while building (the tests read mobjects, not pixels),
+and one media dir is shared so LaTeX is compiled once.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+import pytest
+from manim.renderer.cairo_renderer import CairoRenderer
+from scenetools import build_scene
+
+from attention_explainer.attention import softmax_rows
+from attention_explainer.beats import reading_time
+from attention_explainer.scenes.attention_math import (
+    DIM_LIMIT,
+    TOKEN_LIMIT,
+    AttentionMath,
+    exp_row,
+    fmt_big,
+    products,
+    relation,
+    slice_note,
+    split_pieces,
+    worked_pair,
+)
+from attention_explainer.scenes.components import CONTENT_BOTTOM, Caption, fmt, parse_shown, visible
+
+TRACE_NAMES = {"X": "X", "W_Q": "W_Q", "W_K": "W_K", "W_V": "W_V", "Q": "Q", "K": "K", "V": "V",
+               "scores": "scores", "scaled": "scaled", "weights": "weights", "Z": "Z"}
+VIEW_KEYS = ("X", "Q", "K", "V", "scores", "scaled", "weights", "Z")
+
+EIGHT = "The quick brown fox jumps over the dog"
+EXPLICIT = {  # 8 tokens, d_model 4, d_k 3: numbers given, causal, light theme, precision 2
+    "sentence": EIGHT,
+    "model": {
+        "causal": True,
+        "embeddings": [[round(0.13 * ((i * 4 + j) % 7) - 0.4, 2) for j in range(4)] for i in range(8)],
+        "W_Q": [[0.25, -0.5, 0.75], [0.1, 0.2, -0.3], [-0.45, 0.6, 0.05], [0.3, -0.15, 0.4]],
+        "W_K": [[-0.2, 0.35, 0.1], [0.55, -0.25, 0.3], [0.15, 0.4, -0.6], [-0.35, 0.05, 0.2]],
+        "W_V": [[0.6, -0.1, 0.2], [-0.3, 0.45, 0.15], [0.25, 0.3, -0.5], [0.1, -0.4, 0.35]],
+    },
+    "display": {"precision": 2, "theme": "light", "captions": False},
+}
+SIXTEEN = {
+    "sentence": " ".join(f"w{i}" for i in range(16)),
+    "model": {"d_model": 8, "d_k": 16, "seed": 3},
+    "display": {"precision": 3, "captions": False},
+}
+ONE = {"sentence": "Hello", "model": {"d_model": 16, "d_k": 1}, "display": {"precision": 0, "captions": False}}
+
+
+class Recorded(AttentionMath):
+    """The math scene, recording at the end of every beat what is on screen and where."""
+
+    @contextmanager
+    def beat(self, text: str, key: Any = None) -> Iterator[None]:
+        with super().beat(text, key):
+            yield
+        self.__dict__.setdefault("snapshots", []).append(
+            [(m, m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]) for m in self.mobjects])
+        self.__dict__.setdefault("lit", []).append(
+            {p: min(m.get_fill_opacity() for m in self.formula.part(p).family_members_with_points())
+             for p in ("Q", "K", "sqrt", "softmax", "V")})
+
+
+@pytest.fixture(scope="module")
+def build(request):  # type: ignore[no-untyped-def]
+    # pytest's cache dir survives between runs: LaTeX and text SVGs are made once, not every run.
+    shared = request.config.cache.mkdir("math-scene-media")
+    cache: dict[str, AttentionMath] = {}
+
+    def _build(name: str, config: Any) -> AttentionMath:
+        if name not in cache:
+            with pytest.MonkeyPatch.context() as mp:  # nothing is looked at: draw no frames
+                mp.setattr(CairoRenderer, "save_static_frame_data", lambda self, scene, mobs: None)
+                mp.setattr(CairoRenderer, "update_frame", lambda self, *a, **k: None)
+                cache[name] = build_scene(Recorded, shared, config)  # type: ignore[assignment]
+        return cache[name]
+
+    return _build
+
+
+@pytest.fixture(scope="module")
+def default(build):  # type: ignore[no-untyped-def]
+    # The packaged default with captions off: captions only draw, the beats' timing is the same.
+    return build("default", {"display": {"captions": False}})
+
+
+@pytest.fixture(scope="module")
+def eight(build):  # type: ignore[no-untyped-def]
+    return build("eight", EXPLICIT)
+
+
+@pytest.fixture(scope="module")
+def sixteen(build):  # type: ignore[no-untyped-def]
+    return build("sixteen", SIXTEEN)
+
+
+@pytest.fixture(scope="module")
+def one(build):  # type: ignore[no-untyped-def]
+    return build("one", ONE)
+
+
+ALL = ("default", "eight", "sixteen", "one")
+
+
+# ------------------------------------------------------------------------------- pure helpers
+def test_worked_pair_is_last_query_and_its_most_attended_shown_key() -> None:
+    w = softmax_rows(np.array([[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [0.5, 3.0, 0.1]]))
+    assert worked_pair(w, [0, 1, 2]) == (2, 1)
+    assert worked_pair(w, [0, None, 2]) == (2, 0)  # key 1 hidden by a slice: best shown key
+    assert worked_pair(np.full((3, 3), 1 / 3), [0, 1, 2]) == (2, 0)  # ties: the earlier token
+
+
+def test_products_sum_to_the_cell() -> None:
+    a, b = np.array([[0.7, -0.5], [0.1, 0.2]]), np.array([[0.3, 1.0], [-0.4, 0.9]])
+    assert products(a, b, 0, 1) == pytest.approx([0.7, -0.45])
+    assert sum(products(a, b, 1, 0)) == pytest.approx((a @ b)[1, 0])
+
+
+def test_exp_row_matches_softmax_and_stays_readable() -> None:
+    row, mask = np.array([0.5, -1.0, 2.0]), np.array([False, False, True])
+    e, shift = exp_row(row, mask)
+    assert shift == 0 and e[2] == 0
+    assert e / e.sum() == pytest.approx(softmax_rows(np.where(mask, -np.inf, row)[None])[0])
+    e, shift = exp_row(np.array([400.0, 399.0]), np.array([False, False]))
+    assert shift == 400.0 and e.max() == 1.0 and np.isfinite(e).all()
+
+
+def test_relation_and_big_numbers() -> None:
+    assert relation(1.01, 2) == "=" and relation(1.0149, 2) == "≈"
+    assert fmt_big(3.14159) == "3.14" and fmt_big(-2.5e13) == "−2.50·10^13"
+
+
+def test_slice_note_names_what_is_hidden() -> None:
+    assert slice_note(8, 6, 6) is None
+    assert slice_note(16) == "showing 7 of 16 tokens"
+    assert slice_note(3, d_model=8, d_k=16) == "showing 5 of 8 d_model columns, 5 of 16 d_k columns"
+
+
+# ------------------------------------------------------------------------------------- beats
+@pytest.mark.parametrize("name", ALL)
+def test_every_beat_lasts_its_reading_time(request, name: str) -> None:  # type: ignore[no-untyped-def]
+    scene = request.getfixturevalue(name)
+    assert len(scene.beats) >= 30
+    for b in scene.beats:
+        assert b.end - b.start >= reading_time(b.text) - 1e-6, b
+    assert [b.id for b in scene.beats] == [f"math-{k + 1:02d}" for k in range(len(scene.beats))]
+    assert scene.beats[-1].end == pytest.approx(scene.renderer.time)
+
+
+def test_default_runs_four_to_six_minutes(default) -> None:  # type: ignore[no-untyped-def]
+    assert 240 <= default.renderer.time <= 360
+
+
+def test_narration_says_rows_are_queries_and_works_the_chosen_tokens(default) -> None:  # type: ignore[no-untyped-def]
+    text = " ".join(b.text for b in default.beats)
+    assert "Rows are queries, columns are keys" in text
+    qi, kj = default.qi, default.kj
+    assert (qi, kj) == worked_pair(default.trace.weights, default.rows)
+    tokens = default.trace.tokens
+    assert f"the query of “{tokens[qi]}” and the key of “{tokens[kj]}”" in text
+    assert fmt(default.trace.weights[qi, kj], 2) in text
+    assert "minus infinity" not in text  # not causal
+
+
+def test_causal_masking_is_shown_and_said(eight) -> None:  # type: ignore[no-untyped-def]
+    text = " ".join(b.text for b in eight.beats)
+    assert "minus infinity" in text and "weight zero" in text
+    A, t = eight.views["weights"], eight.trace
+    masked = [(r, c) for (r, c) in A.shown if t.mask[r, c]]
+    assert masked and all(A.shown[rc] == "0.00" for rc in masked)
+
+
+# ----------------------------------------------------------------------------------- numbers
+def _check_view(view, values: np.ndarray, decimals: int, rows, cols) -> None:  # type: ignore[no-untyped-def]
+    assert view.rows == rows and view.cols == cols
+    np.testing.assert_array_equal(view.values, values)
+    expected = {(r, c): fmt(values[r, c], decimals) for r in rows if r is not None for c in cols if c is not None}
+    assert view.shown == expected
+    for (r, c), s in view.shown.items():  # the Text on screen says the same
+        assert view.entry(r, c).original_text == s
+        assert parse_shown(s) == pytest.approx(values[r, c], abs=0.5 * 10**-decimals + 1e-9)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_views_show_the_trace(request, name: str) -> None:  # type: ignore[no-untyped-def]
+    scene = request.getfixturevalue(name)
+    t, p = scene.trace, scene.trace.precision
+    rows, dm, dk = visible(t.n, TOKEN_LIMIT), visible(t.d_model, DIM_LIMIT), visible(t.d_k, DIM_LIMIT)
+    assert set(VIEW_KEYS) <= set(scene.views)
+    shape = {"X": (rows, dm, p), "W_Q": (dm, dk, p), "W_K": (dm, dk, p), "W_V": (dm, dk, p),
+             "Q": (rows, dk, 2 * p), "K": (rows, dk, 2 * p), "V": (rows, dk, 2 * p),
+             "scores": (rows, rows, 2), "scaled": (rows, rows, 2), "weights": (rows, rows, 2), "Z": (rows, dk, 2)}
+    for key, view in scene.views.items():
+        if key == "K.T":
+            _check_view(view, t.K.T, 2 * p, dk, rows)
+            continue
+        r, c, d = shape[key]
+        _check_view(view, getattr(t, TRACE_NAMES[key]), d, r, c)
+    for key, view in scene.all_views:  # every copy shown anywhere, not only the canonical ones
+        if key in shape:
+            np.testing.assert_array_equal(view.values, getattr(t, TRACE_NAMES[key]))
+        elif key == "Z.row":  # the worked output row
+            _check_view(view, t.Z[scene.qi:scene.qi + 1], 2, [0], dk)
+
+
+def test_explicit_numbers_reach_the_screen(eight) -> None:  # type: ignore[no-untyped-def]
+    X = eight.views["X"]
+    assert X.shown[(0, 1)] == fmt(EXPLICIT["model"]["embeddings"][0][1], 2)
+    assert eight.views["W_Q"].shown[(0, 2)] == "0.75" and eight.views["W_V"].shown[(1, 0)] == "−0.30"
+    assert eight.views["weights"].values.sum(axis=1) == pytest.approx(np.ones(8))
+
+
+def test_worked_q_cell_lines_add_up(default) -> None:  # type: ignore[no-untyped-def]
+    t, qi = default.trace, default.qi
+    line1, line2, total = default._product_lines(t.X, t.W_Q, qi, 0, default.dm, "#fff", "#fff", t.Q[qi, 0],
+                                                 2 * t.precision)
+    shown = line2.text.text.replace(" ", "")
+    terms = shown.split("=")[1].split("+")
+    assert sum(parse_shown(s.strip("()")) for s in terms) == pytest.approx(t.Q[qi, 0])
+    assert shown.endswith("=" + fmt(t.Q[qi, 0], 2 * t.precision))  # generated inputs: exact
+
+
+# ------------------------------------------------------------------------------ slicing, layout
+def test_sixteen_tokens_and_wide_dims_are_sliced_and_said(sixteen) -> None:  # type: ignore[no-untyped-def]
+    S = sixteen.views["scores"]
+    assert S.rows == visible(16, TOKEN_LIMIT) and None in S.rows and len(S.rows) == TOKEN_LIMIT
+    assert None in sixteen.views["Q"].cols and None in sixteen.views["X"].cols
+    notes = {m.original_text for snap in sixteen.snapshots for (m, *_box) in snap if hasattr(m, "original_text")}
+    assert "showing 7 of 16 tokens" in notes
+    assert "showing 7 of 16 tokens, 5 of 16 d_k columns" in notes
+
+
+def test_eight_tokens_are_shown_in_full(eight) -> None:  # type: ignore[no-untyped-def]
+    assert eight.views["weights"].rows == list(range(8))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_everything_stays_on_screen_and_above_the_captions(request, name: str) -> None:  # type: ignore[no-untyped-def]
+    scene = request.getfixturevalue(name)
+    for k, snap in enumerate(scene.snapshots):
+        for m, left, right, bottom, top in snap:
+            if isinstance(m, Caption):
+                continue
+            where = f"beat {k + 1}: {type(m).__name__}"
+            assert -7.0 <= left and right <= 7.0, where
+            assert bottom >= CONTENT_BOTTOM - 0.05 and top <= 4.0, where
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_formula_lit_in_order_and_fully_at_the_end(request, name: str) -> None:  # type: ignore[no-untyped-def]
+    scene = request.getfixturevalue(name)
+    f = scene.formula
+    assert f in scene.mobjects or all(p in scene.mobjects for p in f.tex)
+    first = {p: next(k for k, lit in enumerate(scene.lit) if lit[p] > 0.99) for p in scene.lit[-1]}
+    assert first["Q"] < first["K"] < first["sqrt"] < first["softmax"] < first["V"]  # as the steps run
+    assert all(v > 0.99 for v in scene.lit[-1].values())
+    assert all(v < 0.5 for v in scene.lit[0].values())  # dimmed at the start
+    title = [m for m in scene.mobjects if m is scene.title_mob][0]
+    assert title.get_right()[0] < f.get_left()[0]
+
+
+def test_split_pieces_breaks_long_sums_at_a_plus() -> None:
+    pieces = [("1.000000×2.000000", "a"), (" + ", "m")] * 5 + [("= 3", "b")]
+    lines = split_pieces(pieces, 70)
+    assert len(lines) == 2 and lines[1][0][0] == "+ "
+    assert sum(len(ln) for ln in lines) == len(pieces)
+    assert split_pieces(pieces[:3], 70) == [pieces[:3]]

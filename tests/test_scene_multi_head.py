@@ -1,0 +1,100 @@
+"""The multi-head segment: builds for small and large configs, shows the multi-head trace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention_explainer.beats import reading_time
+from attention_explainer.catalog import scene_by_id
+from attention_explainer.scenes.components import fmt
+from attention_explainer.scenes.multi_head import MultiHead
+from scenetools import build_scene
+
+
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory):
+    """One folder per module: the scenes share the Tex and text caches."""
+    return tmp_path_factory.mktemp("multi_head")
+
+
+def default_config(scene_id: str) -> dict:
+    """The default config with this segment switched on. Captions off: they do not change any
+    timing (beats hold by reading time either way) and building them is most of a test's time."""
+    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
+
+
+WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+
+
+def sentence(n: int) -> str:
+    return " ".join(WORDS.split()[:n])
+
+
+def check(scene) -> None:
+    assert scene.beats
+    for b in scene.beats:
+        assert b.id.startswith("multi-head-")
+        assert b.end - b.start >= reading_time(b.text) - 1e-3
+    for mob in scene.mobjects:
+        if mob is scene._caption:
+            continue
+        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
+        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
+
+
+def shown_equals(view, values, decimals):
+    """Every entry a MatrixView shows is the value at its index, formatted."""
+    assert view.shown, "nothing shown"
+    for (r, c), text in view.shown.items():
+        assert text == fmt(values[r, c], decimals), (r, c)
+
+
+def test_default_config_duration(tmp_path):
+    info = scene_by_id("multi-head")
+    assert info.optional and info.cls == "MultiHead"
+    scene = build_scene(MultiHead, tmp_path, default_config("multi-head"))
+    check(scene)
+    assert 55 <= scene.renderer.time <= 100, scene.renderer.time
+    assert scene.mh.heads == 2 and len(scene.views["heatmaps"]) == 2
+    assert any("rows are queries, columns are keys" in b.text.lower() for b in scene.beats)
+
+
+def test_numbers_on_screen_equal_the_trace(tmp_path):
+    X = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.25, -0.5, 0.75], [-0.5, 0.75, 1.0, -0.25]]
+    scene = build_scene(MultiHead, tmp_path, {"sentence": "a b c", "display": {"captions": False},
+                                              "model": {"embeddings": X, "heads": 2, "seed": 4}})
+    check(scene)
+    mh, p = scene.mh, scene.trace.precision
+    np.testing.assert_array_equal(mh.X, np.array(X))
+    shown_equals(scene.views["X"], np.array(X), p)
+    for name in ("W_Q", "W_K", "W_V"):
+        shown_equals(scene.views[f"{name}1"], getattr(mh, name)[0], p)
+    for h, hm in enumerate(scene.views["heatmaps"]):
+        np.testing.assert_array_equal(hm.values, mh.weights[h])
+        # an independent head: softmax((X W_Q)(X W_K)ᵀ / √d_head) by hand
+        Q, K = np.array(X) @ mh.W_Q[h], np.array(X) @ mh.W_K[h]
+        S = Q @ K.T / np.sqrt(mh.d_head)
+        e = np.exp(S - S.max(axis=1, keepdims=True))
+        ref = e / e.sum(axis=1, keepdims=True)
+        assert [t.original_text for t in hm.numbers] == [fmt(v, 2) for v in ref.ravel()]
+        shown_equals(scene.views[f"Z{h + 1}"], mh.Z[h], 2)
+    shown_equals(scene.views["concat"], np.hstack(list(mh.Z)), 2)
+    shown_equals(scene.views["W_O"], mh.W_O, p)
+    shown_equals(scene.views["output"], np.hstack(list(mh.Z)) @ mh.W_O, 2)
+
+
+@pytest.mark.parametrize("n,model,theme", [
+    (1, {"heads": 1}, "dark"),
+    (16, {"d_model": 16, "d_k": 4, "heads": 8}, "light"),
+])
+def test_builds_for_other_configs(tmp_path, n, model, theme):
+    scene = build_scene(MultiHead, tmp_path, {"sentence": sentence(n), "model": model,
+                                              "display": {"theme": theme, "captions": False}})
+    check(scene)
+    mh = scene.mh
+    assert mh.heads == model["heads"] and mh.n == n
+    # at most 4 heads side by side: 8 heads show heads 1, 2, …, 8
+    assert len(scene.views["heatmaps"]) == (1 if mh.heads == 1 else 3)
+    for view in ("concat", "output"):
+        shown_equals(scene.views[view], getattr(mh, view), 2)

@@ -1,0 +1,111 @@
+"""The positional-encoding segment: builds for short and long sentences, shows the core's numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from attention_explainer.beats import reading_time
+from attention_explainer.catalog import scene_by_id
+from attention_explainer.scenes.components import fmt
+from attention_explainer.scenes.positional_encoding import PositionalEncoding
+from scenetools import build_scene
+
+
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory):
+    """One folder per module: the scenes share the Tex and text caches."""
+    return tmp_path_factory.mktemp("positional")
+
+
+def default_config(scene_id: str) -> dict:
+    """The default config with this segment switched on. Captions off: they do not change any
+    timing (beats hold by reading time either way) and building them is most of a test's time."""
+    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
+
+
+WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+
+
+def sentence(n: int) -> str:
+    return " ".join(WORDS.split()[:n])
+
+
+def check(scene) -> None:
+    assert scene.beats
+    for b in scene.beats:
+        assert b.id.startswith("positional-encoding-")
+        assert b.end - b.start >= reading_time(b.text) - 1e-3
+    for mob in scene.mobjects:
+        if mob is scene._caption:
+            continue
+        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
+        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
+
+
+def shown_equals(view, values, decimals):
+    assert view.shown, "nothing shown"
+    for (r, c), text in view.shown.items():
+        assert text == fmt(values[r, c], decimals), (r, c)
+
+
+def loop_attention(X, W_Q, W_K, W_V):
+    n, d = len(X), W_Q.shape[1]
+    Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+    out = np.zeros((n, d))
+    for i in range(n):
+        s = [float(Q[i] @ K[j]) / math.sqrt(d) for j in range(n)]
+        w = [math.exp(x - max(s)) for x in s]
+        out[i] = sum(w[j] / sum(w) * V[j] for j in range(n))
+    return out
+
+
+def test_default_config_duration(tmp_path):
+    info = scene_by_id("positional-encoding")
+    assert info.optional and info.cls == "PositionalEncoding"
+    scene = build_scene(PositionalEncoding, tmp_path, default_config("positional-encoding"))
+    check(scene)
+    assert 55 <= scene.renderer.time <= 100, scene.renderer.time
+    assert any("set model dot positional encoding to true" in b.text for b in scene.beats)
+
+
+@pytest.mark.parametrize("switch", [False, True])
+def test_numbers_on_screen_equal_the_trace(tmp_path, switch):
+    E = np.array([[0.5, -1.0, 0.25, 0.0], [1.0, 0.25, -0.5, 0.75], [-0.5, 0.75, 1.0, -0.25]])
+    scene = build_scene(PositionalEncoding, tmp_path, {
+        "sentence": "a b c", "display": {"captions": False},
+        "model": {"embeddings": E.tolist(), "positional_encoding": switch}})
+    check(scene)
+    t, demo = scene.trace, scene.demo
+    # the paper's formula, by hand
+    PE = np.array([[math.sin(pos / 10000 ** (2 * (j // 2) / 4)) if j % 2 == 0 else
+                    math.cos(pos / 10000 ** (2 * (j // 2) / 4)) for j in range(4)] for pos in range(3)])
+    grid = scene.views["PE"]
+    np.testing.assert_allclose(grid.values, PE, atol=1e-12)
+    assert grid.shown == {(i, j): fmt(PE[i, j], 2) for i in range(3) for j in range(4)}
+    shown_equals(scene.views["E"], E, t.precision)
+    shown_equals(scene.views["PE_numbers"], PE, 2)
+    shown_equals(scene.views["X"], E + PE, 2)
+    W = (t.W_Q, t.W_K, t.W_V)
+    shown_equals(scene.views["Z"], loop_attention(E, *W), 2)
+    shown_equals(scene.views["Z_perm"], loop_attention(E[[1, 2, 0]], *W), 2)
+    shown_equals(scene.views["Z_pe"], loop_attention(E + PE, *W), 2)
+    shown_equals(scene.views["Z_pe_perm"], loop_attention(E[[1, 2, 0]] + PE, *W), 2)
+    # without positions the reordered rows are the same rows; with them they are not
+    assert [scene.views["Z_perm"].shown[(a, c)] for a in range(3) for c in range(3)] == \
+        [scene.views["Z"].shown[(r, c)] for r in (1, 2, 0) for c in range(3)]
+    if switch:  # the trace's X already has the positions, and the math segment shows it
+        np.testing.assert_allclose(t.X, E + PE, atol=1e-12)
+        assert any("is on" in b.text for b in scene.beats)
+
+
+@pytest.mark.parametrize("n,theme", [(1, "dark"), (16, "light")])
+def test_builds_for_other_lengths(tmp_path, n, theme):
+    scene = build_scene(PositionalEncoding, tmp_path, {"sentence": sentence(n),
+                                                      "display": {"theme": theme, "captions": False}})
+    check(scene)
+    assert scene.views["PE"].values.shape == (n, scene.trace.d_model)
+    if n > 1:
+        assert scene.demo.gap.max() < 1e-12 < scene.demo.gap_pe.max()

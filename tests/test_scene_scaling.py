@@ -1,0 +1,86 @@
+"""The scaling (why √d_k) segment: builds for any config, shows the demo's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention_explainer.beats import reading_time
+from attention_explainer.catalog import scene_by_id
+from attention_explainer.scenes.components import fmt
+from attention_explainer.scenes.scaling import WhyScaling
+from attention_explainer.variants import scaling_demo
+from scenetools import build_scene
+
+
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory):
+    """One folder per module: the scenes share the Tex and text caches."""
+    return tmp_path_factory.mktemp("scaling")
+
+
+def default_config(scene_id: str) -> dict:
+    """The default config with this segment switched on. Captions off: they do not change any
+    timing (beats hold by reading time either way) and building them is most of a test's time."""
+    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
+
+
+WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+
+
+def sentence(n: int) -> str:
+    return " ".join(WORDS.split()[:n])
+
+
+def check(scene) -> None:
+    assert scene.beats
+    for b in scene.beats:
+        assert b.id.startswith("scaling-")
+        assert b.end - b.start >= reading_time(b.text) - 1e-3
+    for mob in scene.mobjects:
+        if mob is scene._caption:
+            continue
+        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
+        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
+
+
+def softmax(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def test_default_config_duration_and_numbers(tmp_path):
+    info = scene_by_id("scaling")
+    assert info.optional and info.cls == "WhyScaling"
+    scene = build_scene(WhyScaling, tmp_path, default_config("scaling"))
+    check(scene)
+    assert 55 <= scene.renderer.time <= 100, scene.renderer.time
+    demo = scene.demo
+    assert demo.d_k == 64
+    # the bars show the demo's weights, formatted; the demo agrees with a plain softmax
+    raw, scaled = scene.charts["raw"], scene.charts["scaled"]
+    np.testing.assert_allclose(raw.values, softmax(demo.K @ demo.q))
+    np.testing.assert_allclose(scaled.values, softmax(demo.K @ demo.q / 8))
+    assert raw.shown == [fmt(v, 2) for v in demo.p_raw]
+    assert [t.original_text for t in raw.under] == [fmt(s, 2) for s in demo.K @ demo.q]
+    assert [t.original_text for t in scaled.under] == [fmt(s, 2) for s in demo.K @ demo.q / 8]
+    for name, p in (("raw", demo.p_raw), ("scaled", demo.p_scaled)):
+        assert scene.grad_shown[name] == [fmt(v * (1 - v), 2) for v in p]
+    # the variance plot has one measured dot per width, placed at (d, variance)
+    assert len(scene.plot.dots) == len(demo.dims) == len(scene.scaled_dots)
+    # the narration quotes the demo's numbers
+    text = " ".join(b.text for b in scene.beats)
+    assert fmt(float(demo.p_raw.max()), 2) in text and fmt(float(demo.variance[-1]), 1) in text
+
+
+@pytest.mark.parametrize("n,seed,theme", [(1, 3, "dark"), (16, 1, "light")])
+def test_builds_for_other_configs(tmp_path, n, seed, theme):
+    scene = build_scene(WhyScaling, tmp_path, {"sentence": sentence(n), "model": {"seed": seed},
+                                               "display": {"theme": theme, "captions": False}})
+    check(scene)
+    demo = scaling_demo(seed)
+    np.testing.assert_array_equal(scene.demo.p_raw, demo.p_raw)
+    assert scene.theme.name == theme
+    # seed 3 does not saturate fully: the narration must not claim "almost all"
+    if demo.p_raw.max() < 0.9:
+        assert not any("almost all" in b.text for b in scene.beats)

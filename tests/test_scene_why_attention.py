@@ -1,0 +1,202 @@
+"""why-attention segment: the focus-pair rule, slicing, wrapping, and the built scene (animations
+skipped) for the default config, a long intro sentence with 16 configured tokens (light, causal)
+and one-token sentences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attention_explainer.beats import reading_time
+from attention_explainer.catalog import scene_by_id
+from attention_explainer.scenes.components import DARK
+from attention_explainer.scenes.why_attention import (
+    DECAY,
+    MAX_SHOWN,
+    WhyAttention,
+    focus_indices,
+    focus_pair,
+    narration_chunks,
+    wrap_lines,
+)
+from attention_explainer.tokens import tokenize
+from scenetools import build_scene
+
+DEFAULT_INTRO = "The animal didn't cross the street because it was too tired"
+LONG_INTRO = ("When the extraordinarily meticulous archaeologist finally uncovered the ancient ceramic "
+              "vessel beneath three metres of compacted sediment near the riverbank, everyone agreed "
+              "that it was remarkably well preserved.")
+SIXTEEN = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+
+
+# ------------------------------------------------------------------------------ pure helpers
+def test_focus_pair_links_it_to_animal_in_the_default_sentence() -> None:
+    toks = tokenize(DEFAULT_INTRO)
+    q, k, pronoun = focus_pair(toks)
+    assert (toks[q], toks[k], pronoun) == ("it", "animal", True)
+
+
+@pytest.mark.parametrize("sentence, query, key", [
+    ("Colourless green ideas sleep furiously.", "furiously", "Colourless"),  # no pronoun: last/first word
+    ("Hi there", "there", "Hi"),
+    ("It rains", "rains", "It"),  # a pronoun with nothing before it is no question
+    ("... !", "!", "..."),  # no words at all: the two ends
+])
+def test_focus_pair_without_a_usable_pronoun_takes_the_ends(sentence: str, query: str, key: str) -> None:
+    toks = tokenize(sentence)
+    q, k, pronoun = focus_pair(toks)
+    assert (toks[q], toks[k], pronoun) == (query, key, False)
+
+
+def test_focus_pair_one_token_and_determinerless_sentence() -> None:
+    assert focus_pair(["Hello"]) == (0, 0, False)
+    toks = tokenize("Dogs chase cats because they like it")
+    q, k, pronoun = focus_pair(toks)
+    assert pronoun and toks[q] == "it" and toks[k] == "Dogs"
+
+
+@pytest.mark.parametrize("n, must, limit", [(30, [3, 25], 14), (64, [0, 63], 16), (40, [20, 21], 6), (10, [2, 7], 16)])
+def test_focus_indices_keep_the_pair_and_the_limit(n: int, must: list[int], limit: int) -> None:
+    shown = focus_indices(n, must, limit)
+    real = [i for i in shown if i is not None]
+    assert set(must) <= set(real)
+    assert len(real) == min(n, max(limit, len(set(must) | {0, n - 1})))
+    assert real == sorted(set(real))
+    assert shown[0] is not None and shown[-1] is not None
+    for a, b, c in zip(shown, shown[1:], shown[2:] + [None]):  # an ellipsis exactly where indices jump
+        if a is not None and b is not None:
+            assert b == a + 1
+        if b is None:
+            assert a is not None and c is not None and c > a + 1
+
+
+def test_narration_chunks_keep_every_word_and_stay_short() -> None:
+    text = "Thanks! " + " ".join(f"w{i}" for i in range(45)) + ". Short one. Another short one."
+    chunks = narration_chunks(text, max_words=20)
+    assert " ".join(chunks).split() == text.split()
+    assert all(len(c.split()) <= 20 for c in chunks)
+    assert narration_chunks("Attention is all you need.") == ["Attention is all you need."]
+
+
+def test_wrap_lines_keeps_the_text_and_fits(tmp_path: Path) -> None:
+    from manim import tempconfig
+
+    medium, huge = "word " * 30 + "end", "word " * 99 + "end"  # 155 and 500 characters
+    with tempconfig({"media_dir": str(tmp_path), "quality": "low_quality"}):
+        groups = [wrap_lines(text, DARK, 34, 12.6, 1.6, max_lines=4) for text in (medium, huge)]
+    for text, group in zip((medium, huge), groups):
+        assert "".join(t.text for t in group) == "".join(text.split())  # Text.text drops spaces
+        assert group.width <= 12.6 + 1e-6 and group.height <= 1.6 + 1e-6
+    assert 2 <= len(groups[0]) <= 4  # wrapped, not shrunk onto one line
+    assert groups[0][0].font_size > 20  # smallest font only when the text needs it
+
+
+# ------------------------------------------------------------------------------ built scenes
+class Checked(WhyAttention):
+    """Records any mobject outside the content area (or under the captions) after each play."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.outside: list[str] = []
+
+    def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().play(*animations, **kwargs)
+        for m in self.mobjects:
+            if m is self._caption or not m.has_points() and not m.submobjects:
+                continue
+            x0, y0 = m.get_corner(np_dl())[:2]
+            x1, y1 = m.get_corner(np_ur())[:2]
+            if x0 < -7.0 or x1 > 7.0 or y0 < -2.95 or y1 > 3.95:
+                self.outside.append(f"{type(m).__name__} at play {len(self.beats)}: x {x0:.2f}..{x1:.2f} y {y0:.2f}..{y1:.2f}")
+
+
+def np_dl() -> np.ndarray:
+    return np.array([-1.0, -1.0, 0.0])
+
+
+def np_ur() -> np.ndarray:
+    return np.array([1.0, 1.0, 0.0])
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("why")  # one media dir: Tex and text files are reused
+
+
+def check_beats(scene: WhyAttention) -> None:
+    assert scene.beats, "no beats"
+    for b in scene.beats:
+        assert b.id.startswith("why-attention-")
+        assert b.end - b.start >= reading_time(b.text) - 1e-3, b
+
+
+def test_catalog_points_at_this_scene() -> None:
+    info = scene_by_id("why-attention")
+    assert (info.module, info.cls) == ("why_attention", WhyAttention.__name__)
+
+
+def test_default_config(shared: Path) -> None:
+    scene = build_scene(Checked, shared, {"display": {"captions": False}})
+    check_beats(scene)
+    assert 90 <= scene.renderer.time <= 150, scene.renderer.time
+    assert scene.outside == []
+    toks = tokenize(DEFAULT_INTRO)
+    assert scene.intro_tokens == toks
+    row = scene.intro_row
+    assert row.indices == list(range(len(toks)))
+    assert [t.text for t in row.labels] == [t.replace(" ", "") for t in toks]
+    q, k = scene.pair
+    assert (toks[q], toks[k]) == ("it", "animal")
+    # RNN chain: one box per token, colour of "animal" fading geometrically after it, none before
+    boxes = scene.chain["boxes"]
+    assert len(boxes) == len(toks)
+    opac = [b.get_fill_opacity() for b in boxes]
+    assert all(o == 0 for o in opac[:k])
+    assert np.allclose(opac[k:], [DECAY ** (i - k) for i in range(k, len(toks))], atol=1e-6)
+    # self-attention: every pair once, the it-animal link highlighted separately
+    n = len(toks)
+    assert len(scene.arcs) + 1 == n * (n - 1) // 2 and scene.special_arc is not None
+    assert scene.special_arc.get_start()[0] == pytest.approx(row.item(k)[0].get_top()[0])
+    assert scene.special_arc.get_end()[0] == pytest.approx(row.item(q)[0].get_top()[0])
+    # the configured sentence ("The cat sat") with all-to-all arcs
+    assert [t.text for t in scene.final_row.labels] == list(scene.trace.tokens)
+    assert len(scene.final_arcs) == 3
+    lines = " ".join(b.text for b in scene.beats)
+    assert "“it”" in lines and "“animal”" in lines and "11 tokens take 11 steps" in lines
+
+
+def test_long_intro_sixteen_tokens_light_causal(shared: Path) -> None:
+    cfg = {"sentence": SIXTEEN, "model": {"causal": True}, "display": {"theme": "light", "captions": False},
+           "video": {"intro_sentence": LONG_INTRO}}
+    scene = build_scene(Checked, shared, cfg)
+    check_beats(scene)
+    assert scene.outside == []
+    toks = tokenize(LONG_INTRO)
+    assert len(toks) == 30
+    row = scene.intro_row
+    shown = [i for i in row.indices if i is not None]
+    q, k = scene.pair
+    assert toks[q] == "it" and {q, k} <= set(shown)
+    assert len(shown) <= MAX_SHOWN and None in row.indices
+    assert row.width <= 13.0 + 1e-6
+    assert scene.slice_note is not None and scene.slice_note.text == f"showing{len(shown)}of{len(toks)}tokens"
+    # the 16 configured tokens are all shown when they fit, with all pairs linked
+    final = scene.final_row
+    n_final = sum(i is not None for i in final.indices)
+    assert len(scene.final_arcs) == n_final * (n_final - 1) // 2
+    assert n_final == 16 and final.width <= 13.0 + 1e-6
+    assert any("causal mask" in b.text for b in scene.beats)
+    assert scene.theme.name == "light"
+
+
+def test_one_token_sentences(shared: Path) -> None:
+    cfg = {"sentence": "Hello", "display": {"captions": False}, "video": {"intro_sentence": "Hi"}}
+    scene = build_scene(Checked, shared, cfg)
+    check_beats(scene)
+    assert scene.outside == []
+    assert scene.pair == (0, 0)
+    assert len(scene.arcs) == 0 and scene.special_arc is None
+    assert len(scene.final_arcs) == 0
+    assert [t.text for t in scene.final_row.labels] == ["Hello"]
