@@ -11,6 +11,12 @@ The worked examples are picked by a fixed rule, never at random: the query is th
 (always on screen, and under a causal mask it sees every key) and the key is the visible token
 that query attends to most (`worked_pair`). Up to 8 tokens are shown in full, more as a slice
 with an ellipsis (components.visible) and a note saying so; widths above 6 are sliced the same way.
+When wide numbers would make a layout tiny, a step switches to a roomier one (Q under X W_Q, Z on
+its own after the worked row, the closing text under Z).
+
+Cost: a Text per number and a copy of every glyph per Fade made this scene slow to build. Numbers
+are put together from cached glyphs (MonoNumbers, identical outlines), and scene changes and
+reveals fade a background-coloured rectangle over or off the content instead of the content.
 """
 
 from __future__ import annotations
@@ -57,7 +63,8 @@ ROW_TOKENS = 16  # tokens in the opening token row
 LEFT_X, RIGHT_X = -6.85, 6.85
 TOP, BOTTOM = 2.85, -2.72  # content band (title above, captions below)
 NOTE_Y = 3.08  # slice notes: under the title, above the content
-EXP_OVERFLOW = 50.0  # above this score, e^s is shown relative to the row's largest score
+COVER_TOP = 2.93  # scene changes fade everything below this line (the title and formula stay)
+EXP_OVERFLOW = 50.0  # beyond ±this score, e^s is shown relative to the row's largest score
 
 
 # ---------------------------------------------------------------------------------- pure helpers
@@ -76,9 +83,10 @@ def products(a: np.ndarray, b: np.ndarray, i: int, j: int) -> list[float]:
 
 def exp_row(scaled_row: np.ndarray, mask_row: np.ndarray) -> tuple[np.ndarray, float]:
     """e^(s_j - shift) per key (0 where masked) and the shift: 0, unless the largest unmasked
-    score is so big that e^s would not be a readable number (then the row's largest score)."""
+    score is so large (or so negative) that e^s would not be a readable number, or would
+    underflow to 0 (then the row's largest score)."""
     top = float(np.max(np.where(mask_row, -np.inf, scaled_row)))
-    shift = top if top > EXP_OVERFLOW else 0.0
+    shift = top if abs(top) > EXP_OVERFLOW else 0.0
     return np.where(mask_row, 0.0, np.exp(np.where(mask_row, 0.0, scaled_row - shift))), shift
 
 
@@ -91,11 +99,6 @@ def split_pieces(pieces: list[tuple[str, str]], max_chars: int) -> list[list[tup
     at = [sum(len(p) for p, _ in pieces[:k]) for k in plus]
     k = plus[min(range(len(plus)), key=lambda i: abs(at[i] - total / 2))]
     return [pieces[:k], [("+ ", pieces[k][1])] + pieces[k + 1:]]
-
-
-def lagged(anims: list, lag_ratio: float) -> list:
-    """[LaggedStart(*anims)], or [] when there is nothing to stagger."""
-    return [LaggedStart(*anims, lag_ratio=lag_ratio)] if anims else []
 
 
 def relation(value: float, decimals: int) -> str:
@@ -188,6 +191,56 @@ class PieceLine(VGroup):
             k += c
 
 
+class MonoNumbers:
+    """Numbers in the mono font, put together from cached glyphs: a glyph is made once per
+    (character, size, colour) and copied, about 15× faster than a Text per number. The mono font
+    has a fixed advance and no kerning, so each glyph's place is its index times the advance plus
+    its own offset, measured once against a "0" beside it, exactly where Pango puts it."""
+
+    def __init__(self) -> None:
+        self.glyphs: dict[tuple[str, float, str], tuple[Mobject, float, float]] = {}
+        self.advance: dict[float, float] = {}
+
+    def _glyph(self, ch: str, size: float, color: str) -> tuple[Mobject, float, float]:
+        key = (ch, size, color)
+        if key not in self.glyphs:
+            pair = lighten(Text("0" + ch, font=MONO, font_size=size, color=color))
+            zero, glyph = pair.submobjects
+            if size not in self.advance:
+                ref = Text("00", font=MONO, font_size=size)
+                self.advance[size] = ref[1].get_left()[0] - ref[0].get_left()[0]
+            dx = glyph.get_left()[0] - zero.get_left()[0] - self.advance[size]
+            dy = glyph.get_bottom()[1] - zero.get_bottom()[1]
+            self.glyphs[key] = (glyph, dx, dy)
+        return self.glyphs[key]
+
+    def make(self, text: str, size: float, color: str) -> VGroup:
+        group = VGroup()
+        for k, ch in enumerate(text):
+            if ch.isspace():
+                continue
+            glyph, dx, dy = self._glyph(ch, size, color)
+            g = glyph.copy()
+            g.shift([k * self.advance[size] + dx - g.get_left()[0], dy - g.get_bottom()[1], 0])
+            group.add(g)
+        group.move_to([0, 0, 0])
+        group.original_text = text  # as a Text keeps it (tests read numbers back)
+        return group
+
+
+NUMBERS = MonoNumbers()  # glyphs depend only on character, size and colour: one cache per process
+
+
+class NumberMatrix(MatrixView):
+    """A MatrixView whose numbers come from MonoNumbers (identical outlines, far faster to build)."""
+
+    def _entry_text(self, r: Optional[int], c: Optional[int], size: float, color: str) -> Text:
+        if r is None or c is None:
+            return super()._entry_text(r, c, size, color)
+        self.shown[(r, c)] = fmt(self.values[r, c], self.decimals)
+        return NUMBERS.make(self.shown[(r, c)], size, color)  # type: ignore[return-value]
+
+
 def wrapped(text: str, theme: Theme, size: float, width: float, max_lines: int = 3) -> VGroup:
     """User text in up to max_lines lines of at most `width` (label(): no markup); longer: '…'."""
     words, lines, cur = text.split(), [], ""
@@ -266,7 +319,7 @@ class AttentionMath(ExplainerScene):
         def make(values: np.ndarray, decimals: int, color: str, name: str, r: Sequence[Optional[int]],
                  c: Sequence[Optional[int]], row_tokens: bool = False, col_tokens: bool = False,
                  width: float = 0.0) -> MatrixView:
-            return lighten(MatrixView(values, decimals, th, color=color, name=name, rows=r, cols=c,
+            return lighten(NumberMatrix(values, decimals, th, color=color, name=name, rows=r, cols=c,
                                       row_labels=tokens if row_tokens else None,
                                       col_labels=tokens if col_tokens else None, min_cell_width=width))
 
@@ -295,7 +348,7 @@ class AttentionMath(ExplainerScene):
              row_tokens: bool = False, col_tokens: bool = False, canonical: bool = False,
              min_cell_width: float = 0.0) -> MatrixView:
         tokens = list(self.trace.tokens)
-        v = MatrixView(values, decimals, self.theme, color=color, name=name, rows=rows, cols=cols,
+        v = NumberMatrix(values, decimals, self.theme, color=color, name=name, rows=rows, cols=cols,
                        row_labels=tokens if row_tokens else None, col_labels=tokens if col_tokens else None,
                        min_cell_width=min_cell_width)
         lighten(v)
@@ -335,9 +388,38 @@ class AttentionMath(ExplainerScene):
         family = {id(f) for m in [*self.persistent(), *keep] for f in m.get_family()}
         return [m for m in self.mobjects if id(m) not in family]
 
-    def fade_all(self, *keep: Mobject) -> list:
-        """FadeOut for everything on screen but title, note, formula, caption and `keep`."""
-        return [FadeOut(m) for m in self.others(*keep)]
+    # Fading a matrix means copying every glyph of it (three times per Fade); fading a rectangle
+    # of background colour over it, or off it, looks the same on the solid background and copies
+    # one rectangle. Scene changes and reveals use these covers.
+    def _cover(self, mob: Optional[Mobject] = None, pad: float = 0.05) -> Rectangle:
+        if mob is None:  # the content band (title, note and formula stay)
+            box = Rectangle(width=15.0, height=COVER_TOP + 4.2).move_to([0, (COVER_TOP - 4.2) / 2, 0])
+        else:
+            box = Rectangle(width=mob.width + 2 * pad, height=mob.height + 2 * pad).move_to(mob)
+        return box.set_stroke(width=0).set_fill(self.theme.background, opacity=1)
+
+    def clear_to(self, title: Optional[str] = None, note: Optional[str] = None, keep: Sequence[Mobject] = (),
+                 anims: Sequence[Any] = (), run_time: float = 0.7) -> None:
+        """Fade the content to the background (the title changes meanwhile) and drop it; `keep`
+        stays in front, and mobjects that `anims` introduce come in above the cover."""
+        old = self.others(*keep)
+        cover = self._cover()
+        self.add(cover)
+        self.bring_to_front(*keep)
+        titles = self.set_title(title, note) if title is not None else []
+        self.play(FadeIn(cover), *titles, *anims, run_time=run_time)
+        self.remove(*old, cover)
+
+    def reveal(self, *mobs: Mobject, lag: float = 0.0, anims: Sequence[Any] = (), run_time: float = 1.0) -> None:
+        """Fade mobs in: each is added under its own cover, and the covers fade out (staggered
+        by `lag`). Only where nothing else is on screen under the covers."""
+        mobs = tuple(m for m in mobs if len(m.get_family()) > 0)
+        covers = [self._cover(m) for m in mobs]
+        self.add(*mobs)
+        self.add(*covers)
+        fades = [FadeOut(c) for c in covers]
+        played = [LaggedStart(*fades, lag_ratio=lag)] if lag and fades else fades
+        self.play_or_wait(*played, *anims, run_time=run_time)
 
     def frame(self, mob: Mobject, color: Optional[str] = None) -> Rectangle:
         return Rectangle(width=mob.width + 0.16, height=mob.height + 0.12,
@@ -387,8 +469,7 @@ class AttentionMath(ExplainerScene):
                       *[FadeIn(X.row_labels[a]) for a, r in enumerate(X.rows)
                         if r is None or r not in row.indices],
                       run_time=1.0)
-            self.play(LaggedStart(*[FadeIn(self._row_group(X, a)) for a in range(len(X.rows))], lag_ratio=0.2),
-                      run_time=1.2)
+            self.reveal(*[self._row_group(X, a) for a in range(len(X.rows))], lag=0.2, run_time=1.2)
         note = slice_note(t.n, d_model=t.d_model)
         with self.beat(f"Stacked as rows, they form the matrix X: {plural(t.n, 'row')}, one per token, "
                        f"by {t.d_model} columns, the model width d-model."):
@@ -426,9 +507,8 @@ class AttentionMath(ExplainerScene):
         place(body)
         with self.beat(f"Attention learns three weight matrices: W Q, W K and W V. Each is {t.d_model} "
                        f"by {t.d_k}: d-model rows by d-k columns."):
-            self.play(*self.fade_all(), *self.set_title("2 · Three learned weight matrices",
-                                                        slice_note(1, t.d_model, t.d_k)), run_time=0.8)
-            self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.2) for m in mats], lag_ratio=0.3), run_time=1.5)
+            self.clear_to("2 · Three learned weight matrices", slice_note(1, t.d_model, t.d_k))
+            self.reveal(*mats, lag=0.3, run_time=1.5)
         lines = ("W Q turns a token into a query: what it is looking for.",
                  "W K turns a token into a key: what it offers to the others.",
                  "W V turns a token into a value: what it passes on when it is picked.")
@@ -468,10 +548,9 @@ class AttentionMath(ExplainerScene):
         place(eqn, bottom=-1.5)
 
         with self.beat("Now the queries. Multiplying X by W Q gives Q, with one row per token."):
-            self.play(*self.fade_all(), *self.set_title("3 · Queries",
-                                                        slice_note(t.n, t.d_model, t.d_k)), run_time=0.8)
-            self.play(FadeIn(X), FadeIn(W), FadeIn(times), FadeIn(eq), FadeIn(Q.brackets), FadeIn(Q.name),
-                      *self.light("Q"), run_time=1.2)
+            self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k))
+            frame = VGroup(*[m for m in (Q.brackets, Q.name, Q.row_labels) if m in Q.submobjects])
+            self.reveal(X, W, times, eq, frame, anims=self.light("Q"), run_time=1.2)
 
         c = 0
         x_rect, w_rect, q_rect = X.row_rect(qi, th.accent), W.col_rect(c, th.accent), Q.cell_rect(qi, c)
@@ -493,7 +572,7 @@ class AttentionMath(ExplainerScene):
                        "That fills in all of Q."):
             self.play(FadeOut(x_rect), FadeOut(w_rect), FadeOut(q_rect), FadeOut(work), run_time=0.5)
             rest = self._entries_except(Q, {(qi, c)})
-            self.play_or_wait(*lagged([FadeIn(e) for e in rest], 0.05), run_time=1.8)
+            self.reveal(*rest, lag=0.05, run_time=1.8)
 
     def _product_lines(self, A: np.ndarray, B: np.ndarray, i: int, j: int, terms: Sequence[Optional[int]],
                        ca: str, cb: str, value: float, decimals: int) -> tuple[PieceLine, PieceLine, VGroup]:
@@ -527,11 +606,9 @@ class AttentionMath(ExplainerScene):
         align_rows([Q, K, V], 0)
         place(group)
         with self.beat("The same X times W K gives the keys K, and X times W V gives the values V."):
-            self.play(*self.fade_all(), *self.set_title("3 · Keys and values",
-                                                        slice_note(t.n, d_k=t.d_k)), run_time=0.8)
-            self.play(FadeIn(Q), run_time=0.5)
-            self.play(LaggedStart(FadeIn(K, shift=RIGHT * 0.2), FadeIn(V, shift=RIGHT * 0.2), lag_ratio=0.4),
-                      run_time=1.4)
+            self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k))
+            self.reveal(Q, run_time=0.5)
+            self.reveal(K, V, lag=0.4, run_time=1.4)
         rects = [m.row_rect(qi, c) for m, c in ((Q, th.q), (K, th.k), (V, th.v))]
         with self.beat(f"So every token now has a query, a key and a value, each "
                        f"{plural(t.d_k, 'number')} long. Here are those of {self.tok(qi)}."):
@@ -575,11 +652,8 @@ class AttentionMath(ExplainerScene):
 
         with self.beat("Next, every query is compared with every key. All those comparisons at once "
                        "are one matrix product: Q times K transposed."):
-            self.play(*self.fade_all(),
-                      *self.set_title("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k)),
-                      run_time=0.8)
-            self.play(FadeIn(Q), FadeIn(KT), FadeIn(S.brackets), FadeIn(eq), FadeIn(name),
-                      *self.light("K"), run_time=1.2)
+            self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k))
+            self.reveal(Q, KT, S.brackets, eq, name, anims=self.light("K"), run_time=1.2)
         with self.beat("Rows are queries, columns are keys: the cell in row i and column j says how "
                        "well query i matches key j."):
             self.play(FadeIn(legend), Indicate(Q.row_labels, color=th.q), Indicate(KT.col_labels, color=th.k),
@@ -599,7 +673,7 @@ class AttentionMath(ExplainerScene):
                 cells = VGroup(*[S.entries[a * len(S.cols) + b] for b, c in enumerate(S.cols)
                                  if (r, c) != (qi, kj)])
                 moves = [] if r is None else [q_rect.animate.move_to(Q.row_rect(r).get_center())]
-                self.play_or_wait(*moves, *lagged([FadeIn(e) for e in cells], 0.1), run_time=0.5)
+                self.reveal(*cells, lag=0.1, anims=moves, run_time=0.5)
             self.play(FadeOut(q_rect), run_time=0.3)
         row = t.scores[qi]
         best = max((c for c in S.cols if c is not None), key=lambda j: (row[j], -j))
@@ -626,13 +700,17 @@ class AttentionMath(ExplainerScene):
         SC.shift(S.grid.get_center() - SC.grid.get_center())
         SC.name.align_to(S.name, DOWN)
         with self.beat("Before the softmax, every score is divided by the square root of d-k."):
-            self.play(*self.fade_all(), *self.set_title("5 · Scaling the scores", slice_note(t.n)), run_time=0.8)
-            self.play(FadeIn(S), FadeIn(panel[0]), *self.light("sqrt"), run_time=1.2)
+            self.clear_to("5 · Scaling the scores", slice_note(t.n))
+            self.reveal(S, panel[0], anims=self.light("sqrt"), run_time=1.2)
         about = "exactly" if relation(root, 2) == "=" else "about"
         with self.beat(f"Here d-k is {t.d_k}, so we divide by {about} {fmt(root, 2)}."):
             self.play(FadeIn(panel[1], shift=DOWN * 0.2), run_time=0.8)
-            self.play(FadeOut(S.entries, shift=DOWN * 0.1), FadeIn(SC.entries, shift=DOWN * 0.1),
-                      FadeOut(S.name), FadeIn(SC.name), run_time=1.2)
+            cover = self._cover(S.entries)  # the numbers fade out, change, and fade back in
+            self.add(cover)
+            self.play(FadeIn(cover), FadeOut(S.name), FadeIn(SC.name), run_time=0.6)
+            self.remove(S.entries)
+            self.add(SC.entries, cover)
+            self.play(FadeOut(cover), run_time=0.6)
         with self.beat("Without it, dot products grow with the vector size and push the softmax into "
                        "all-or-nothing weights. Scaling keeps it from saturating."):
             self.play(FadeIn(why, shift=UP * 0.2), run_time=0.8)
@@ -669,9 +747,8 @@ class AttentionMath(ExplainerScene):
         src = [SC.entries[SC.rows.index(qi) * len(SC.cols) + b] for b in range(len(SC.cols))]
         with self.beat("Here is that row on its own, one score per key."):
             copies = [e.copy() for e in src]
-            fades = self.fade_all()
             self.add(*copies)
-            self.play(*fades, FadeIn(cells["head"]), run_time=0.8)
+            self.clear_to(keep=copies, anims=[FadeIn(cells["head"])], run_time=0.8)
             self.play(*[Transform(c, cells["s"][k]) for k, c in enumerate(copies)], run_time=1.0)
         e_line = "raise e to the power of each score" if shift == 0 else \
             "raise e to the power of each score, minus the largest one so the numbers stay readable"
@@ -699,11 +776,9 @@ class AttentionMath(ExplainerScene):
         zero = " The masked cells get weight zero." if t.causal else ""
         with self.beat(f"Doing the same for every row gives the attention weights A. Each row sums "
                        f"to one.{zero}"):
-            self.play(*self.fade_all(), run_time=0.6)
-            self.play(FadeIn(A.brackets), FadeIn(A.name), FadeIn(A.row_labels), FadeIn(A.col_labels),
-                      run_time=0.6)
-            self.play(LaggedStart(*[FadeIn(self._row_group(A, a)) for a in range(len(A.rows))],
-                                  lag_ratio=0.25), FadeIn(sums), run_time=1.6)
+            self.clear_to(run_time=0.6)
+            self.reveal(VGroup(A.brackets, A.name, A.row_labels, A.col_labels), run_time=0.6)
+            self.reveal(*[self._row_group(A, a) for a in range(len(A.rows))], sums, lag=0.2, run_time=1.6)
             if t.causal:
                 masked = VGroup(*[A.entry(r, c) for r in A.rows for c in A.cols
                                   if r is not None and c is not None and t.mask[r, c]])
@@ -725,8 +800,8 @@ class AttentionMath(ExplainerScene):
             fit(h, 1.3, 0.4)
 
         def row(texts: list[str], color: str) -> VGroup:
-            return VGroup(*[label(s, th, size, th.muted if s in ("⋯", "−∞") else color, mono=True)
-                            for s in texts])
+            return VGroup(*[label(s, th, size, th.muted, mono=True) if s in ("⋯", "−∞")
+                            else NUMBERS.make(s, size, color) for s in texts])
 
         s_txt = ["⋯" if j is None else ("−∞" if t.mask[qi, j] else fmt(t.scaled[qi, j], 2)) for j in keys]
         e_txt = ["⋯" if j is None else fmt_big(exps[j], 2) for j in keys]
@@ -775,7 +850,7 @@ class AttentionMath(ExplainerScene):
         coefs = VGroup()
         for a, r in enumerate(V.rows):
             txt = "⋮" if r is None else fmt(t.weights[qi, r], 2)
-            c = label(txt, th, 24, th.muted if r is None else th.weight, mono=True)
+            c = label(txt, th, 24, th.muted, mono=True) if r is None else NUMBERS.make(txt, 24, th.weight)
             c.next_to(V.row_labels, LEFT, buff=0.55).set_y(V.row_labels[a].get_y())
             coefs.add(c)
         times = VGroup(*[MathTex(r"\times", font_size=30, color=th.muted)
@@ -814,11 +889,10 @@ class AttentionMath(ExplainerScene):
             dst = VGroup(*[c for c, r in zip(coefs, V.rows) if r is not None])
             self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k)),
                       Create(A.row_rect(qi)), *self.light("V"), run_time=0.8)
-            self.play(*[TransformFromCopy(s, d) for s, d in zip(src, dst)],
-                      *self.fade_all(), run_time=1.2)
-            z_frame = [] if split else [FadeIn(eq), FadeIn(Z.brackets), FadeIn(Z.name), FadeIn(Z.row_labels)]
-            self.play(FadeIn(head), FadeIn(V), FadeIn(times),
-                      FadeIn(VGroup(*[c for c, r in zip(coefs, V.rows) if r is None])), *z_frame, run_time=1.0)
+            self.clear_to(anims=[TransformFromCopy(s, d) for s, d in zip(src, dst)], run_time=1.2)
+            z_frame = [] if split else [eq, VGroup(Z.brackets, Z.name, Z.row_labels)]
+            self.reveal(head, V, times, VGroup(*[c for c, r in zip(coefs, V.rows) if r is None]), *z_frame,
+                        run_time=1.0)
         with self.beat(f"For {self.tok(qi)}: scale each value row by the weight {self.tok(qi)} gives "
                        "that token. Tokens with more weight pass on more of their value."):
             pairs = [VGroup(coefs[a], V.row_rect(r, th.v)) for a, r in enumerate(V.rows) if r is not None]
@@ -832,11 +906,11 @@ class AttentionMath(ExplainerScene):
                 self.play(TransformFromCopy(z_row.entries, self._row_group(Z, Z.rows.index(qi))), run_time=1.0)
         with self.beat("Doing this for every token fills in Z, with one new vector per token."):
             if split:
-                self.play(TransformFromCopy(z_row.entries, self._row_group(Z, Z.rows.index(qi))),
-                          *self.fade_all(), FadeIn(Z.brackets), FadeIn(Z.name), FadeIn(Z.row_labels), run_time=1.2)
+                self.clear_to(anims=[TransformFromCopy(z_row.entries, self._row_group(Z, Z.rows.index(qi)))],
+                              run_time=1.2)
+                self.reveal(VGroup(Z.brackets, Z.name, Z.row_labels), run_time=0.6)
             rest = [a for a, r in enumerate(Z.rows) if r != qi]
-            self.play_or_wait(*lagged([FadeIn(self._row_group(Z, a)) for a in rest], 0.25),
-                              run_time=max(0.6, 0.3 * len(rest)))
+            self.reveal(*[self._row_group(Z, a) for a in rest], lag=0.25, run_time=max(0.6, 0.3 * len(rest)))
 
         final = VGroup(label("each token's new representation,", th, 26),
                        label("a blend of the values it attends to", th, 26)).arrange(DOWN, buff=0.15)
@@ -844,8 +918,12 @@ class AttentionMath(ExplainerScene):
         with self.beat("Each row of Z is that token's new representation: a blend of the values it "
                        "attends to."):
             self.add(Z)  # Z's parts were added one by one; now the whole view, so it can move
-            self.play(*self.fade_all(Z), run_time=0.8)
-            target = VGroup(Z.copy(), final).arrange(RIGHT, buff=0.8)
+            self.clear_to(keep=[Z], run_time=0.8)
+            side = VGroup(Z.copy(), final.copy()).arrange(RIGHT, buff=0.8)
+            below = VGroup(Z.copy(), final.copy()).arrange(DOWN, buff=0.5)
+            scales = [min((RIGHT_X - LEFT_X) / g.width, (TOP - BOTTOM) / g.height) for g in (side, below)]
+            target = VGroup(Z.copy(), final).arrange(RIGHT if scales[0] >= scales[1] else DOWN,
+                                                      buff=0.8 if scales[0] >= scales[1] else 0.5)
             place(target)
             self.play(Z.animate.scale(target[0].width / Z.width).move_to(target[0]), FadeIn(final),
                       self.formula.animate.set_opacity(1), run_time=1.2)

@@ -61,12 +61,14 @@ class ExplainerScene(Scene):
     def _show_caption(self, text: str) -> None:
         self.clear_caption()
         if self.cfg.display.captions:
-            self._caption = Caption(text, self.theme)
-            self.add_foreground_mobject(self._caption)
+            # First in the scene's list (so it stays in the static frame and is not redrawn on
+            # every animated frame, as a foreground mobject would be) but drawn on top (z-index).
+            self._caption = Caption(text, self.theme).set_z_index(100)
+            self.add(self._caption)
+            self.bring_to_back(self._caption)
 
     def clear_caption(self) -> None:
         if self._caption is not None:
-            self.remove_foreground_mobject(self._caption)
             self.remove(self._caption)
             self._caption = None
 

@@ -7,11 +7,13 @@ token) at a time. The numbers come from variants.causal_comparison(trace).
 
 from __future__ import annotations
 
+import numpy as np
 from manim import (
     DOWN,
     LEFT,
     RIGHT,
     UP,
+    Create,
     FadeIn,
     FadeOut,
     Indicate,
@@ -21,7 +23,6 @@ from manim import (
     Transform,
     VGroup,
     VMobject,
-    Create,
 )
 
 from attention_explainer.scenes.base import ExplainerScene
@@ -31,6 +32,7 @@ from attention_explainer.scenes.components import (
     MINUS,
     ColorScale,
     Heatmap,
+    heat_color,
     MatrixView,
     TokenRow,
     fit,
@@ -38,7 +40,7 @@ from attention_explainer.scenes.components import (
     visible,
 )
 from attention_explainer.scenes.optional_parts import short, slim
-from attention_explainer.variants import causal_comparison
+from attention_explainer.variants import CausalComparison, causal_comparison
 
 MAX_SCORES = 7  # score cells per side shown with numbers; longer sentences show a slice
 MAX_VALUES = 6  # heatmaps print their weights up to this many tokens (colour alone beyond)
@@ -124,8 +126,13 @@ class CausalMask(ExplainerScene):
         pair = self._heatmaps(cmp)
         left, right = pair["unmasked"], pair["masked"]
         self.views["unmasked"], self.views["masked"] = left, right
-        with self.beat("After the softmax, minus infinity becomes a weight of exactly zero. Left, without "
-                       "the mask; right, with it. Each row still adds up to one."):
+        if n > 1:
+            soft_line = ("After the softmax, minus infinity becomes a weight of exactly zero. Left, without "
+                         "the mask; right, with it. Each row still adds up to one.")
+        else:
+            soft_line = ("After the softmax, the only key gets all the weight, with or without the mask. "
+                         "Left, without the mask; right, with it.")
+        with self.beat(soft_line):
             self.play(FadeOut(VGroup(scores, side, shades)), run_time=0.5)
             self.play(FadeIn(pair["group"]), run_time=1.0)
             if n > 1:
@@ -163,18 +170,30 @@ class CausalMask(ExplainerScene):
                 self.play(*swap, *self._reveal_row(right, i), run_time=step)
                 status = new
         self.status = status
-        with self.beat("That is why causal attention weights form a triangle: the past is visible, the "
-                       "future is not. Decoders like GPT use this mask in every layer."):
+        if n > 1:
+            end_line = ("That is why causal attention weights form a triangle: the past is visible, the "
+                        "future is not. Decoders like GPT use this mask in every layer.")
+        else:
+            end_line = ("In longer sentences the causal weights form a triangle: the past is visible, the "
+                        "future is not. Decoders like GPT use this mask in every layer.")
+        with self.beat(end_line):
             self.play(Create(staircase(right, upper=False, color=th.accent)), run_time=1.0)
 
     # ---------------------------------------------------------------------------------- parts
-    def _heatmaps(self, cmp) -> dict[str, VGroup]:  # type: ignore[no-untyped-def]
+    def _heatmaps(self, cmp: CausalComparison) -> dict[str, VGroup]:
         """Two heatmaps side by side under their captions, with the colour scale between them."""
         th, n = self.theme, self.comparison.n
         cell = min(0.95, 4.6 / n)
         values = n <= MAX_VALUES
-        left = Heatmap(cmp.unmasked, self.trace.tokens, th, cell=cell, show_values=values)
-        right = Heatmap(cmp.masked, self.trace.tokens, th, cell=cell, show_values=values)
+        left = slim(Heatmap(cmp.unmasked, self.trace.tokens, th, cell=cell, show_values=values))
+        if values:
+            right = Heatmap(cmp.masked, self.trace.tokens, th, cell=cell, show_values=True)
+        else:  # colour only: the same labels, recoloured cells (building token labels is the slow part)
+            right = left.copy()
+            right.values = np.array(cmp.masked, dtype=float)
+            for i in range(n):
+                for j in range(n):
+                    right.cell(i, j).set_fill(heat_color(cmp.masked[i, j]))
         for i, j in zip(*cmp.mask.nonzero()):  # masked cells: weight 0, drawn as empty panel
             right.cell(i, j).set_fill(th.panel)
             if len(right.numbers):

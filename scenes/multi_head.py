@@ -40,13 +40,14 @@ from attention_explainer.scenes.components import (
     label,
     visible,
 )
-from attention_explainer.scenes.optional_parts import note, plural, slim
+from attention_explainer.scenes.optional_parts import article, note, plural, slim
 
 MID_Y = (CONTENT_TOP + CONTENT_BOTTOM) / 2
 MAX_HEADS_SHOWN = 4  # heads drawn side by side; more heads show a slice
+MAX_MAPS_LONG = 3  # heatmap slots (ellipsis included) when the sentence has more than 8 tokens
 MAX_ROWS = 6  # token rows of the matrices
 MAX_COLS = 6  # columns of the d_model-wide matrices
-MAX_LINE_COLS = 5  # rows and columns in the line concat × W_O = output
+MAX_LINE_COLS = 4  # columns in the line concat × W_O = output (and rows of W_O)
 
 
 def head_colors(th: Theme) -> list[str]:
@@ -117,7 +118,7 @@ class MultiHead(ExplainerScene):
             self.play(FadeIn(ws), FadeIn(shape), run_time=0.9)
 
         # -- 3. one heatmap per head -----------------------------------------------------------------
-        maps = self._heatmaps(mh, shown_heads, color)
+        maps = self._heatmaps(mh, visible(H, MAX_HEADS_SHOWN if n <= 8 else MAX_MAPS_LONG), color)
         self.views["heatmaps"] = maps["maps"]
         with self.beat("Each head computes its own attention weights from its own queries and keys. "
                        "Rows are queries, columns are keys."):
@@ -156,8 +157,8 @@ class MultiHead(ExplainerScene):
 
         # -- 5. W_O ---------------------------------------------------------------------------------
         # Three d_model-wide matrices in one line: fewer columns than above, so the numbers stay readable.
-        lcols, lrows = visible(dm, MAX_LINE_COLS), visible(n, MAX_LINE_COLS)
-        small = self._concat_view(mh, lrows, lcols, color)
+        lcols, lrows = visible(dm, MAX_LINE_COLS), visible(n, MAX_ROWS)
+        small = self._concat_view(mh, lrows, lcols, color, with_tokens=dm <= MAX_LINE_COLS)
         W_O = slim(MatrixView(mh.W_O, p, th, color=th.weight, name="W_O", rows=visible(dm, MAX_LINE_COLS),
                               cols=lcols, size=22))
         out = slim(MatrixView(mh.output, 2, th, color=th.text, name=r"\text{output}", rows=lrows, cols=lcols,
@@ -170,7 +171,7 @@ class MultiHead(ExplainerScene):
             to_line = [FadeOut(concat), FadeIn(small)]
         else:  # same slice: slide the matrix into place
             to_line = [ReplacementTransform(concat, small)]
-        with self.beat(f"Finally W O, a {dm} by {dm} matrix, mixes the heads' findings together. The output "
+        with self.beat(f"Finally W O, {article(dm)} {dm} by {dm} matrix, mixes the heads' findings together. The output "
                        "has one row per token and the same width as X, ready for the next layer."):
             self.play(FadeOut(shape_note), *to_line, run_time=0.8)
             self.play(FadeIn(times), FadeIn(W_O), run_time=0.7)
@@ -202,8 +203,9 @@ class MultiHead(ExplainerScene):
 
     def _heatmaps(self, mh: MultiHeadTrace, shown: list[Optional[int]], color: list[str]) -> dict[str, list]:  # type: ignore[type-arg]
         th, n = self.theme, mh.n
-        k = len(shown)
-        cell = min(0.95, (11.4 / k - 1.4) / n, 4.2 / n)
+        k = sum(h is not None for h in shown)
+        per_map = (11.6 - 0.8 * (None in shown)) / k  # width left for each map beside the colour scale
+        cell = min(0.95, (per_map - 1.5) / n, 4.2 / n)
         groups, maps = [], []
         for h in shown:
             if h is None:
@@ -222,12 +224,13 @@ class MultiHead(ExplainerScene):
         return {"groups": groups, "maps": maps}
 
     def _concat_view(self, mh: MultiHeadTrace, rows: list[Optional[int]], cols: list[Optional[int]],
-                     color: list[str]) -> MatrixView:
+                     color: list[str], with_tokens: bool = True) -> MatrixView:
         th = self.theme
         heads_tex = r"\,|\,".join(f"Z{sup(h)}" for h in range(min(mh.heads, 3)))
         if mh.heads > 3:
             heads_tex += r"\,|\,\cdots"
-        view = MatrixView(mh.concat, 2, th, name=rf"[\,{heads_tex}\,]", row_labels=mh.tokens, rows=rows,
+        view = MatrixView(mh.concat, 2, th, name=rf"[\,{heads_tex}\,]", row_labels=mh.tokens if with_tokens else None,
+                          rows=rows,
                           cols=cols, size=22)
         for c in cols:
             if c is None:

@@ -37,3 +37,8 @@ def note(text: str, theme: Theme, size: float = 20, color: Optional[str] = None,
 
 def plural(k: int, word: str) -> str:
     return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+def article(k: int) -> str:
+    """"a" or "an" before a number said aloud: an 8, an 11, an 18, an 80…, a 16."""
+    return "an" if str(k).startswith("8") or k in (11, 18) else "a"

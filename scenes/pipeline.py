@@ -47,6 +47,7 @@ STACK_DY = 0.95  # distance between stacked nodes
 BOTTOM_Y = -1.75  # the bottom row
 BUS_X = 6.5  # Q and K come down to the scores on this vertical line
 V_BUS_Y = -0.5  # V goes left to A·V on this line
+MIN_GAP = 0.5  # between the nodes of the top row (room for an arrow)
 DIM = 0.3  # opacity of what the data has not reached yet
 
 
@@ -268,8 +269,15 @@ class FullPipeline(ExplainerScene):
         # top row, left to right; the weights and Q, K, V stacked (Q on top)
         stacks = {"W": ["W_Q", "W_K", "W_V"], "QKV": ["Q", "K", "V"]}
         top = [["sentence"], ["tokens"], ["X"], stacks["W"], stacks["QKV"]]
-        widths = [max(nodes[k].box.width for k in col) for col in top]
         right_edge = BUS_X - 0.75
+        widths = [max(nodes[k].box.width for k in col) for col in top]
+        short = sum(widths) + MIN_GAP * (len(top) - 1) - (right_edge - LEFT_X)
+        if short > 0:  # wide shapes (d_model, d_k up to 16): the sentence and tokens give way
+            flexible = widths[0] + widths[1]
+            s = max(0.7, (flexible - short) / flexible)
+            for key in ("sentence", "tokens"):
+                nodes[key].scale(s)
+            widths = [max(nodes[k].box.width for k in col) for col in top]
         gap = (right_edge - LEFT_X - sum(widths)) / (len(top) - 1)
         x = LEFT_X
         for col, w in zip(top, widths):

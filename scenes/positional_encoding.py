@@ -245,7 +245,8 @@ class PositionalEncoding(ExplainerScene):
                                size=22))
         right = slim(MatrixView(Z_perm, 2, th, color=th.v, name=right_name, row_labels=demo.tokens_perm, rows=rows,
                                 cols=cols, size=22))
-        views = VGroup(left, right).arrange(RIGHT, buff=2.2, aligned_edge=UP)
+        # one token has no other order: its output alone
+        views = VGroup(left, right).arrange(RIGHT, buff=2.2, aligned_edge=UP) if n > 1 else VGroup(left)
         slices = n > MAX_ROWS or Z.shape[1] > MAX_COLS
         if slices:
             views.add(note("a slice is shown", th, 20).next_to(views, DOWN, buff=0.25))

@@ -50,7 +50,7 @@ class Bars(VGroup):
     """
 
     def __init__(self, values: Sequence[float], y_max: float, theme: Theme, color: str, title: str,
-                 names: Sequence[str], under: Optional[Sequence[str]] = None, slot: float = 0.72,
+                 names: Sequence[str], under: Optional[Sequence[str]] = None, slot: float = 0.78,
                  height: float = 2.2, decimals: int = 2) -> None:
         super().__init__()
         self.values = np.asarray(values, dtype=float)
@@ -73,7 +73,7 @@ class Bars(VGroup):
         self.under = VGroup()
         if under is not None:
             for j, u in enumerate(under):
-                t = fit(label(u, theme, 15, theme.muted, mono=True), slot * 0.97, 0.26)
+                t = fit(label(u, theme, 15, theme.muted, mono=True), slot * 0.88, 0.26)
                 t.move_to([(j + 0.5) * slot, -0.55, 0])
                 self.under.add(t)
             self.add(self.under)
@@ -246,7 +246,8 @@ class WhyScaling(ExplainerScene):
         # -- 5. the point ------------------------------------------------------------------------------
         with self.beat("So dividing by the square root of d-k keeps the scores at unit variance whatever the "
                        "width: the softmax stays soft, and the gradients keep flowing."):
-            self.play(formula.animate.scale(1 / 0.6 * 0.8).move_to(UP * 2.45), FadeOut(setup), run_time=0.6)
+            self.play(formula.animate.scale(1 / 0.6 * 0.8).move_to(UP * 2.45).set_opacity(1), FadeOut(setup),
+                      run_time=0.6)
             self.play(Indicate(formula.part("sqrt"), color=th.accent, scale_factor=1.3), run_time=1.0)
 
     def _plot_point(self, plot: VariancePlot, d: float, v: float) -> np.ndarray:

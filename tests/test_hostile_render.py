@@ -89,10 +89,6 @@ def render_in_process(tmp_path: Path, media: Path, video: Path, capsys) -> tuple
     return code, out, err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "render.py (render helper): when the disk fills, the _read_output thread dies on the log write "
-    "(a thread traceback on stderr) and failure_line reads the cut log ('failed: 321'); reported to "
-    "the lead. Remove this marker once fixed."))
 def test_disk_full_mid_render_is_one_line(tmp_path: Path, tmpfs) -> None:
     # A disk with room for the config and the logs' start but not for the scenes' video files. A real
     # process, so that anything printed by a helper thread shows. The preflight's free-space floor

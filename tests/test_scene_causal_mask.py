@@ -8,7 +8,7 @@ import pytest
 from attention_explainer.beats import reading_time
 from attention_explainer.catalog import scene_by_id
 from attention_explainer.scenes.causal_mask import NEG_INF, CausalMask
-from attention_explainer.scenes.components import LIGHT, fmt
+from attention_explainer.scenes.components import LIGHT, fmt, heat_color
 from manim import ManimColor
 from scenetools import build_scene
 
@@ -70,6 +70,11 @@ def test_builds_for_sentence_lengths(tmp_path, n):
     np.testing.assert_array_equal(masked.values, cmp.masked)
     assert np.all(masked.values[np.triu_indices(n, 1)] == 0)
     check_frame(scene)
+    # cells coloured from the masked weights; masked cells drawn as empty panels
+    for i in range(n):
+        for j in range(n):
+            want = ManimColor(scene.theme.panel) if j > i else heat_color(cmp.masked[i, j])
+            assert masked.cell(i, j).get_fill_color().to_hex() == want.to_hex(), (i, j)
     # the generation beat revealed every row: all cells are opaque again
     assert all(c.get_fill_opacity() == 1 for c in masked.cells)
     assert scene.status[0].original_text == f"step {n} of {n}"

@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pytest
+from manim import ManimColor, Rectangle
 from manim.renderer.cairo_renderer import CairoRenderer
 from scenetools import build_scene
 
@@ -47,12 +48,13 @@ EXPLICIT = {  # 8 tokens, d_model 4, d_k 3: numbers given, causal, light theme, 
     },
     "display": {"precision": 2, "theme": "light", "captions": False},
 }
-SIXTEEN = {
+SIXTEEN = {  # tokens and d_model sliced
     "sentence": " ".join(f"w{i}" for i in range(16)),
-    "model": {"d_model": 8, "d_k": 16, "seed": 3},
-    "display": {"precision": 3, "captions": False},
+    "model": {"d_model": 8, "d_k": 2, "seed": 3},
+    "display": {"captions": False},
 }
-ONE = {"sentence": "Hello", "model": {"d_model": 16, "d_k": 1}, "display": {"precision": 0, "captions": False}}
+ONE = {  # one token; d_model and d_k sliced, the widest numbers
+    "sentence": "Hello", "model": {"d_model": 16, "d_k": 16}, "display": {"precision": 3, "captions": False}}
 
 
 class Recorded(AttentionMath):
@@ -232,10 +234,21 @@ def test_worked_q_cell_lines_add_up(default) -> None:  # type: ignore[no-untyped
 def test_sixteen_tokens_and_wide_dims_are_sliced_and_said(sixteen) -> None:  # type: ignore[no-untyped-def]
     S = sixteen.views["scores"]
     assert S.rows == visible(16, TOKEN_LIMIT) and None in S.rows and len(S.rows) == TOKEN_LIMIT
-    assert None in sixteen.views["Q"].cols and None in sixteen.views["X"].cols
-    notes = {m.original_text for snap in sixteen.snapshots for (m, *_box) in snap if hasattr(m, "original_text")}
-    assert "showing 7 of 16 tokens" in notes
-    assert "showing 7 of 16 tokens, 5 of 16 d_k columns" in notes
+    assert None in sixteen.views["X"].cols and None not in sixteen.views["Q"].cols
+    assert "showing 7 of 16 tokens" in _notes(sixteen)
+    assert "showing 7 of 16 tokens, 5 of 8 d_model columns" in _notes(sixteen)
+
+
+def test_one_token_with_wide_dims(one) -> None:  # type: ignore[no-untyped-def]
+    assert (one.qi, one.kj) == (0, 0)
+    assert one.views["weights"].shown == {(0, 0): "1.00"}
+    assert None in one.views["Q"].cols and None in one.views["W_Q"].rows
+    assert "showing 5 of 16 d_k columns" in _notes(one)
+    assert any("pays the most attention to itself" in b.text for b in one.beats)
+
+
+def _notes(scene) -> set[str]:  # type: ignore[no-untyped-def]
+    return {m.original_text for snap in scene.snapshots for (m, *_box) in snap if hasattr(m, "original_text")}
 
 
 def test_eight_tokens_are_shown_in_full(eight) -> None:  # type: ignore[no-untyped-def]
@@ -273,3 +286,25 @@ def test_split_pieces_breaks_long_sums_at_a_plus() -> None:
     assert len(lines) == 2 and lines[1][0][0] == "+ "
     assert sum(len(ln) for ln in lines) == len(pieces)
     assert split_pieces(pieces[:3], 70) == [pieces[:3]]
+
+
+@pytest.mark.parametrize("name", ("default", "eight"))
+def test_no_cover_is_left_over_a_beat(request, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Scene changes fade a background-coloured rectangle over the content; none may stay."""
+    scene = request.getfixturevalue(name)
+    bg = ManimColor(scene.theme.background)
+    for k, snap in enumerate(scene.snapshots):
+        covers = [m for m, *_box in snap if isinstance(m, Rectangle) and m.get_fill_opacity() > 0.99
+                  and ManimColor(m.get_fill_color()).to_hex() == bg.to_hex()]
+        assert not covers, f"beat {k + 1}"
+
+
+def test_exp_row_very_negative_scores_do_not_underflow_to_zero() -> None:
+    """All scores below about -745 would make every e^s 0 and the shown sum 0.00."""
+    from attention_explainer.scenes.attention_math import exp_row
+
+    row = np.array([-800.0, -801.5, -799.0])
+    exps, shift = exp_row(row, np.zeros(3, dtype=bool))
+    assert shift == -799.0
+    assert np.all(exps > 0)
+    np.testing.assert_allclose(exps / exps.sum(), softmax_rows(row[None, :])[0])

@@ -94,7 +94,9 @@ def test_builds_for_other_configs(tmp_path, n, model, theme):
     check(scene)
     mh = scene.mh
     assert mh.heads == model["heads"] and mh.n == n
-    # at most 4 heads side by side: 8 heads show heads 1, 2, …, 8
-    assert len(scene.views["heatmaps"]) == (1 if mh.heads == 1 else 3)
+    # at most 4 heatmaps side by side (3 slots for long sentences): 8 heads × 16 tokens show heads 1 … 8
+    assert len(scene.views["heatmaps"]) == (1 if mh.heads == 1 else 2)
+    for hm, h in zip(scene.views["heatmaps"], (0, mh.heads - 1)):
+        np.testing.assert_array_equal(hm.values, mh.weights[h])
     for view in ("concat", "output"):
         shown_equals(scene.views[view], getattr(mh, view), 2)

@@ -135,3 +135,11 @@ def test_bad_voice_specs_are_one_line_errors(tmp_path: Path, spec: str, message:
 def test_none_means_no_voice(tmp_path: Path) -> None:
     assert make_voice("none", tmp_path) is None
     assert make_voice(None, tmp_path) is None
+
+
+def test_cmd_template_fills_placeholders_once() -> None:
+    """A narration line that itself contains "{out}" is spoken literally, not re-filled."""
+    from attention_explainer.voice import _fill
+
+    assert _fill("tts {text} -w {out}", {"text": "say {out} now", "out": "/tmp/a.wav"}) == \
+        "tts say {out} now -w /tmp/a.wav"

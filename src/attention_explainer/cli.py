@@ -16,6 +16,7 @@ import click
 from attention_explainer import __version__
 from attention_explainer.attention import compute_trace
 from attention_explainer.catalog import SCENES, scene_by_id, scene_ids
+from attention_explainer.preflight import preflight
 from attention_explainer.config import Config, UserError, json_schema, load_config, one_line
 
 QUALITIES = ("l", "m", "h", "p", "k")
@@ -191,6 +192,7 @@ def scene_cmd(ctx: click.Context, scene_id: str, config_path: Optional[Path], qu
     from attention_explainer.render import render_scene
 
     config = _load(config_path)
+    preflight(media_dir, output, quality or config.video.quality, still)
     settings = _render_settings(config, config_path, quality, media_dir, 1, quiet, burn_captions, voice, x264_preset)
     out = render_scene(_scene_lookup(ctx)(scene_id), settings, still=still, fmt=fmt, output=output)
     click.echo(f"wrote {out}")
@@ -221,6 +223,7 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     from attention_explainer.render import render_video
 
     config = _load(config_path)
+    preflight(media_dir, output, quality or config.video.quality)
     settings = _render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
                                 x264_preset)
     lookup = _scene_lookup(ctx)
@@ -251,6 +254,7 @@ def storyboard_cmd(ctx: click.Context, config_path: Optional[Path], quality: Opt
     from attention_explainer.render import render_storyboard
 
     config = _load(config_path)
+    preflight(media_dir, output, quality or config.video.quality, still=True)
     settings = _render_settings(config, config_path, quality, media_dir, jobs, quiet)
     lookup = _scene_lookup(ctx)
     out = render_storyboard([lookup(s) for s in config.video.scenes], settings, output)

@@ -34,7 +34,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, TextIO
 
 import yaml
 
@@ -44,6 +44,7 @@ from attention_explainer.beats import BEATS_ENV, Beat, read_beats
 from attention_explainer.catalog import SceneInfo
 from attention_explainer.config import Config, UserError
 from attention_explainer.formats import FORMATS, convert
+from attention_explainer.preflight import explain_failure
 from attention_explainer.progress import Progress, make_progress
 from attention_explainer.scene_input import CONFIG_ENV
 from attention_explainer.segment_cache import SegmentCache, scene_key
@@ -55,6 +56,7 @@ APP_DIR = "attention-explainer"
 RESOLUTION_DIR = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
 KILL_GRACE_SECONDS = 5.0  # after SIGINT, a child has this long to clean up before SIGKILL
 LOG_COLUMNS = "120"  # width of Manim's (rich) log lines in the log files
+TAIL_LINES = 200  # lines of a child's output kept in memory for its error message
 
 
 class RenderError(UserError):
@@ -138,6 +140,8 @@ class _Job:
     seconds: float = 0.0
     animations: int = 0
     error: Optional[str] = None
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))  # the output's last lines
+    log_error: Optional[str] = None  # why the log file could not be written in full
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -218,18 +222,41 @@ class _SignalsRaise:
 
 
 def _read_output(job: _Job, progress: Progress, lock: threading.Lock) -> None:
-    """Copy the child's output into its log and count the animations it finished."""
+    """Copy the child's output into its log (and keep its tail in memory), count its animations.
+
+    The pipe is drained to the end whatever happens to the log (a full disk): a child blocked on
+    a full pipe would never finish, and the error line comes from the tail kept in memory."""
     assert job.proc is not None and job.proc.stdout is not None
     anim = re.compile(r"Animation (\d+)\s*:")
-    with open(job.log, "w", encoding="utf-8") as log:
-        for line in job.proc.stdout:
-            log.write(line)
-            log.flush()  # a live log, to follow with tail -f
-            m = anim.search(line)
-            if m:
-                job.animations = max(job.animations, int(m.group(1)) + 1)
-                with lock:
-                    progress.update(job.info.id, job.animations)
+    log: Optional[TextIO] = None
+    try:
+        log = open(job.log, "w", encoding="utf-8")
+    except OSError as e:
+        job.log_error = e.strerror or str(e)
+    for line in job.proc.stdout:
+        job.tail.append(line)
+        if log is not None:
+            try:
+                log.write(line)
+                log.flush()  # a live log, to follow with tail -f
+            except OSError as e:
+                job.log_error = e.strerror or str(e)
+                log = _close_quietly(log)
+        m = anim.search(line)
+        if m:
+            job.animations = max(job.animations, int(m.group(1)) + 1)
+            with lock:
+                progress.update(job.info.id, job.animations)
+    _close_quietly(log)
+
+
+def _close_quietly(file: Optional[TextIO]) -> None:
+    if file is not None:
+        try:
+            file.close()
+        except OSError:
+            pass
+    return None
 
 
 def _start(job: _Job, progress: Progress, lock: threading.Lock) -> None:
@@ -303,7 +330,8 @@ def _run_jobs(jobs: Sequence[_Job], parallel: int, progress: Progress) -> None:
                         job.reader.join()
                     job.seconds = time.monotonic() - job.started
                     if job.proc.returncode != 0 or not job.out.exists():
-                        job.error = failure_line(job.log.read_text(encoding="utf-8", errors="replace"))
+                        tail = "".join(job.tail)
+                        job.error = explain_failure(tail) or failure_line(tail)
                         with lock:
                             progress.failed(job.info.id)
                         return
@@ -368,7 +396,8 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         failed = [j for j in jobs if j.error is not None]
         if failed:
             job = failed[0]
-            raise RenderError(f"scene '{job.info.id}' failed: {job.error} (full log: {job.log})")
+            where = (f"log incomplete, {job.log_error}: {job.log}" if job.log_error else f"full log: {job.log}")
+            raise RenderError(f"scene '{job.info.id}' failed: {job.error} ({where})")
         if isinstance(voice, WavDirVoice):
             _note_missing_recordings(voice, [segments[i.id] for i in scenes], progress)
     finally:

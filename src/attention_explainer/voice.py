@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -218,9 +219,10 @@ class CommandVoice(_GeneratedVoice):
 
 
 def _fill(arg: str, fields: dict[str, str]) -> str:
-    for name, value in fields.items():
-        arg = arg.replace("{" + name + "}", value)
-    return arg
+    """Replace {name} placeholders in one pass, so a value that itself contains "{beat}" or
+    "{out}" (a narration line may) is passed on literally."""
+    pattern = re.compile("|".join(re.escape("{" + name + "}") for name in fields))
+    return pattern.sub(lambda m: fields[m.group(0)[1:-1]], arg)
 
 
 class WavDirVoice:
