@@ -37,3 +37,46 @@ def build_scene(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[st
         os.environ.pop(CONFIG_ENV, None)
         scene_input.cache_clear()
     return scene
+
+
+# --------------------------------------------------------- checks shared by the scene test files
+WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+
+
+def sentence(n: int) -> str:
+    """A sentence of n distinct one-word tokens (n ≤ 16)."""
+    return " ".join(WORDS.split()[:n])
+
+
+def optional_config(scene_id: str) -> dict[str, Any]:
+    """The default config with an optional segment switched on. Captions off: they change no
+    timing (beats hold by reading time either way) and building them is most of a test's time."""
+    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
+
+
+def check_beats(scene: Any, scene_id: str) -> None:
+    """The scene has beats, with its id as prefix, each held at least its reading time."""
+    from attention_explainer.beats import reading_time
+
+    assert scene.beats
+    for b in scene.beats:
+        assert b.id.startswith(f"{scene_id}-")
+        assert b.end - b.start >= reading_time(b.text) - 1e-3
+
+
+def check_layout(scene: Any) -> None:
+    """Everything but the caption stays inside the frame and above the caption band."""
+    for mob in scene.mobjects:
+        if mob is scene._caption:
+            continue
+        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
+        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
+
+
+def shown_equals(view: Any, values: Any, decimals: int) -> None:
+    """Every entry a MatrixView shows is the value at its index, formatted as on screen."""
+    from attention_explainer.scenes.components import fmt
+
+    assert view.shown, "nothing shown"
+    for (r, c), text in view.shown.items():
+        assert text == fmt(values[r, c], decimals), (r, c)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_explainer.beats import reading_time
 from attention_explainer.catalog import scene_by_id
 from attention_explainer.scenes.causal_mask import NEG_INF, CausalMask
 from attention_explainer.scenes.components import LIGHT, fmt, heat_color
 from manim import ManimColor
-from scenetools import build_scene
+from scenetools import build_scene, check_beats, check_layout, optional_config, sentence
 
 
 @pytest.fixture(scope="module")
@@ -19,43 +18,14 @@ def tmp_path(tmp_path_factory):
     return tmp_path_factory.mktemp("causal_mask")
 
 
-def default_config(scene_id: str) -> dict:
-    """The default config with this segment switched on. Captions off: they do not change any
-    timing (beats hold by reading time either way) and building them is most of a test's time."""
-    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
-
-
-WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
-
-
-def sentence(n: int) -> str:
-    return " ".join(WORDS.split()[:n])
-
-
-def check_beats(scene) -> None:
-    assert scene.beats
-    for b in scene.beats:
-        assert b.id.startswith("causal-mask-")
-        assert b.end - b.start >= reading_time(b.text) - 1e-3
-
-
 def test_default_config_duration_and_catalog(tmp_path):
     info = scene_by_id("causal-mask")
     assert info.optional and info.cls == "CausalMask" and info.path.name == "causal_mask.py"
-    scene = build_scene(CausalMask, tmp_path, default_config("causal-mask"))
-    check_beats(scene)
+    scene = build_scene(CausalMask, tmp_path, optional_config("causal-mask"))
+    check_beats(scene, "causal-mask")
     total = scene.renderer.time
     assert 50 <= total <= 100, total
     assert any("rows are queries, columns are keys" in b.text.lower() for b in scene.beats)
-
-
-def check_frame(scene) -> None:
-    """Everything stays inside the frame and above the caption band."""
-    for mob in scene.mobjects:
-        if mob is scene._caption:
-            continue
-        assert mob.get_left()[0] >= -7.1 + 1e-3 and mob.get_right()[0] <= 7.1 - 1e-3, mob
-        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
 
 
 @pytest.mark.parametrize("n", [1, 16])
@@ -63,13 +33,13 @@ def test_builds_for_sentence_lengths(tmp_path, n):
     # captions off in the layout cases: building them is most of the time, and the test checks
     # that content stays above the caption band anyway
     scene = build_scene(CausalMask, tmp_path, {"sentence": sentence(n), "display": {"captions": False}})
-    check_beats(scene)
+    check_beats(scene, "causal-mask")
     cmp = scene.comparison
     assert cmp.n == n
     masked = scene.views["masked"]
     np.testing.assert_array_equal(masked.values, cmp.masked)
     assert np.all(masked.values[np.triu_indices(n, 1)] == 0)
-    check_frame(scene)
+    check_layout(scene)
     # cells coloured from the masked weights; masked cells drawn as empty panels
     for i in range(n):
         for j in range(n):
@@ -117,8 +87,8 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
 def test_light_theme_and_causal_trace_with_8_tokens(tmp_path):
     scene = build_scene(CausalMask, tmp_path, {"sentence": sentence(8), "display": {"theme": "light", "captions": False},
                                                "model": {"causal": True}})
-    check_beats(scene)
-    check_frame(scene)
+    check_beats(scene, "causal-mask")
+    check_layout(scene)
     np.testing.assert_allclose(scene.views["masked"].values, scene.trace.weights)
     assert scene.theme.name == "light"
     assert ManimColor(scene.camera.background_color).to_hex() == ManimColor(LIGHT.background).to_hex()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_explainer.beats import reading_time
 from attention_explainer.catalog import scene_by_id
 from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.multi_head import MultiHead
-from scenetools import build_scene
+from scenetools import build_scene, check_beats, check_layout, optional_config, sentence, shown_equals
 
 
 @pytest.fixture(scope="module")
@@ -18,43 +17,12 @@ def tmp_path(tmp_path_factory):
     return tmp_path_factory.mktemp("multi_head")
 
 
-def default_config(scene_id: str) -> dict:
-    """The default config with this segment switched on. Captions off: they do not change any
-    timing (beats hold by reading time either way) and building them is most of a test's time."""
-    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
-
-
-WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
-
-
-def sentence(n: int) -> str:
-    return " ".join(WORDS.split()[:n])
-
-
-def check(scene) -> None:
-    assert scene.beats
-    for b in scene.beats:
-        assert b.id.startswith("multi-head-")
-        assert b.end - b.start >= reading_time(b.text) - 1e-3
-    for mob in scene.mobjects:
-        if mob is scene._caption:
-            continue
-        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
-        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
-
-
-def shown_equals(view, values, decimals):
-    """Every entry a MatrixView shows is the value at its index, formatted."""
-    assert view.shown, "nothing shown"
-    for (r, c), text in view.shown.items():
-        assert text == fmt(values[r, c], decimals), (r, c)
-
-
 def test_default_config_duration(tmp_path):
     info = scene_by_id("multi-head")
     assert info.optional and info.cls == "MultiHead"
-    scene = build_scene(MultiHead, tmp_path, default_config("multi-head"))
-    check(scene)
+    scene = build_scene(MultiHead, tmp_path, optional_config("multi-head"))
+    check_beats(scene, "multi-head")
+    check_layout(scene)
     assert 55 <= scene.renderer.time <= 100, scene.renderer.time
     assert scene.mh.heads == 2 and len(scene.views["heatmaps"]) == 2
     assert any("rows are queries, columns are keys" in b.text.lower() for b in scene.beats)
@@ -64,7 +32,8 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     X = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.25, -0.5, 0.75], [-0.5, 0.75, 1.0, -0.25]]
     scene = build_scene(MultiHead, tmp_path, {"sentence": "a b c", "display": {"captions": False},
                                               "model": {"embeddings": X, "heads": 2, "seed": 4}})
-    check(scene)
+    check_beats(scene, "multi-head")
+    check_layout(scene)
     mh, p = scene.mh, scene.trace.precision
     np.testing.assert_array_equal(mh.X, np.array(X))
     shown_equals(scene.views["X"], np.array(X), p)
@@ -91,7 +60,8 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
 def test_builds_for_other_configs(tmp_path, n, model, theme):
     scene = build_scene(MultiHead, tmp_path, {"sentence": sentence(n), "model": model,
                                               "display": {"theme": theme, "captions": False}})
-    check(scene)
+    check_beats(scene, "multi-head")
+    check_layout(scene)
     mh = scene.mh
     assert mh.heads == model["heads"] and mh.n == n
     # at most 4 heatmaps side by side (3 slots for long sentences): 8 heads × 16 tokens show heads 1 … 8

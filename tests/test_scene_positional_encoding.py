@@ -7,48 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from attention_explainer.beats import reading_time
 from attention_explainer.catalog import scene_by_id
 from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.positional_encoding import PositionalEncoding
-from scenetools import build_scene
+from scenetools import build_scene, check_beats, check_layout, optional_config, sentence, shown_equals
 
 
 @pytest.fixture(scope="module")
 def tmp_path(tmp_path_factory):
     """One folder per module: the scenes share the Tex and text caches."""
     return tmp_path_factory.mktemp("positional")
-
-
-def default_config(scene_id: str) -> dict:
-    """The default config with this segment switched on. Captions off: they do not change any
-    timing (beats hold by reading time either way) and building them is most of a test's time."""
-    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
-
-
-WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
-
-
-def sentence(n: int) -> str:
-    return " ".join(WORDS.split()[:n])
-
-
-def check(scene) -> None:
-    assert scene.beats
-    for b in scene.beats:
-        assert b.id.startswith("positional-encoding-")
-        assert b.end - b.start >= reading_time(b.text) - 1e-3
-    for mob in scene.mobjects:
-        if mob is scene._caption:
-            continue
-        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
-        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
-
-
-def shown_equals(view, values, decimals):
-    assert view.shown, "nothing shown"
-    for (r, c), text in view.shown.items():
-        assert text == fmt(values[r, c], decimals), (r, c)
 
 
 def loop_attention(X, W_Q, W_K, W_V):
@@ -65,8 +33,9 @@ def loop_attention(X, W_Q, W_K, W_V):
 def test_default_config_duration(tmp_path):
     info = scene_by_id("positional-encoding")
     assert info.optional and info.cls == "PositionalEncoding"
-    scene = build_scene(PositionalEncoding, tmp_path, default_config("positional-encoding"))
-    check(scene)
+    scene = build_scene(PositionalEncoding, tmp_path, optional_config("positional-encoding"))
+    check_beats(scene, "positional-encoding")
+    check_layout(scene)
     assert 55 <= scene.renderer.time <= 100, scene.renderer.time
     assert any("set model dot positional encoding to true" in b.text for b in scene.beats)
 
@@ -78,7 +47,8 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     scene = build_scene(PositionalEncoding, tmp_path, {
         "sentence": "a b c", "display": {"captions": False},
         "model": {"embeddings": E.tolist(), "positional_encoding": True}})
-    check(scene)
+    check_beats(scene, "positional-encoding")
+    check_layout(scene)
     t, demo = scene.trace, scene.demo
     # the paper's formula, by hand
     PE = np.array([[math.sin(pos / 10000 ** (2 * (j // 2) / 4)) if j % 2 == 0 else
@@ -106,7 +76,8 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
 def test_builds_for_other_lengths(tmp_path, n, theme):
     scene = build_scene(PositionalEncoding, tmp_path, {"sentence": sentence(n),
                                                       "display": {"theme": theme, "captions": False}})
-    check(scene)
+    check_beats(scene, "positional-encoding")
+    check_layout(scene)
     assert scene.views["PE"].values.shape == (n, scene.trace.d_model)
     if n > 1:
         assert scene.demo.gap.max() < 1e-12 < scene.demo.gap_pe.max()

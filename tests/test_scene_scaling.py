@@ -5,43 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_explainer.beats import reading_time
 from attention_explainer.catalog import scene_by_id
 from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.scaling import WhyScaling
 from attention_explainer.variants import scaling_demo
-from scenetools import build_scene
+from scenetools import build_scene, check_beats, check_layout, optional_config, sentence
 
 
 @pytest.fixture(scope="module")
 def tmp_path(tmp_path_factory):
     """One folder per module: the scenes share the Tex and text caches."""
     return tmp_path_factory.mktemp("scaling")
-
-
-def default_config(scene_id: str) -> dict:
-    """The default config with this segment switched on. Captions off: they do not change any
-    timing (beats hold by reading time either way) and building them is most of a test's time."""
-    return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
-
-
-WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
-
-
-def sentence(n: int) -> str:
-    return " ".join(WORDS.split()[:n])
-
-
-def check(scene) -> None:
-    assert scene.beats
-    for b in scene.beats:
-        assert b.id.startswith("scaling-")
-        assert b.end - b.start >= reading_time(b.text) - 1e-3
-    for mob in scene.mobjects:
-        if mob is scene._caption:
-            continue
-        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
-        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
 
 
 def softmax(x):
@@ -52,8 +26,9 @@ def softmax(x):
 def test_default_config_duration_and_numbers(tmp_path):
     info = scene_by_id("scaling")
     assert info.optional and info.cls == "WhyScaling"
-    scene = build_scene(WhyScaling, tmp_path, default_config("scaling"))
-    check(scene)
+    scene = build_scene(WhyScaling, tmp_path, optional_config("scaling"))
+    check_beats(scene, "scaling")
+    check_layout(scene)
     assert 55 <= scene.renderer.time <= 100, scene.renderer.time
     demo = scene.demo
     assert demo.d_k == 64
@@ -77,7 +52,8 @@ def test_default_config_duration_and_numbers(tmp_path):
 def test_builds_for_other_configs(tmp_path, n, seed, theme):
     scene = build_scene(WhyScaling, tmp_path, {"sentence": sentence(n), "model": {"seed": seed},
                                                "display": {"theme": theme, "captions": False}})
-    check(scene)
+    check_beats(scene, "scaling")
+    check_layout(scene)
     demo = scaling_demo(seed)
     np.testing.assert_array_equal(scene.demo.p_raw, demo.p_raw)
     assert scene.theme.name == theme
