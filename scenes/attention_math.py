@@ -54,6 +54,7 @@ from attention_explainer.scenes.components import (
     fit,
     fmt,
     label,
+    slim,
     visible,
 )
 
@@ -140,20 +141,11 @@ def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None)
 
 
 # ------------------------------------------------------------------------------- layout helpers
-def lighten(mob: Mobject) -> Mobject:
-    """Drop the parsed SVG paths that Text/MathTex glyphs keep after building their points: unused
-    afterwards, they made every copy (each Fade/Transform copies its mobject) about 8× slower."""
-    for m in mob.get_family():
-        if getattr(m, "path_obj", None) is not None:
-            m.path_obj = None
-    return mob
-
-
 def place(mob: Mobject, top: float = TOP, bottom: float = BOTTOM, left: float = LEFT_X,
           right: float = RIGHT_X, grow: float = 1.3) -> Mobject:
     """Scale to fit the box (shrink as needed, grow at most `grow`: small matrices read better
     larger) and centre in it."""
-    lighten(mob)
+    slim(mob)
     mob.scale(min(grow, (right - left) / max(mob.width, 1e-6), (top - bottom) / max(mob.height, 1e-6)))
     return mob.move_to([(left + right) / 2, (top + bottom) / 2, 0])
 
@@ -204,7 +196,7 @@ class MonoNumbers:
     def _glyph(self, ch: str, size: float, color: str) -> tuple[Mobject, float, float]:
         key = (ch, size, color)
         if key not in self.glyphs:
-            pair = lighten(Text("0" + ch, font=MONO, font_size=size, color=color))
+            pair = slim(Text("0" + ch, font=MONO, font_size=size, color=color))
             zero, glyph = pair.submobjects
             if size not in self.advance:
                 ref = Text("00", font=MONO, font_size=size)
@@ -277,7 +269,7 @@ class AttentionMath(ExplainerScene):
         self.p = t.precision
         self.title_mob: Optional[Mobject] = None
         self.note_mob: Optional[Mobject] = None
-        self.formula = lighten(Formula(self.theme, size=34))
+        self.formula = slim(Formula(self.theme, size=34))
         self.formula.move_to([RIGHT_X - self.formula.width / 2, 3.5, 0])
 
         self.step_tokens()
@@ -319,7 +311,7 @@ class AttentionMath(ExplainerScene):
         def make(values: np.ndarray, decimals: int, color: str, name: str, r: Sequence[Optional[int]],
                  c: Sequence[Optional[int]], row_tokens: bool = False, col_tokens: bool = False,
                  width: float = 0.0) -> MatrixView:
-            return lighten(NumberMatrix(values, decimals, th, color=color, name=name, rows=r, cols=c,
+            return slim(NumberMatrix(values, decimals, th, color=color, name=name, rows=r, cols=c,
                                       row_labels=tokens if row_tokens else None,
                                       col_labels=tokens if col_tokens else None, min_cell_width=width))
 
@@ -351,7 +343,7 @@ class AttentionMath(ExplainerScene):
         v = NumberMatrix(values, decimals, self.theme, color=color, name=name, rows=rows, cols=cols,
                        row_labels=tokens if row_tokens else None, col_labels=tokens if col_tokens else None,
                        min_cell_width=min_cell_width)
-        lighten(v)
+        slim(v)
         self.all_views.append((key, v))
         if canonical:
             self.views[key] = v
@@ -359,7 +351,7 @@ class AttentionMath(ExplainerScene):
 
     def set_title(self, text: str, note: Optional[str] = None) -> list:
         """Animations that swap the step title (top left) and the slice note under it."""
-        new = lighten(label(text, self.theme, size=34))
+        new = slim(label(text, self.theme, size=34))
         fit(new, self.formula.get_left()[0] - 0.4 - LEFT_X, 0.6)
         new.move_to([LEFT_X + new.width / 2, 3.5, 0])
         anims: list = [FadeIn(new)]
@@ -371,7 +363,7 @@ class AttentionMath(ExplainerScene):
             self.note_mob = None
         if note:
             self.note_mob = label(note, self.theme, size=18, color=self.theme.muted)
-            fit(lighten(self.note_mob), 9.0, 0.3)
+            fit(slim(self.note_mob), 9.0, 0.3)
             self.note_mob.move_to([LEFT_X + self.note_mob.width / 2, NOTE_Y, 0])
             anims.append(FadeIn(self.note_mob))
         return anims
@@ -438,13 +430,13 @@ class AttentionMath(ExplainerScene):
     # -- 1. sentence -> tokens -> X --------------------------------------------------------------
     def step_tokens(self) -> None:
         t, th = self.trace, self.theme
-        sentence = lighten(wrapped(self.cfg.sentence, th, 34, 12.4))
+        sentence = slim(wrapped(self.cfg.sentence, th, 34, 12.4))
         sentence.move_to(UP * 1.6)
         with self.beat("Let's compute self-attention by hand, from the raw sentence all the way "
                        "to the output, with real numbers at every step."):
             self.play(*self.set_title("1 · From words to numbers"), FadeIn(self.formula), FadeIn(sentence))
 
-        row = lighten(TokenRow(t.tokens, th, indices=visible(t.n, ROW_TOKENS), max_width=13.2))
+        row = slim(TokenRow(t.tokens, th, indices=visible(t.n, ROW_TOKENS), max_width=13.2))
         row.next_to(sentence, DOWN, buff=0.7)
         there = "there is 1 token" if t.n == 1 else f"there are {t.n} tokens"
         with self.beat(f"First the sentence is split into tokens: here {there}."):
@@ -725,7 +717,7 @@ class AttentionMath(ExplainerScene):
                       if r is not None and c is not None and t.mask[r, c]]
             infs = VGroup()
             for k in masked:
-                inf = lighten(label("−∞", th, 24, th.muted, mono=True))
+                inf = slim(label("−∞", th, 24, th.muted, mono=True))
                 inf.scale(SC.grid.width / (SC.cell_w * len(SC.cols))).move_to(SC.entries[k])
                 infs.add(inf)
             with self.beat("This model is causal: a token may not look at the tokens after it. Those "
@@ -914,7 +906,7 @@ class AttentionMath(ExplainerScene):
 
         final = VGroup(label("each token's new representation,", th, 26),
                        label("a blend of the values it attends to", th, 26)).arrange(DOWN, buff=0.15)
-        lighten(final)
+        slim(final)
         with self.beat("Each row of Z is that token's new representation: a blend of the values it "
                        "attends to."):
             self.add(Z)  # Z's parts were added one by one; now the whole view, so it can move

@@ -20,7 +20,7 @@ from attention_explainer.beats import Beat, beats_path_from_env, reading_time, w
 from attention_explainer.config import Config
 from attention_explainer.scene_input import scene_input
 from attention_explainer.sources import SOURCES_ENV, write_loaded_sources
-from attention_explainer.scenes.components import THEMES, Caption, Theme, tex_template, title
+from attention_explainer.scenes.components import THEMES, Caption, Theme, slim, tex_template, title
 
 
 class ExplainerScene(Scene):
@@ -71,6 +71,13 @@ class ExplainerScene(Scene):
         if self._caption is not None:
             self.remove(self._caption)
             self._caption = None
+
+    def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
+        """Scene.play, with each animated mobject slimmed first (much cheaper copies)."""
+        for a in animations:
+            if getattr(a, "mobject", None) is not None:
+                slim(a.mobject)
+        super().play(*animations, **kwargs)
 
     # -- helpers every scene uses ---------------------------------------------------------------
     def title(self, text: str) -> Mobject:

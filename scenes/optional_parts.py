@@ -3,26 +3,11 @@ positional_encoding). No attention maths here: only layout and speed."""
 
 from __future__ import annotations
 
-from typing import Optional, TypeVar
+from typing import Optional
 
-from manim import Mobject, VGroup
+from manim import VGroup
 
-from attention_explainer.scenes.components import Theme, fit, label
-
-M = TypeVar("M", bound=Mobject)
-
-
-def slim(mob: M) -> M:
-    """Drop the parsed SVG paths that Text and MathTex keep after building their outlines.
-
-    Nothing reads them once the points exist, but every copy (each FadeIn, Transform, `.animate`)
-    deep-copies them: a number label copies about 6× faster without. Returns the mobject.
-    """
-    for m in mob.get_family():
-        if getattr(m, "path_obj", None) is not None:
-            m.path_obj = None
-    return mob
-
+from attention_explainer.scenes.components import Theme, fit, label, slim
 
 def short(token: str, limit: int = 18) -> str:
     """A token for a narration line or a tight label: long ones are cut with an ellipsis."""

@@ -23,8 +23,16 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
-from attention_explainer.scenes.components import Formula, Heatmap, Theme, fit, label
-from attention_explainer.scenes.why_attention import lite, narration_chunks, wrap_lines
+from attention_explainer.scenes.components import (
+    Formula,
+    Heatmap,
+    Theme,
+    fit,
+    label,
+    narration_chunks,
+    slim,
+    wrap_lines,
+)
 
 HEADS = 4  # heads in the teaser: this video's one and three the next video would add
 MINI_MAX_TOKENS = 16  # the mini heatmap shows at most this many tokens (a top-left slice)
@@ -47,12 +55,6 @@ def recap_steps(n: int, d_model: int, d_k: int, causal: bool) -> list[tuple[str,
 
 class Outro(ExplainerScene):
     scene_id = "outro"
-
-    def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
-        for a in animations:  # cheaper copies in every animation (see why_attention.lite)
-            if getattr(a, "mobject", None) is not None:
-                lite(a.mobject)
-        super().play(*animations, **kwargs)
 
     def construct(self) -> None:
         th, tr = self.theme, self.trace

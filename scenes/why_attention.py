@@ -12,7 +12,6 @@ a pronoun, the last and the first word of the sentence.
 
 from __future__ import annotations
 
-import re
 from typing import Optional, Sequence
 
 import numpy as np
@@ -43,7 +42,10 @@ from attention_explainer.scenes.components import (
     arrow_line,
     fit,
     label,
+    narration_chunks,
+    slim,
     visible,
+    wrap_lines,
 )
 from attention_explainer.tokens import tokenize
 
@@ -118,72 +120,6 @@ def short(token: str, limit: int = 22) -> str:
     return token if len(token) <= limit else token[: limit - 1] + "…"
 
 
-def wrap_lines(text: str, theme: Theme, size: float, max_width: float, max_height: float,
-               max_lines: int = 3, color: Optional[str] = None, min_size: float = 20) -> VGroup:
-    """User text as centred lines (Text only), wrapped at spaces; the font steps down from `size`
-    (to `min_size` at least) until the lines fit the box, then the group is shrunk if still needed."""
-    if len(text) <= 60:
-        one = label(text, theme, size, color)
-        if one.width <= max_width and one.height <= max_height:
-            return VGroup(one)
-    # Measure on a sample: Pango itself wraps a very long Text at a width that depends on the
-    # render quality, so the whole line cannot be measured reliably.
-    sample = label(text[:60].strip() or text, theme, size, color)
-    per_char = sample.width / max(len(text[:60].strip()), 1) / size  # per unit of font size
-    line_h = sample.height / size * 1.3  # line pitch per unit of font size (with the gap)
-    s = size
-    while True:
-        lines = _wrap(text, max(8, int(max_width / (per_char * s))))
-        if (len(lines) <= max_lines and len(lines) * line_h * s <= max_height) or s <= min_size:
-            break
-        s = max(min_size, s * 0.9)
-    group = VGroup(*[label(line, theme, s, color) for line in lines]).arrange(DOWN, buff=0.3 * line_h * s)
-    return fit(group, max_width, max_height)
-
-
-def narration_chunks(text: str, max_words: int = 20) -> list[str]:
-    """Split a long user line into caption-sized pieces: whole sentences joined while they fit in
-    max_words; a longer sentence cut into equal parts."""
-    pieces: list[str] = []
-    joinable = False  # whether the last piece is whole sentences (so another may join it)
-    for sent in (p for p in re.split(r"(?<=[.!?…])\s+", text.strip()) if p):
-        words = sent.split()
-        if len(words) <= max_words:
-            if joinable and len(pieces[-1].split()) + len(words) <= max_words:
-                pieces[-1] += " " + sent
-            else:
-                pieces.append(sent)
-            joinable = True
-            continue
-        parts = -(-len(words) // max_words)
-        size = -(-len(words) // parts)
-        pieces += [" ".join(words[k:k + size]) for k in range(0, len(words), size)]
-        joinable = False
-    return pieces or [text]
-
-
-def _wrap(text: str, chars: int) -> list[str]:
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        while len(word) > chars:  # a word longer than a line is cut
-            if line:
-                lines.append(line)
-                line = ""
-            lines.append(word[:chars])
-            word = word[chars:]
-        if not line:
-            line = word
-        elif len(line) + 1 + len(word) <= chars:
-            line += " " + word
-        else:
-            lines.append(line)
-            line = word
-    if line:
-        lines.append(line)
-    return lines
-
-
 def adaptive_row(tokens: Sequence[str], theme: Theme, pick, max_width: float = 13.0,  # type: ignore[no-untyped-def]
                  min_scale: float = 0.7, size: float = 28) -> TokenRow:
     """A TokenRow showing as many tokens (up to MAX_SHOWN) as stay legible in max_width.
@@ -226,18 +162,6 @@ def all_pairs_arcs(row: TokenRow, theme: Theme, max_height: float, highlight: Op
     return arcs, special
 
 
-def lite(mob):  # type: ignore[no-untyped-def]
-    """Drop the parsed SVG paths that Text and MathTex glyphs keep after their points are built.
-
-    Every animation deep-copies its mobject, and copying those path objects was most of the
-    scene's build time (about 5x slower copies); nothing reads them once the glyph exists.
-    """
-    for m in mob.get_family():
-        if getattr(m, "path_obj", None) is not None:
-            m.path_obj = None
-    return mob
-
-
 def plural(k: int, word: str) -> str:
     return f"{k} {word}" if k == 1 else f"{k} {word}s"
 
@@ -245,12 +169,6 @@ def plural(k: int, word: str) -> str:
 # -------------------------------------------------------------------------------------- scene
 class WhyAttention(ExplainerScene):
     scene_id = "why-attention"
-
-    def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
-        for a in animations:
-            if getattr(a, "mobject", None) is not None:
-                lite(a.mobject)
-        super().play(*animations, **kwargs)
 
     def construct(self) -> None:
         th = self.theme

@@ -18,9 +18,8 @@ from attention_explainer.scenes.why_attention import (
     WhyAttention,
     focus_indices,
     focus_pair,
-    narration_chunks,
-    wrap_lines,
 )
+from attention_explainer.scenes.components import narration_chunks, wrap_lines
 from attention_explainer.tokens import tokenize
 from scenetools import build_scene
 
