@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -120,7 +121,7 @@ def _file_digest(path: Path) -> str:
 # ------------------------------------------------------------------------------------ voices
 
 
-class _GeneratedVoice:
+class _GeneratedVoice(ABC):
     """Base of voices that synthesise: clips are kept by (voice, text) so re-renders reuse them."""
 
     label = "voice"
@@ -128,11 +129,13 @@ class _GeneratedVoice:
     def __init__(self, cache_dir: Path) -> None:
         self.cache_dir = Path(cache_dir)
 
+    @abstractmethod
     def identity(self) -> str:
-        raise NotImplementedError
+        """What decides the sound of a clip (engine, version, voice): part of the cache keys."""
 
+    @abstractmethod
     def synthesise(self, beat_id: str, text: str, out: Path) -> None:
-        raise NotImplementedError
+        """Write the spoken text as a WAV file at `out`."""
 
     def fingerprint(self, scene_id: str) -> str:
         return self.identity()
