@@ -91,12 +91,15 @@ def main() -> None:
     parser.add_argument("-j", "--jobs", type=int, default=None, help="parallel scenes for (a) (default: cores)")
     parser.add_argument("--edit", default=None, help="scene id whose narration (d) edits (default: the middle one)")
     parser.add_argument("--skip-sequential", action="store_true", help="skip (b), the slowest case")
-    parser.add_argument("--x264-preset", default=None, help="encoder preset for every case, e.g. ultrafast")
+    parser.add_argument("--x264-preset", default=None,
+                        help="encoder preset for every case (default: each tool's own: the CLI's "
+                             "veryfast, Manim's medium for (b))")
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files (default: a temp dir)")
     opts = parser.parse_args()
 
     from attention_explainer.assemble import stitch
     from attention_explainer.config import load_config
+    from attention_explainer.formats import DEFAULT_X264_PRESET
     from attention_explainer.render import RESOLUTION_DIR
 
     work = opts.keep or Path(tempfile.mkdtemp(prefix="bench-render-"))
@@ -117,7 +120,7 @@ def main() -> None:
     manifest_path = media / "attention-explainer" / f"bench_{RESOLUTION_DIR[opts.quality]}.manifest.json"
     jobs = opts.jobs or os.cpu_count()
     print(f"benchmark: {len(scene_ids)} scenes at {RESOLUTION_DIR[opts.quality]}, {jobs} jobs, "
-          f"{os.cpu_count()} cores, x264 preset {opts.x264_preset or 'medium'}; load average "
+          f"{os.cpu_count()} cores, x264 preset {opts.x264_preset or f'{DEFAULT_X264_PRESET} (b: medium)'}; load average "
           f"{os.getloadavg()[0]:.1f}; work dir {work}", flush=True)
 
     rows = []

@@ -13,7 +13,9 @@ import os
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from manim import Scene, Mobject, config as manim_config
+from manim import Camera, Scene, Mobject, config as manim_config
+from manim.constants import RendererType
+from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.attention import AttentionTrace
 from attention_explainer.beats import Beat, beats_path_from_env, reading_time, write_beats
@@ -21,12 +23,21 @@ from attention_explainer.config import Config
 from attention_explainer.scene_input import scene_input
 from attention_explainer.sources import SOURCES_ENV, write_loaded_sources
 from attention_explainer.scenes.components import THEMES, Caption, Theme, slim, tex_template, title
+from attention_explainer.scenes.encoding import held_frame_writer
 
 
 class ExplainerScene(Scene):
     """Base of the five segments. Subclasses set `scene_id` and write `construct`."""
 
     scene_id: str = ""
+
+    def __init__(self, renderer: Optional[CairoRenderer] = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if renderer is None and manim_config.renderer == RendererType.CAIRO:
+            # Manim's own renderer, with a file writer that encodes held frames ~3x cheaper.
+            renderer = CairoRenderer(file_writer_class=held_frame_writer(),
+                                     camera_class=kwargs.get("camera_class", Camera),
+                                     skip_animations=kwargs.get("skip_animations", False))
+        super().__init__(renderer, **kwargs)
 
     def setup(self) -> None:
         self.cfg: Config
