@@ -139,9 +139,11 @@ def test_config_is_immutable() -> None:
         ("video: {scenes: [math, math]}", "video.scenes: lists a scene twice"),
         # sentences
         ("sentence: '   '", "sentence: has no tokens; write at least one word"),
+        ('sentence: "\\u200b\\u200b"', "sentence: has no tokens; write at least one word"),
         ("sentence: " + "a " * 65, "sentence: has 65 tokens; the limit is 64"),
         ("sentence: " + "x" * 501, "sentence: must be at most 500 characters, got 501"),
         ("video: {closing_line: ''}", "video.closing_line: must not be empty"),
+        ('video: {intro_sentence: "\\u200b"}', "video.intro_sentence: must not be empty"),
         # the top level
         ("- a\n- b\n", "the top level must be a mapping of keys, got list"),
         ("just text", "the top level must be a mapping of keys, got str"),

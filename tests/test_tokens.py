@@ -43,6 +43,11 @@ from attention_explainer.tokens import tokenize
         ("مرحبا بالعالم", ["مرحبا", "بالعالم"]),
         # emoji with a variation selector or skin tone stay one symbol token
         ("I ❤️ it 👍🏽", ["I", "❤️", "it", "👍🏽"]),
+        # invisible format characters alone separate (U+200B in Thai, a BOM); joined, they stay
+        ("\u200b", []),
+        ("\ufeffThe\u200bcat \u2060 sat", ["The", "cat", "sat"]),
+        ("ภาษา\u200bไทย", ["ภาษา", "ไทย"]),
+        ("👩\u200d💻 codes", ["👩\u200d💻", "codes"]),
     ],
 )
 def test_tokenize(sentence: str, tokens: list[str]) -> None:

@@ -214,7 +214,7 @@ class VideoConfig(_Section):
     @field_validator("intro_sentence", "closing_line")
     @classmethod
     def _line(cls, v: str, info: Any) -> str:
-        if not v.strip():
+        if not tokenize(v):  # blank, or invisible characters only
             raise ValueError("must not be empty")
         if len(v) > MAX_SENTENCE_CHARS:
             raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")

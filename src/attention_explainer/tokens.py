@@ -2,7 +2,8 @@
 
 The rule: a token is a run of word characters (letters, digits, underscore, combining marks),
 optionally joined by apostrophes ("didn't", "cat's"), or a run of other non-space characters
-(punctuation, symbols, emoji). Whitespace separates tokens and is dropped. Text is kept exactly
+(punctuation, symbols, emoji). Whitespace, and runs of invisible format characters such as the
+zero-width space, separate tokens and are dropped. Text is kept exactly
 as typed: no lower-casing, no normalisation.
 
     >>> tokenize("The cat didn't sit... 🐈!")
@@ -33,6 +34,13 @@ def _marks_as_neighbours(sentence: str) -> str:
     return "".join(out)
 
 
+def _visible(token: str) -> bool:
+    """False for a token of format characters only (zero-width space U+200B, joiners, BOM, ...):
+    nothing to show, so such a run separates tokens like a space (as U+200B does in Thai)."""
+    return any(unicodedata.category(ch) != "Cf" for ch in token)
+
+
 def tokenize(sentence: str) -> list[str]:
     """Split a sentence into word and punctuation tokens (see the module docstring)."""
-    return [sentence[m.start() : m.end()] for m in _TOKEN.finditer(_marks_as_neighbours(sentence))]
+    spans = _TOKEN.finditer(_marks_as_neighbours(sentence))
+    return [t for t in (sentence[m.start() : m.end()] for m in spans) if _visible(t)]
