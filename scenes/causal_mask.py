@@ -64,7 +64,7 @@ class CausalMask(ExplainerScene):
         row.move_to(UP * 0.6)
         intro = ("A model that writes text produces one token at a time, so while it works on a "
                  "token, the tokens after it do not exist yet.")
-        with self.beat(intro):
+        with self.beat(intro, key="one-at-a-time"):
             self.play(FadeIn(heading), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(m, shift=RIGHT * 0.15) for m in row], lag_ratio=0.15),
                       run_time=min(2.0, 0.3 * len(row)))
@@ -90,7 +90,7 @@ class CausalMask(ExplainerScene):
         fit(VGroup(scores, side), 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.3)
         VGroup(scores, side).move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
         with self.beat("Start from the scaled scores of your sentence, before the softmax. "
-                       "Rows are queries, columns are keys."):
+                       "Rows are queries, columns are keys.", key="scores"):
             self.play(FadeOut(row), run_time=0.4)
             self.play(FadeIn(scores), FadeIn(side), run_time=0.9)
 
@@ -114,7 +114,7 @@ class CausalMask(ExplainerScene):
         else:
             mask_line = ("With a single token there is no later key, so the mask hides nothing here; "
                          "in longer sentences it hides every score above the diagonal.")
-        with self.beat(mask_line):
+        with self.beat(mask_line, key="mask"):
             if hidden:
                 self.play(FadeIn(shades), run_time=0.5)
                 olds = VGroup(*[scores.entry(r, c) for r, c in hidden])
@@ -132,7 +132,7 @@ class CausalMask(ExplainerScene):
         else:
             soft_line = ("After the softmax, the only key gets all the weight, with or without the mask. "
                          "Left, without the mask; right, with it.")
-        with self.beat(soft_line):
+        with self.beat(soft_line, key="softmax"):
             self.play(FadeOut(VGroup(scores, side, shades)), run_time=0.5)
             self.play(FadeIn(pair["group"]), run_time=1.0)
             if n > 1:
@@ -146,7 +146,7 @@ class CausalMask(ExplainerScene):
             diff_line = (f"Without the mask, “{short(tr.tokens[0])}” already looks at the words after "
                          "it. With the mask, the first token can only look at itself, and "
                          f"only the last token, “{short(tr.tokens[last])}”, sees the whole sentence.")
-            with self.beat(diff_line):
+            with self.beat(diff_line, key="compare-rows"):
                 self.play(FadeOut(future), FadeIn(marks[0]), FadeIn(marks[1]), run_time=0.6)
                 self.play(FadeIn(marks[2]), run_time=0.6)
 
@@ -162,7 +162,7 @@ class CausalMask(ExplainerScene):
         panel = self._panel(right)
         gen_line = ("Generation runs row by row: each new token attends only to itself and the tokens "
                     "before it, and the rows already written never change.")
-        with self.beat(gen_line):
+        with self.beat(gen_line, key="generation"):
             step = min(0.8, 6.0 / n)
             for i in range(n):  # one play per row: the status swaps while the row lights up
                 new = self._status(i, n, panel[0])
@@ -176,7 +176,7 @@ class CausalMask(ExplainerScene):
         else:
             end_line = ("In longer sentences the causal weights form a triangle: the past is visible, the "
                         "future is not. Decoders like GPT use this mask in every layer.")
-        with self.beat(end_line):
+        with self.beat(end_line, key="triangle"):
             self.play(Create(staircase(right, upper=False, color=th.accent)), run_time=1.0)
 
     # ---------------------------------------------------------------------------------- parts

@@ -244,14 +244,14 @@ class AttentionHeatmap(ExplainerScene):
         toks = tokens
         sentence = f"“{self.cfg.sentence}”" if n <= 8 and len(self.cfg.sentence) <= 60 else f"this {n}-token sentence"
         with self.beat(f"Here is the attention matrix A for {sentence}, drawn as a heatmap: "
-                       "one cell for every pair of tokens."):
+                       "one cell for every pair of tokens.", key="heatmap"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(FadeIn(VGroup(hm.cells, mask_layer)), run_time=1.2)
             if note is not None:
                 self.play(FadeIn(note), run_time=0.5)
 
         with self.beat("Rows are queries, the tokens doing the looking. "
-                       "Columns are keys, the tokens being looked at."):
+                       "Columns are keys, the tokens being looked at.", key="rows-cols"):
             self.play(FadeIn(hm.row_labels), FadeIn(queries_cap), run_time=0.8)
             self.play(FadeIn(hm.col_labels), FadeIn(keys_cap), run_time=0.8)
 
@@ -261,19 +261,20 @@ class AttentionHeatmap(ExplainerScene):
         else:
             colour_line = ("The colour shows each weight, dark for almost nothing and bright for a lot. "
                            "The cells are too small for numbers, so read them off the scale.")
-        with self.beat(colour_line):
+        with self.beat(colour_line, key="colour"):
             self.play(FadeIn(scale), run_time=0.8)
             if len(hm.numbers):
                 self.play(FadeIn(hm.numbers), run_time=0.8)
 
         if n > m:
             with self.beat(f"This sentence has {n} tokens, too many to draw, so the heatmap shows "
-                           f"only the first {m} rows and columns."):
+                           f"only the first {m} rows and columns.", key="too-many"):
                 self.play(Indicate(note, color=th.accent, scale_factor=1.05), run_time=1.0)
 
         if legend is not None:
             with self.beat("This is causal attention: a token may not look at later tokens. Their scores "
-                           "were set to minus infinity, so their weights are exactly zero, shown hatched."):
+                           "were set to minus infinity, so their weights are exactly zero, shown hatched.",
+                           key="causal"):
                 self.play(FadeIn(legend), run_time=0.6)
                 self.play(Indicate(legend, color=th.accent, scale_factor=1.05), run_time=1.0)
 
@@ -282,12 +283,12 @@ class AttentionHeatmap(ExplainerScene):
         else:
             row_line = (f"Let's read one row, with {quoted(toks, r)} as the query. Its row shows how "
                         f"{quoted(toks, r)} spreads its attention over the keys.")
-        with self.beat(row_line):
+        with self.beat(row_line, key="read-row"):
             self.play(Create(row_box), FadeIn(row_tag), hm.row_labels[r].animate.set_color(th.q), run_time=0.8)
 
         w0 = fmt(full[r, keys[0]], 2)
         first = quoted(toks, keys[0]) if keys[0] != r else "itself"
-        with self.beat(f"{quoted(toks, r)} attends most to {first}, with a weight of {w0}."):
+        with self.beat(f"{quoted(toks, r)} attends most to {first}, with a weight of {w0}.", key="top-key"):
             anims = [FadeIn(lines[0]), FadeIn(lines[1])]
             if key_boxes[0] is not None:
                 anims += [Create(key_boxes[0]), FadeIn(key_tags[0]), hm.col_labels[keys[0]].animate.set_color(th.k)]
@@ -296,7 +297,7 @@ class AttentionHeatmap(ExplainerScene):
         if len(keys) > 1:
             second = quoted(toks, keys[1]) + (" itself" if keys[1] == r else "")
             w1 = fmt(full[r, keys[1]], 2)
-            with self.beat(f"Next comes {second}, with {w1}."):
+            with self.beat(f"Next comes {second}, with {w1}.", key="second-key"):
                 anims = [FadeIn(lines[2])]
                 if key_boxes[1] is not None:
                     anims += [Create(key_boxes[1]), FadeIn(key_tags[1]),
@@ -308,13 +309,13 @@ class AttentionHeatmap(ExplainerScene):
         if n > m:
             sums_text = ("Every row is a softmax, so its weights always add up to exactly one. "
                          f"The row sums here count all {n} keys, shown or not.")
-        with self.beat(sums_text):
+        with self.beat(sums_text, key="row-sums"):
             self.play(FadeIn(sums_bar), FadeIn(sums_head), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(t, shift=LEFT * 0.15) for t in sum_texts],
                                   lag_ratio=min(0.3, 3.0 / m)), run_time=1.2)
 
         with self.beat("So a heatmap reads row by row: each query shares out one whole unit of "
-                       "attention among the keys."):
+                       "attention among the keys.", key="summary"):
             self.play(FadeIn(sums_line), Indicate(sum_texts, color=th.accent, scale_factor=1.1), run_time=1.2)
 
     # ------------------------------------------------------------------------------- layout

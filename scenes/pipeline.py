@@ -194,29 +194,30 @@ class FullPipeline(ExplainerScene):
 
         diagram = VGroup(*nodes.values(), *edges.values())
         with self.beat("Here is all of self-attention in one picture. Let's follow the numbers from the "
-                       "sentence all the way to the output."):
+                       "sentence all the way to the output.", key="overview"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(FadeIn(diagram), FadeIn(formula_line), run_time=1.2)
 
         quoted = f" “{self.cfg.sentence}”" if len(self.cfg.sentence) <= 60 else ""
-        with self.beat(f"The sentence{quoted} is split into {plural(n, 'token')}."):
+        with self.beat(f"The sentence{quoted} is split into {plural(n, 'token')}.", key="tokens"):
             self.play(*nodes["sentence"].light(), run_time=0.5)
             self.lit_order.append("sentence")
             self._flow(["sentence>tokens"])
 
-        with self.beat(f"Each token becomes an embedding, one row of X: {n} by {dm} numbers."):
+        with self.beat(f"Each token becomes an embedding, one row of X: {n} by {dm} numbers.",
+                       key="embeddings"):
             self._flow(["tokens>X"])
 
         with self.beat(f"X is multiplied by three learned weight matrices, for queries, keys and values, "
-                       f"each {dm} by {dk}."):
+                       f"each {dm} by {dk}.", key="projections"):
             self._flow(["X>W_Q", "X>W_K", "X>W_V"])
 
         with self.beat(f"That gives Q, K and V: a query, a key and a value for every token, "
-                       f"{n} by {dk} each."):
+                       f"{n} by {dk} each.", key="qkv"):
             self._flow(["W_Q>Q", "W_K>K", "W_V>V"], formula.lit("Q", "K", "V"))
 
         with self.beat(f"Every query meets every key: Q times K transposed, over the square root of d_k, "
-                       f"gives a {n} by {n} grid of scores."):
+                       f"gives a {n} by {n} grid of scores.", key="scores"):
             self._flow(["Q>scores", "K>scores"], formula.lit("sqrt"))
 
         soft_line = ("Softmax turns each row of scores into weights that add up to one: the attention "
@@ -224,17 +225,17 @@ class FullPipeline(ExplainerScene):
         if tr.causal:
             soft_line = ("Later tokens are masked, then softmax turns each row into weights that add up to "
                          f"one: the attention matrix A, {n} by {n}. Rows are queries, columns are keys.")
-        with self.beat(soft_line):
+        with self.beat(soft_line, key="softmax"):
             self._flow(["scores>softmax"], formula.lit("softmax"))
             self._flow(["softmax>A"])
 
         with self.beat(f"A mixes the values: A times V gives the output Z, a new vector of {dk} numbers "
-                       "for every token."):
+                       "for every token.", key="output"):
             self._flow(["A>AV", "V>AV"])
             self._flow(["AV>Z"], VGroup(z_eq))
 
         with self.beat("That is the whole pipeline, and the whole formula: Z equals softmax of Q K "
-                       "transposed over root d_k, times V."):
+                       "transposed over root d_k, times V.", key="formula"):
             self.play(Circumscribe(formula_line, color=th.accent, buff=0.12),
                       Indicate(nodes["Z"], color=th.accent, scale_factor=1.1), run_time=1.5)
 

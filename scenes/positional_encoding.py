@@ -153,7 +153,7 @@ class PositionalEncoding(ExplainerScene):
         else:
             intro = ("Attention compares every token with every other, but nothing in its formula says where a "
                      "token sits. With a single token there is only one order, so imagine longer sentences.")
-        with self.beat(intro):
+        with self.beat(intro, key="reorder"):
             self.play(FadeIn(heading), FadeIn(VGroup(names[0], a)), run_time=0.8)
             if n > 1:
                 self.play(FadeIn(VGroup(names[1], b), shift=DOWN * 0.2), run_time=0.8)
@@ -167,7 +167,7 @@ class PositionalEncoding(ExplainerScene):
         else:
             blind = ("Its output is the same wherever it stands: attention alone has no notion of order. "
                      "In a longer sentence, reordering the words would only reorder the output rows.")
-        with self.beat(blind):
+        with self.beat(blind, key="order-blind"):
             self.play(FadeOut(block), run_time=0.5)
             self.play(FadeIn(pair["views"]), run_time=0.9)
             if len(pair["links"]):
@@ -186,13 +186,14 @@ class PositionalEncoding(ExplainerScene):
         page = VGroup(formula, board).arrange(DOWN, buff=0.35)
         fit(page, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
         with self.beat("The original Transformer adds a position signal to each embedding: sines and cosines "
-                       "of different frequencies, one row per position, every value between minus one and one."):
+                       "of different frequencies, one row per position, every value between minus one and one.",
+                       key="pe-table"):
             self.play(FadeOut(VGroup(pair["views"], pair["links"])), run_time=0.5)
             self.play(FadeIn(formula), run_time=0.8)
             self.play(FadeIn(board), run_time=1.0)
         d = demo.PE.shape[1]
         with self.beat("Each column is a wave: the first columns change quickly from one position to the next, "
-                       "later ones slowly, so every position gets its own pattern."):
+                       "later ones slowly, so every position gets its own pattern.", key="waves"):
             marks = [grid.col_rect(0, th.accent)]
             if d > 1:
                 marks.append(grid.col_rect(d - 1, th.weight))
@@ -202,7 +203,7 @@ class PositionalEncoding(ExplainerScene):
         # -- 4. X = embeddings + PE -----------------------------------------------------------------
         sum_view = self._sum(demo, p)
         with self.beat("These numbers are added to the token embeddings before the projections, so queries, "
-                       "keys and values now depend on position too."):
+                       "keys and values now depend on position too.", key="added"):
             self.play(FadeOut(page), run_time=0.5)
             self.play(FadeIn(sum_view), run_time=1.0)
 
@@ -216,7 +217,7 @@ class PositionalEncoding(ExplainerScene):
         else:
             broken = ("With positions added, the same word would get a different vector at a different place, "
                       "so the order of a longer sentence would show in its outputs.")
-        with self.beat(broken):
+        with self.beat(broken, key="order-seen"):
             self.play(FadeOut(sum_view), run_time=0.5)
             self.play(FadeIn(pair2["views"]), run_time=0.9)
             if len(pair2["links"]):
@@ -228,7 +229,7 @@ class PositionalEncoding(ExplainerScene):
         else:
             switch = ("This video's math segment leaves positions out to keep the numbers short; set model dot "
                       "positional encoding to true to add them there too.")
-        with self.beat(switch):
+        with self.beat(switch, key="config-switch"):
             flag = note(f"model.positional_encoding: {'true' if positional else 'false'}", th, 24, th.accent)
             flag.next_to(pair2["views"], DOWN, buff=0.35)
             self.play(FadeIn(flag), run_time=0.6)

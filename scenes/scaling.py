@@ -148,7 +148,7 @@ class WhyScaling(ExplainerScene):
         formula = slim(Formula(th, size=52))
         formula.move_to(UP * 0.3)
         with self.beat("Every score is divided by the square root of d-k, the width of the queries and keys. "
-                       "Why not just use the raw dot products?"):
+                       "Why not just use the raw dot products?", key="question"):
             self.play(FadeIn(heading), FadeIn(formula), run_time=0.8)
             self.play(formula.lit("sqrt").animate.set_opacity(1), run_time=0.6)
             self.play(formula.part("sqrt").animate.set_color(th.accent), run_time=0.8)
@@ -169,7 +169,7 @@ class WhyScaling(ExplainerScene):
         last_v = fmt(float(demo.variance[-1]), 1)
         with self.beat("A score is a dot product, a sum of d-k products. For random vectors whose entries "
                        "have variance one, its variance grows like d-k: the dots are measured, the line is "
-                       "variance equals d-k."):
+                       "variance equals d-k.", key="variance"):
             self.play(formula.animate.scale(0.6).move_to(UP * 2.55), run_time=0.6)
             self.play(FadeIn(VGroup(*plot[:4])), FadeIn(key[0]), FadeIn(key[2]), run_time=0.8)
             self.play(Create(plot.line), FadeIn(plot.line_name), run_time=0.8)
@@ -181,7 +181,7 @@ class WhyScaling(ExplainerScene):
         self.scaled_dots = scaled_dots
         with self.beat(f"At d-k = {d}, the measured variance is {last_v}, so raw scores typically land "
                        f"around plus or minus {r_text}. Divide by √{d} = {r_text} and the variance is back "
-                       "to about one at every width."):
+                       "to about one at every width.", key="variance-dk"):
             self.play(FadeIn(top_label), Indicate(top, color=th.accent, scale_factor=1.6), run_time=0.8)
             self.play(key[1].animate.set_opacity(1), FadeIn(scaled_dots, lag_ratio=0.2), run_time=1.0)
 
@@ -204,13 +204,13 @@ class WhyScaling(ExplainerScene):
         how_much = "almost all" if top_raw > 0.9 else "most" if top_raw > 0.5 else "the biggest share"
         with self.beat(f"Here is one random query against {demo.m} random keys, {d} numbers wide. Raw scores "
                        f"this large make the softmax saturate: one key takes {how_much} of the weight, "
-                       f"{fmt(top_raw, 2)}."):
+                       f"{fmt(top_raw, 2)}.", key="saturate"):
             self.play(FadeIn(setup), run_time=0.5)
             self.play(FadeIn(raw), FadeIn(score_note), run_time=0.9)
             j = int(np.argmax(demo.p_raw))
             self.play(Indicate(raw.bars[j], color=th.accent), run_time=0.8)
         with self.beat(f"Divided by {r_text}, the same scores stay in a moderate range, and the weights stay "
-                       f"spread out: the largest is {fmt(top_scaled, 2)}."):
+                       f"spread out: the largest is {fmt(top_scaled, 2)}.", key="scaled-spread"):
             self.play(FadeIn(scaled), run_time=0.9)
 
         # -- 4. gradients -----------------------------------------------------------------------
@@ -240,12 +240,12 @@ class WhyScaling(ExplainerScene):
         else:
             saturated = f"Saturated, the largest is only {fmt(g_raw, 2)}; scaled, {fmt(g_scaled, 2)}."
         with self.beat("Learning follows gradients, and the softmax gradient of a weight p is p times one "
-                       f"minus p, which vanishes near zero and one. {saturated}"):
+                       f"minus p, which vanishes near zero and one. {saturated}", key="gradients"):
             self.play(*swaps, run_time=1.2)
 
         # -- 5. the point ------------------------------------------------------------------------------
         with self.beat("So dividing by the square root of d-k keeps the scores at unit variance whatever the "
-                       "width: the softmax stays soft, and the gradients keep flowing."):
+                       "width: the softmax stays soft, and the gradients keep flowing.", key="summary"):
             self.play(formula.animate.scale(1 / 0.6 * 0.8).move_to(UP * 2.45).set_opacity(1), FadeOut(setup),
                       run_time=0.6)
             self.play(Indicate(formula.part("sqrt"), color=th.accent, scale_factor=1.3), run_time=1.0)

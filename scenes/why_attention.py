@@ -190,7 +190,7 @@ class WhyAttention(ExplainerScene):
             shown = sum(i is not None for i in row.indices)
             slice_note = label(f"showing {shown} of {n} tokens", th, 20, th.muted)
         self.slice_note = slice_note
-        with self.beat("Why do we need self-attention at all? Start with a sentence."):
+        with self.beat("Why do we need self-attention at all? Start with a sentence.", key="sentence"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08), run_time=1.2)
             if slice_note is not None:
@@ -219,7 +219,7 @@ class WhyAttention(ExplainerScene):
             apart = label(f"{plural(dist, 'token')} apart", th, 22, th.accent)
             apart.next_to(row, DOWN, buff=0.3 if slice_note is None else 0.75)
             link = VGroup(arc, apart)
-        with self.beat(line):
+        with self.beat(line, key="long-link"):
             self.play(Write(question), run_time=0.8)
             self.play(qbox.animate.set_stroke(th.q, width=4), kbox.animate.set_stroke(th.k, width=4), run_time=0.5)
             if len(link):
@@ -235,7 +235,7 @@ class WhyAttention(ExplainerScene):
         chain = self._chain(row)
         self.chain = chain
         with self.beat("An older design, the recurrent neural network, reads the sentence one token at a "
-                       "time and passes a hidden state along a chain."):
+                       "time and passes a hidden state along a chain.", key="rnn-chain"):
             self.play(FadeIn(sub), run_time=0.5)
             self.play(Create(chain["feeds"]), FadeIn(chain["boxes"]), FadeIn(chain["names"]),
                       Create(chain["arrows"]), run_time=1.4)
@@ -247,7 +247,7 @@ class WhyAttention(ExplainerScene):
         pulse.move_to(chain["boxes"][slots[0][0]].get_left() + LEFT * 0.25)
         steps_line = (f"Each step must wait for the one before, so nothing runs in parallel: "
                       f"{plural(n, 'token')} take {plural(n, 'step')}, one after another.")
-        with self.beat(steps_line):
+        with self.beat(steps_line, key="rnn-steps"):
             self.play(FadeIn(counter), FadeIn(pulse), run_time=0.4)
             step_time = min(0.45, 5.0 / len(slots))
             for a, i in slots:
@@ -268,7 +268,7 @@ class WhyAttention(ExplainerScene):
         else:
             fade_line = ("Whatever the chain remembers about an early word fades a little at every step, "
                          "so distant words barely reach each other.")
-        with self.beat(fade_line):
+        with self.beat(fade_line, key="rnn-fade"):
             self.play(FadeOut(pulse), FadeIn(note), run_time=0.6)
             focus = [chain["boxes"][row.indices.index(k)]]
             if dist > 0:
@@ -287,7 +287,7 @@ class WhyAttention(ExplainerScene):
         pairs = shown * (shown - 1) // 2
         attn_line = ("Self-attention does something different: every token looks at every other token "
                      "directly, all in one step.")
-        with self.beat(attn_line):
+        with self.beat(attn_line, key="all-pairs"):
             self.play(FadeIn(sub2), run_time=0.5)
             drawn = VGroup(*arcs, *([special] if special is not None else []))
             if len(drawn):
@@ -295,10 +295,11 @@ class WhyAttention(ExplainerScene):
         if pairs > 1:
             pairs_line = (f"Each line is one direct connection: these {shown} tokens make {pairs} pairs, "
                           "and all of them are handled at the same time.")
-            with self.beat(pairs_line):
+            with self.beat(pairs_line, key="pair-count"):
                 self.play(Indicate(arcs, color=th.text, scale_factor=1.0), run_time=1.0)
         if special is not None:
-            with self.beat(f"So “{qt}” reaches “{kt}” in a single hop, however far apart they are."):
+            with self.beat(f"So “{qt}” reaches “{kt}” in a single hop, however far apart they are.",
+                           key="one-hop"):
                 self.play(arcs.animate.set_stroke(opacity=arcs[0].get_stroke_opacity() * 0.5), run_time=0.5)
                 self.play(Indicate(special, color=th.accent, scale_factor=1.0),
                           Indicate(qbox, color=th.q), Indicate(kbox, color=th.k), run_time=1.2)
@@ -309,12 +310,13 @@ class WhyAttention(ExplainerScene):
             table.shift(UP * (CONTENT_BOTTOM - table.get_bottom()[1]))
         self.table = table
         with self.beat("A recurrent network needs n steps in sequence, and a path of length n between "
-                       "distant words. Self-attention needs one step, and every path has length one."):
+                       "distant words. Self-attention needs one step, and every path has length one.",
+                       key="contrast"):
             self.play(FadeIn(table[0]), run_time=0.6)
             self.play(FadeIn(table[1]), run_time=0.6)
             self.play(FadeIn(table[2]), run_time=0.6)
         with self.beat("Because every pair is handled at once, the work runs in parallel, which is a big "
-                       "reason transformers train so fast."):
+                       "reason transformers train so fast.", key="parallel"):
             self.play(Indicate(table[2], color=th.accent, scale_factor=1.05), run_time=1.0)
 
         # -- 4. the sentence of this video -----------------------------------------------------
@@ -399,7 +401,8 @@ class WhyAttention(ExplainerScene):
         extra = VGroup()
         if shown < n:
             extra = label(f"showing {shown} of {n} tokens", th, 20, th.muted).next_to(row, DOWN, buff=0.2)
-        with self.beat("Now let's see exactly how it works, step by step, for the sentence of this video."):
+        with self.beat("Now let's see exactly how it works, step by step, for the sentence of this video.",
+                       key="your-sentence"):
             self.play(FadeIn(intro), run_time=0.5)
             self.play(FadeIn(sentence), run_time=0.7)
             self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08),
@@ -412,7 +415,7 @@ class WhyAttention(ExplainerScene):
                     "decide what each one takes from the others.")
         else:
             line = "With one token, it can only look at itself, but every step of the maths still applies."
-        with self.beat(line):
+        with self.beat(line, key="compare-all"):
             if len(arcs):
                 self.play(Create(arcs), run_time=1.2)
             else:

@@ -153,7 +153,8 @@ def test_every_beat_lasts_its_reading_time(request, name: str) -> None:  # type:
     assert len(scene.beats) >= 30
     for b in scene.beats:
         assert b.end - b.start >= reading_time(b.text) - 1e-6, b
-    assert [b.id for b in scene.beats] == [f"math-{k + 1:02d}" for k in range(len(scene.beats))]
+    ids = [b.id for b in scene.beats]
+    assert len(set(ids)) == len(ids) and all(i.startswith("math-") for i in ids)
     assert scene.beats[-1].end == pytest.approx(scene.renderer.time)
 
 
