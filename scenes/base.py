@@ -53,7 +53,10 @@ class ExplainerScene(Scene):
     # -- beats ----------------------------------------------------------------------------------
     @contextmanager
     def beat(self, text: str, key: Optional[str] = None) -> Iterator[None]:
-        """One narration line and the animations played inside the `with` block."""
+        """One narration line and the animations played inside the `with` block.
+
+        `key` names the line (id `<scene_id>-<key>`, e.g. math-softmax-sum); recordings for
+        `--voice wav-dir` are looked up by it. Without one, beats are numbered in order."""
         beat_id = f"{self.scene_id}-{key or f'{len(self.beats) + 1:02d}'}"
         start = self.renderer.time
         hold = reading_time(text)

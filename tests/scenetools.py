@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -54,13 +55,30 @@ def optional_config(scene_id: str) -> dict[str, Any]:
     return {"video": {"scenes": ["math", scene_id]}, "display": {"captions": False}}
 
 
+KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # kebab-case
+
+
+def beat_keys(scene: Any, scene_id: str) -> list[str]:
+    """The beats' keys, after checking each id is `<scene_id>-<kebab-case key, not all digits>`
+    (a numbered id means a beat without key=) and that no two are the same."""
+    keys = []
+    for b in scene.beats:
+        assert b.id.startswith(f"{scene_id}-"), b.id
+        key = b.id[len(scene_id) + 1:]
+        assert KEY.fullmatch(key), f"{b.id}: key is not kebab-case"
+        assert not key.replace("-", "").isdigit(), f"{b.id}: numbered id (the beat has no key=)"
+        keys.append(key)
+    assert len(set(keys)) == len(keys), f"duplicate beat ids: {keys}"
+    return keys
+
+
 def check_beats(scene: Any, scene_id: str) -> None:
-    """The scene has beats, with its id as prefix, each held at least its reading time."""
+    """The scene has beats with keyed, unique ids, each held at least its reading time."""
     from attention_explainer.beats import reading_time
 
     assert scene.beats
+    beat_keys(scene, scene_id)
     for b in scene.beats:
-        assert b.id.startswith(f"{scene_id}-")
         assert b.end - b.start >= reading_time(b.text) - 1e-3
 
 

@@ -18,7 +18,7 @@ WORDS_PER_SECOND = 2.6  # a calm narration pace (about 155 words a minute)
 
 @dataclass(frozen=True)
 class Beat:
-    id: str  # stable id, e.g. "math-07": a recorded WAV for this beat is looked up by it
+    id: str  # stable id, e.g. "math-softmax-sum": a recorded WAV for this beat is looked up by it
     text: str  # the narration line
     start: float  # seconds from the start of the scene
     end: float
