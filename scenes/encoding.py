@@ -19,7 +19,6 @@ from pathlib import Path
 import av
 from manim.scene.scene_file_writer import SceneFileWriter
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
-
 from manim.typing import RGBAPixelArray
 
 _NEEDED = ("_validate_frame", "_operation_error", "_stream", "_container", "_next_pts", "spec")
