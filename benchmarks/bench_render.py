@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _scene_copies(folder: Path, scene_ids: list[str]) -> list:
     """SceneInfos of the configured scenes, pointing at copies of their files in folder."""
-    from attention_explainer.catalog import scene_by_id
-    from attention_explainer.render import scene_from_file
+    from attention_explainer.production.catalog import scene_by_id
+    from attention_explainer.production.render import scene_from_file
 
     folder.mkdir(parents=True, exist_ok=True)
     infos = []
@@ -97,10 +97,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files (default: a temp dir)")
     opts = parser.parse_args()
 
-    from attention_explainer.assemble import stitch
+    from attention_explainer.production.assemble import stitch
     from attention_explainer.config import load_config
-    from attention_explainer.formats import DEFAULT_X264_PRESET
-    from attention_explainer.render import RESOLUTION_DIR
+    from attention_explainer.production.formats import DEFAULT_X264_PRESET
+    from attention_explainer.production.render import RESOLUTION_DIR
 
     work = opts.keep or Path(tempfile.mkdtemp(prefix="bench-render-"))
     work.mkdir(parents=True, exist_ok=True)

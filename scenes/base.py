@@ -17,11 +17,11 @@ from manim import Camera, Scene, Mobject, config as manim_config
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
-from attention_explainer.attention import AttentionTrace
-from attention_explainer.beats import Beat, beats_path_from_env, reading_time, write_beats
+from attention_explainer.core.attention import AttentionTrace
+from attention_explainer.narration.beats import Beat, beats_path_from_env, reading_time, write_beats
 from attention_explainer.config import Config
-from attention_explainer.scene_input import scene_input
-from attention_explainer.sources import SOURCES_ENV, write_loaded_sources
+from attention_explainer.production.scene_input import scene_input
+from attention_explainer.production.sources import SOURCES_ENV, write_loaded_sources
 from attention_explainer.scenes.components import THEMES, Caption, Theme, slim, tex_template, title
 from attention_explainer.scenes.encoding import held_frame_writer
 
@@ -128,7 +128,7 @@ class ExplainerScene(Scene):
         so every segment has audio of one format and the segments join without gaps."""
         from manim.scene.scene_file_writer import AudioSegment  # manim's import, warning silenced
 
-        from attention_explainer.voice import SAMPLE_RATE
+        from attention_explainer.narration.voice import SAMPLE_RATE
 
         writer = getattr(self.renderer, "file_writer", None)
         millis = int(round(self.renderer.time * 1000))
@@ -145,9 +145,9 @@ def _whole_frames(seconds: float) -> float:
 
 
 def _voice_from_env():  # type: ignore[no-untyped-def]
-    """The narration voice chosen by the CLI (attention_explainer.voice), or None."""
+    """The narration voice chosen by the CLI (attention_explainer.narration.voice), or None."""
     if not os.environ.get("ATTENTION_EXPLAINER_VOICE"):
         return None
-    from attention_explainer.voice import voice_from_env
+    from attention_explainer.narration.voice import voice_from_env
 
     return voice_from_env()

@@ -40,7 +40,7 @@ from attention_explainer.scenes.components import (
     visible,
 )
 from attention_explainer.scenes.optional_parts import short, slim
-from attention_explainer.variants import CausalComparison, causal_comparison
+from attention_explainer.core.variants import CausalComparison, causal_comparison
 
 MAX_SCORES = 7  # score cells per side shown with numbers; longer sentences show a slice
 MAX_VALUES = 6  # heatmaps print their weights up to this many tokens (colour alone beyond)

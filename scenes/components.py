@@ -30,7 +30,7 @@ from manim import (
     interpolate_color,
 )
 
-from attention_explainer.tex import TEX_DOCUMENTCLASS, TEX_PREAMBLE
+from attention_explainer.system.tex import TEX_DOCUMENTCLASS, TEX_PREAMBLE
 
 # ------------------------------------------------------------------------------ theme and palette
 # Okabe–Ito colours (distinguishable with the common colour-vision deficiencies): Q blue, K orange,
@@ -79,7 +79,7 @@ CAPTION_Y = -3.45
 
 
 def tex_template() -> TexTemplate:
-    """Article-class template (no texlive-latex-extra needed); see attention_explainer.tex."""
+    """Article-class template (no texlive-latex-extra needed); see attention_explainer.system.tex."""
     return TexTemplate(documentclass=TEX_DOCUMENTCLASS, preamble=TEX_PREAMBLE)
 
 

@@ -26,7 +26,7 @@ from manim import (
     VGroup,
 )
 
-from attention_explainer.multihead import MultiHeadTrace, compute_multihead
+from attention_explainer.core.multihead import MultiHeadTrace, compute_multihead
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
     CONTENT_BOTTOM,

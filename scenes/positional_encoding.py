@@ -42,7 +42,7 @@ from attention_explainer.scenes.components import (
     visible,
 )
 from attention_explainer.scenes.optional_parts import note, short, slim
-from attention_explainer.variants import OrderDemo, order_demo
+from attention_explainer.core.variants import OrderDemo, order_demo
 
 MID_Y = (CONTENT_TOP + CONTENT_BOTTOM) / 2
 MAX_ROWS = 6  # token rows of the matrices

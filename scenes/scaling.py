@@ -38,7 +38,7 @@ from attention_explainer.scenes.components import (
     label,
 )
 from attention_explainer.scenes.optional_parts import note, slim
-from attention_explainer.variants import realistic_d_k, scaling_demo
+from attention_explainer.core.variants import realistic_d_k, scaling_demo
 
 MID_Y = (CONTENT_TOP + CONTENT_BOTTOM) / 2
 

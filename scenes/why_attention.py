@@ -47,7 +47,7 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_lines,
 )
-from attention_explainer.tokens import tokenize
+from attention_explainer.core.tokens import tokenize
 
 # --------------------------------------------------------------------------- the focus pair rule
 PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")

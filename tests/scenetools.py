@@ -11,7 +11,7 @@ import yaml
 from manim import Scene, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
-from attention_explainer.scene_input import CONFIG_ENV, scene_input
+from attention_explainer.production.scene_input import CONFIG_ENV, scene_input
 
 
 def use_config(tmp_path: Path, config: Optional[dict[str, Any]]) -> None:
@@ -74,7 +74,7 @@ def beat_keys(scene: Any, scene_id: str) -> list[str]:
 
 def check_beats(scene: Any, scene_id: str) -> None:
     """The scene has beats with keyed, unique ids, each held at least its reading time."""
-    from attention_explainer.beats import reading_time
+    from attention_explainer.narration.beats import reading_time
 
     assert scene.beats
     beat_keys(scene, scene_id)

@@ -11,9 +11,9 @@ import av
 import numpy as np
 import pytest
 
-from attention_explainer.assemble import AssembleError, Segment, assemble, probe, stitch
-from attention_explainer.beats import Beat
-from attention_explainer.chapters import read_chapters
+from attention_explainer.production.assemble import AssembleError, Segment, assemble, probe, stitch
+from attention_explainer.narration.beats import Beat
+from attention_explainer.narration.chapters import read_chapters
 
 FPS = 15
 SIZE = (64, 36)
@@ -174,7 +174,7 @@ def test_other_formats(clips: list[Path], tmp_path: Path, fmt: str, codec: str) 
 
 
 def test_gif_of_a_60_fps_video_plays_at_30(tmp_path: Path) -> None:
-    from attention_explainer.formats import GIF_MAX_FPS, convert
+    from attention_explainer.production.formats import GIF_MAX_FPS, convert
 
     src = make_clip(tmp_path / "fast.mp4", 1.0, GREEN, fps=60)
     out = tmp_path / "fast.gif"

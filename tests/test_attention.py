@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from attention_explainer.attention import attend, causal_mask, compute_trace, softmax_rows
+from attention_explainer.core.attention import attend, causal_mask, compute_trace, softmax_rows
 from attention_explainer.config import Config, validate_config
 
 SETTINGS = settings(max_examples=50, deadline=None)

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from attention_explainer.beats import Beat
-from attention_explainer.captions import Cue, cues_for, timestamp, to_srt, to_vtt, wrap
-from attention_explainer.chapters import Chapter, av_chapters, clock, youtube_text, youtube_warnings
+from attention_explainer.narration.beats import Beat
+from attention_explainer.narration.captions import Cue, cues_for, timestamp, to_srt, to_vtt, wrap
+from attention_explainer.narration.chapters import Chapter, av_chapters, clock, youtube_text, youtube_warnings
 
 ONE = (Beat("a-01", "First line.", 0.0, 2.0), Beat("a-02", "Second line, a bit longer.", 2.0, 4.5))
 TWO = (Beat("b-intro", "Another scene <with> & specials.", 0.0, 3.25),)

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from attention_explainer.attention import compute_trace
-from attention_explainer.catalog import DEFAULT_SCENE_IDS, SCENES as CATALOG
+from attention_explainer.core.attention import compute_trace
+from attention_explainer.production.catalog import DEFAULT_SCENE_IDS, SCENES as CATALOG
 from attention_explainer.cli import cli, main
 from attention_explainer.config import Config, ConfigError, json_schema, load_config
 

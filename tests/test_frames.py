@@ -37,7 +37,7 @@ import cairo
 import pytest
 import yaml
 
-from attention_explainer.scene_input import CONFIG_ENV, scene_input
+from attention_explainer.production.scene_input import CONFIG_ENV, scene_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.heatmap import AttentionHeatmap
 from attention_explainer.scenes.pipeline import FullPipeline

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attention_explainer import cli as cli_module
+from attention_explainer.cli import export as export_module
 from attention_explainer.cli import cli, main
 from attention_explainer.config import MAX_DIM, MAX_SENTENCE_CHARS, MAX_TOKENS
-from attention_explainer.doctor import Check
-from attention_explainer.tokens import tokenize
+from attention_explainer.system.doctor import Check
+from attention_explainer.core.tokens import tokenize
 
 HOSTILE = [
     "",
@@ -146,7 +146,7 @@ def test_an_unexpected_bug_is_one_line_exit_1(monkeypatch: pytest.MonkeyPatch, c
     def broken(config: object) -> None:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli_module, "compute_trace", broken)
+    monkeypatch.setattr(export_module, "compute_trace", broken)
     code, out, err = run_main(["export"], capsys)
     assert code == 1 and out == ""
     assert err == ("error: internal error: RuntimeError: boom\\nsecond line (run again with --debug for the "
@@ -169,13 +169,13 @@ def test_os_errors_are_one_line_exit_2(monkeypatch: pytest.MonkeyPatch, capsys, 
     def failing(config: object) -> None:
         raise error
 
-    monkeypatch.setattr(cli_module, "compute_trace", failing)
+    monkeypatch.setattr(export_module, "compute_trace", failing)
     code, out, err = run_main(["export"], capsys)
     assert (code, out, err) == (2, "", line)
 
 
 def test_doctor_reports_missing_script_fonts_as_optional(monkeypatch: pytest.MonkeyPatch) -> None:
-    import attention_explainer.doctor as doctor
+    import attention_explainer.system.doctor as doctor
 
     checks = [Check("latex", True, "/usr/bin/latex", "x"),
               Check("fonts for other scripts", False, "no glyphs for emoji (shown as boxes)",
@@ -191,7 +191,7 @@ def test_doctor_reports_missing_script_fonts_as_optional(monkeypatch: pytest.Mon
 
 
 def test_doctor_script_font_check_names_each_script(monkeypatch: pytest.MonkeyPatch) -> None:
-    import attention_explainer.doctor as doctor
+    import attention_explainer.system.doctor as doctor
 
     class Done:
         def __init__(self, stdout: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_explainer.attention import compute_trace
+from attention_explainer.core.attention import compute_trace
 from attention_explainer.config import MAX_ABS_VALUE, MAX_DIM, MAX_TOKENS, ConfigError, validate_config
 
 ARRAYS = ("X", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "scaled", "weights", "Z")

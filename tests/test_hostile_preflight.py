@@ -14,9 +14,9 @@ from typing import Iterator
 
 import pytest
 
-from attention_explainer import cli as cli_module
+from attention_explainer.cli import scene as scene_module
 from attention_explainer.config import UserError
-from attention_explainer.preflight import (
+from attention_explainer.system.preflight import (
     MIN_FREE_MB,
     PreflightError,
     check_free_space,
@@ -201,7 +201,7 @@ def test_explain_failure_on_manims_own_error_without_latex(monkeypatch: pytest.M
 
 # ------------------------------------------------------- the real command (needs the lead's wiring)
 
-WIRED = "preflight(" in inspect.getsource(cli_module.scene_cmd.callback)
+WIRED = "preflight(" in inspect.getsource(scene_module.scene_cmd.callback)
 
 
 @pytest.mark.xfail(not WIRED, run=False, strict=True,

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from test_render_signals import RUN_CLI, leftovers, processes_mentioning  # noqa: E402
 from tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes  # noqa: E402
 
-from attention_explainer import preflight as preflight_module  # noqa: E402
+from attention_explainer.system import preflight as preflight_module  # noqa: E402
 from attention_explainer.cli import cli, main  # noqa: E402
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
@@ -98,7 +98,7 @@ def test_disk_full_mid_render_is_one_line(tmp_path: Path, tmpfs) -> None:
     config.write_text(TINY_CONFIG)
     video = tmp_path / "video.mp4"
     video.write_bytes(b"the previous video")
-    program = ("import runpy, sys; import attention_explainer.preflight as p; p.MIN_FREE_MB['l'] = 0; "
+    program = ("import runpy, sys; import attention_explainer.system.preflight as p; p.MIN_FREE_MB['l'] = 0; "
                f"sys.argv = [{str(RUN_CLI)!r}] + sys.argv[1:]; runpy.run_path({str(RUN_CLI)!r}, run_name='__main__')")
     result = subprocess.run([sys.executable, "-c", program, "render", "-c", str(config), "--media-dir",
                              str(disk / "media"), "-o", str(video), "--quiet", "-j", "1"],

@@ -325,7 +325,7 @@ def test_real_scenes_never_give_user_text_to_latex(tmp_path_factory: pytest.Temp
     from manim import SingleStringMathTex, Text
     from scenetools import build_scene
 
-    from attention_explainer.catalog import SCENES
+    from attention_explainer.production.catalog import SCENES
 
     marker = Path("/tmp/hostile-x")
     marker.unlink(missing_ok=True)
@@ -352,7 +352,7 @@ def test_real_scenes_never_give_user_text_to_latex(tmp_path_factory: pytest.Temp
     for piece in USER_PIECES:
         assert not [s for s in tex if piece in s], f"user text {piece!r} reached LaTeX"
     # ...and the user's text did reach the screen, through Text, exactly as typed.
-    from attention_explainer.tokens import tokenize
+    from attention_explainer.core.tokens import tokenize
 
     shown = set(texts)
     for token in tokenize(HOSTILE["sentence"]) + tokenize(HOSTILE["video"]["intro_sentence"]):

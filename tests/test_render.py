@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
 from tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes  # noqa: E402
 
-from attention_explainer.assemble import probe  # noqa: E402
-from attention_explainer.catalog import SceneInfo  # noqa: E402
-from attention_explainer.chapters import read_chapters  # noqa: E402
+from attention_explainer.production.assemble import probe  # noqa: E402
+from attention_explainer.production.catalog import SceneInfo  # noqa: E402
+from attention_explainer.narration.chapters import read_chapters  # noqa: E402
 from attention_explainer.cli import cli, main  # noqa: E402
 from attention_explainer.config import load_config  # noqa: E402
-from attention_explainer.render import RenderSettings, render_scene, render_segments, render_storyboard, render_video  # noqa: E402
+from attention_explainer.production.render import RenderSettings, render_scene, render_segments, render_storyboard, render_video  # noqa: E402
 
 FRAME = 1 / 15
 
@@ -163,7 +163,7 @@ def test_an_edit_to_shared_scene_code_is_a_change(rendered: Rendered) -> None:
     # the meta of every segment lists the project files the scene process imported
     meta = json.loads(next((rendered.root / "media/attention-explainer/cache/math/480p15").glob("*.json")).read_text())
     names = {Path(p).name for p in meta["sources"]}
-    assert {"two.py", "base.py", "components.py", "attention.py", "config.py"} <= names
+    assert {"two.py", "base.py", "components.py", "attention.py", "models.py", "loader.py"} <= names
 
 
 def test_burn_captions_override_reaches_the_scene(rendered: Rendered) -> None:

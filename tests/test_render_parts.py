@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from attention_explainer.atomic import AtomicFiles, remove_stale_temps, temp_path
+from attention_explainer.production.atomic import AtomicFiles, remove_stale_temps, temp_path
 from attention_explainer.config import Config, UserError
-from attention_explainer.render import RenderSettings, failure_line, resolve_format, scene_from_file
-from attention_explainer.segment_cache import SegmentCache, scene_key
-from attention_explainer.sources import loaded_sources
+from attention_explainer.production.render import RenderSettings, failure_line, resolve_format, scene_from_file
+from attention_explainer.production.segment_cache import SegmentCache, scene_key
+from attention_explainer.production.sources import loaded_sources
 
 RICH_TRACEBACK = """\
 [11/28/26 06:54:01] INFO     Animation 0 : Partial movie file written in '/m/x.mp4'   scene_file_writer.py:173
@@ -94,7 +94,7 @@ def test_cache_hit_needs_every_recorded_source_unchanged(scene, tmp_path: Path) 
     shared.write_text("X = 1\n")
     produced = tmp_path / "out.mp4"
     produced.write_bytes(b"video")
-    from attention_explainer.sources import digests
+    from attention_explainer.production.sources import digests
 
     cache.store("math", "480p15", "k" * 64, produced, {"key": "k" * 64, "sources": digests([scene.path, shared]),
                                                         "animations": 7})
@@ -131,7 +131,7 @@ def test_loaded_sources_are_project_files_only(tmp_path: Path) -> None:
     files = loaded_sources([Path(attention_explainer.config.__file__).parent,
                             Path(attention_explainer.scenes.__file__).parent], extra=[tmp_path / "scene.py"])
     names = {Path(f).name for f in files}
-    assert {"config.py", "scene.py"} <= names
+    assert {"models.py", "loader.py", "scene.py"} <= names
     assert not any("site-packages" in f for f in files)
 
 

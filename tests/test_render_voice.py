@@ -15,11 +15,11 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
 from tiny_catalog import TINY_CONFIG, tiny_scenes  # noqa: E402
 
-from attention_explainer.beats import reading_time  # noqa: E402
+from attention_explainer.narration.beats import reading_time  # noqa: E402
 from attention_explainer.config import validate_config, parse_yaml  # noqa: E402
-from attention_explainer.progress import Lines  # noqa: E402
-from attention_explainer.render import RenderSettings, render_segments, render_video  # noqa: E402
-from attention_explainer.voice import make_voice  # noqa: E402
+from attention_explainer.production.progress import Lines  # noqa: E402
+from attention_explainer.production.render import RenderSettings, render_segments, render_video  # noqa: E402
+from attention_explainer.narration.voice import make_voice  # noqa: E402
 
 FRAME = 1 / 15
 CONFIG = validate_config(parse_yaml(TINY_CONFIG))

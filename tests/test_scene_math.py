@@ -16,8 +16,8 @@ from manim import ManimColor, Rectangle
 from manim.renderer.cairo_renderer import CairoRenderer
 from scenetools import build_scene
 
-from attention_explainer.attention import softmax_rows
-from attention_explainer.beats import reading_time
+from attention_explainer.core.attention import softmax_rows
+from attention_explainer.narration.beats import reading_time
 from attention_explainer.scenes.attention_math import (
     DIM_LIMIT,
     TOKEN_LIMIT,

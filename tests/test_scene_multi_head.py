@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_explainer.catalog import scene_by_id
+from attention_explainer.production.catalog import scene_by_id
 from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.multi_head import MultiHead
 from scenetools import build_scene, check_beats, check_layout, optional_config, sentence, shown_equals

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scenetools import build_scene
 
-from attention_explainer.attention import compute_trace
-from attention_explainer.beats import reading_time
+from attention_explainer.core.attention import compute_trace
+from attention_explainer.narration.beats import reading_time
 from attention_explainer.config import validate_config
 from attention_explainer.scenes.components import CONTENT_BOTTOM, CONTENT_TOP, DARK, LIGHT
 from attention_explainer.scenes.pipeline import FullPipeline

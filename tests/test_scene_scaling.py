@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_explainer.catalog import scene_by_id
+from attention_explainer.production.catalog import scene_by_id
 from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.scaling import WhyScaling
-from attention_explainer.variants import scaling_demo
+from attention_explainer.core.variants import scaling_demo
 from scenetools import build_scene, check_beats, check_layout, optional_config, sentence
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attention_explainer.beats import reading_time
-from attention_explainer.catalog import scene_by_id
+from attention_explainer.narration.beats import reading_time
+from attention_explainer.production.catalog import scene_by_id
 from attention_explainer.scenes.components import DARK
 from attention_explainer.scenes.why_attention import (
     DECAY,
@@ -20,7 +20,7 @@ from attention_explainer.scenes.why_attention import (
     focus_pair,
 )
 from attention_explainer.scenes.components import narration_chunks, wrap_lines
-from attention_explainer.tokens import tokenize
+from attention_explainer.core.tokens import tokenize
 from scenetools import build_scene
 
 DEFAULT_INTRO = "The animal didn't cross the street because it was too tired"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_explainer.tokens import tokenize
+from attention_explainer.core.tokens import tokenize
 
 
 @pytest.mark.parametrize(

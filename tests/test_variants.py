@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attention_explainer.attention import attend, compute_trace
+from attention_explainer.core.attention import attend, compute_trace
 from attention_explainer.config import ConfigError, validate_config
-from attention_explainer.multihead import check_heads, compute_multihead, multi_head_attend
-from attention_explainer.positional import sinusoidal_encoding, wavelengths
-from attention_explainer.variants import (
+from attention_explainer.core.multihead import check_heads, compute_multihead, multi_head_attend
+from attention_explainer.core.positional import sinusoidal_encoding, wavelengths
+from attention_explainer.core.variants import (
     REALISTIC_D_K,
     causal_comparison,
     order_demo,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attention_explainer.voice import (
+from attention_explainer.narration.voice import (
     SAMPLE_RATE,
     Speech,
     VoiceError,
@@ -139,7 +139,7 @@ def test_none_means_no_voice(tmp_path: Path) -> None:
 
 def test_cmd_template_fills_placeholders_once() -> None:
     """A narration line that itself contains "{out}" is spoken literally, not re-filled."""
-    from attention_explainer.voice import _fill
+    from attention_explainer.narration.voice import _fill
 
     assert _fill("tts {text} -w {out}", {"text": "say {out} now", "out": "/tmp/a.wav"}) == \
         "tts say {out} now -w /tmp/a.wav"

@@ -40,18 +40,19 @@ from typing import Any, Optional, Sequence, TextIO
 
 import yaml
 
-from attention_explainer.assemble import Assembly, Segment, assemble
-from attention_explainer.atomic import AtomicFiles, remove_stale_temps
-from attention_explainer.beats import BEATS_ENV, Beat, read_beats
-from attention_explainer.catalog import SceneInfo
-from attention_explainer.config import Config, UserError
-from attention_explainer.formats import DEFAULT_X264_PRESET, FORMATS, convert
-from attention_explainer.preflight import explain_failure
-from attention_explainer.progress import Progress, make_progress
-from attention_explainer.scene_input import CONFIG_ENV
-from attention_explainer.segment_cache import SegmentCache, scene_key
-from attention_explainer.sources import SOURCES_ENV, digests
-from attention_explainer.voice import VOICE_CACHE_ENV, VOICE_ENV, Voice, WavDirVoice, make_voice
+from attention_explainer.production.assemble import Assembly, Segment, assemble
+from attention_explainer.production.atomic import AtomicFiles, remove_stale_temps
+from attention_explainer.narration.beats import BEATS_ENV, Beat, read_beats
+from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config import Config
+from attention_explainer.errors import UserError
+from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, convert
+from attention_explainer.system.preflight import explain_failure
+from attention_explainer.production.progress import Progress, make_progress
+from attention_explainer.production.scene_input import CONFIG_ENV
+from attention_explainer.production.segment_cache import SegmentCache, scene_key
+from attention_explainer.production.sources import SOURCES_ENV, digests
+from attention_explainer.narration.voice import VOICE_CACHE_ENV, VOICE_ENV, Voice, WavDirVoice, make_voice
 
 APP_DIR = "attention-explainer"
 # Manim's quality letter -> the folder name it writes videos into.
@@ -527,7 +528,7 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
         "voice": settings.voice,
     }
     assembly = assemble(segments, output, fmt, extra)
-    from attention_explainer.chapters import youtube_warnings
+    from attention_explainer.narration.chapters import youtube_warnings
 
     return VideoResult(assembly, segments, time.monotonic() - t0, youtube_warnings(assembly.chapters))
 
@@ -548,7 +549,7 @@ def render_scene(info: SceneInfo, settings: RenderSettings, still: bool = False,
 def render_storyboard(scenes: Sequence[SceneInfo], settings: RenderSettings,
                       output: Optional[Path] = None) -> Path:
     """One PNG with every scene's last frame, labelled with its title."""
-    from attention_explainer.storyboard import contact_sheet
+    from attention_explainer.production.storyboard import contact_sheet
 
     if output is None:
         output = settings.app_dir / f"{settings.name}_{settings.resolution_dir}_storyboard.png"

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from attention_explainer.tex import TEX_DOCUMENTCLASS, TEX_PACKAGES, TEX_PREAMBLE
+from attention_explainer.system.tex import TEX_DOCUMENTCLASS, TEX_PACKAGES, TEX_PREAMBLE
 
 APT = "apt-get install -y"
 

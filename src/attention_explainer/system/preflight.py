@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-from attention_explainer.config import UserError
+from attention_explainer.errors import UserError
 
 APP_DIR = "attention-explainer"  # as render.APP_DIR (not imported: render pulls in the assembler)
 APT = "sudo apt-get install"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from attention_explainer.attention import AttentionTrace, attend, causal_mask, softmax_rows
-from attention_explainer.positional import sinusoidal_encoding
+from attention_explainer.core.attention import AttentionTrace, attend, causal_mask, softmax_rows
+from attention_explainer.core.positional import sinusoidal_encoding
 
 # Separate random streams, so these demos never shift the numbers of the main trace.
 SCALING_STREAM = 0x5CA1E

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from attention_explainer.config import Config
-from attention_explainer.positional import sinusoidal_encoding
+from attention_explainer.core.positional import sinusoidal_encoding
 
 
 @dataclass(frozen=True)

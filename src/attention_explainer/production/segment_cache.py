@@ -22,9 +22,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Optional
 
-from attention_explainer.atomic import AtomicFiles
-from attention_explainer.catalog import SceneInfo
-from attention_explainer.sources import file_digest
+from attention_explainer.production.atomic import AtomicFiles
+from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.production.sources import file_digest
 
 CACHE_FORMAT = 1  # bump when the layout or the meaning of a key changes
 KEEP_PER_SCENE = 8  # entries kept per scene and quality (least recently used go first)

@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from attention_explainer.beats import Beat
+from attention_explainer.narration.beats import Beat
 
 LINE_CHARS = 42  # the usual limit for a caption line
 

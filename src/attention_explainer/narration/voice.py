@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional, Protocol
 
-from attention_explainer.config import UserError
+from attention_explainer.errors import UserError
 
 VOICE_ENV = "ATTENTION_EXPLAINER_VOICE"  # the voice spec for scene processes
 VOICE_CACHE_ENV = "ATTENTION_EXPLAINER_VOICE_CACHE"  # where spoken clips are kept

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from attention_explainer.attention import AttentionTrace, _from_qkv, _random_quantised
-from attention_explainer.config import Config, ConfigError
+from attention_explainer.core.attention import AttentionTrace, _from_qkv, _random_quantised
+from attention_explainer.config import Config
+from attention_explainer.errors import ConfigError
 
 MULTIHEAD_STREAM = 0x4EAD5  # random stream of the head weights (the main trace uses the bare seed)
 

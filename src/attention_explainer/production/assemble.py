@@ -21,12 +21,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from attention_explainer.atomic import AtomicFiles, temp_path
-from attention_explainer.beats import Beat
-from attention_explainer.captions import cues_for, to_srt, to_vtt
-from attention_explainer.chapters import Chapter, av_chapters, youtube_text
-from attention_explainer.config import UserError
-from attention_explainer.formats import convert
+from attention_explainer.production.atomic import AtomicFiles, temp_path
+from attention_explainer.narration.beats import Beat
+from attention_explainer.narration.captions import cues_for, to_srt, to_vtt
+from attention_explainer.narration.chapters import Chapter, av_chapters, youtube_text
+from attention_explainer.errors import UserError
+from attention_explainer.production.formats import convert
 
 
 class AssembleError(UserError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from attention_explainer.attention import AttentionTrace, compute_trace
+from attention_explainer.core.attention import AttentionTrace, compute_trace
 from attention_explainer.config import Config, load_config
 
 CONFIG_ENV = "ATTENTION_EXPLAINER_CONFIG"

@@ -1,0 +1,75 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+
+from attention_explainer.config import Config, load_config
+from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, X264_PRESETS
+
+QUALITIES = ("l", "m", "h", "p", "k")
+
+config_option = click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=True, path_type=Path),
+    default=None,
+    help="YAML config (default: the packaged configs/default.yaml).",
+)
+quality_option = click.option(
+    "-q",
+    "--quality",
+    type=click.Choice(QUALITIES),
+    default=None,
+    help="l=480p15 m=720p30 h=1080p60 p=1440p60 k=2160p60 (default: the config's video.quality).",
+)
+
+
+def load(config_path: Optional[Path]) -> Config:
+    return load_config(config_path)
+
+
+media_dir_option = click.option(
+    "--media-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("media"), show_default=True,
+    help="Where outputs, the render cache and logs go (under <media-dir>/attention-explainer/).")
+jobs_option = click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None,
+    help="Scenes rendered at once, each in its own process (default: one per CPU core).")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress output; only say where the files went.")
+captions_option = click.option(
+    "--burn-captions/--no-burn-captions", "burn_captions", default=None,
+    help="Draw the narration into the frames (default: the config's display.captions). "
+         "Caption files (.srt, .vtt) are written either way.")
+voice_option = click.option(
+    "--voice", default="none", show_default=True, metavar="none|espeak[:VOICE]|wav-dir:PATH|cmd:TEMPLATE",
+    help="Narration: espeak-ng, your recordings named <beat-id>.wav (ids in the manifest), or any TTS "
+         "command, e.g. 'cmd:pico2wave -w {out} {text}'.")
+preset_option = click.option(
+    "--x264-preset", type=click.Choice(X264_PRESETS),
+    default=DEFAULT_X264_PRESET, show_default=True,
+    help="x264 speed of the scene videos; the quality is set by x264's crf either way. ultrafast renders "
+         "1080p60 ~25% faster with ~2.5x larger files; medium (Manim's own) is ~40% slower, files alike.")
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                             help="mp4 (default) joins scenes without re-encoding; webm and gif re-encode (slower). "
+                                  "Without it, an -o file ending in .webm or .gif chooses.")
+
+
+def render_settings(config: Config, config_path: Optional[Path], quality: Optional[str], media_dir: Path,
+                     jobs: Optional[int] = None, quiet: bool = False, burn_captions: Optional[bool] = None,
+                     voice: str = "none", x264_preset: str = DEFAULT_X264_PRESET) -> Any:
+    from attention_explainer.production.render import RenderSettings
+
+    return RenderSettings(config=config, name=Path(config_path).stem if config_path else "default",
+                          quality=quality, media_dir=media_dir, jobs=jobs or 0, captions=burn_captions,
+                          voice=voice, quiet=quiet, x264_preset=x264_preset)
+
+
+def scene_lookup(ctx: click.Context) -> Any:
+    """id -> SceneInfo: the catalog's, unless the caller injected one (tests: main(obj={...}))."""
+    obj = ctx.find_root().obj or {}
+    return obj.get("scene_lookup") or scene_by_id

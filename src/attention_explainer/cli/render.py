@@ -1,0 +1,65 @@
+"""`render`: the whole video, scenes in parallel, unchanged ones reused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from attention_explainer.cli.app import cli
+from attention_explainer.cli.options import (
+    load,
+    render_settings,
+    scene_lookup,
+    captions_option,
+    config_option,
+    format_option,
+    jobs_option,
+    media_dir_option,
+    preset_option,
+    quality_option,
+    quiet_option,
+    voice_option,
+)
+from attention_explainer.system.preflight import preflight
+
+@cli.command("render")
+@config_option
+@quality_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Final video (default: <media-dir>/attention-explainer/<config>_<quality>.<format>).")
+@media_dir_option
+@jobs_option
+@quiet_option
+@captions_option
+@voice_option
+@format_option
+@preset_option
+@click.pass_context
+def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
+               media_dir: Path, jobs: Optional[int], quiet: bool, burn_captions: Optional[bool], voice: str,
+               fmt: Optional[str], x264_preset: str) -> None:
+    """Render the configured scenes, in order, into the full video.
+
+    Scenes render in parallel; a scene whose code, config values, quality, captions and voice
+    are unchanged is reused from the last render. Beside the video: captions (.srt, .vtt),
+    chapters (.chapters.txt, also embedded) and a manifest (.manifest.json).
+    """
+    from attention_explainer.production.render import render_video
+
+    config = load(config_path)
+    preflight(media_dir, output, quality or config.video.quality)
+    settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
+                                x264_preset)
+    lookup = scene_lookup(ctx)
+    result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt)
+    rendered = sum(not s.reused for s in result.segments)
+    minutes, seconds = divmod(int(round(result.assembly.duration)), 60)
+    click.echo(f"wrote {result.video} ({minutes}:{seconds:02d}; {len(result.segments)} scenes: {rendered} rendered, "
+               f"{len(result.segments) - rendered} unchanged; took {result.seconds:.1f} s)")
+    for path in result.assembly.files[1:]:
+        click.echo(f"wrote {path}")
+    if not quiet:
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)

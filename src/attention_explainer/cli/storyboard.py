@@ -1,0 +1,42 @@
+"""`storyboard`: one PNG with the last frame of every configured scene."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from attention_explainer.cli.app import cli
+from attention_explainer.cli.options import (
+    load,
+    render_settings,
+    scene_lookup,
+    config_option,
+    jobs_option,
+    media_dir_option,
+    quality_option,
+    quiet_option,
+)
+from attention_explainer.system.preflight import preflight
+
+@cli.command("storyboard")
+@config_option
+@quality_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PNG file (default: <media-dir>/attention-explainer/<config>_<quality>_storyboard.png).")
+@media_dir_option
+@jobs_option
+@quiet_option
+@click.pass_context
+def storyboard_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
+                   media_dir: Path, jobs: Optional[int], quiet: bool) -> None:
+    """One PNG with the last frame of every configured scene, labelled with its title."""
+    from attention_explainer.production.render import render_storyboard
+
+    config = load(config_path)
+    preflight(media_dir, output, quality or config.video.quality, still=True)
+    settings = render_settings(config, config_path, quality, media_dir, jobs, quiet)
+    lookup = scene_lookup(ctx)
+    out = render_storyboard([lookup(s) for s in config.video.scenes], settings, output)
+    click.echo(f"wrote {out}")

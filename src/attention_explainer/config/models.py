@@ -1,0 +1,240 @@
+"""The config's pydantic v2 models: field paths in errors, no unknown keys, frozen results, and
+the JSON Schema that `attention-explainer schema` prints, with one description per field."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from attention_explainer.config.limits import (
+    MAX_ABS_VALUE,
+    MAX_DIM,
+    MAX_PRECISION,
+    MAX_SENTENCE_CHARS,
+    MAX_TOKENS,
+)
+from attention_explainer.core.tokens import tokenize
+from attention_explainer.errors import closest
+from attention_explainer.production.catalog import DEFAULT_SCENE_IDS, scene_ids
+
+Quality = Literal["l", "m", "h", "p", "k"]
+Matrix = list[list[float]]
+
+
+def _check_text(v: str) -> str:
+    """Refuse characters that cannot be shown: controls other than tab and newline, and lone
+    surrogates (possible through YAML escapes such as "\\x1b" or "\\ud800")."""
+    for i, ch in enumerate(v):
+        cat = unicodedata.category(ch)
+        if cat == "Cc" and ch not in "\t\n\r":
+            raise ValueError(f"contains the control character U+{ord(ch):04X} at position {i + 1}; remove it")
+        if cat == "Cs":
+            raise ValueError(f"contains U+{ord(ch):04X} at position {i + 1}, half of a surrogate pair, "
+                             "which is not text; remove it")
+    return v
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _check_matrix(name: str, value: Optional[Matrix]) -> Optional[Matrix]:
+    if value is None:
+        return None
+    if not value:
+        raise ValueError("must not be empty")
+    width = len(value[0])
+    for i, row in enumerate(value):
+        if len(row) != width:
+            raise ValueError(f"row {i} has {len(row)} numbers but row 0 has {width}")
+        for j, x in enumerate(row):
+            if not math.isfinite(x):
+                raise ValueError(f"entry [{i}][{j}] must be a finite number, got {x}")
+            if abs(x) > MAX_ABS_VALUE:
+                raise ValueError(f"entry [{i}][{j}] = {x:g} is beyond the limit of ±{MAX_ABS_VALUE:g}")
+    return value
+
+
+class ModelConfig(_Section):
+    """Sizes and numbers of the single attention head."""
+
+    d_model: int = Field(4, description=f"Width of each token embedding (1 to {MAX_DIM}).")
+    d_k: int = Field(3, description=f"Width of queries, keys and values (1 to {MAX_DIM}).")
+    seed: int = Field(0, description="Seed for the embeddings and weights that are not given.")
+    causal: bool = Field(False, description="Mask future tokens (decoder-style attention).")
+    embeddings: Optional[Matrix] = Field(
+        None, description="Optional X: one row of d_model numbers per token."
+    )
+    W_Q: Optional[Matrix] = Field(None, description="Optional query weights, d_model rows × d_k columns.")
+    W_K: Optional[Matrix] = Field(None, description="Optional key weights, d_model rows × d_k columns.")
+    W_V: Optional[Matrix] = Field(None, description="Optional value weights, d_model rows × d_k columns.")
+    heads: int = Field(
+        2,
+        description=(
+            "Heads of the optional multi-head segment (1 to d_model); each head is d_model/heads "
+            "wide, so heads must divide d_model."
+        ),
+    )
+    positional_encoding: bool = Field(
+        False,
+        description=(
+            "Add the sin/cos positional encoding to X before the projections, in every segment "
+            "(the math segment then shows X = embeddings + positions)."
+        ),
+    )
+
+    @field_validator("d_model", "d_k")
+    @classmethod
+    def _dimension(cls, v: int) -> int:
+        if v <= 0:
+            raise ValueError(f"must be a positive integer, got {v}")
+        if v > MAX_DIM:
+            raise ValueError(f"must be at most {MAX_DIM} (larger cannot be shown), got {v}")
+        return v
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError(f"must be a non-negative integer, got {v}")
+        return v
+
+    @field_validator("heads")
+    @classmethod
+    def _heads(cls, v: int) -> int:
+        if not 1 <= v <= MAX_DIM:
+            raise ValueError(f"must be an integer from 1 to {MAX_DIM}, got {v}")
+        return v
+
+    @field_validator("embeddings", "W_Q", "W_K", "W_V")
+    @classmethod
+    def _matrix(cls, v: Optional[Matrix], info: Any) -> Optional[Matrix]:
+        return _check_matrix(info.field_name, v)
+
+
+class DisplayConfig(_Section):
+    """How the numbers and the frame look."""
+
+    precision: int = Field(
+        1,
+        description=(
+            "Decimals of X and the weights (0 to 3). Generated inputs are rounded to it, so "
+            "Q, K, V (shown with twice as many decimals) are exact products a viewer can check."
+        ),
+    )
+    theme: Literal["dark", "light"] = Field("dark", description="Colour theme of the video.")
+    captions: bool = Field(True, description="Show the narration as on-screen captions.")
+
+    @field_validator("precision")
+    @classmethod
+    def _precision(cls, v: int) -> int:
+        if not 0 <= v <= MAX_PRECISION:
+            raise ValueError(f"must be an integer from 0 to {MAX_PRECISION}, got {v}")
+        return v
+
+
+class VideoConfig(_Section):
+    """Which segments, in which order, at which quality."""
+
+    scenes: list[str] = Field(
+        list(DEFAULT_SCENE_IDS),
+        description="Scene ids in video order (see `attention-explainer scenes`).",
+    )
+    quality: Quality = Field("h", description="Manim quality letter: l=480p15 m=720p30 h=1080p60 p=1440p60 k=2160p60.")
+    intro_sentence: str = Field(
+        "The animal didn't cross the street because it was too tired",
+        description="Sentence of the why-attention segment, where a long-range link matters.",
+    )
+    closing_line: str = Field(
+        "Attention is all you need, and now you know how it works.",
+        description="Last line of the outro.",
+    )
+
+    @field_validator("scenes")
+    @classmethod
+    def _scenes(cls, v: list[str]) -> list[str]:
+        known = scene_ids()
+        if not v:
+            raise ValueError("must list at least one scene")
+        for s in v:
+            if s not in known:
+                hint = closest(s, known)
+                tip = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
+                raise ValueError(f"unknown scene '{s}'{tip}")
+        if len(set(v)) != len(v):
+            raise ValueError("lists a scene twice")
+        return v
+
+    @field_validator("intro_sentence", "closing_line")
+    @classmethod
+    def _line(cls, v: str, info: Any) -> str:
+        if not tokenize(v):  # blank, or invisible characters only
+            raise ValueError("must not be empty")
+        if len(v) > MAX_SENTENCE_CHARS:
+            raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
+        _check_text(v)
+        if info.field_name == "intro_sentence":  # read token by token, like the sentence
+            n = len(tokenize(v))
+            if n > MAX_TOKENS:
+                raise ValueError(f"has {n} tokens; the limit is {MAX_TOKENS}")
+        return v
+
+
+class Config(_Section):
+    """Everything the video depends on. Build with `load_config` or `Config.model_validate`."""
+
+    sentence: str = Field("The cat sat", description="The sentence whose attention the video computes.")
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    display: DisplayConfig = Field(default_factory=DisplayConfig)
+    video: VideoConfig = Field(default_factory=VideoConfig)
+
+    @field_validator("sentence")
+    @classmethod
+    def _sentence(cls, v: str) -> str:
+        if len(v) > MAX_SENTENCE_CHARS:
+            raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
+        _check_text(v)
+        n = len(tokenize(v))
+        if n == 0:
+            raise ValueError("has no tokens; write at least one word")
+        if n > MAX_TOKENS:
+            raise ValueError(f"has {n} tokens; the limit is {MAX_TOKENS}")
+        return v
+
+    @model_validator(mode="after")
+    def _shapes(self) -> "Config":
+        n, d_model, d_k = len(self.tokens), self.model.d_model, self.model.d_k
+        expected = {
+            "embeddings": (n, d_model, "tokens × d_model"),
+            "W_Q": (d_model, d_k, "d_model × d_k"),
+            "W_K": (d_model, d_k, "d_model × d_k"),
+            "W_V": (d_model, d_k, "d_model × d_k"),
+        }
+        for name, (rows, cols, meaning) in expected.items():
+            m = getattr(self.model, name)
+            if m is not None and (len(m), len(m[0])) != (rows, cols):
+                raise ValueError(
+                    f"model.{name}: expected shape {rows}×{cols} ({meaning}), "
+                    f"got {len(m)}×{len(m[0])}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _head_size(self) -> "Config":
+        # Checked when heads is set or the multi-head segment is on (the default of 2 heads must
+        # not reject an odd d_model for a video that has no multi-head segment).
+        m = self.model
+        if m.d_model % m.heads and ("heads" in m.model_fields_set or "multi-head" in self.video.scenes):
+            divisors = ", ".join(str(k) for k in range(1, m.d_model + 1) if m.d_model % k == 0)
+            raise ValueError(
+                f"model.heads: {m.heads} heads cannot split d_model = {m.d_model} into equal heads "
+                f"(d_model / heads must be a whole number); use one of {divisors}"
+            )
+        return self
+
+    @property
+    def tokens(self) -> list[str]:
+        return tokenize(self.sentence)

@@ -1,0 +1,1 @@
+"""The numeric core, pure NumPy (no Manim): tokens, the attention trace, multi-head, positions."""

@@ -1,0 +1,1 @@
+"""The narration: beats, captions, chapters and voices, all from one script."""

@@ -1,0 +1,1 @@
+"""The production line: scene catalog and input, parallel render, cache, assembly, outputs."""

@@ -1,0 +1,1 @@
+"""The machine: toolchain facts, preflight checks before a render, `doctor`."""
