@@ -72,6 +72,7 @@ def test_export_json_equals_compute_trace(write_config, config_text: str | None)
     data = json.loads(result.output)
     expected = compute_trace(load_config(None if config_text is None else args[-1])).to_dict()
     assert set(TRACE_KEYS) <= set(data)
+    assert data.pop("labels") == data["tokens"]  # no repeated token here: labels are the tokens
     assert data == expected  # full float precision survives the JSON round trip
 
 
@@ -130,7 +131,7 @@ def test_bad_config_raises_config_error_inside_click(write_config) -> None:
     ("args", "fragment"),
     [
         (["export", "--format", "xml"], "Invalid value for '--format'"),
-        (["scene", "nope"], "'nope' is not one of"),
+        (["scene", "nope"], "unknown scene 'nope'"),
         (["frobnicate"], "No such command 'frobnicate'"),
         (["export", "--config", "/nonexistent/x.yaml"], "/nonexistent/x.yaml: no such file"),
     ],
@@ -195,6 +196,7 @@ def test_process_export_json_equals_compute_trace(write_config) -> None:
     data = json.loads(result.stdout)
     expected = compute_trace(load_config(path))
     assert set(TRACE_KEYS) <= set(data)
+    assert data.pop("labels") == data["tokens"]
     assert data == expected.to_dict()
     assert data["tokens"] == ["It", "didn't", "fit", ",", "it", "was", "big", "."]
     for name in MATRIX_NAMES:

@@ -41,8 +41,8 @@ def test_failure_line_without_an_exception_is_the_last_message() -> None:
 
 
 @pytest.mark.parametrize(("output", "fmt", "expected"), [
-    (None, None, "mp4"), ("v.webm", None, "webm"), ("v.GIF", None, "gif"), ("v.mov", None, "mp4"),
-    ("v.mp4", "mp4", "mp4"), (None, "gif", "gif"), ("video", "webm", "webm"),
+    (None, None, "mp4"), ("v.webm", None, "webm"), ("v.GIF", None, "gif"),
+    ("v.mp4", "mp4", "mp4"), (None, "gif", "gif"), ("v.webm", "webm", "webm"),
 ])
 def test_resolve_format(output: str | None, fmt: str | None, expected: str) -> None:
     assert resolve_format(Path(output) if output else None, fmt) == expected

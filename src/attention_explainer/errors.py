@@ -11,7 +11,14 @@ class UserError(Exception):
 
 
 class ConfigError(UserError):
-    """The config file cannot be read or is invalid."""
+    """The config file cannot be read or is invalid.
+
+    `lines` holds one message per problem (the CLI prints each as its own `error:` line);
+    str() is those lines joined by newlines, so a single problem reads as before."""
+
+    def __init__(self, message: str = "", lines: "list[str] | None" = None) -> None:
+        self.lines = list(lines) if lines else [message]
+        super().__init__("\n".join(self.lines))
 
 
 # Characters shown escaped in messages: controls (a newline would break the one-line promise, an

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import click
 
-from attention_explainer.cli import doctor, export, listing, render, scene, storyboard  # noqa: F401 (register)
+from attention_explainer.cli import doctor, export, init, listing, render, scene, storyboard  # noqa: F401 (register)
 from attention_explainer.cli.app import cli
 from attention_explainer.cli.render import render_cmd
 from attention_explainer.cli.scene import scene_cmd
@@ -51,7 +51,8 @@ def main(argv: Optional[list[str]] = None) -> Any:
     except UserError as e:
         if debug:
             raise
-        click.echo(f"error: {one_line(str(e))}", err=True)
+        for line in getattr(e, "lines", None) or [str(e)]:  # a config with several problems: all of them
+            click.echo(f"error: {one_line(line)}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)

@@ -1,4 +1,4 @@
-"""`export`: every number of the attention computation, as JSON or CSV."""
+"""`export`: every number of the attention computation, as JSON or CSV (long or wide)."""
 
 from __future__ import annotations
 
@@ -13,32 +13,97 @@ import click
 from attention_explainer.cli.app import cli
 from attention_explainer.cli.options import load, config_option
 from attention_explainer.core.attention import compute_trace
+from attention_explainer.core.labels import distinct_labels
+
+MATRICES = ("X", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "scaled", "weights", "Z")
+# What names the rows and the columns of each matrix: "token" (the row labels), "model" (the
+# d_model dimensions, 1-based) or "k" (the d_k dimensions, 1-based).
+AXES = {
+    "X": ("token", "model"), "W_Q": ("model", "k"), "W_K": ("model", "k"), "W_V": ("model", "k"),
+    "Q": ("token", "k"), "K": ("token", "k"), "V": ("token", "k"),
+    "scores": ("token", "token"), "scaled": ("token", "token"), "weights": ("token", "token"),
+    "Z": ("token", "k"),
+}
+
 
 @cli.command("export")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-def export_cmd(config_path: Optional[Path], fmt: str) -> None:
-    """Print every number of the attention computation (the trace) on stdout."""
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
+              help="json: one object, a matrix row per line; csv: see --layout.")
+@click.option("--layout", type=click.Choice(["long", "wide"]), default="long", show_default=True,
+              help="CSV only. long: one number per row (matrix,row,col,row_label,col_label,value); wide: each "
+                   "matrix as a table (its name and column labels, then one row per token or dimension), "
+                   "tables separated by a blank line, for worksheets.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (atomically: an earlier file stays intact on failure) instead of stdout.")
+def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optional[Path]) -> None:
+    """Print (or write with -o) every number of the attention computation: X, W_Q, W_K, W_V,
+    Q, K, V, the scores, scaled scores, weights and Z, at full precision.
+
+    Rows and columns are labelled by token; a repeated word is told apart by its occurrence
+    (`the`, `the (2)`), in the CSV and in the JSON's "labels".
+    """
+    if layout == "wide" and fmt != "csv":
+        raise click.UsageError("--layout wide is for --format csv")
     trace = compute_trace(load(config_path))
     data = trace.to_dict()
+    labels = distinct_labels(list(trace.tokens))
     if fmt == "json":
-        click.echo(_trace_json(data))
+        text = _trace_json({**data, "labels": labels}) + "\n"
+    elif layout == "wide":
+        text = _csv_wide(data, labels)
+    else:
+        text = _csv_long(data, labels)
+    if output is None:
+        click.echo(text, nl=False)
         return
+    from attention_explainer.production.atomic import AtomicFiles
+
+    if output.is_dir():
+        raise click.UsageError(f"{output}: is a directory; give a file name")
+    with AtomicFiles() as files:
+        files.write_text(output, text)
+        files.commit()
+    click.echo(f"wrote {output}")
+
+
+def _axis(kind: str, labels: list[str], size: int) -> list[str]:
+    if kind == "token":
+        return labels
+    prefix = "d" if kind == "model" else "k"
+    return [f"{prefix}{i}" for i in range(1, size + 1)]
+
+
+def _csv_long(data: dict[str, Any], labels: list[str]) -> str:
+    """One number per line; row_label/col_label name tokens (empty for a dimension)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["matrix", "row", "col", "row_label", "col_label", "value"])
-    toks = list(trace.tokens)
-    labels: dict[str, tuple[list[str] | None, list[str] | None]] = {
-        "X": (toks, None), "Q": (toks, None), "K": (toks, None), "V": (toks, None),
-        "scores": (toks, toks), "scaled": (toks, toks), "weights": (toks, toks), "Z": (toks, None),
-        "W_Q": (None, None), "W_K": (None, None), "W_V": (None, None),
-    }
-    for name in ("X", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "scaled", "weights", "Z"):
-        rows, cols = labels[name]
+    for name in MATRICES:
+        rows, cols = AXES[name]
         for i, row in enumerate(data[name]):
             for j, value in enumerate(row):
-                writer.writerow([name, i, j, rows[i] if rows else "", cols[j] if cols else "", repr(value)])
-    click.echo(buf.getvalue(), nl=False)
+                writer.writerow([name, i, j, labels[i] if rows == "token" else "",
+                                 labels[j] if cols == "token" else "", repr(value)])
+    return buf.getvalue()
+
+
+def _csv_wide(data: dict[str, Any], labels: list[str]) -> str:
+    """Each matrix as a table: a header (name, column labels), then its rows, each led by its label.
+
+    Token rows and columns are labelled by token; dimensions d1..d_model and k1..d_k.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for n, name in enumerate(MATRICES):
+        rows, cols = AXES[name]
+        matrix = data[name]
+        if n:
+            writer.writerow([])
+        writer.writerow([name, *_axis(cols, labels, len(matrix[0]) if matrix else 0)])
+        for row_label, row in zip(_axis(rows, labels, len(matrix)), matrix):
+            writer.writerow([row_label, *(repr(v) for v in row)])
+    return buf.getvalue()
 
 
 def _trace_json(data: dict[str, Any]) -> str:

@@ -8,7 +8,8 @@ from typing import Any, Optional
 import click
 
 from attention_explainer.config import Config, load_config
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.errors import did_you_mean
+from attention_explainer.production.catalog import scene_by_id, scene_ids
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, X264_PRESETS
 
 QUALITIES = ("l", "m", "h", "p", "k")
@@ -30,6 +31,24 @@ quality_option = click.option(
 )
 
 
+class SceneIdType(click.ParamType):
+    """A scene id of the catalog; a typo gets a did-you-mean (`heatmp` -> `heatmap`)."""
+
+    name = "scene_id"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> str:
+        known = scene_ids()
+        if value in known:
+            return str(value)
+        self.fail(f"unknown scene '{value}'{did_you_mean(str(value), known)} "
+                  "(`attention-explainer scenes` lists them)", param, ctx)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(s) for s in scene_ids() if s.startswith(incomplete)]
+
+
 def load(config_path: Optional[Path]) -> Config:
     return load_config(config_path)
 
@@ -44,7 +63,11 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress output; o
 captions_option = click.option(
     "--burn-captions/--no-burn-captions", "burn_captions", default=None,
     help="Draw the narration into the frames (default: the config's display.captions). "
-         "Caption files (.srt, .vtt) are written either way.")
+         "Caption files (.srt, .vtt) are written beside the video either way.")
+scene_captions_option = click.option(
+    "--burn-captions/--no-burn-captions", "burn_captions", default=None,
+    help="Draw the narration into the frames (default: the config's display.captions). "
+         "`scene` writes no caption files; `render` writes .srt and .vtt.")
 voice_option = click.option(
     "--voice", default="none", show_default=True, metavar="none|espeak[:VOICE]|wav-dir:PATH|cmd:TEMPLATE",
     help="Narration: espeak-ng, your recordings named <beat-id>.wav (ids in the manifest), or any TTS "
@@ -55,8 +78,13 @@ preset_option = click.option(
     help="x264 speed of the scene videos; the quality is set by x264's crf either way. ultrafast renders "
          "1080p60 ~25% faster with ~2.5x larger files; medium (Manim's own) is ~40% slower, files alike.")
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                             help="mp4 (default) joins scenes without re-encoding; webm and gif re-encode (slower). "
-                                  "Without it, an -o file ending in .webm or .gif chooses.")
+                             help="Video format: mp4 (default) joins the scenes without re-encoding; webm and gif "
+                                  "re-encode the whole video (slower). Without it, an -o file ending in .webm or "
+                                  ".gif chooses; -o must end in the format written.")
+scene_format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                                   help="Format of the scene video: mp4 (default), webm or gif (re-encoded, slower). "
+                                        "Without it, an -o file ending in .webm or .gif chooses; -o must end in "
+                                        "the format written. Not with --still (a PNG).")
 
 
 def render_settings(config: Config, config_path: Optional[Path], quality: Optional[str], media_dir: Path,

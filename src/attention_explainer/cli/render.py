@@ -28,7 +28,8 @@ from attention_explainer.system.preflight import preflight
 @config_option
 @quality_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Final video (default: <media-dir>/attention-explainer/<config>_<quality>.<format>).")
+              help="Final video; must end in the format written (default: <media-dir>/attention-explainer/"
+                   "<config>_<quality>[_<voice>].<format>).")
 @media_dir_option
 @jobs_option
 @quiet_option
@@ -46,8 +47,9 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     are unchanged is reused from the last render. Beside the video: captions (.srt, .vtt),
     chapters (.chapters.txt, also embedded) and a manifest (.manifest.json).
     """
-    from attention_explainer.production.render import render_video
+    from attention_explainer.production.render import render_video, resolve_format
 
+    resolve_format(output, fmt)  # a wrong -o suffix fails before anything renders
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,

@@ -12,28 +12,29 @@ from attention_explainer.cli.options import (
     load,
     render_settings,
     scene_lookup,
-    captions_option,
+    SceneIdType,
     config_option,
-    format_option,
+    scene_captions_option,
+    scene_format_option,
     media_dir_option,
     preset_option,
     quality_option,
     quiet_option,
     voice_option,
 )
-from attention_explainer.production.catalog import scene_ids
 from attention_explainer.system.preflight import preflight
 
 @cli.command("scene")
-@click.argument("scene_id", type=click.Choice(scene_ids()), metavar="SCENE_ID")
+@click.argument("scene_id", type=SceneIdType(), metavar="SCENE_ID")
 @config_option
 @quality_option
-@click.option("--still", is_flag=True, help="Write only the last frame, as PNG.")
+@click.option("--still", is_flag=True, help="Write only the last frame, as a PNG (-o must end in .png).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (default: <media-dir>/attention-explainer/<config>_<scene>_<quality>.<format>).")
+              help="Output file (default: <media-dir>/attention-explainer/<config>_<scene>_<quality>.mp4, "
+                   "or .png with --still).")
 @media_dir_option
-@format_option
-@captions_option
+@scene_format_option
+@scene_captions_option
 @voice_option
 @preset_option
 @quiet_option
@@ -41,9 +42,14 @@ from attention_explainer.system.preflight import preflight
 def scene_cmd(ctx: click.Context, scene_id: str, config_path: Optional[Path], quality: Optional[str], still: bool,
               output: Optional[Path], media_dir: Path, fmt: Optional[str], burn_captions: Optional[bool],
               voice: str, x264_preset: str, quiet: bool) -> None:
-    """Render one scene (for review). SCENE_ID is one of `attention-explainer scenes`."""
-    from attention_explainer.production.render import render_scene
+    """Render one scene for review: its video, or with --still its last frame as a PNG.
 
+    SCENE_ID is one of `attention-explainer scenes` (any scene, listed in the config or not).
+    Writes only that file: no captions, chapters or manifest (`render` writes those).
+    """
+    from attention_explainer.production.render import render_scene, resolve_format
+
+    resolve_format(output, fmt, still)  # a wrong -o suffix fails before anything renders
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality, still)
     settings = render_settings(config, config_path, quality, media_dir, 1, quiet, burn_captions, voice, x264_preset)

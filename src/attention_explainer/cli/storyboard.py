@@ -32,8 +32,9 @@ from attention_explainer.system.preflight import preflight
 def storyboard_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
                    media_dir: Path, jobs: Optional[int], quiet: bool) -> None:
     """One PNG with the last frame of every configured scene, labelled with its title."""
-    from attention_explainer.production.render import render_storyboard
+    from attention_explainer.production.render import render_storyboard, resolve_format
 
+    resolve_format(output, None, still=True)  # the storyboard is a PNG
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality, still=True)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet)

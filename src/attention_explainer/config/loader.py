@@ -185,8 +185,12 @@ def _format_error(err: dict[str, Any]) -> str:
     return f"{path}: {msg}" if path else msg
 
 
+MAX_ERROR_LINES = 10  # config errors reported at once; more are counted on the last line
+
+
 def validate_config(data: Any, source: str = "<config>") -> Config:
-    """Validate parsed YAML into a Config, or raise one ConfigError line."""
+    """Validate parsed YAML into a Config, or raise a ConfigError with one line per problem
+    (every problem pydantic finds, up to MAX_ERROR_LINES)."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -194,8 +198,17 @@ def validate_config(data: Any, source: str = "<config>") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as e:
-        first = e.errors(include_url=False)[0]
-        raise ConfigError(one_line(f"{source}: {_format_error(first)}")) from None
+        lines: list[str] = []
+        fields: set[tuple[Any, ...]] = set()
+        for err in e.errors(include_url=False):
+            field = tuple(p for p in err["loc"] if not isinstance(p, int))
+            if field in fields:  # one line per field: not one per entry of a malformed matrix
+                continue
+            fields.add(field)
+            lines.append(one_line(f"{source}: {_format_error(err)}"))
+        if len(lines) > MAX_ERROR_LINES:
+            lines[MAX_ERROR_LINES:] = [one_line(f"{source}: ... and {len(lines) - MAX_ERROR_LINES} more problem(s)")]
+        raise ConfigError(lines=lines) from None
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -491,16 +491,28 @@ class VideoResult:
         return self.assembly.video
 
 
-def resolve_format(output: Optional[Path], fmt: Optional[str]) -> str:
-    """--format, else the -o file's suffix (.mp4 .webm .gif), else mp4; they must agree."""
+def resolve_format(output: Optional[Path], fmt: Optional[str], still: bool = False) -> str:
+    """What will be written: 'png' for a still, else --format, else the -o file's suffix (.mp4 .webm
+    .gif), else mp4. An -o file whose suffix is not what is written is an error (a PNG named .mp4,
+    an MP4 named .mov), and so is --format with --still."""
     suffix = Path(output).suffix.lower().lstrip(".") if output is not None else ""
-    if fmt is None:
-        return suffix if suffix in FORMATS else "mp4"
-    if fmt not in FORMATS:
+    if still:
+        if fmt is not None:
+            raise UserError(f"--still writes one PNG frame; --format {fmt} does not apply (leave it out)")
+        if output is not None and suffix != "png":
+            raise UserError(f"--still writes a PNG but the output file {output} "
+                            f"{'ends in .' + suffix if suffix else 'has no extension'}; name it *.png")
+        return "png"
+    if fmt is not None and fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
-    if suffix in FORMATS and suffix != fmt:
+    if fmt is not None and suffix in FORMATS and suffix != fmt:
         raise UserError(f"--format {fmt} but the output file {output} ends in .{suffix}")
-    return fmt
+    chosen = fmt or (suffix if suffix in FORMATS else "mp4")
+    if output is not None and suffix != chosen:
+        said = f"ends in .{suffix}" if suffix else "has no extension"
+        raise UserError(f"the output file {output} {said} but {chosen.upper()} is written; name it *.{chosen}"
+                        f"{'' if fmt else ' (or choose with --format ' + '|'.join(FORMATS) + ')'}")
+    return chosen
 
 
 def render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output: Optional[Path] = None,
@@ -536,12 +548,14 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
 def render_scene(info: SceneInfo, settings: RenderSettings, still: bool = False, fmt: Optional[str] = None,
                  output: Optional[Path] = None) -> Path:
     """Render (or reuse) one scene and copy it to `output` (default under media/attention-explainer/)."""
-    fmt = "mp4" if still else resolve_format(output, fmt)
+    fmt = resolve_format(output, fmt, still)
     output = Path(output) if output is not None else default_output(settings, fmt, info.id, still)
+    if output.is_dir():
+        raise UserError(f"{output}: is a directory; give a file name")
     with _SignalsRaise(), AtomicFiles() as files:
         segment = render_segments([info], settings, still=still)[0]
         tmp = files.temp_for(output)
-        convert(segment.video, tmp, "mp4" if still else fmt)
+        convert(segment.video, tmp, "mp4" if still else fmt)  # a still's segment is the PNG: copied
         files.commit()
     return output
 
@@ -553,6 +567,7 @@ def render_storyboard(scenes: Sequence[SceneInfo], settings: RenderSettings,
 
     if output is None:
         output = settings.app_dir / f"{settings.name}_{settings.resolution_dir}_storyboard.png"
+    resolve_format(output, None, still=True)  # a PNG: refuse any other name
     with _SignalsRaise(), AtomicFiles() as files:
         segments = render_segments(scenes, settings, still=True)
         contact_sheet([(f"{i}. {s.title}", s.video) for i, s in enumerate(segments, start=1)],
