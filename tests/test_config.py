@@ -163,7 +163,7 @@ def test_value_errors_are_one_line_with_the_key(write_config, text: str, message
         ("Sentence: hi", "Sentence: unknown key; did you mean 'sentence'?"),
         ("display: {precison: 2}", "display.precison: unknown key; did you mean 'precision'?"),
         ("video: {scene: [math]}", "video.scene: unknown key; did you mean 'scenes'?"),
-        ("zzz: 1", "zzz: unknown key; allowed: sentence, model, display, video"),
+        ("zzz: 1", "zzz: unknown key; allowed: " + ", ".join(Config.model_fields)),
         ("model: {qqq: 1}", "model.qqq: unknown key; allowed: " + ", ".join(ModelConfig.model_fields)),
     ],
 )
@@ -316,12 +316,13 @@ def test_json_schema_has_every_field_with_a_description() -> None:
     assert json.loads(text) == schema
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["type"] == "object" and schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"sentence", "model", "display", "video"}
+    assert set(schema["properties"]) == {"sentence", "model", "display", "video", "real_model"}
     defs = schema["$defs"]
     expected = {
         "ModelConfig": {"d_model", "d_k", "seed", "causal", "embeddings", "W_Q", "W_K", "W_V"},
         "DisplayConfig": {"precision", "theme", "captions"},
         "VideoConfig": {"scenes", "quality", "intro_sentence", "closing_line"},
+        "RealModelConfig": {"path", "sentence"},
     }
     for name, fields in expected.items():
         assert fields <= set(defs[name]["properties"])

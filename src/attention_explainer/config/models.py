@@ -17,7 +17,7 @@ from attention_explainer.config.limits import (
     MAX_TOKENS,
 )
 from attention_explainer.core.tokens import tokenize
-from attention_explainer.errors import closest
+from attention_explainer.errors import ConfigError, closest
 from attention_explainer.production.catalog import DEFAULT_SCENE_IDS, scene_ids
 
 Quality = Literal["l", "m", "h", "p", "k"]
@@ -152,6 +152,13 @@ class VideoConfig(_Section):
         "Attention is all you need, and now you know how it works.",
         description="Last line of the outro.",
     )
+    narration: Optional[str | dict[str, Any]] = Field(
+        None,
+        description=(
+            "Your own narration lines: a YAML file (path relative to this config) of `line id: line`, "
+            "overriding only the lines it gives; `attention-explainer narration` prints them all."
+        ),
+    )
 
     @field_validator("scenes")
     @classmethod
@@ -166,6 +173,20 @@ class VideoConfig(_Section):
                 raise ValueError(f"unknown scene '{s}'{tip}")
         if len(set(v)) != len(v):
             raise ValueError("lists a scene twice")
+        return v
+
+    @field_validator("narration")
+    @classmethod
+    def _narration(cls, v: Optional[str | dict[str, Any]]) -> Optional[str | dict[str, Any]]:
+        if isinstance(v, dict):  # inline, or a file the loader has read: checked line by line
+            from attention_explainer.narration.script import parse_overrides
+
+            try:
+                return parse_overrides(v, source="")
+            except ConfigError as e:
+                raise ValueError(str(e)) from None
+        if v is not None and not v.strip():
+            raise ValueError("must name a YAML file of narration lines (or be left out)")
         return v
 
     @field_validator("intro_sentence", "closing_line")
@@ -183,6 +204,43 @@ class VideoConfig(_Section):
         return v
 
 
+class RealModelConfig(_Section):
+    """The pretrained model of the optional real-model segment (and `export --real-model`)."""
+
+    path: Optional[str] = Field(
+        None,
+        description=(
+            "Folder of a BERT-family model (config.json, model.safetensors, tokenizer.json or "
+            "vocab.txt), e.g. a download of bert-base-uncased. Default: the packaged all-MiniLM-L6-v2."
+        ),
+    )
+    sentence: Optional[str] = Field(
+        None, description="Sentence the real model reads (default: the main sentence)."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not v.strip():
+            raise ValueError("must not be empty (leave it out for the packaged model)")
+        return v
+
+    @field_validator("sentence")
+    @classmethod
+    def _sentence(cls, v: Optional[str]) -> Optional[str]:
+        if v is None:
+            return v
+        if len(v) > MAX_SENTENCE_CHARS:
+            raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
+        _check_text(v)
+        n = len(tokenize(v))
+        if n == 0:
+            raise ValueError("has no tokens; write at least one word")
+        if n > MAX_TOKENS:
+            raise ValueError(f"has {n} tokens; the limit is {MAX_TOKENS}")
+        return v
+
+
 class Config(_Section):
     """Everything the video depends on. Build with `load_config` or `Config.model_validate`."""
 
@@ -190,6 +248,7 @@ class Config(_Section):
     model: ModelConfig = Field(default_factory=ModelConfig)
     display: DisplayConfig = Field(default_factory=DisplayConfig)
     video: VideoConfig = Field(default_factory=VideoConfig)
+    real_model: RealModelConfig = Field(default_factory=RealModelConfig)
 
     @field_validator("sentence")
     @classmethod

@@ -1,0 +1,103 @@
+"""The real-model trace: a sentence through a pretrained BERT, everything the segment shows.
+
+`compute_real_trace(config)` runs the config's real_model.sentence (default: the main sentence)
+and, for the closing of the opening question, video.intro_sentence; the scene only reads this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from attention_explainer.config import Config
+from attention_explainer.core.real_model.forward import forward
+from attention_explainer.core.real_model.loader import BertModel, load_model
+from attention_explainer.core.real_model.pieces import Pieces, Words, encode, group_words, merge
+from attention_explainer.core.real_model.roles import HeadScores, Pick, head_scores, labels_of, pick_heads
+from attention_explainer.errors import UserError
+
+
+@dataclass(frozen=True)
+class RealRun:
+    """One sentence through the model."""
+
+    sentence: str
+    pieces: Pieces
+    words: Words
+    attentions: np.ndarray  # (layers, heads, n, n) over pieces; rows = queries, sum to 1
+    queries: np.ndarray  # (layers, heads, n, d_k)
+    keys: np.ndarray  # (layers, heads, n, d_k)
+    word_attentions: np.ndarray  # (layers, heads, w, w), merged (pieces.merge)
+    scores: HeadScores
+    picks: tuple[Pick, ...]  # heads to zoom into (roles.pick_heads)
+
+    def labels(self, layer: int, head: int) -> list[str]:
+        """The labels a head earns for this sentence (roles passing their thresholds)."""
+        return labels_of(self.scores, layer, head, self.words.labels)
+
+
+@dataclass(frozen=True)
+class RealModelTrace:
+    """The model's sizes and the runs the real-model segment shows."""
+
+    model_name: str
+    model_path: Path
+    layers: int
+    heads: int
+    d_model: int
+    d_k: int
+    max_positions: int
+    main: RealRun  # real_model.sentence, default the main sentence
+    question: RealRun  # video.intro_sentence (the opening question); `main` when the same text
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the model, the main run's pieces, offsets, attentions and head scores."""
+        r = self.main
+        return {
+            "model": self.model_name, "path": str(self.model_path), "layers": self.layers,
+            "heads": self.heads, "d_model": self.d_model, "d_k": self.d_k, "sentence": r.sentence,
+            "pieces": list(r.pieces.texts), "ids": list(r.pieces.ids),
+            "offsets": [list(o) for o in r.pieces.offsets],
+            "words": list(r.words.labels), "word_pieces": [list(g) for g in r.words.groups],
+            "attention": r.attentions.tolist(), "head_scores": r.scores.to_dict(),
+            "picked_heads": [{"layer": p.layer, "head": p.head, "role": p.role, "score": p.score,
+                              "labelled": p.labelled} for p in r.picks],
+        }
+
+
+def run_sentence(model: BertModel, sentence: str, field: str = "real_model.sentence") -> RealRun:
+    """Tokenize, check the length, run the model, merge to words, score the heads."""
+    pieces = encode(model.tokenizer, sentence)
+    limit = model.config.max_positions
+    if pieces.n > limit:
+        raise UserError(f"{field}: {pieces.n} word pieces with [CLS] and [SEP]; {model.config.name} "
+                        f"reads at most {limit} (max_position_embeddings in config.json)")
+    if max(pieces.ids) >= model.config.vocab_size:
+        raise UserError(f"{model.path}: the tokenizer gives id {max(pieces.ids)}, beyond vocab_size "
+                        f"{model.config.vocab_size} in config.json")
+    out = forward(model, list(pieces.ids))
+    words = group_words(sentence, pieces)
+    word_attn = merge(out.attentions, words.groups)
+    word_attn.setflags(write=False)
+    scores = head_scores(out.attentions, pieces.special, word_attn, words.labels, words.special)
+    return RealRun(sentence=sentence, pieces=pieces, words=words, attentions=out.attentions,
+                   queries=out.queries, keys=out.keys, word_attentions=word_attn, scores=scores,
+                   picks=tuple(pick_heads(scores)))
+
+
+def compute_real_trace(config: Config, model: Optional[BertModel] = None) -> RealModelTrace:
+    """Config -> RealModelTrace (loads the model named by real_model.path unless given one)."""
+    rm = config.real_model
+    if model is None:
+        model = load_model(Path(rm.path) if rm.path else None)
+    sentence = rm.sentence or config.sentence
+    main = run_sentence(model, sentence, "real_model.sentence" if rm.sentence else "sentence")
+    intro = config.video.intro_sentence
+    question = main if intro == sentence else run_sentence(model, intro, "video.intro_sentence")
+    c = model.config
+    return RealModelTrace(model_name=c.name, model_path=model.path, layers=c.layers, heads=c.heads,
+                          d_model=c.d_model, d_k=c.d_k, max_positions=c.max_positions, main=main,
+                          question=question)
