@@ -47,6 +47,7 @@ from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.config import Config
 from attention_explainer.errors import UserError
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, convert
+from attention_explainer.production.housekeeping import human_size, remove_stale_work
 from attention_explainer.system.preflight import explain_failure
 from attention_explainer.production.progress import Progress, make_progress
 from attention_explainer.production.scene_input import CONFIG_ENV
@@ -156,7 +157,9 @@ def _config_file(settings: RenderSettings) -> Path:
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     path = settings.app_dir / "work" / f"config-{digest}.yaml"
-    if not path.exists():
+    if path.exists():
+        os.utime(path)  # in use: housekeeping removes only configs unused for a day
+    else:
         with AtomicFiles() as files:
             files.write_text(path, text)
             files.commit()
@@ -358,6 +361,9 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     """One segment per scene (video, or last-frame PNG with still), reused when unchanged."""
     progress = progress or make_progress(settings.quiet)
     app = settings.app_dir
+    stale = remove_stale_work(app)  # what renders killed outright (SIGKILL, power loss) left behind
+    if stale.files:
+        progress.note(f"removed {stale.files} work file(s) of interrupted renders ({human_size(stale.bytes)})")
     cache = SegmentCache(app / "cache")
     config_file = _config_file(settings)
     effective = settings.effective_config().model_dump(mode="json")
@@ -472,10 +478,31 @@ def _note_missing_recordings(voice: WavDirVoice, segments: Sequence[Segment], pr
 # --------------------------------------------------------------------------------- outputs
 
 
+def voice_spec(settings: RenderSettings) -> str:
+    """The voice this render speaks with: the settings' effective voice (the command line, else
+    the config's video.voice), 'none' when silent."""
+    spec = getattr(settings, "effective_voice", None) or settings.voice
+    if spec is None:
+        spec = getattr(settings.config.video, "voice", None)
+    return str(spec or "none")
+
+
+def voice_tag(spec: str) -> str:
+    """The voice's part of a default file name: '' when silent, else its kind (neural, espeak,
+    wav, cmd), so a narrated and a silent render of one config never replace each other."""
+    kind = spec.split(":", 1)[0].strip().lower()
+    if kind in ("", "none"):
+        return ""
+    return {"wav-dir": "wav"}.get(kind, re.sub(r"[^a-z0-9]+", "-", kind).strip("-") or "voice")
+
+
 def default_output(settings: RenderSettings, fmt: str = "mp4", scene_id: Optional[str] = None,
                    still: bool = False) -> Path:
-    """media/attention-explainer/<config>_<480p15>.mp4 (a scene: <config>_<scene>_<480p15>.mp4)."""
-    parts = [settings.name] + ([scene_id] if scene_id else []) + [settings.resolution_dir]
+    """media/attention-explainer/<config>_<480p15>[_<voice>].mp4 (a scene: <config>_<scene>_<480p15>
+    [_<voice>].mp4; a still has no voice part). E.g. default_1080p60.mp4 silent and
+    default_1080p60_neural.mp4 narrated."""
+    tag = "" if still else voice_tag(voice_spec(settings))
+    parts = [settings.name] + ([scene_id] if scene_id else []) + [settings.resolution_dir] + ([tag] if tag else [])
     return settings.app_dir / (("_".join(parts)) + (".png" if still else f".{fmt}"))
 
 
@@ -537,12 +564,31 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
                    "sha256": hashlib.sha256(json.dumps(settings.effective_config().model_dump(mode="json"),
                                                        sort_keys=True).encode()).hexdigest()},
         "burned_captions": settings.effective_config().display.captions,
-        "voice": settings.voice,
+        "voice": voice_spec(settings),
     }
+    replaced = _describe_existing(output)
     assembly = assemble(segments, output, fmt, extra)
     from attention_explainer.narration.chapters import youtube_warnings
 
-    return VideoResult(assembly, segments, time.monotonic() - t0, youtube_warnings(assembly.chapters))
+    notes = list(youtube_warnings(assembly.chapters))
+    if replaced:
+        notes.append(f"replaced the earlier {output} ({replaced})")
+    return VideoResult(assembly, segments, time.monotonic() - t0, notes)
+
+
+def _describe_existing(output: Path) -> str:
+    """'' when `output` is new; else what the file there was (its manifest's voice and time)."""
+    if not output.is_file():
+        return ""
+    made = time.strftime("%Y-%m-%d %H:%M", time.localtime(output.stat().st_mtime))
+    try:
+        from attention_explainer.production.assemble import sidecar
+
+        old = json.loads(sidecar(output, ".manifest.json").read_text(encoding="utf-8"))
+        voice = old.get("voice") or "none"
+    except (OSError, ValueError, AttributeError):
+        return f"made {made}"
+    return f"made {made}, voice {voice}"
 
 
 def render_scene(info: SceneInfo, settings: RenderSettings, still: bool = False, fmt: Optional[str] = None,
