@@ -36,7 +36,10 @@ AXES = {
                    "tables separated by a blank line, for worksheets.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (atomically: an earlier file stays intact on failure) instead of stdout.")
-def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optional[Path]) -> None:
+@click.option("--real-model", "real_model", is_flag=True,
+              help="Instead: the pretrained model's attention for real_model.sentence (JSON): model, layers, "
+                   "heads, word pieces, character offsets, attention [layer][head][query][key], head scores.")
+def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optional[Path], real_model: bool) -> None:
     """Print (or write with -o) every number of the attention computation: X, W_Q, W_K, W_V,
     Q, K, V, the scores, scaled scores, weights and Z, at full precision.
 
@@ -45,6 +48,14 @@ def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optio
     """
     if layout == "wide" and fmt != "csv":
         raise click.UsageError("--layout wide is for --format csv")
+    if real_model and fmt != "json":
+        raise click.UsageError("--real-model exports JSON (leave out --format or use --format json)")
+    if real_model:
+        from attention_explainer.core.real_model.trace import compute_real_trace
+
+        text = _trace_json(compute_real_trace(load(config_path)).to_dict()) + "\n"
+        _write(text, output)
+        return
     trace = compute_trace(load(config_path))
     data = trace.to_dict()
     labels = distinct_labels(list(trace.tokens))
@@ -54,6 +65,11 @@ def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optio
         text = _csv_wide(data, labels)
     else:
         text = _csv_long(data, labels)
+    _write(text, output)
+
+
+def _write(text: str, output: Optional[Path]) -> None:
+    """stdout, or the file (atomically)."""
     if output is None:
         click.echo(text, nl=False)
         return
@@ -113,6 +129,9 @@ def _trace_json(data: dict[str, Any]) -> str:
         if isinstance(value, list) and value and isinstance(value[0], list):
             rows = ",\n".join("    " + json.dumps(row) for row in value)
             text = f"[\n{rows}\n  ]"
+        elif isinstance(value, dict):  # head scores: one score table per line
+            inner = ",\n".join(f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+            text = "{\n" + inner + "\n  }"
         else:
             text = json.dumps(value, ensure_ascii=False)
         lines.append(f"  {json.dumps(key)}: {text}")

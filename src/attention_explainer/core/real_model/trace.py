@@ -62,6 +62,7 @@ class RealModelTrace:
             "pieces": list(r.pieces.texts), "ids": list(r.pieces.ids),
             "offsets": [list(o) for o in r.pieces.offsets],
             "words": list(r.words.labels), "word_pieces": [list(g) for g in r.words.groups],
+            "attention_axes": "layer, head, query piece, key piece (0-based; each row sums to 1)",
             "attention": r.attentions.tolist(), "head_scores": r.scores.to_dict(),
             "picked_heads": [{"layer": p.layer, "head": p.head, "role": p.role, "score": p.score,
                               "labelled": p.labelled} for p in r.picks],
