@@ -214,7 +214,20 @@ def validate_config(data: Any, source: str = "<config>") -> Config:
 def load_config(path: str | Path | None = None) -> Config:
     """Load and validate a YAML config; None loads the packaged default."""
     p = Path(path) if path is not None else default_config_path()
-    return validate_config(parse_yaml(_read_text(p), str(p)), str(p))
+    return _with_narration(validate_config(parse_yaml(_read_text(p), str(p)), str(p)), p)
+
+
+def _with_narration(config: Config, path: Path) -> Config:
+    """`video.narration: FILE` (relative to the config): read and check the lines now, before
+    any scene renders, and keep the lines themselves in the config (scene processes and the
+    render cache then see the lines, not a path)."""
+    name = config.video.narration
+    if not isinstance(name, str):
+        return config
+    from attention_explainer.narration.script import load_overrides
+
+    lines = load_overrides(path.parent / name, _read_text)
+    return config.model_copy(update={"video": config.video.model_copy(update={"narration": lines})})
 
 
 def json_schema() -> dict[str, Any]:

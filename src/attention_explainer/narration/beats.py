@@ -19,9 +19,10 @@ WORDS_PER_SECOND = 2.6  # a calm narration pace (about 155 words a minute)
 @dataclass(frozen=True)
 class Beat:
     id: str  # stable id, e.g. "math-softmax-sum": a recorded WAV for this beat is looked up by it
-    text: str  # the narration line
+    text: str  # the narration line as written (captions, SRT/VTT)
     start: float  # seconds from the start of the scene
     end: float
+    spoken: str | None = None  # what the voice says when it differs from the text (script.Line)
 
 
 def reading_time(text: str) -> float:

@@ -7,8 +7,9 @@ would say: espeak-ng's version, the recordings' bytes...), the x264 preset and t
 Manim, PyAV and Python. Next to the segment, its meta JSON lists every source file the scene
 process actually imported from this project (scenes/base.py, scenes/components.py, the
 attention maths, ...) with their sha256; a lookup hits only if all of them are unchanged.
-So editing one scene's narration changes that scene's file and re-renders it alone, while an
-edit to components.py re-renders every scene that imports it.
+So editing one scene's code re-renders it alone, while an edit to components.py re-renders every
+scene that imports it. Of the narration script, the key holds the scene's own effective lines
+only (`narration.script.scene_lines`), so overriding one line re-renders the scene that says it.
 """
 
 from __future__ import annotations
@@ -42,11 +43,16 @@ def scene_key(info: SceneInfo, config: dict[str, Any], quality: str, still: bool
     """Hex key of everything a scene's output depends on that is known before rendering it."""
     from attention_explainer import __version__
 
+    from attention_explainer.narration.script import scene_lines
+
     path = Path(info.path).resolve()
+    video = dict(config.get("video", {}))
+    overrides = video.pop("narration", None)  # only this scene's effective lines count
     payload = {
         "cache_format": CACHE_FORMAT,
         "scene": {"id": info.id, "cls": info.cls, "file": str(path), "sha256": file_digest(path)},
-        "config": config,
+        "config": {**config, "video": video},
+        "narration": scene_lines(info.id, overrides if isinstance(overrides, dict) else None),
         "quality": quality,
         "still": still,
         "voice": voice,
