@@ -359,7 +359,7 @@ def _run_jobs(jobs: Sequence[_Job], parallel: int, progress: Progress) -> None:
 def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still: bool = False,
                     progress: Optional[Progress] = None) -> list[Segment]:
     """One segment per scene (video, or last-frame PNG with still), reused when unchanged."""
-    progress = progress or make_progress(settings.quiet)
+    progress = progress or make_progress(settings.quiet, parallel=settings.parallel)
     app = settings.app_dir
     stale = remove_stale_work(app)  # what renders killed outright (SIGKILL, power loss) left behind
     if stale.files:
@@ -378,7 +378,8 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                             None if still else settings.x264_preset)
             meta = cache.lookup(info.id, variant, key)
             animations = cache.latest(info.id, variant, "animations")
-            progress.add(info.id, info.title, int(animations) if animations else None)
+            progress.add(info.id, info.title, int(animations) if animations else None,
+                         cache.latest(info.id, variant, "render_seconds"))  # for the ETA
             if meta is not None:
                 segments[info.id] = _segment(info, meta, reused=True)
                 progress.done(info.id, True, 0.0)
