@@ -98,3 +98,13 @@ def test_words_separated_by_spaces_are_one_token_each(words: list[str]) -> None:
     """Letters, digits and the combining marks on them stay one token, in any script."""
     assert tokenize(" ".join(words)) == words
     assert tokenize("\t\n ".join(words)) == words
+
+
+def test_a_flag_is_one_token_and_drawn_as_its_letters() -> None:
+    from attention_explainer.core.labels import drawable
+
+    fr, de = "\U0001F1EB\U0001F1F7", "\U0001F1E9\U0001F1EA"  # regional indicators F R, D E
+    assert tokenize(f"Vive la {fr}!") == ["Vive", "la", fr, "!"]
+    assert tokenize(f"{fr}{de} wins") == [fr, de, "wins"]  # two flags: two tokens
+    assert drawable(fr) == "\u2691FR" and drawable(f"{fr}{de}!") == "\u2691FR\u2691DE!"
+    assert drawable("plain text, 🐈") == "plain text, 🐈"

@@ -2,7 +2,8 @@
 
 The rule: a token is a run of word characters (letters, digits, underscore, combining marks),
 optionally joined by apostrophes ("didn't", "cat's"), or a run of other non-space characters
-(punctuation, symbols, emoji). Whitespace, and runs of invisible format characters such as the
+(punctuation, symbols, emoji); a flag (a pair of regional indicators, 🇫🇷) is a token of its own,
+so 🇫🇷🇩🇪 is two. Whitespace, and runs of invisible format characters such as the
 zero-width space, separate tokens and are dropped. Text is kept exactly
 as typed: no lower-casing, no normalisation.
 
@@ -16,8 +17,9 @@ import re
 import unicodedata
 
 _WORD = r"[\w\u0300-\u036f]+(?:['\u2019][\w\u0300-\u036f]+)*"
-_OTHER = r"[^\w\s]+"
-_TOKEN = re.compile(f"{_WORD}|{_OTHER}")
+_FLAG = r"[\U0001F1E6-\U0001F1FF]{1,2}"  # a flag is a pair of regional indicators: one token each
+_OTHER = r"[^\w\s\U0001F1E6-\U0001F1FF]+"
+_TOKEN = re.compile(f"{_WORD}|{_FLAG}|{_OTHER}")
 _WORD_CHAR = re.compile(r"\w")
 
 
