@@ -36,10 +36,15 @@ from attention_explainer.core.tokens import tokenize
         ("Straße naïve café", ["Straße", "naïve", "café"]),
         ("cafe\u0301 au lait", ["cafe\u0301", "au", "lait"]),
         ("Привет, мир", ["Привет", ",", "мир"]),
-        ("日本語のテキスト", ["日本語のテキスト"]),
+        # scripts without spaces: split into words by ICU's dictionaries
+        ("日本語のテキスト", ["日本語", "の", "テキスト"]),
+        ("私は猫が好きです。", ["私", "は", "猫", "が", "好き", "です", "。"]),
+        ("我喜欢吃苹果。", ["我", "喜欢", "吃", "苹果", "。"]),
+        ("ฉันชอบแมวมาก", ["ฉัน", "ชอบ", "แมว", "มาก"]),
+        ("AIは便利", ["AI", "は", "便利"]),
         ("Γειά σου κόσμε", ["Γειά", "σου", "κόσμε"]),
         ("हिन्दी भाषा", ["हिन्दी", "भाषा"]),
-        ("ที่นี่ ok", ["ที่นี่", "ok"]),
+        ("ที่นี่ ok", ["ที่", "นี่", "ok"]),
         ("مرحبا بالعالم", ["مرحبا", "بالعالم"]),
         # emoji with a variation selector or skin tone stay one symbol token
         ("I ❤️ it 👍🏽", ["I", "❤️", "it", "👍🏽"]),
@@ -85,10 +90,11 @@ def test_tokens_are_the_text_without_whitespace(sentence: str) -> None:
         pos = found + len(t)
 
 
+SPACED = "".join(c for c in LETTERS if c not in "日本テไท")  # scripts written with spaces
 WORD = st.builds(
     lambda first, rest: first + rest,
-    st.sampled_from(LETTERS),
-    st.text(alphabet=st.sampled_from(LETTERS + MARKS), max_size=7),
+    st.sampled_from(SPACED),
+    st.text(alphabet=st.sampled_from(SPACED + MARKS), max_size=7),
 )
 
 
@@ -108,3 +114,21 @@ def test_a_flag_is_one_token_and_drawn_as_its_letters() -> None:
     assert tokenize(f"{fr}{de} wins") == [fr, de, "wins"]  # two flags: two tokens
     assert drawable(fr) == "\u2691FR" and drawable(f"{fr}{de}!") == "\u2691FR\u2691DE!"
     assert drawable("plain text, 🐈") == "plain text, 🐈"
+
+
+UNSPACED = "私は猫が好きです日本語のテキスト我喜欢吃苹果ฉันชอบแมวมากກິນເຂົ້າ"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet=st.sampled_from(UNSPACED), min_size=1, max_size=20))
+def test_runs_without_spaces_split_into_pieces_of_the_run(run: str) -> None:
+    """ICU's pieces of a run of letters are the run, in order, with nothing lost or added."""
+    tokens = tokenize(run)
+    assert "".join(tokens) == run and all(tokens)
+
+
+def test_words_of_a_japanese_sentence_match_a_dictionary_reading() -> None:
+    """Word boundaries come from a dictionary, not from changes of script: 好きです is 好き + です
+    (kanji+kana, then kana), which no script-change rule gives."""
+    assert tokenize("猫が好きです") == ["猫", "が", "好き", "です"]
+    assert tokenize("ภาษาไทยง่าย") == ["ภาษา", "ไทย", "ง่าย"]

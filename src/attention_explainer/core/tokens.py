@@ -7,6 +7,12 @@ so 🇫🇷🇩🇪 is two. Whitespace, and runs of invisible format characters 
 zero-width space, separate tokens and are dropped. Text is kept exactly
 as typed: no lower-casing, no normalisation.
 
+Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese) need
+a dictionary: a run of word characters holding any of their letters is split further by ICU's
+word segmentation (through icu4py, which bundles ICU and its dictionaries), so 私は猫が好きです。
+becomes 私 / は / 猫 / が / 好き / です / 。. Runs without those letters never reach ICU, so
+space-separated scripts keep the rule above exactly.
+
     >>> tokenize("The cat didn't sit... 🐈!")
     ['The', 'cat', "didn't", 'sit', '...', '🐈!']
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WORD = r"[\w\u0300-\u036f]+(?:['\u2019][\w\u0300-\u036f]+)*"
 _FLAG = r"[\U0001F1E6-\U0001F1FF]{1,2}"  # a flag is a pair of regional indicators: one token each
@@ -42,7 +49,31 @@ def _visible(token: str) -> bool:
     return any(unicodedata.category(ch) != "Cf" for ch in token)
 
 
+# Letters of the scripts ICU segments with a dictionary: Thai, Lao, Burmese, Khmer, kana, CJK
+# ideographs (with extensions A-G and compatibility), half-width katakana.
+_DICTIONARY_SCRIPT = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")
+
+
+@lru_cache(maxsize=1024)
+def _dictionary_words(run: str) -> tuple[str, ...]:
+    """A run of word characters split into words by ICU (root locale: its dictionaries pick
+    the language by script). The pieces put together are exactly `run`."""
+    from icu4py.breakers import WordBreaker
+
+    pieces = tuple(p for p in WordBreaker(run, "") if p)
+    return pieces if "".join(pieces) == run else (run,)
+
+
+def _split_words(token: str) -> list[str]:
+    """A token split by ICU when it holds a letter (not just a mark) of those scripts."""
+    letters = (ch for ch in _DICTIONARY_SCRIPT.findall(token) if unicodedata.category(ch).startswith("L"))
+    return list(_dictionary_words(token)) if any(True for _ in letters) else [token]
+
+
 def tokenize(sentence: str) -> list[str]:
     """Split a sentence into word and punctuation tokens (see the module docstring)."""
     spans = _TOKEN.finditer(_marks_as_neighbours(sentence))
-    return [t for t in (sentence[m.start() : m.end()] for m in spans) if _visible(t)]
+    tokens = (sentence[m.start() : m.end()] for m in spans)
+    return [w for t in tokens if _visible(t) for w in _split_words(t) if _visible(w)]
