@@ -1,0 +1,415 @@
+"""Layout and readability checks run while a scene is built (`attention-explainer check`).
+
+When $ATTENTION_EXPLAINER_CHECK names a file, ExplainerScene makes an `Inspector` that looks at
+every mobject on screen at the start and end of every animation and at the end of every beat, and
+writes what it found there as JSON when the scene ends. The rules (pixels at 1080p, where the
+frame is 8 units high, so 135 px per unit):
+
+- safe area: nothing visible closer than SAFE_MARGIN to the frame's edge;
+- captions: inside their band at the bottom, at most 2 lines;
+- overlap: no two texts (Text, MathTex), and no text and filled box, or two filled boxes, overlap
+  by more than OVERLAP_TOL, unless one is declared an overlay (`overlay(m)`); a text inside a box
+  drawn under it sits on that box (fine); nested boxes are fine;
+- size: every text's capital-letter height at least MIN_CAP_PX pixels at 1080p;
+- contrast: every text at least WCAG AA (4.5:1) against what lies behind its centre (the
+  background and every filled shape under it, blended by their opacities), text opacity included,
+  unless the text is declared dimmed (`dimmed(m)`);
+- time: every beat held at least its reading time (or its speech) and its caption on screen that
+  long;
+- token rows: the boxes of a row share one height and one centre line, the labels one baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional
+
+import numpy as np
+from manim import (
+    Circle,
+    ManimColor,
+    MarkupText,
+    Mobject,
+    Paragraph,
+    Polygram,
+    SingleStringMathTex,
+    Text,
+    VMobject,
+    Wait,
+)
+from manim.utils.family import extract_mobject_family_members
+
+CHECK_ENV = "ATTENTION_EXPLAINER_CHECK"  # where a scene process writes its findings (JSON)
+
+FRAME_W, FRAME_H = 14.0 + 2.0 / 9.0, 8.0  # Manim's frame in units (16:9)
+PX = 1080 / FRAME_H  # pixels per unit at 1080p
+SAFE_MARGIN = 0.1  # units (13.5 px at 1080p) kept free at every edge
+CAPTION_BAND = (-3.98, -2.7)  # y range a caption must stay inside
+MAX_CAPTION_LINES = 2
+OVERLAP_TOL = 0.02  # units (2.7 px): ink boxes that touch this little do not count as overlapping
+MIN_CAP_PX = 14.0  # capital-letter height at 1080p (an em of about 19 px; see README)
+MIN_CONTRAST = 4.5  # WCAG 2 AA for normal-size text
+TEXT_TYPES: tuple[type, ...] = (Text, MarkupText, Paragraph, SingleStringMathTex)
+BOX_TYPES: tuple[type, ...] = (Polygram, Circle)
+MIN_FILL = 0.05  # a shape with less fill opacity is a frame, not a box
+
+
+# ------------------------------------------------------------------------ what scenes declare
+def overlay(*mobs: Mobject) -> Mobject:
+    """Declare mobjects that lie over others on purpose (a highlight, a label on a cell, a count
+    moving over a matrix): they are left out of the overlap check. Returns the first."""
+    for m in mobs:
+        m.check_overlay = True
+    return mobs[0]
+
+
+def dimmed(*mobs: Mobject) -> Mobject:
+    """Declare text faded on purpose (a formula waiting for its turn, a dropped token): left out
+    of the contrast check. Returns the first."""
+    for m in mobs:
+        m.check_dimmed = True
+    return mobs[0]
+
+
+# ------------------------------------------------------------------------------------ findings
+@dataclass(frozen=True)
+class Finding:
+    scene: str
+    beat: str  # beat id, or "<scene>-start" before the first beat
+    kind: str  # off-screen, caption, overlap, text-size, contrast, timing, token-row
+    what: str
+    where: str  # pixels at 1080p from the top-left corner
+
+    def line(self) -> str:
+        return f"{self.scene} {self.beat}: {self.kind}: {self.what} ({self.where})"
+
+
+VISIBLE_KINDS = ("off-screen", "overlap", "caption")  # what `render` stops on
+
+
+def write_findings(path: str | Path, scene_id: str, findings: Iterable[Finding], seconds: float) -> None:
+    data = {"scene": scene_id, "seconds": round(seconds, 3), "findings": [asdict(f) for f in findings]}
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_findings(path: str | Path) -> list[Finding]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [Finding(**f) for f in data["findings"]]
+
+
+# -------------------------------------------------------------------------------- measurements
+def px_box(lo: np.ndarray, hi: np.ndarray) -> str:
+    """A box in pixels at 1080p, origin top-left: 'x 812-1020, y 540-580 px'."""
+    x0, x1 = (lo[0] + FRAME_W / 2) * PX, (hi[0] + FRAME_W / 2) * PX
+    y0, y1 = (FRAME_H / 2 - hi[1]) * PX, (FRAME_H / 2 - lo[1]) * PX
+    return f"x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f} px"
+
+
+def luminance(rgb: np.ndarray) -> float:
+    """WCAG relative luminance of an sRGB colour (components 0..1)."""
+    c = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+
+
+def contrast(a: np.ndarray, b: np.ndarray) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def rgb(color: Any) -> np.ndarray:
+    return np.asarray(ManimColor(color).to_rgb(), dtype=float)
+
+
+@lru_cache(maxsize=1)
+def cap_height_per_font_size() -> float:
+    """Units of capital-letter height per unit of Manim font size (measured on an 'H')."""
+    return Text("H", font="DejaVu Sans", font_size=100).height / 100
+
+
+def cap_height_px(text: Mobject) -> Optional[float]:
+    """Capital-letter height of a text at 1080p from its font size (scaling included); a label
+    rotated by 90° is measured across its width (label() keeps its unrotated width)."""
+    try:
+        size = float(text.font_size)  # type: ignore[attr-defined]
+    except (AttributeError, ZeroDivisionError, TypeError):
+        return None
+    w0 = getattr(text, "initial_width", None)
+    h0 = getattr(text, "initial_height", None)
+    if w0 and h0 and text.width > 0 and text.height > 0:
+        # sqrt(h*w / (h0*w0)) is the scale whatever the rotation by a multiple of 90°.
+        scale = float(np.sqrt(text.height * text.width / (h0 * w0)))
+        size = size * scale / (text.height / h0)
+    return size * cap_height_per_font_size() * PX
+
+
+def text_name(m: Mobject) -> str:
+    s = getattr(m, "original_text", None) or getattr(m, "tex_string", None) or getattr(m, "text", None)
+    if not isinstance(s, str):
+        return type(m).__name__
+    s = " ".join(s.split())
+    return f"{type(m).__name__} '{s[:40]}{'…' if len(s) > 40 else ''}'"
+
+
+# ------------------------------------------------------------------------------ the inspector
+@dataclass
+class _Item:
+    mob: Mobject
+    kind: str  # "text" or "box"
+    lo: np.ndarray
+    hi: np.ndarray
+    order: int  # drawing order (higher = on top)
+    overlay: bool
+    dimmed: bool
+    opacity: float
+
+
+class Inspector:
+    """Collects the findings of one scene (see the module docstring)."""
+
+    def __init__(self, scene: Any, out: str) -> None:
+        self.scene, self.out = scene, out
+        self.scene_id: str = scene.scene_id or type(scene).__name__
+        self.findings: dict[tuple[str, str, str], Finding] = {}
+        self.seconds = 0.0
+
+    # -- hooks called by ExplainerScene ---------------------------------------------------------
+    def before_play(self, animations: tuple[Any, ...]) -> None:
+        if not _only_waits(animations):
+            self.inspect()
+
+    def after_play(self, animations: tuple[Any, ...]) -> None:
+        if not _only_waits(animations):
+            self.inspect()
+
+    def beat_end(self, beat_id: str, text: str, start: float, end: float, needed: float,
+                 caption_shown: Optional[float]) -> None:
+        """At the end of a beat: its layout, and whether it (and its caption) lasted long enough."""
+        self.inspect()
+        held = end - start
+        if held < needed - 1e-3:
+            self._add("timing", f"beat held {held:.2f} s, its line needs {needed:.2f} s", "whole beat", beat_id)
+        if caption_shown is not None and caption_shown < needed - 1e-3:
+            self._add("timing", f"caption shown {caption_shown:.2f} s, its line needs {needed:.2f} s",
+                      "caption", beat_id)
+
+    def finish(self) -> None:
+        write_findings(self.out, self.scene_id, self.findings.values(), self.seconds)
+
+    # -- one look at the screen -----------------------------------------------------------------
+    def current_beat(self) -> str:
+        return getattr(self.scene, "_beat_id", None) or f"{self.scene_id}-start"
+
+    def _add(self, kind: str, what: str, where: str, beat: Optional[str] = None) -> None:
+        beat = beat or self.current_beat()
+        key = (beat, kind, what)
+        if key not in self.findings:
+            self.findings[key] = Finding(self.scene_id, beat, kind, what, where)
+
+    def inspect(self) -> None:
+        import time
+
+        t0 = time.perf_counter()
+        mobjects = list(self.scene.mobjects)
+        order = {id(m): i for i, m in enumerate(
+            extract_mobject_family_members(mobjects, use_z_index=True, only_those_with_points=True))}
+        items = list(self._items(mobjects, order))
+        self._check_frame(items)
+        self._check_caption()
+        self._check_overlaps(items)
+        self._check_text(items)
+        self._check_token_rows(mobjects)
+        self.seconds += time.perf_counter() - t0
+
+    def _items(self, mobjects: list[Mobject], order: dict[int, int]) -> Iterator[_Item]:
+        def walk(m: Mobject, over: bool, dim: bool) -> Iterator[_Item]:
+            over = over or bool(getattr(m, "check_overlay", False))
+            dim = dim or bool(getattr(m, "check_dimmed", False))
+            if isinstance(m, TEXT_TYPES):
+                fam = [f for f in m.get_family() if f.has_points()]
+                if not fam:
+                    return
+                opacity = max(_opacity(f) for f in fam)
+                if opacity <= 0.01:
+                    return
+                pts = np.concatenate([f.points for f in fam])
+                yield _Item(m, "text", pts.min(0), pts.max(0), min(order.get(id(f), 0) for f in fam),
+                            over, dim, opacity)
+                return
+            if isinstance(m, BOX_TYPES) and m.has_points():
+                fill = float(m.get_fill_opacity())
+                if fill >= MIN_FILL:
+                    yield _Item(m, "box", m.points.min(0), m.points.max(0), order.get(id(m), 0), over, dim, fill)
+            for sub in m.submobjects:
+                yield from walk(sub, over, dim)
+
+        for m in mobjects:
+            yield from walk(m, False, False)
+
+    def _check_frame(self, items: list[_Item]) -> None:
+        x_lim, y_lim = FRAME_W / 2 - SAFE_MARGIN, FRAME_H / 2 - SAFE_MARGIN
+        for m in self.scene.mobjects:
+            for f in m.get_family():
+                if not isinstance(f, VMobject) or not f.has_points() or _opacity(f) <= 0.01:
+                    continue
+                lo, hi = f.points.min(0), f.points.max(0)
+                if lo[0] < -x_lim or hi[0] > x_lim or lo[1] < -y_lim or hi[1] > y_lim:
+                    owner = next((i.mob for i in items if f in i.mob.get_family()), f)
+                    olo, ohi = _bounds(owner)
+                    self._add("off-screen", f"{text_name(owner)} outside the safe area", px_box(olo, ohi))
+                    break
+
+    def _check_caption(self) -> None:
+        cap = getattr(self.scene, "_caption", None)
+        if cap is None or cap not in self.scene.mobjects:
+            return
+        lo, hi = _bounds(cap)
+        if lo[1] < CAPTION_BAND[0] or hi[1] > CAPTION_BAND[1]:
+            self._add("caption", "caption outside its band", px_box(lo, hi))
+        lines = _caption_lines(cap)
+        if lines > MAX_CAPTION_LINES:
+            self._add("caption", f"caption of {lines} lines (at most {MAX_CAPTION_LINES})", px_box(lo, hi))
+
+    def _check_overlaps(self, items: list[_Item]) -> None:
+        live = [i for i in items if not i.overlay]
+        if len(live) < 2:
+            return
+        lo = np.array([i.lo[:2] for i in live])
+        hi = np.array([i.hi[:2] for i in live])
+        # overlap extent of every pair along x and y
+        ox = np.minimum(hi[:, None, 0], hi[None, :, 0]) - np.maximum(lo[:, None, 0], lo[None, :, 0])
+        oy = np.minimum(hi[:, None, 1], hi[None, :, 1]) - np.maximum(lo[:, None, 1], lo[None, :, 1])
+        hits = np.argwhere(np.triu((ox > OVERLAP_TOL) & (oy > OVERLAP_TOL), k=1))
+        for a, b in hits:
+            A, B = live[a], live[b]
+            if A.kind == "box" and B.kind == "box":
+                if _inside(A, B) or _inside(B, A):
+                    continue
+            elif A.kind != B.kind:
+                box, text = (A, B) if A.kind == "box" else (B, A)
+                if _inside(text, box) and box.order < text.order:
+                    continue  # the text sits on the box
+            if A.mob in B.mob.get_family() or B.mob in A.mob.get_family():
+                continue
+            where = px_box(np.minimum(A.lo, B.lo), np.maximum(A.hi, B.hi))
+            self._add("overlap", f"{text_name(A.mob)} overlaps {text_name(B.mob)}", where)
+
+    def _check_text(self, items: list[_Item]) -> None:
+        background = rgb(self.scene.camera.background_color)
+        boxes = sorted((i for i in items if i.kind == "box"), key=lambda i: i.order)
+        for t in (i for i in items if i.kind == "text"):
+            cap = cap_height_px(t.mob)
+            if cap is not None and cap < MIN_CAP_PX - 0.05:
+                self._add("text-size", f"{text_name(t.mob)} is {cap:.1f} px high (at least {MIN_CAP_PX:.0f})",
+                          px_box(t.lo, t.hi))
+            if t.dimmed:
+                continue
+            centre = (t.lo + t.hi) / 2
+            behind = background
+            for b in boxes:
+                if b.order < t.order and np.all(b.lo[:2] <= centre[:2]) and np.all(centre[:2] <= b.hi[:2]):
+                    behind = _blend(rgb(b.mob.get_fill_color()), behind, b.opacity)
+            worst = min(contrast(_blend(c, behind, o), behind) for c, o in _text_colours(t.mob))
+            if worst < MIN_CONTRAST:
+                self._add("contrast", f"{text_name(t.mob)} contrast {worst:.2f}:1 (at least {MIN_CONTRAST})",
+                          px_box(t.lo, t.hi))
+
+    def _check_token_rows(self, mobjects: list[Mobject]) -> None:
+        for m in mobjects:
+            for row in m.get_family():
+                if not (hasattr(row, "boxes") and hasattr(row, "labels") and hasattr(row, "indices")):
+                    continue
+                boxes = [b for b in row.boxes if b.has_points() and _opacity(b) > 0.01]
+                if len(boxes) < 2:
+                    continue
+                heights = [b.height for b in boxes]
+                centres = [b.get_y() for b in boxes]
+                lo, hi = _bounds(row)
+                tol = 1.0 / PX
+                if max(heights) - min(heights) > tol:
+                    self._add("token-row", f"token boxes of {min(heights) * PX:.0f}-{max(heights) * PX:.0f} px "
+                              "heights in one row", px_box(lo, hi))
+                if max(centres) - min(centres) > tol:
+                    self._add("token-row", f"token boxes offset by {(max(centres) - min(centres)) * PX:.0f} px "
+                              "in one row", px_box(lo, hi))
+                bases = [baseline(t) for t in row.labels if t.has_points() or t.submobjects]
+                bases = [b for b in bases if b is not None]
+                if bases and max(bases) - min(bases) > tol:
+                    self._add("token-row", f"token labels on baselines {(max(bases) - min(bases)) * PX:.0f} px "
+                              "apart in one row", px_box(lo, hi))
+
+
+def baseline(text: Mobject) -> Optional[float]:
+    """y of a label's baseline: from the ink's bottom and the share of its height below the
+    baseline that the label measured when made (`descent_ratio`), else the ink's bottom."""
+    if not text.get_family() or text.height <= 0:
+        return None
+    return float(text.get_bottom()[1] + getattr(text, "descent_ratio", 0.0) * text.height)
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _only_waits(animations: tuple[Any, ...]) -> bool:
+    return bool(animations) and all(isinstance(a, Wait) for a in animations)
+
+
+def _opacity(m: Mobject) -> float:
+    fill = float(m.get_fill_opacity()) if hasattr(m, "get_fill_opacity") else 0.0
+    stroke = 0.0
+    if hasattr(m, "get_stroke_opacity") and float(getattr(m, "stroke_width", 0) or 0) > 0:
+        stroke = float(m.get_stroke_opacity())
+    return max(fill, stroke)
+
+
+def _bounds(m: Mobject) -> tuple[np.ndarray, np.ndarray]:
+    pts = [f.points for f in m.get_family() if f.has_points()]
+    if not pts:
+        c = m.get_center()
+        return c, c
+    allp = np.concatenate(pts)
+    return allp.min(0), allp.max(0)
+
+
+def _inside(a: _Item, b: _Item) -> bool:
+    """a's box inside b's (with the overlap tolerance)."""
+    return bool(np.all(a.lo[:2] >= b.lo[:2] - OVERLAP_TOL) and np.all(a.hi[:2] <= b.hi[:2] + OVERLAP_TOL))
+
+
+def _blend(top: np.ndarray, under: np.ndarray, alpha: float) -> np.ndarray:
+    return top * alpha + under * (1 - alpha)
+
+
+def _text_colours(m: Mobject) -> list[tuple[np.ndarray, float]]:
+    """The distinct (fill colour, opacity) pairs of a text's glyphs."""
+    seen: dict[tuple[float, ...], tuple[np.ndarray, float]] = {}
+    for f in m.get_family():
+        if not f.has_points():
+            continue
+        o = float(f.get_fill_opacity())
+        if o <= 0.01:
+            continue
+        c = rgb(f.get_fill_color())
+        seen[(*np.round(c, 3), round(o, 3))] = (c, o)
+    return list(seen.values()) or [(rgb(m.get_color()), 1.0)]
+
+
+def _caption_lines(cap: Mobject) -> int:
+    """Lines of a Caption (band + words): its Text objects, a Text of several lines counted by
+    its height against one line's."""
+    texts = [f for f in cap.get_family() if isinstance(f, TEXT_TYPES) and f.has_points() or
+             (isinstance(f, TEXT_TYPES) and f.submobjects)]
+    if not texts:
+        return 0
+    lines = 0
+    for t in texts:
+        one = cap_height_per_font_size() * float(getattr(t, "font_size", 24) or 24)
+        lines += max(1, int(t.height / (one * 2.2)) + 1) if t.height > one * 2.4 else 1
+    return lines
+
+
+def inspector_from_env(scene: Any) -> Optional[Inspector]:
+    """An Inspector writing to $ATTENTION_EXPLAINER_CHECK, or None when not checking."""
+    out = os.environ.get(CHECK_ENV)
+    return Inspector(scene, out) if out else None
