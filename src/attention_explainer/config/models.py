@@ -152,6 +152,15 @@ class VideoConfig(_Section):
         "Attention is all you need, and now you know how it works.",
         description="Last line of the outro.",
     )
+    focus: Optional[int | str] = Field(
+        None,
+        description=(
+            "The query the video works through: a token as typed (\"bank\"; a repeated word means its "
+            "first occurrence, \"the (2)\" the second) or its 1-based position. The math segment works "
+            "its row, the heatmap reads it, the pipeline follows it. Default: the last token in the "
+            "math segment, the most peaked row in the heatmap."
+        ),
+    )
     narration: Optional[str | dict[str, Any]] = Field(
         None,
         description=(
@@ -174,6 +183,13 @@ class VideoConfig(_Section):
         if len(set(v)) != len(v):
             raise ValueError("lists a scene twice")
         return v
+
+    @field_validator("focus", mode="before")
+    @classmethod
+    def _focus_type(cls, v: Any) -> Any:
+        if v is None or isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)):
+            return v
+        raise ValueError(f"must be a token (a string) or a 1-based position (an integer), got {v!r}")
 
     @field_validator("narration")
     @classmethod
@@ -293,6 +309,22 @@ class Config(_Section):
                 f"(d_model / heads must be a whole number); use one of {divisors}"
             )
         return self
+
+    @model_validator(mode="after")
+    def _focus(self) -> "Config":
+        from attention_explainer.core.focus import focus_problem
+
+        problem = focus_problem(self.tokens, self.video.focus)
+        if problem:
+            raise ValueError(f"video.focus: {problem}")
+        return self
+
+    @property
+    def focus_index(self) -> Optional[int]:
+        """0-based index of video.focus in the tokens; None without a focus (see core/focus.py)."""
+        from attention_explainer.core.focus import focus_index
+
+        return focus_index(self.tokens, self.video.focus)
 
     @property
     def tokens(self) -> list[str]:
