@@ -35,6 +35,7 @@ SCENES: tuple[SceneInfo, ...] = (
     SceneInfo("multi-head", "multi_head", "MultiHead", "Multi-Head Attention", optional=True),
     SceneInfo("positional-encoding", "positional_encoding", "PositionalEncoding", "Positional Encoding",
               optional=True),
+    SceneInfo("real-model", "real_model", "RealModel", "Inside a Real Model", optional=True),
 )
 
 DEFAULT_SCENE_IDS: tuple[str, ...] = tuple(s.id for s in SCENES if not s.optional)

@@ -60,6 +60,7 @@ class Words:
     labels: tuple[str, ...]  # the video's tokens as typed, plus "[CLS]" and "[SEP]"
     groups: tuple[tuple[int, ...], ...]  # piece indices of each word, in order
     special: tuple[bool, ...]
+    token_index: tuple[int, ...]  # index of the word in tokenize(sentence); -1 for [CLS]/[SEP]
 
     @property
     def n(self) -> int:
@@ -101,16 +102,19 @@ def group_words(sentence: str, pieces: Pieces) -> Words:
     labels: list[str] = []
     groups: list[list[int]] = []
     special: list[bool] = []
+    token_index: list[int] = []
     current = None
     for i, k in enumerate(owner):
         if k == -1 or k != current:
             labels.append(pieces.texts[i] if k == -1 else spans[k][0])
             groups.append([i])
             special.append(k == -1)
+            token_index.append(k)
             current = None if k == -1 else k
         else:
             groups[-1].append(i)
-    return Words(labels=tuple(labels), groups=tuple(tuple(g) for g in groups), special=tuple(special))
+    return Words(labels=tuple(labels), groups=tuple(tuple(g) for g in groups), special=tuple(special),
+                 token_index=tuple(token_index))
 
 
 def merge(attention: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> np.ndarray:

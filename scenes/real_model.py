@@ -1,0 +1,417 @@
+"""Optional segment real-model ("Inside a Real Model"): the attention of a trained transformer.
+
+Everything comes from the real-model trace (core/real_model, via `real_model_input()`): the
+sentence as the model's word pieces (and why; [UNK] pieces said), every head of every layer as a
+gallery of small heatmaps (layers × heads, sizes read from the model), three or four heads picked
+by measured rules (core/real_model/roles.py) read like the heatmap segment, one row worked out as
+softmax(q·k/√d_k) with the model's own q and k (abbreviated: d_k = 32 terms do not fit), the
+opening question answered (or not) by the trained heads, and the caution that attention weights
+are not an explanation of the output. Lines come from narration/script.yaml (real-model-*).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional, Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    ArcBetweenPoints,
+    Create,
+    FadeIn,
+    FadeOut,
+    Group,
+    Indicate,
+    LaggedStart,
+    MathTex,
+    Mobject,
+    Rectangle,
+    RoundedRectangle,
+    SurroundingRectangle,
+    VGroup,
+    VMobject,
+)
+
+from attention_explainer.core.real_model.roles import percent, role_label
+from attention_explainer.core.tokens import tokenize
+from attention_explainer.narration.script import context_for, script_for
+from attention_explainer.production.scene_input import real_model_input
+from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.components import (
+    CONTENT_BOTTOM,
+    CONTENT_TOP,
+    ColorScale,
+    Heatmap,
+    TokenRow,
+    fit,
+    fmt,
+    heat_color,
+    label,
+    visible,
+    wrap_lines,
+)
+from attention_explainer.scenes.why_attention import focus_indices, focus_pair
+
+MAX_PIECES = 24  # pieces drawn in the piece row; more: a slice with an ellipsis
+MAX_WORDS = 18  # words in a zoomed heatmap ([CLS] and [SEP] included); more: the first 18, said
+MAX_KEYS = 9  # keys in the worked row's table
+TERMS = 3  # q·k terms written out before the "…"
+LABEL_CHARS = 10
+
+
+def short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quote(text: str) -> str:
+    return f"“{short(text, 22)}”"
+
+
+# ------------------------------------------------------------------------------------ pictures
+LEVELS = 24  # colour steps of a gallery tile (cells of one step are drawn as one shape)
+
+
+def tile(matrix: np.ndarray, side: float) -> VGroup:
+    """A small heatmap as at most LEVELS shapes: the cells whose weight falls in the same colour
+    step are subpaths of one VMobject, so 72 or 144 tiles stay cheap to draw. (ImageMobject would
+    be cheaper still, but Manim 0.22's image drawing fails with Pillow 13.)"""
+    m = np.asarray(matrix, dtype=float)
+    n = m.shape[0]
+    cell = side / n
+    step = np.clip(np.floor(m * LEVELS), 0, LEVELS - 1).astype(int)
+    group = VGroup()
+    for level in np.unique(step):
+        shape = VMobject(stroke_width=0, fill_color=heat_color((level + 0.5) / LEVELS), fill_opacity=1)
+        for i, j in zip(*np.nonzero(step == level)):
+            x0, y0 = j * cell, -i * cell
+            shape.start_new_path(np.array([x0, y0, 0.0]))
+            for x, y in ((x0 + cell, y0), (x0 + cell, y0 - cell), (x0, y0 - cell), (x0, y0)):
+                shape.add_line_to(np.array([x, y, 0.0]))
+        group.add(shape)
+    frame = Rectangle(width=side, height=side, stroke_width=0, fill_opacity=0).move_to([side / 2, -side / 2, 0])
+    return VGroup(frame, group)  # the frame fixes the tile's bounds whatever colours it has
+
+
+class Gallery(VGroup):
+    """Every head as a small heatmap: rows = layers (top = first), columns = heads.
+
+    `tiles[l][h]` is the tile of layer l, head h (0-based); labels are 1-based like the narration.
+    """
+
+    def __init__(self, word_attentions: np.ndarray, theme: Any, width: float, height: float) -> None:
+        super().__init__()
+        L, H = word_attentions.shape[:2]
+        pitch = min((width - 0.9) / H, (height - 0.5) / L)
+        side = pitch * 0.88
+        self.side = side
+        self.tiles: list[list[VGroup]] = []
+        for l in range(L):
+            row = []
+            for h in range(H):
+                t = tile(word_attentions[l, h], side).move_to([h * pitch, -l * pitch, 0])
+                row.append(t)
+                self.add(t)
+            self.tiles.append(row)
+        size = max(12, min(22, pitch * 30))
+        self.row_labels = VGroup(*[fit(label(f"layer {l + 1}", theme, size, theme.muted), 1.0, pitch * 0.6)
+                                   .next_to(self.tiles[l][0], LEFT, buff=0.12) for l in range(L)])
+        self.col_labels = VGroup(*[fit(label(f"{h + 1}", theme, size, theme.muted), pitch * 0.9, pitch * 0.5)
+                                   .next_to(self.tiles[0][h], UP, buff=0.1) for h in range(H)])
+        self.heads_caption = fit(label("head", theme, size, theme.muted), 2.0, 0.4).next_to(self.col_labels, UP,
+                                                                                             buff=0.08)
+        self.add(self.row_labels, self.col_labels, self.heads_caption)
+
+    def frame(self, layer: int, head: int, color: str) -> SurroundingRectangle:
+        return SurroundingRectangle(self.tiles[layer][head], buff=0.03, stroke_color=color, stroke_width=4)
+
+
+# ---------------------------------------------------------------------------------------- scene
+class RealModel(ExplainerScene):
+    scene_id = "real-model"
+
+    # -- narration from the script ------------------------------------------------------------
+    @contextmanager
+    def say(self, key: str, /, as_line: Optional[str] = None, **fields: Any) -> Iterator[None]:
+        """The beat `real-model-<key>` with the script's line `real-model-<as_line or key>`."""
+        filled = self._script.line(f"real-model-{as_line or key}", self._ctx, f"{self.scene_id}-{key}", **fields)
+        with self.beat(filled.text, key=key):
+            yield
+
+    def change(self, *keep: Mobject) -> None:
+        """Scene change: a background-coloured cover fades over the content, which is removed."""
+        c = Rectangle(width=15.0, height=7.2, stroke_width=0, fill_color=self.theme.background,
+                      fill_opacity=1).move_to([0, CONTENT_TOP + 0.05 - 3.6, 0])  # below the title
+        self.play(FadeIn(c), run_time=0.4)
+        keep = (*keep, self.heading)
+        self.remove(*[m for m in self.mobjects if m is not self._caption and m not in keep])
+        self.remove(c)
+
+    def construct(self) -> None:
+        rt = real_model_input()
+        self.rt, run, th = rt, rt.main, self.theme
+        narration = self.cfg.video.narration if isinstance(getattr(self.cfg.video, "narration", None), dict) else None
+        self._script, self._ctx = script_for(narration), context_for(self.cfg, self.trace)
+        self.heading = self.title("Inside a real model")
+        self.add(self.heading)
+
+        self._intro()
+        self._pieces()
+        self._gallery()
+        self._zoom()
+        self._worked_row()
+        self._question()
+        self._caution()
+
+    # -- 1. the model --------------------------------------------------------------------------
+    def _intro(self) -> None:
+        rt, th = self.rt, self.theme
+        card = VGroup(
+            label(rt.model_name, th, 40, th.accent),
+            label(f"{rt.layers} layers × {rt.heads} heads · d_model {rt.d_model} · d_k {rt.d_k}", th, 28),
+            label("weights learned in training, not random", th, 24, th.muted),
+        ).arrange(DOWN, buff=0.3)
+        fit(card, 12.5, 3.0).move_to(UP * 0.4)
+        self.card = card
+        with self.say("intro", model=rt.model_name, layers=rt.layers, per_layer=rt.heads):
+            self.play(FadeIn(card[0]), run_time=0.6)
+            self.play(FadeIn(card[1]), FadeIn(card[2]), run_time=0.6)
+
+    # -- 2. the pieces ---------------------------------------------------------------------------
+    def _pieces(self) -> None:
+        run, th = self.rt.main, self.theme
+        p, words = run.pieces, run.words
+        self.change()
+        shown = visible(p.n, MAX_PIECES)
+        row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
+        row.move_to(UP * 1.2)
+        self.piece_row = row
+        sentence = wrap_lines(run.sentence, th, 28, 12.5, 1.0, max_lines=2, color=th.muted)
+        sentence.move_to(UP * 2.3)
+        special_ids = [i for i in shown if i is not None and p.special[i]]
+        unk = [i for i in p.unknown if i in shown]
+        for i in special_ids:
+            row.item(i)[0].set_stroke(th.accent)
+        for i in unk:
+            row.item(i)[0].set_stroke(th.weight, width=4)
+        self.unknown_shown = unk
+        split = [g for g, s in zip(words.groups, words.special) if not s and len(g) > 1]
+        ids = VGroup(*[fit(label(str(p.ids[i]), th, 18, th.muted, mono=True), row.item(i).width, 0.3)
+                       .next_to(row.item(i), DOWN, buff=0.12) for i in shown if i is not None])
+        ids_caption = fit(label("vocabulary ids (rows of vocab.txt)", th, 20, th.muted), 6, 0.4)
+        ids_caption.next_to(ids, DOWN, buff=0.2)
+        self.piece_ids = ids
+        example = parts = ""
+        if split:
+            g = split[0]
+            a, b = p.offsets[g[0]][0], p.offsets[g[-1]][1]
+            example = quote(run.sentence[a:b])
+            parts = " ".join(p.texts[i] for i in g)
+        with self.say("pieces", pieces=p.n, split=bool(split), example=example, parts=parts):
+            self.play(FadeIn(sentence), run_time=0.5)
+            self.play(LaggedStart(*[FadeIn(b, shift=DOWN * 0.1) for b in row], lag_ratio=min(0.15, 2.0 / len(row))),
+                      run_time=1.2)
+            self.play(FadeIn(ids), FadeIn(ids_caption), run_time=0.6)
+        if p.unknown:
+            first = p.unknown[0]
+            a, b = p.offsets[first]
+            with self.say("unknown", count=len(p.unknown), example=quote(run.sentence[a:b])):
+                if unk:
+                    self.play(*[Indicate(row.item(i), color=th.weight, scale_factor=1.15) for i in unk], run_time=1.0)
+        if split:
+            merged = VGroup()
+            for g in split[:3]:
+                items = [row.item(i) for i in g if i in shown]
+                if items:
+                    merged.add(SurroundingRectangle(VGroup(*items), buff=0.08, stroke_color=th.accent, stroke_width=3))
+            rule = VGroup(
+                label("to a word: the SUM over its pieces", th, 26),
+                label("from a word: the MEAN over its pieces", th, 26),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            fit(rule, 12, 1.2).move_to(DOWN * 1.6)
+            self.merge_rule = rule
+            with self.say("merge"):
+                self.play(*[Create(m) for m in merged], run_time=0.6)
+                self.play(FadeIn(rule), run_time=0.6)
+
+    # -- 3. the gallery --------------------------------------------------------------------------
+    def _gallery(self) -> None:
+        rt, run, th = self.rt, self.rt.main, self.theme
+        self.change()
+        gallery = Gallery(run.word_attentions, th, 11.6, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
+        scale = ColorScale(th, height=2.6, caption="weight")
+        gallery.move_to([-0.6, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        scale.next_to(gallery, RIGHT, buff=0.35)
+        if scale.get_right()[0] > 6.85:
+            Group(gallery, scale).shift(LEFT * (scale.get_right()[0] - 6.85))
+        self.gallery, self.scale_bar = gallery, scale
+        with self.say("gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
+            self.play(FadeIn(gallery), run_time=1.2)
+        with self.say("gallery-read"):
+            self.play(FadeIn(scale), run_time=0.6)
+
+    # -- 4. zoom into the picked heads -----------------------------------------------------------
+    def _zoom(self) -> None:
+        run, th = self.rt.main, self.theme
+        words = run.words
+        w = min(words.n, MAX_WORDS)
+        frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in run.picks])
+        self.pick_frames = frames
+        with self.say("zoom-read"):
+            self.play(LaggedStart(*[Create(f) for f in frames], lag_ratio=0.3), run_time=1.2)
+        self.zooms: list[Heatmap] = []
+        for k, pick in enumerate(run.picks):
+            self.change()
+            matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
+            hm = self._heatmap(matrix, [short(t) for t in words.labels[:w]])
+            self.zooms.append(hm)
+            boxes = VGroup()
+            for i in range(w):
+                j = int(np.argmax(matrix[i]))
+                boxes.add(SurroundingRectangle(hm.cell(i, j), buff=0, stroke_color=th.accent, stroke_width=3))
+            axis = VGroup(label("rows = queries (asking)", th, 22, th.q),
+                          label("columns = keys (looked at)", th, 22, th.k)).arrange(DOWN, aligned_edge=LEFT,
+                                                                                     buff=0.12)
+            text = role_label(pick.role, pick.score, words.labels, run.scores.link_pairs[pick.layer, pick.head])
+            name = label(f"layer {pick.layer + 1} · head {pick.head + 1}", th, 32, th.accent)
+            verdict = wrap_lines(text if pick.labelled else f"no pattern passes the thresholds; largest: {text}",
+                                 th, 24, 5.2, 1.8, max_lines=4)
+            items = [name, verdict, axis]
+            if words.n > w:
+                items.append(wrap_lines(f"first {w} of {words.n} words shown", th, 20, 5.2, 0.5, color=th.muted))
+            panel = VGroup(*items).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            fit(panel, 5.4, CONTENT_TOP - CONTENT_BOTTOM)
+            hm.move_to([-6.6 + hm.width / 2, (CONTENT_TOP + CONTENT_BOTTOM) / 2 - 0.1, 0])
+            hm.shift(RIGHT * max(0.0, (-6.85) - (hm.get_left()[0])))
+            panel.next_to(hm, RIGHT, buff=0.6).align_to(hm, UP)
+            if panel.get_right()[0] > 6.85:
+                panel.shift(LEFT * (panel.get_right()[0] - 6.85))
+            with self.say(f"head-{k + 1}", as_line="head", layer=pick.layer + 1, head=pick.head + 1, label=text,
+                          labelled=pick.labelled):
+                self.play(FadeIn(hm), FadeIn(name), run_time=0.8)
+                self.play(FadeIn(verdict), FadeIn(axis), Create(boxes), *(
+                    [FadeIn(items[3])] if len(items) > 3 else []), run_time=0.8)
+
+    def _heatmap(self, matrix: np.ndarray, labels: Sequence[str]) -> Heatmap:
+        w = len(labels)
+        cell = min(0.9, 5.0 / (w + 1.2), 6.2 / (w + 1.8))
+        return Heatmap(matrix, labels, self.theme, cell=cell, show_values=cell >= 0.62, uniform_labels=True)
+
+    # -- 5. one row, worked out -------------------------------------------------------------------
+    def _worked_row(self) -> None:
+        rt, run, th, d = self.rt, self.rt.main, self.theme, self.rt.demo
+        p = run.pieces
+        self.change()
+        formula = MathTex(r"a_j = \mathrm{softmax}_j\!\left(\frac{q \cdot k_j}{\sqrt{d_k}}\right)", font_size=40,
+                          color=th.text)
+        dk_note = label(f"d_k = {rt.d_k}:  √{rt.d_k} = {fmt(float(np.sqrt(rt.d_k)), 2)}", th, 24, th.muted)
+        top = VGroup(formula, dk_note).arrange(RIGHT, buff=0.8)
+        fit(top, 12.5, 1.1).move_to(UP * 2.35)
+        query = p.source(run.sentence, d.query) if not p.special[d.query] else p.texts[d.query]
+        keys = [j for j in visible(p.n, MAX_KEYS)]
+        top_key = int(np.argmax(d.weights))
+        if top_key not in keys:  # always show the key with the largest weight
+            keys[-2 if keys[-1] is not None else -1] = top_key
+        terms = " + ".join(f"{fmt(a, 2)}×{fmt(b, 2)}" for a, b in zip(d.q[:TERMS], d.K[top_key][:TERMS]))
+        last = f"{fmt(d.q[-1], 2)}×{fmt(d.K[top_key][-1], 2)}"
+        dot_line = label(f"q·k = {terms} + … + {last} = {fmt(d.dots[top_key], 2)}", th, 24, mono=True)
+        dot_caption = label(f"q of {quote(query)} · k of {quote(p.texts[top_key])} ({rt.d_k} terms)", th, 22,
+                            th.muted)
+        dots = VGroup(dot_caption, dot_line).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        fit(dots, 12.8, 1.0).next_to(top, DOWN, buff=0.35)
+        # the table: key | q·k | ÷√d_k | weight
+        head = ["key piece", "q·k", f"÷ √{rt.d_k}", "weight"]
+        rows = [[label(h, th, 22, th.muted) for h in head]]
+        for j in keys:
+            if j is None:
+                rows.append([label("⋮", th, 22, th.muted) for _ in head])
+                continue
+            color = th.accent if j == top_key else th.text
+            rows.append([label(short(p.texts[j], 12), th, 22, th.k),
+                         label(fmt(d.dots[j], 2), th, 22, color, mono=True),
+                         label(fmt(d.scaled[j], 2), th, 22, color, mono=True),
+                         label(fmt(d.weights[j], 2), th, 22, color, mono=True)])
+        col_w = [max(r[c].width for r in rows) + 0.5 for c in range(4)]
+        row_h = 0.4
+        table = VGroup()
+        for a, r in enumerate(rows):
+            x = 0.0
+            for c, t in enumerate(r):
+                t.move_to([x + col_w[c] / 2, -a * row_h, 0])
+                x += col_w[c]
+            table.add(VGroup(*r))
+        total = label(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)", th, 22, th.muted)
+        total.next_to(table, DOWN, buff=0.2).align_to(table, RIGHT)
+        block = VGroup(table, total)
+        room = dots.get_bottom()[1] - 0.3 - CONTENT_BOTTOM
+        fit(block, 12.5, room).next_to(dots, DOWN, buff=0.3)
+        self.row_table, self.dot_line = table, dot_line
+        self.table_keys = keys
+        with self.say("row", layer=d.layer + 1, head=d.head + 1, query=quote(query)):
+            self.play(FadeIn(top), run_time=0.8)
+        with self.say("row-dots", width=rt.d_k):
+            self.play(FadeIn(dots), run_time=0.8)
+            self.play(FadeIn(table[0]), *[FadeIn(VGroup(*r[:2])) for r in table[1:]], run_time=0.8)
+        with self.say("row-weights", root=float(np.sqrt(rt.d_k)), target=quote(p.texts[top_key]),
+                      weight=fmt(float(d.weights[top_key]), 2)):
+            self.play(*[FadeIn(r[2]) for r in table[1:]], run_time=0.6)
+            self.play(*[FadeIn(r[3]) for r in table[1:]], FadeIn(total), run_time=0.6)
+            if top_key in keys:
+                self.play(Indicate(table[1 + keys.index(top_key)], color=th.accent, scale_factor=1.05), run_time=0.6)
+
+    # -- 6. the opening question ------------------------------------------------------------------
+    def _question(self) -> None:
+        from attention_explainer.core.real_model.roles import THRESHOLDS, head_for_link
+
+        q_run, th = self.rt.question, self.theme
+        tokens = tokenize(self.cfg.video.intro_sentence)
+        if len(tokens) < 2:
+            return
+        qi, ki, pronoun = focus_pair(tokens)
+        word_of = {t: a for a, t in enumerate(q_run.words.token_index) if t >= 0}
+        if qi not in word_of or ki not in word_of:
+            return
+        qa, ka = word_of[qi], word_of[ki]
+        layer, head, share = head_for_link(q_run.word_attentions, qa, ka)
+        row = q_run.word_attentions[layer, head, qa]
+        picked = share >= THRESHOLDS["link"] and int(np.argmax(row)) == ka
+        self.question = (layer, head, share, picked)
+        self.change()
+        shown = focus_indices(len(tokens), [qi, ki], 12)
+        tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.2)
+        tr.item(qi)[0].set_stroke(th.q, width=4)
+        tr.item(ki)[0].set_stroke(th.k, width=4)
+        start, end = tr.item(qi).get_top() + UP * 0.1, tr.item(ki).get_top() + UP * 0.1
+        arc = ArcBetweenPoints(start, end, angle=-1.2 if end[0] < start[0] else 1.2,
+                               stroke_color=th.accent if picked else th.muted, stroke_width=5)
+        arc.set_stroke(width=2 + 6 * share)
+        tag = label(f"layer {layer + 1} · head {head + 1}:  {percent(share)}", th, 28,
+                    th.accent if picked else th.muted)
+        fit(tag, 12, 0.6).next_to(arc, UP, buff=0.15)
+        ask = label(f"What does {quote(tokens[qi])} refer to?" if pronoun else "The opening question", th, 34)
+        fit(ask, 12.5, 0.7).move_to(UP * 2.4)
+        self.question_parts = VGroup(ask, tr, arc, tag)
+        with self.say("question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1, head=head + 1,
+                      share=percent(share), picked=picked, pronoun=pronoun):
+            self.play(FadeIn(ask), FadeIn(tr), run_time=0.8)
+            self.play(Create(arc), FadeIn(tag), run_time=1.0)
+
+    # -- 7. the caution -----------------------------------------------------------------------------
+    def _caution(self) -> None:
+        th = self.theme
+        self.change()
+        words = VGroup(label("Attention weights show where each head looks,", th, 30),
+                       label("not why the model outputs what it does.", th, 30),
+                       label("They are not an explanation of the model's output.", th, 26, th.muted)
+                       ).arrange(DOWN, buff=0.25)
+        fit(words, 11.5, 2.5)
+        box = RoundedRectangle(corner_radius=0.15, width=words.width + 0.8, height=words.height + 0.7,
+                               stroke_color=th.accent, stroke_width=3, fill_color=th.panel, fill_opacity=1)
+        caution = VGroup(box, words).move_to(UP * 0.3)
+        words.move_to(box)
+        self.caution = caution
+        with self.say("caution"):
+            self.play(FadeIn(caution), run_time=0.8)
