@@ -43,6 +43,8 @@ from manim import (
 )
 from manim.utils.family import extract_mobject_family_members
 
+from attention_explainer.production.check import Finding
+
 CHECK_ENV = "ATTENTION_EXPLAINER_CHECK"  # where a scene process writes its findings (JSON)
 
 FRAME_W, FRAME_H = 14.0 + 2.0 / 9.0, 8.0  # Manim's frame in units (16:9)
@@ -76,21 +78,6 @@ def dimmed(*mobs: Mobject) -> Mobject:
 
 
 # ------------------------------------------------------------------------------------ findings
-@dataclass(frozen=True)
-class Finding:
-    scene: str
-    beat: str  # beat id, or "<scene>-start" before the first beat
-    kind: str  # off-screen, caption, overlap, text-size, contrast, timing, token-row
-    what: str
-    where: str  # pixels at 1080p from the top-left corner
-
-    def line(self) -> str:
-        return f"{self.scene} {self.beat}: {self.kind}: {self.what} ({self.where})"
-
-
-VISIBLE_KINDS = ("off-screen", "overlap", "caption")  # what `render` stops on
-
-
 def write_findings(path: str | Path, scene_id: str, findings: Iterable[Finding], seconds: float) -> None:
     data = {"scene": scene_id, "seconds": round(seconds, 3), "findings": [asdict(f) for f in findings]}
     Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
