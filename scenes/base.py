@@ -18,16 +18,18 @@ from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.core.attention import AttentionTrace
-from attention_explainer.narration.beats import Beat, beats_path_from_env, reading_time, write_beats
+from attention_explainer.narration.voice import VOICE_ENV
+from attention_explainer.narration.beats import Beat, beats_path_from_env, write_beats
 from attention_explainer.config import Config
 from attention_explainer.production.scene_input import scene_input
 from attention_explainer.production.sources import SOURCES_ENV, write_loaded_sources
 from attention_explainer.scenes.components import THEMES, Caption, Theme, slim, tex_template, title
 from attention_explainer.scenes.checking import inspector_from_env
 from attention_explainer.scenes.encoding import held_frame_writer
+from attention_explainer.scenes.narrated import NarratedLines
 
 
-class ExplainerScene(Scene):
+class ExplainerScene(NarratedLines):
     """Base of the five segments. Subclasses set `scene_id` and write `construct`."""
 
     scene_id: str = ""
@@ -63,32 +65,19 @@ class ExplainerScene(Scene):
         `--voice wav-dir` are looked up by it. Without one, beats are numbered in order."""
         beat_id = f"{self.scene_id}-{key or f'{len(self.beats) + 1:02d}'}"
         start = self.renderer.time
-        hold = reading_time(text)
-        if self._voice is not None:
-            spoken = self._voice.speak(beat_id, text)
-            if spoken is not None:
-                self._add_speech(str(spoken.path))
-                hold = max(hold, spoken.duration + 0.3)
-        self._show_caption(text)
+        # speaks the line (voice on), shows its first caption chunk; see scenes/narrated.py
+        hold = self._start_line(beat_id, text)
         self._beat_id, self._caption_cleared = beat_id, None
         yield
         remaining = hold - (self.renderer.time - start)
         if remaining > 0.01:
             self.wait(_whole_frames(remaining))
-        self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4)))
+        self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4),
+                               cues=self._finish_line(), audio=self._line_audio))
         if self._checker is not None:
             shown = None if not self.cfg.display.captions else (
                 (self._caption_cleared if self._caption_cleared is not None else self.renderer.time) - start)
             self._checker.beat_end(beat_id, text, start, self.renderer.time, hold, shown)
-
-    def _show_caption(self, text: str) -> None:
-        self.clear_caption()
-        if self.cfg.display.captions:
-            # First in the scene's list (so it stays in the static frame and is not redrawn on
-            # every animated frame, as a foreground mobject would be) but drawn on top (z-index).
-            self._caption = Caption(text, self.theme).set_z_index(100)
-            self.add(self._caption)
-            self.bring_to_back(self._caption)
 
     def clear_caption(self) -> None:
         if self._caption is not None:
@@ -163,7 +152,7 @@ def _whole_frames(seconds: float) -> float:
 
 def _voice_from_env():  # type: ignore[no-untyped-def]
     """The narration voice chosen by the CLI (attention_explainer.narration.voice), or None."""
-    if not os.environ.get("ATTENTION_EXPLAINER_VOICE"):
+    if not os.environ.get(VOICE_ENV):
         return None
     from attention_explainer.narration.voice import voice_from_env
 

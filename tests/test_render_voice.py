@@ -20,6 +20,7 @@ from attention_explainer.config import validate_config, parse_yaml  # noqa: E402
 from attention_explainer.production.progress import Lines  # noqa: E402
 from attention_explainer.production.render import RenderSettings, render_segments, render_video  # noqa: E402
 from attention_explainer.narration.voice import make_voice  # noqa: E402
+from attention_explainer.scenes.narrated import MIN_VOICED_HOLD, SPEECH_PAUSE  # noqa: E402
 
 FRAME = 1 / 15
 CONFIG = validate_config(parse_yaml(TINY_CONFIG))
@@ -50,7 +51,7 @@ def test_espeak_narration_stretches_beats_and_the_video_has_sound(tmp_path: Path
     for _, beat in beats:
         speech = voice.speak(beat.id, beat.text)  # the clip the scene used (kept by text)
         assert speech is not None
-        assert beat.end - beat.start >= max(reading_time(beat.text), speech.duration + 0.3) - FRAME
+        assert beat.end - beat.start >= max(MIN_VOICED_HOLD, speech.duration + SPEECH_PAUSE) - FRAME
     long_beat = beats[1][1]
     assert long_beat.text.startswith("Antidisestablishmentarianism")
     assert long_beat.end - long_beat.start > reading_time(long_beat.text) + 1.0  # stretched by the speech
@@ -73,7 +74,7 @@ def test_recorded_wav_for_a_beat_id_is_used(tmp_path: Path, capsys: pytest.Captu
     [segment] = render_segments([one], settings, progress=Lines(sys.stderr))
     square, long_words = segment.beats
     assert square.id == "tiny-one-square"
-    assert square.end - square.start == pytest.approx(3.3, abs=FRAME)  # the recording + 0.3 s
+    assert square.end - square.start == pytest.approx(3.0 + SPEECH_PAUSE, abs=FRAME)  # the recording + pause
     assert long_words.end - long_words.start == pytest.approx(reading_time(long_words.text), abs=FRAME)
     err = capsys.readouterr().err
     assert f"voice: 1 beat(s) have no recording in {recordings} (silent, captions only): tiny-one-02" in err

@@ -69,9 +69,10 @@ scene_captions_option = click.option(
     help="Draw the narration into the frames (default: the config's display.captions). "
          "`scene` writes no caption files; `render` writes .srt and .vtt.")
 voice_option = click.option(
-    "--voice", default="none", show_default=True, metavar="none|espeak[:VOICE]|wav-dir:PATH|cmd:TEMPLATE",
-    help="Narration: espeak-ng, your recordings named <beat-id>.wav (ids in the manifest), or any TTS "
-         "command, e.g. 'cmd:pico2wave -w {out} {text}'.")
+    "--voice", default=None, metavar="neural|espeak[:VOICE]|wav-dir:PATH|cmd:TEMPLATE|none",
+    help="Narration (default: the config's video.voice, neural): the offline neural voice, espeak-ng, "
+         "your recordings named <beat-id>.wav (ids in the manifest), any TTS command, e.g. "
+         "'cmd:pico2wave -w {out} {text}', or none (captions only).")
 preset_option = click.option(
     "--x264-preset", type=click.Choice(X264_PRESETS),
     default=DEFAULT_X264_PRESET, show_default=True,
@@ -89,8 +90,12 @@ scene_format_option = click.option("--format", "fmt", type=click.Choice(FORMATS)
 
 def render_settings(config: Config, config_path: Optional[Path], quality: Optional[str], media_dir: Path,
                      jobs: Optional[int] = None, quiet: bool = False, burn_captions: Optional[bool] = None,
-                     voice: str = "none", x264_preset: str = DEFAULT_X264_PRESET) -> Any:
+                     voice: Optional[str] = None, x264_preset: str = DEFAULT_X264_PRESET) -> Any:
+    """The render's settings; voice None: the config's video.voice."""
     from attention_explainer.production.render import RenderSettings
+
+    if voice is None:
+        voice = config.video.voice
 
     return RenderSettings(config=config, name=Path(config_path).stem if config_path else "default",
                           quality=quality, media_dir=media_dir, jobs=jobs or 0, captions=burn_captions,

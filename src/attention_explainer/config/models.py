@@ -168,6 +168,21 @@ class VideoConfig(_Section):
             "overriding only the lines it gives; `attention-explainer narration` prints them all."
         ),
     )
+    voice: str = Field(
+        "neural",
+        description=(
+            "Narration voice (`--voice` overrides): neural (offline neural voice, the default), "
+            "espeak[:VOICE], wav-dir:PATH (your recordings, <beat-id>.wav), cmd:TEMPLATE (any TTS "
+            "program writing {out}), or none (captions only)."
+        ),
+    )
+
+    @field_validator("voice")
+    @classmethod
+    def _voice(cls, v: str) -> str:
+        from attention_explainer.narration.voice import check_voice_spec
+
+        return check_voice_spec(v)
 
     @field_validator("scenes")
     @classmethod

@@ -23,6 +23,8 @@ class Beat:
     start: float  # seconds from the start of the scene
     end: float
     spoken: str | None = None  # what the voice says when it differs from the text (script.Line)
+    cues: tuple = ()  # (start, end, chunk) caption chunks, seconds from the beat's start (captions.py)
+    audio: str | None = None  # the spoken clip (48 kHz WAV) that starts at `start`, if any
 
 
 def reading_time(text: str) -> float:

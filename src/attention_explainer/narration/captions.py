@@ -1,18 +1,23 @@
 """Caption files (SubRip .srt and WebVTT .vtt) for the whole video, from the scenes' beats.
 
-Each beat becomes one cue from its start to its end, shifted by the start of its scene in the
-stitched video, so the cues follow exactly what the burned-in captions and the voice do.
+A beat's line is cut into readable chunks (`chunks`: at most 2 lines of about 42 characters,
+cut at sentence ends where possible); each chunk is shown from the moment its first word is
+said (`beat_cues`, with word times from the voice, or by reading pace without one) until the
+next chunk. The scene shows the same chunks at the same times (scenes/base.py), and the cues
+are shifted by the start of their scene in the stitched video.
 """
 
 from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 from attention_explainer.narration.beats import Beat
 
 LINE_CHARS = 42  # the usual limit for a caption line
+MAX_LINES = 2
+MIN_CHUNK_CHARS = 20  # a sentence end closes a chunk only once it has this much text
 
 
 @dataclass(frozen=True)
@@ -24,15 +29,97 @@ class Cue:
 
 
 def cues_for(scenes: Iterable[tuple[float, float, Sequence[Beat]]]) -> list[Cue]:
-    """Cues from (scene start, scene duration, beats) triples; cues never leave their scene."""
+    """Cues from (scene start, scene duration, beats) triples; cues never leave their scene.
+    A beat with timed chunks (Beat.cues) gives one cue per chunk, id `<beat-id>-<n>`."""
     cues = []
     for offset, duration, beats in scenes:
         for beat in beats:
-            start = offset + min(max(beat.start, 0.0), duration)
-            end = offset + min(max(beat.end, beat.start), duration)
-            if end > start:
-                cues.append(Cue(beat.id, round(start, 3), round(end, 3), beat.text))
+            parts = getattr(beat, "cues", None) or [(0.0, beat.end - beat.start, beat.text)]
+            for n, (rel_start, rel_end, text) in enumerate(parts, start=1):
+                lo, hi = beat.start + rel_start, min(beat.start + rel_end, beat.end)
+                start = offset + min(max(lo, 0.0), duration)
+                end = offset + min(max(hi, lo), duration)
+                if end > start:
+                    cue_id = beat.id if len(parts) == 1 else f"{beat.id}-{n}"
+                    cues.append(Cue(cue_id, round(start, 3), round(end, 3), text))
     return cues
+
+
+def fits(text: str, width: int = LINE_CHARS, lines: int = MAX_LINES) -> bool:
+    return len(wrap(text, width)) <= lines
+
+
+def chunks(text: str, width: int = LINE_CHARS, lines: int = MAX_LINES) -> list[list[int]]:
+    """The line's whitespace tokens grouped into caption chunks (lists of token indices).
+
+    Each chunk fits in `lines` lines of `width`. Sentences start new chunks (a sentence shorter
+    than MIN_CHUNK_CHARS joins its neighbour when they fit together); a sentence too long for
+    one chunk is cut into the fewest parts that fit, of balanced length, after a comma when one
+    is near."""
+    tokens = text.split()
+    sentences: list[list[int]] = []
+    for i, token in enumerate(tokens):
+        if not sentences or tokens[sentences[-1][-1]][-1:] in ".!?":
+            sentences.append([])
+        sentences[-1].append(i)
+    groups: list[list[int]] = []
+    for sentence in sentences:
+        for part in _split(tokens, sentence, width, lines):
+            said = _text(tokens, part)
+            if groups and (len(said) < MIN_CHUNK_CHARS or len(_text(tokens, groups[-1])) < MIN_CHUNK_CHARS) \
+                    and fits(_text(tokens, groups[-1] + part), width, lines):
+                groups[-1] = groups[-1] + part
+            else:
+                groups.append(part)
+    return groups
+
+
+def _text(tokens: Sequence[str], ids: Sequence[int]) -> str:
+    return " ".join(tokens[k] for k in ids)
+
+
+def _split(tokens: Sequence[str], ids: list[int], width: int, lines: int) -> list[list[int]]:
+    if fits(_text(tokens, ids), width, lines) or len(ids) == 1:
+        return [ids]
+    total = len(_text(tokens, ids))
+    for n in range(2, len(ids) + 1):
+        parts, rest = [], list(ids)
+        for k in range(n - 1, 0, -1):  # k more cuts after this one
+            target = (total - sum(len(_text(tokens, p)) + 1 for p in parts)) / (k + 1)
+            pos, best, best_score = 0, 1, float("inf")
+            for j in range(1, len(rest)):
+                pos = len(_text(tokens, rest[:j]))
+                score = abs(pos - target) - (12 if tokens[rest[j - 1]][-1:] in ",;:" else 0)
+                if score < best_score:
+                    best, best_score = j, score
+            parts.append(rest[:best])
+            rest = rest[best:]
+            if not rest:
+                break
+        parts.append(rest)
+        parts = [p for p in parts if p]
+        if all(fits(_text(tokens, p), width, lines) or len(p) == 1 for p in parts):
+            return parts
+    return [[k] for k in ids]
+
+
+def beat_cues(text: str, times: Sequence[tuple[float, float]], end: Optional[float] = None
+              ) -> list[tuple[float, float, str]]:
+    """(start, end, chunk text) of each chunk of a line, in seconds from the line's start.
+
+    `times` are the written tokens' (start, end) (alignment.written_times). The first chunk shows
+    from 0; each next one from when its first word starts; each lasts until the next, the last
+    until `end` (default: its last word's end)."""
+    tokens = text.split()
+    groups = chunks(text)
+    if not groups:
+        return []
+    starts = [0.0] + [max(0.0, times[g[0]][0]) for g in groups[1:]]
+    for k in range(1, len(starts)):
+        starts[k] = max(starts[k], starts[k - 1])
+    last = times[groups[-1][-1]][1] if end is None else max(end, starts[-1])
+    ends = starts[1:] + [last]
+    return [(round(a, 4), round(b, 4), " ".join(tokens[k] for k in g)) for a, b, g in zip(starts, ends, groups)]
 
 
 def wrap(text: str, width: int = LINE_CHARS) -> list[str]:

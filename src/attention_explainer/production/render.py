@@ -55,6 +55,7 @@ from attention_explainer.production.segment_cache import SegmentCache, scene_key
 from attention_explainer.production.sources import SOURCES_ENV, digests
 from attention_explainer.narration.voice import VOICE_CACHE_ENV, VOICE_ENV, Voice, WavDirVoice, make_voice
 
+from attention_explainer.narration.voice_server import voice_server
 APP_DIR = "attention-explainer"
 # Manim's quality letter -> the folder name it writes videos into.
 RESOLUTION_DIR = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
@@ -167,7 +168,7 @@ def _config_file(settings: RenderSettings) -> Path:
 
 
 def _voice(settings: RenderSettings) -> Optional[Voice]:
-    return make_voice(settings.voice, settings.app_dir / "voice")
+    return make_voice(voice_spec(settings), settings.app_dir / "voice")
 
 
 def manim_command(info: SceneInfo, quality: str, media_dir: Path, name: str, still: bool = False,
@@ -388,7 +389,8 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         # Slowest first (by their last render; new scenes first of all): the last scene to finish
         # is then a short one, so no core idles while a long scene renders alone.
         seconds = {j.info.id: cache.latest(j.info.id, variant, "render_seconds") or float("inf") for j in jobs}
-        _run_jobs(sorted(jobs, key=lambda j: -seconds[j.info.id]), settings.parallel, progress)
+        with voice_server(voice, jobs, app / "work"):  # one loaded neural model for all scenes
+            _run_jobs(sorted(jobs, key=lambda j: -seconds[j.info.id]), settings.parallel, progress)
         for job in jobs:
             if not _finished(job):
                 continue
@@ -438,8 +440,8 @@ def _make_job(info: SceneInfo, settings: RenderSettings, still: bool, key: str, 
         "COLUMNS": LOG_COLUMNS, "PYTHONUNBUFFERED": "1",
     })
     env.pop(VOICE_ENV, None)
-    if settings.voice != "none" and not still:
-        env[VOICE_ENV] = settings.voice
+    if voice_spec(settings) != "none" and not still:
+        env[VOICE_ENV] = voice_spec(settings)
         env[VOICE_CACHE_ENV] = str((app / "voice").resolve())
     suffix = "still" if still else settings.resolution_dir
     return _Job(

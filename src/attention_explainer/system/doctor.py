@@ -133,6 +133,24 @@ def _script_fonts() -> Check:
                  optional=True)
 
 
+def _neural_voice() -> Check:
+    """The default narration voice: installed, and it speaks a word (loads the model, ~3 s)."""
+    from attention_explainer.narration.neural import INSTALL_HINT, VOICE_PACKAGE
+
+    fix = f"{INSTALL_HINT}; its phonemes need {APT} espeak-ng"
+    try:
+        from attention_explainer.narration.neural import NeuralEngine, check_runtime
+
+        versions = check_runtime()
+        rendered = NeuralEngine().render("Ready.")
+        seconds = rendered.audio.size / rendered.sample_rate
+        ok = seconds > 0.2 and len(rendered.words) == 1
+        detail = f"{VOICE_PACKAGE} ({versions}): said 'Ready.' in {seconds:.2f} s"
+        return Check("neural voice", ok, detail if ok else f"{VOICE_PACKAGE} made no speech", fix)
+    except Exception as e:  # noqa: BLE001 - any failure is the finding
+        return Check("neural voice", False, str(e).splitlines()[0] if str(e) else type(e).__name__, fix)
+
+
 def run_checks() -> list[Check]:
     """All checks, in the order a user would fix them."""
     return [
@@ -144,4 +162,6 @@ def run_checks() -> list[Check]:
         _encoder(),
         _fonts(),
         _script_fonts(),
+        _binary("espeak-ng", "espeak-ng"),
+        _neural_voice(),
     ]

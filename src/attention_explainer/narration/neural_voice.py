@@ -1,0 +1,126 @@
+"""`--voice neural`: the offline neural voice with word times, and its clip cache.
+
+A clip is kept under <cache>/neural/<hash>.wav with <hash>.json (its length and word times),
+where the hash covers the spoken text and everything that shapes the sound (voice package,
+pace, noise settings, phonemiser version, loudness). VITS output varies slightly from run to
+run, so a clip once made is reused: an unchanged line is never synthesised again, an edited
+line alone is. Scene processes ask the render's voice server (voice_server.py, one loaded model
+for all scenes) when there is one, else load the model themselves.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Optional
+
+from attention_explainer.narration.loudness import LEVEL_ID, level, resample, write_wav
+from attention_explainer.narration.neural import WordTime, check_runtime, settings_identity, shared_engine
+from attention_explainer.narration.phonemes import espeak_program
+from attention_explainer.narration.spoken import to_spoken
+from attention_explainer.narration.voice import Speech, VoiceError
+
+SERVER_ENV = "ATTENTION_EXPLAINER_VOICE_SERVER"  # Unix socket of the render's voice server
+FORMAT_VERSION = "1"
+
+
+@lru_cache(maxsize=1)
+def identity() -> str:
+    """Everything that shapes a clip, as one string (part of every clip's hash)."""
+    out = subprocess.run([espeak_program(), "--version"], capture_output=True, text=True, check=False).stdout
+    g2p = out.split("Data")[0].strip()
+    return json.dumps({**settings_identity(), "g2p": g2p, "level": LEVEL_ID, "format": FORMAT_VERSION},
+                      sort_keys=True)
+
+
+def clip_paths(cache_dir: Path, spoken: str) -> tuple[Path, Path]:
+    key = hashlib.sha256(f"{identity()}\0{spoken}".encode("utf-8")).hexdigest()[:20]
+    folder = Path(cache_dir) / "neural"
+    return folder / f"{key}.wav", folder / f"{key}.json"
+
+
+def load_clip(wav: Path, meta: Path) -> Optional[Speech]:
+    if not (wav.is_file() and meta.is_file()):
+        return None
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        words = tuple(WordTime(w, float(s), float(e)) for w, s, e in data["words"])
+        return Speech(wav, float(data["duration"]), words)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One process at a time makes a given clip (scene processes and the server may race)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def synthesise_cached(cache_dir: Path, spoken: str) -> Speech:
+    """The clip for `spoken`, from the cache or made now with this process's engine."""
+    wav, meta = clip_paths(cache_dir, spoken)
+    found = load_clip(wav, meta)
+    if found is not None:
+        return found
+    with _locked(wav.with_suffix(".lock")):
+        found = load_clip(wav, meta)
+        if found is not None:
+            return found
+        rendered = shared_engine().render(spoken)
+        duration = write_wav(wav, level(resample(rendered.audio, rendered.sample_rate)))
+        words = [[w.word, round(w.start, 4), round(w.end, 4)] for w in rendered.words]
+        tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"spoken": spoken, "duration": duration, "words": words}, ensure_ascii=False),
+                       encoding="utf-8")
+        os.replace(tmp, meta)
+    wav.with_suffix(".lock").unlink(missing_ok=True)
+    return Speech(wav, duration, tuple(WordTime(w, s, e) for w, s, e in words))
+
+
+class NeuralVoice:
+    """`--voice neural`: Piper en_US-joe-medium through onnxruntime, words timed by the model."""
+
+    label = "neural"
+
+    def __init__(self, cache_dir: Path, arg: str = "") -> None:
+        if arg:
+            raise VoiceError(f"--voice neural takes no option, got 'neural:{arg}'")
+        self.cache_dir = Path(cache_dir)
+
+    def check(self) -> None:
+        """One line naming what to install when the voice or its runtime is missing."""
+        check_runtime()
+        espeak_program()
+
+    def fingerprint(self, scene_id: str) -> str:
+        return hashlib.sha256(identity().encode("utf-8")).hexdigest()[:16]
+
+    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
+        said = spoken if spoken is not None else to_spoken(text)
+        if not said.strip():
+            return None
+        wav, meta = clip_paths(self.cache_dir, said)
+        found = load_clip(wav, meta)
+        if found is not None:
+            return found
+        socket_path = os.environ.get(SERVER_ENV)
+        if socket_path:
+            from attention_explainer.narration.voice_server import request
+
+            request(socket_path, said)
+            found = load_clip(wav, meta)
+            if found is not None:
+                return found
+        return synthesise_cached(self.cache_dir, said)

@@ -1,0 +1,134 @@
+"""Spoken form of a written narration line: symbols and numbers said the way a teacher says them.
+
+The captions show the written line (`QKᵀ / √d_k`); the voice reads the spoken one ("Q K
+transposed over root d-k"). Rules work on one whitespace-separated token at a time, so every
+written token knows which spoken words it became (`spoken_tokens`): captions use that to time
+the written words from the spoken ones. A line's own spoken form (from the narration script)
+replaces all of this.
+"""
+
+from __future__ import annotations
+
+import re
+
+ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen").split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "θ": "theta",
+         "λ": "lambda", "μ": "mu", "π": "pi", "σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega"}
+# Symbols that stand alone as a word, or glue two operands inside a token ("3×4", "a≈b").
+OPERATORS = {"×": "by", "÷": "divided by", "≈": "about", "=": "equals", "≠": "is not equal to",
+             "≤": "at most", "≥": "at least", "<": "less than", ">": "greater than", "→": "to",
+             "·": "dot", "+": "plus", "±": "plus or minus", "∈": "in", "Σ": "the sum", "∑": "the sum",
+             "√": "root", "&": "and", "%": "percent", "∞": "infinity"}
+ALONE = {"×": "times", "−": "minus", "-": "minus", "/": "over", "—": ",", "–": ","}
+SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
+                "⁸": "8", "⁹": "9", "ⁿ": "n", "ᵢ": "i", "ʲ": "j", "ᵏ": "k"}
+SUBSCRIPTS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7",
+              "₈": "8", "₉": "9", "ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₙ": "n"}
+EDGE = "\"'“”‘’([{)]}.,;:!?…"  # stripped from a token's ends, kept around its spoken form
+NUMBER = re.compile(r"[−-]?\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def integer_words(n: int) -> str:
+    """12 -> 'twelve', 2026 -> 'two thousand twenty six' (below a billion; larger: digit by digit)."""
+    if n < 20:
+        return ONES[n]
+    if n < 100:
+        return TENS[n // 10] + ("" if n % 10 == 0 else " " + ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return ONES[n // 100] + " hundred" + ("" if rest == 0 else " " + integer_words(rest))
+    for size, name in ((1_000_000, "million"), (1000, "thousand")):
+        if n >= size and n < 1_000_000_000:
+            rest = n % size
+            return integer_words(n // size) + f" {name}" + ("" if rest == 0 else " " + integer_words(rest))
+    return " ".join(ONES[int(d)] for d in str(n))
+
+
+def number_words(text: str) -> str:
+    """'−0.35' -> 'minus zero point three five'; '1,000' -> 'one thousand'."""
+    sign = "minus " if text[0] in "−-" else ""
+    whole, _, frac = text.lstrip("−-").replace(",", "").partition(".")
+    said = integer_words(int(whole))
+    if frac:
+        said += " point " + " ".join(ONES[int(d)] for d in frac)
+    return sign + said
+
+
+def _letters(core: str) -> str:
+    """'QK' -> 'Q K' (matrix names and acronyms are said letter by letter)."""
+    return " ".join(core) if re.fullmatch(r"[A-Z]{2,4}", core) else core
+
+
+def _core(core: str) -> str:
+    """The spoken form of a token without its surrounding punctuation."""
+    if core in ALONE:
+        return ALONE[core]
+    if core in OPERATORS:
+        return OPERATORS[core]
+    if core in GREEK:
+        return GREEK[core]
+    if NUMBER.fullmatch(core):
+        return number_words(core)
+    out: list[str] = []
+    # operands joined by an operator inside one token: "3×4", "x≈0.5", "Z=AV"
+    parts = re.split(r"([×÷≈=≠≤≥→·±<>+])", core)
+    if len(parts) > 1 and all(parts[::2]):
+        for i, part in enumerate(parts):
+            out.append(("is about" if part == "≈" else OPERATORS[part]) if i % 2 else _operand(part))
+        return " ".join(out)
+    return _operand(core)
+
+
+def _operand(core: str) -> str:
+    said = core
+    said = re.sub(r"^[Σ∑]", "the sum of ", said)
+    said = re.sub(r"^√", "root ", said)
+    said = said.replace("ᵀ", " transposed").replace("^T", " transposed").replace("^⊤", " transposed")
+    said = said.replace("⊤", " transposed")
+    said = re.sub(r"\^2\b|²", " squared", said)
+    said = re.sub(r"\^3\b|³", " cubed", said)
+    said = re.sub(r"\^\(?([^\s)]+)\)?", r" to the \1", said)  # e^s, e^(x)
+    said = re.sub("[" + "".join(SUPERSCRIPTS) + "]+",
+                  lambda m: " to the " + "".join(SUPERSCRIPTS[c] for c in m.group(0)), said)
+    said = re.sub("[" + "".join(SUBSCRIPTS) + "]+",
+                  lambda m: " " + "".join(SUBSCRIPTS[c] for c in m.group(0)), said)
+    said = re.sub(r"\bd_k\b", "d-k", said)
+    said = re.sub(r"_\{?([^\s}]+)\}?", r" \1", said)  # W_Q -> W Q, d_model -> d model
+    said = "".join(GREEK.get(c, c) for c in said)
+    words = []
+    for word in said.split():
+        if NUMBER.fullmatch(word):
+            words.append(number_words(word))
+        elif re.fullmatch(r"\d+", word):
+            words.append(integer_words(int(word)))
+        else:
+            words.append(_letters(word))
+    return " ".join(words)
+
+
+def spoken_token(token: str) -> str:
+    """One written token (may carry punctuation) -> its spoken form ('' for nothing to say)."""
+    start, end = 0, len(token)
+    while start < end and token[start] in EDGE:
+        start += 1
+    while end > start and token[end - 1] in EDGE:
+        end -= 1
+    core = token[start:end]
+    if not core:
+        return token if any(c in ".,;:!?" for c in token) else ""
+    lead = ""  # opening quotes and brackets are not said
+    tail = "".join(c for c in token[end:] if c in ".,;:!?…")
+    # a number's decimal point was kept in the core; a sentence's full stop stays in the tail
+    return lead + _core(core) + tail
+
+
+def spoken_tokens(written: str) -> list[tuple[str, str]]:
+    """(written token, its spoken form) for every whitespace-separated token of the line."""
+    return [(tok, spoken_token(tok)) for tok in written.split()]
+
+
+def to_spoken(written: str) -> str:
+    """The whole line as the voice should read it."""
+    return " ".join(s for _, s in spoken_tokens(written) if s.strip())
