@@ -23,6 +23,7 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components import (
     Formula,
     Heatmap,
@@ -65,7 +66,7 @@ class Outro(ExplainerScene):
         self.recap = self._recap_list(steps)
         rows = self.recap
         for r in rows:
-            r.set_opacity(0.25)
+            dimmed(r).set_opacity(0.25)  # lit one by one below
         with self.beat("Let's recap. The sentence becomes tokens, the tokens become the rows of X, and "
                        "three weight matrices turn X into queries, keys and values.", key="recap-inputs"):
             self.play(FadeIn(heading), FadeIn(rows), run_time=0.8)

@@ -32,6 +32,7 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components import (
     Formula,
     Theme,
@@ -184,7 +185,7 @@ class FullPipeline(ExplainerScene):
         formula_line = VGroup(z_eq, formula).arrange(RIGHT, buff=0.2)
         fit(formula_line, 5.6, 0.9)
         formula_line.move_to([-3.55, 0.55, 0])
-        z_eq.set_opacity(DIM)
+        dimmed(z_eq).set_opacity(DIM)
         self.formula, self.formula_line = formula, formula_line
 
         heading = self.title("The full self-attention pipeline")

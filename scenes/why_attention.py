@@ -254,7 +254,7 @@ class WhyAttention(ExplainerScene):
                 box = chain["boxes"][a]
                 counter.become(label(f"step {i + 1} of {n}", th, 26, th.text, mono=True).move_to(counter))
                 influence = DECAY ** (i - k) if i >= k else 0.0
-                self.play(pulse.animate.move_to(box.get_center()),
+                self.play(pulse.animate.move_to(box.get_top() + UP * 0.2),  # above its name, not on it
                           box.animate.set_fill(th.k, opacity=influence).set_stroke(th.accent),
                           run_time=step_time)
                 box.set_stroke(th.muted)
