@@ -142,7 +142,7 @@ def text_name(m: Mobject) -> str:
 
 
 # ------------------------------------------------------------------------------ the inspector
-@dataclass
+@dataclass(eq=False)
 class _Item:
     mob: Mobject
     kind: str  # "text" or "box"
@@ -203,7 +203,7 @@ class Inspector:
         mobjects = list(self.scene.mobjects)
         order = {id(m): i for i, m in enumerate(
             extract_mobject_family_members(mobjects, use_z_index=True, only_those_with_points=True))}
-        items = list(self._items(mobjects, order))
+        items = _uncovered(list(self._items(mobjects, order)), rgb(self.scene.camera.background_color))
         self._check_frame(items)
         self._check_caption()
         self._check_overlaps(items)
@@ -292,8 +292,8 @@ class Inspector:
             if cap is not None and cap < MIN_CAP_PX - 0.05:
                 self._add("text-size", f"{text_name(t.mob)} is {cap:.1f} px high (at least {MIN_CAP_PX:.0f})",
                           px_box(t.lo, t.hi))
-            if t.dimmed:
-                continue
+            if t.dimmed and t.opacity < 0.99:
+                continue  # faded on purpose (declared with dimmed()); checked again once lit
             centre = (t.lo + t.hi) / 2
             behind = background
             for b in boxes:
@@ -338,6 +338,18 @@ def baseline(text: Mobject) -> Optional[float]:
 
 
 # ---------------------------------------------------------------------------------- helpers
+def _uncovered(items: list[_Item], background: np.ndarray) -> list[_Item]:
+    """The items without background-coloured opaque boxes (covers: they look like the empty
+    background) and without what lies entirely under such a cover (hidden)."""
+    covers = [i for i in items if i.kind == "box" and i.opacity >= 0.99
+              and np.allclose(rgb(i.mob.get_fill_color()), background, atol=1 / 255)]
+    if not covers:
+        return items
+    ids = {id(c) for c in covers}
+    return [i for i in items if id(i) not in ids
+            and not any(c.order > i.order and _inside(i, c) for c in covers)]
+
+
 def _only_waits(animations: tuple[Any, ...]) -> bool:
     return bool(animations) and all(isinstance(a, Wait) for a in animations)
 
