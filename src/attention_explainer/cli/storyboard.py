@@ -28,16 +28,26 @@ from attention_explainer.system.preflight import preflight
 @media_dir_option
 @jobs_option
 @quiet_option
+@click.option("--every-beat", is_flag=True,
+              help="One sheet per scene with a thumbnail at the end of every beat, written as "
+                   "<output stem>_<scene id>.png (renders the scenes' videos, or reuses them).")
 @click.pass_context
 def storyboard_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
-                   media_dir: Path, jobs: Optional[int], quiet: bool) -> None:
-    """One PNG with the last frame of every configured scene, labelled with its title."""
+                   media_dir: Path, jobs: Optional[int], quiet: bool, every_beat: bool) -> None:
+    """One PNG with the last frame of every configured scene, labelled with its title
+    (--every-beat: one PNG per scene, a frame at the end of each beat)."""
     from attention_explainer.production.render import render_storyboard, resolve_format
 
     resolve_format(output, None, still=True)  # the storyboard is a PNG
     config = load(config_path)
-    preflight(media_dir, output, quality or config.video.quality, still=True)
+    preflight(media_dir, output, quality or config.video.quality, still=not every_beat)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet)
     lookup = scene_lookup(ctx)
+    if every_beat:
+        from attention_explainer.production.storyboard import render_beat_storyboards
+
+        for path in render_beat_storyboards([lookup(s) for s in config.video.scenes], settings, output):
+            click.echo(f"wrote {path}")
+        return
     out = render_storyboard([lookup(s) for s in config.video.scenes], settings, output)
     click.echo(f"wrote {out}")

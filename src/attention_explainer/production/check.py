@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import yaml
 
@@ -127,6 +127,23 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
         path.unlink()
     work.rmdir()
     return result
+
+
+def visible_problems(result: CheckResult) -> list[Finding]:
+    """The findings a viewer would see (off screen, overlap, caption): `render` stops on them."""
+    return [f for f in result.findings if f.visible]
+
+
+def refuse_visible(result: CheckResult, echo: Callable[[str], None]) -> None:
+    """Before a render: name every problem that would show (through `echo`), then raise."""
+    shown = visible_problems(result)
+    if not shown:
+        return
+    for f in shown:
+        echo(f"check: {f.line()}")
+    raise CheckError(f"the check found {len(shown)} problem{'s' if len(shown) > 1 else ''} that would show in "
+                     f"the video (first: {shown[0].line()}); fix the config or scene, or render anyway with "
+                     "--no-check")
 
 
 def _share(scenes: list[SceneInfo], parts: int) -> list[list[SceneInfo]]:
