@@ -71,6 +71,12 @@ def quote(text: str) -> str:
     return f"“{short(text, 22)}”"
 
 
+def signed(value: float) -> str:
+    """A factor of a written-out product: negative numbers in parentheses."""
+    text = fmt(value, 2)
+    return f"({text})" if text.startswith("\u2212") else text
+
+
 # ------------------------------------------------------------------------------------ pictures
 LEVELS = 24  # colour steps of a gallery tile (cells of one step are drawn as one shape)
 
@@ -187,10 +193,10 @@ class RealModel(ExplainerScene):
         self.change()
         shown = visible(p.n, MAX_PIECES)
         row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
-        row.move_to(UP * 1.2)
+        row.move_to(UP * 0.7)
         self.piece_row = row
         sentence = wrap_lines(run.sentence, th, 28, 12.5, 1.0, max_lines=2, color=th.muted)
-        sentence.move_to(UP * 2.3)
+        sentence.move_to(UP * 1.9)
         special_ids = [i for i in shown if i is not None and p.special[i]]
         unk = [i for i in p.unknown if i in shown]
         for i in special_ids:
@@ -199,8 +205,11 @@ class RealModel(ExplainerScene):
             row.item(i)[0].set_stroke(th.weight, width=4)
         self.unknown_shown = unk
         split = [g for g, s in zip(words.groups, words.special) if not s and len(g) > 1]
-        ids = VGroup(*[fit(label(str(p.ids[i]), th, 18, th.muted, mono=True), row.item(i).width, 0.3)
-                       .next_to(row.item(i), DOWN, buff=0.12) for i in shown if i is not None])
+        ids = VGroup(*[label(str(p.ids[i]), th, 18, th.muted, mono=True) for i in shown if i is not None])
+        boxes = [row.item(i) for i in shown if i is not None]
+        shrink = min([1.0] + [(b.width + 0.12) / t.width for t, b in zip(ids, boxes)])  # one size for all
+        for t, b in zip(ids, boxes):
+            t.scale(shrink).next_to(b, DOWN, buff=0.12)
         ids_caption = fit(label("vocabulary ids (rows of vocab.txt)", th, 20, th.muted), 6, 0.4)
         ids_caption.next_to(ids, DOWN, buff=0.2)
         self.piece_ids = ids
@@ -268,17 +277,13 @@ class RealModel(ExplainerScene):
             matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
             hm = self._heatmap(matrix, [short(t) for t in words.labels[:w]])
             self.zooms.append(hm)
-            boxes = VGroup()
-            for i in range(w):
-                j = int(np.argmax(matrix[i]))
-                boxes.add(SurroundingRectangle(hm.cell(i, j), buff=0, stroke_color=th.accent, stroke_width=3))
             axis = VGroup(label("rows = queries (asking)", th, 22, th.q),
                           label("columns = keys (looked at)", th, 22, th.k)).arrange(DOWN, aligned_edge=LEFT,
                                                                                      buff=0.12)
             text = role_label(pick.role, pick.score, words.labels, run.scores.link_pairs[pick.layer, pick.head])
             name = label(f"layer {pick.layer + 1} · head {pick.head + 1}", th, 32, th.accent)
             verdict = wrap_lines(text if pick.labelled else f"no pattern passes the thresholds; largest: {text}",
-                                 th, 24, 5.2, 1.8, max_lines=4)
+                                 th, 24, 5.2, 1.8, max_lines=4).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             items = [name, verdict, axis]
             if words.n > w:
                 items.append(wrap_lines(f"first {w} of {words.n} words shown", th, 20, 5.2, 0.5, color=th.muted))
@@ -289,6 +294,11 @@ class RealModel(ExplainerScene):
             panel.next_to(hm, RIGHT, buff=0.6).align_to(hm, UP)
             if panel.get_right()[0] > 6.85:
                 panel.shift(LEFT * (panel.get_right()[0] - 6.85))
+            boxes = VGroup()  # after the layout: they follow the moved cells
+            for i in range(w):
+                j = int(np.argmax(matrix[i]))
+                boxes.add(SurroundingRectangle(hm.cell(i, j), buff=0, stroke_color=th.accent, stroke_width=3))
+            self.zoom_boxes = boxes
             with self.say(f"head-{k + 1}", as_line="head", layer=pick.layer + 1, head=pick.head + 1, label=text,
                           labelled=pick.labelled):
                 self.play(FadeIn(hm), FadeIn(name), run_time=0.8)
@@ -298,7 +308,11 @@ class RealModel(ExplainerScene):
     def _heatmap(self, matrix: np.ndarray, labels: Sequence[str]) -> Heatmap:
         w = len(labels)
         cell = min(0.9, 5.0 / (w + 1.2), 6.2 / (w + 1.8))
-        return Heatmap(matrix, labels, self.theme, cell=cell, show_values=cell >= 0.62, uniform_labels=True)
+        hm = Heatmap(matrix, labels, self.theme, cell=cell, show_values=cell >= 0.7, uniform_labels=True)
+        for t in hm.numbers:  # a margin around each printed weight
+            if t.width > cell * 0.74:
+                t.scale(cell * 0.74 / t.width)
+        return hm
 
     # -- 5. one row, worked out -------------------------------------------------------------------
     def _worked_row(self) -> None:
@@ -311,12 +325,16 @@ class RealModel(ExplainerScene):
         top = VGroup(formula, dk_note).arrange(RIGHT, buff=0.8)
         fit(top, 12.5, 1.1).move_to(UP * 2.35)
         query = p.source(run.sentence, d.query) if not p.special[d.query] else p.texts[d.query]
+        where = label(f"layer {d.layer + 1} · head {d.head + 1} · query piece {quote(p.texts[d.query])}", th, 26,
+                      th.accent)
+        fit(where, 12.5, 0.5).next_to(top, DOWN, buff=0.25)
+        top.add(where)
         keys = [j for j in visible(p.n, MAX_KEYS)]
         top_key = int(np.argmax(d.weights))
         if top_key not in keys:  # always show the key with the largest weight
             keys[-2 if keys[-1] is not None else -1] = top_key
-        terms = " + ".join(f"{fmt(a, 2)}×{fmt(b, 2)}" for a, b in zip(d.q[:TERMS], d.K[top_key][:TERMS]))
-        last = f"{fmt(d.q[-1], 2)}×{fmt(d.K[top_key][-1], 2)}"
+        terms = " + ".join(f"{signed(a)}×{signed(b)}" for a, b in zip(d.q[:TERMS], d.K[top_key][:TERMS]))
+        last = f"{signed(d.q[-1])}×{signed(d.K[top_key][-1])}"
         dot_line = label(f"q·k = {terms} + … + {last} = {fmt(d.dots[top_key], 2)}", th, 24, mono=True)
         dot_caption = label(f"q of {quote(query)} · k of {quote(p.texts[top_key])} ({rt.d_k} terms)", th, 22,
                             th.muted)
@@ -385,7 +403,7 @@ class RealModel(ExplainerScene):
         tr.item(qi)[0].set_stroke(th.q, width=4)
         tr.item(ki)[0].set_stroke(th.k, width=4)
         start, end = tr.item(qi).get_top() + UP * 0.1, tr.item(ki).get_top() + UP * 0.1
-        arc = ArcBetweenPoints(start, end, angle=-1.2 if end[0] < start[0] else 1.2,
+        arc = ArcBetweenPoints(start, end, angle=1.2 if end[0] < start[0] else -1.2,  # bulging upwards
                                stroke_color=th.accent if picked else th.muted, stroke_width=5)
         arc.set_stroke(width=2 + 6 * share)
         tag = label(f"layer {layer + 1} · head {head + 1}:  {percent(share)}", th, 28,

@@ -1,0 +1,106 @@
+"""The real-model segment: builds for the default config (listed after the heatmap) and for 1-,
+8- and 16-word sentences; what it draws is the trace's numbers, checked independently."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attention_explainer.config import validate_config
+from attention_explainer.core.real_model.roles import percent
+from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.scenes.components import fmt
+from attention_explainer.scenes.real_model import RealModel
+from scenetools import build_scene, check_beats, sentence
+
+FRAME_X, TOP, BOTTOM = 7.1, 3.2, -2.9  # inside the frame, below the title, above the caption band
+
+
+@pytest.fixture(scope="module")
+def tmp_path(tmp_path_factory):
+    """One folder per module: the scenes share the Tex and text caches."""
+    return tmp_path_factory.mktemp("real-model")
+
+
+def inside(mob) -> None:
+    assert mob.get_left()[0] >= -FRAME_X and mob.get_right()[0] <= FRAME_X, mob
+    assert mob.get_bottom()[1] >= BOTTOM and mob.get_top()[1] <= TOP, mob
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def config(words: str | None = None, theme: str = "dark") -> dict:
+    cfg: dict = {"video": {"scenes": ["heatmap", "real-model"]}, "display": {"captions": False, "theme": theme}}
+    if words is not None:
+        cfg["sentence"] = words
+    return cfg
+
+
+def test_catalog_and_default_config(tmp_path) -> None:
+    info = scene_by_id("real-model")
+    assert info.optional and info.cls == "RealModel" and info.title == "Inside a Real Model"
+    scene = build_scene(RealModel, tmp_path, config())
+    check_beats(scene, "real-model")
+    rt = scene.rt
+    assert (rt.model_name, rt.layers, rt.heads) == ("all-MiniLM-L6-v2", 6, 12)
+    keys = [b.id.removeprefix("real-model-") for b in scene.beats]
+    assert keys[:3] == ["intro", "pieces", "gallery"] and keys[-1] == "caution"
+    assert "unknown" not in keys and "merge" not in keys  # "The cat sat": whole words, no [UNK]
+    # the piece row shows the model's pieces and their vocabulary ids
+    assert [t.original_text for t in scene.piece_row.labels] == list(rt.main.pieces.texts)
+    assert [t.original_text for t in scene.piece_ids] == [str(i) for i in rt.main.pieces.ids]
+    # the gallery: one tile per head, laid out layers × heads
+    assert len(scene.gallery.tiles) == 6 and all(len(r) == 12 for r in scene.gallery.tiles)
+    assert scene.gallery.tiles[1][0].get_y() < scene.gallery.tiles[0][0].get_y()  # layer 2 below layer 1
+    # the zoomed heads are the picks, each drawing that head's merged weights
+    assert len(scene.zooms) == len(rt.main.picks) >= 3
+    for hm, pick in zip(scene.zooms, rt.main.picks):
+        np.testing.assert_array_equal(hm.values, rt.main.word_attentions[pick.layer, pick.head])
+    # the worked row: the table's weights are softmax(q·k/√d_k) of the q and k shown, and the row
+    # of that head's attention
+    d = rt.demo
+    weights = softmax(d.K @ d.q / np.sqrt(32))
+    np.testing.assert_allclose(weights, rt.main.attentions[d.layer, d.head, d.query], atol=1e-12)
+    rows = [r for r, j in zip(scene.row_table[1:], scene.table_keys) if j is not None]
+    shown_keys = [j for j in scene.table_keys if j is not None]
+    assert [r[3].original_text for r in rows] == [fmt(weights[j], 2) for j in shown_keys]
+    assert [r[1].original_text for r in rows] == [fmt(float(d.K[j] @ d.q), 2) for j in shown_keys]
+    top = int(np.argmax(weights))
+    assert scene.dot_line.original_text.endswith(f"= {fmt(float(d.K[top] @ d.q), 2)}")
+    # the opening question: "it" -> "animal", the strongest head measured here
+    q_run = rt.question
+    it, animal = q_run.words.labels.index("it"), q_run.words.labels.index("animal")
+    W = q_run.word_attentions[:, :, it, animal]
+    layer, head = np.unravel_index(np.argmax(W), W.shape)
+    assert scene.question[:3] == (layer, head, pytest.approx(W.max()))
+    assert scene.question_parts[3].original_text.endswith(percent(float(W.max())))
+    text = " ".join(b.text for b in scene.beats)
+    assert f"layer {layer + 1}, head {head + 1}" in text and "not an explanation of the model's output" in text
+    for mob in (scene.card, scene.piece_row, scene.gallery, scene.row_table, scene.question_parts, scene.caution,
+                *scene.zooms):
+        inside(mob)
+
+
+@pytest.mark.parametrize("words,theme", [
+    (sentence(1), "light"),
+    ("The animal didn't cross because it was 🐈", "dark"),  # 8 words: a split word and an [UNK]
+    (sentence(16), "light"),
+])
+def test_builds_for_1_8_16_words(tmp_path, words, theme) -> None:
+    scene = build_scene(RealModel, tmp_path, config(words, theme))
+    check_beats(scene, "real-model")
+    run = scene.rt.main
+    assert scene.theme.name == theme
+    n_words = len(validate_config({"sentence": words}).tokens)
+    assert run.words.n == n_words + 2  # [CLS] and [SEP]
+    keys = [b.id.removeprefix("real-model-") for b in scene.beats]
+    if "🐈" in words:
+        assert run.pieces.unknown and "unknown" in keys and "merge" in keys
+        assert any("[UNK]" in b.text for b in scene.beats)
+    for hm in scene.zooms:
+        assert hm.n == min(run.words.n, 18)
+    for mob in (scene.piece_row, scene.gallery, scene.row_table, scene.caution, *scene.zooms):
+        inside(mob)
