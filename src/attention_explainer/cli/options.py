@@ -90,12 +90,18 @@ scene_format_option = click.option("--format", "fmt", type=click.Choice(FORMATS)
 
 def render_settings(config: Config, config_path: Optional[Path], quality: Optional[str], media_dir: Path,
                      jobs: Optional[int] = None, quiet: bool = False, burn_captions: Optional[bool] = None,
-                     voice: Optional[str] = None, x264_preset: str = DEFAULT_X264_PRESET) -> Any:
-    """The render's settings; voice None: the config's video.voice."""
+                     voice: Optional[str] = None, x264_preset: str = DEFAULT_X264_PRESET,
+                     check_voice: bool = False) -> Any:
+    """The render's settings; voice None: the config's video.voice. check_voice: fail now, in one
+    line, if that voice cannot speak (not installed, unknown espeak voice...), before any work."""
     from attention_explainer.production.render import RenderSettings
 
     if voice is None:
         voice = config.video.voice
+    if check_voice:
+        from attention_explainer.narration.voice import make_voice
+
+        make_voice(voice, media_dir / "attention-explainer" / "voice")
 
     return RenderSettings(config=config, name=Path(config_path).stem if config_path else "default",
                           quality=quality, media_dir=media_dir, jobs=jobs or 0, captions=burn_captions,

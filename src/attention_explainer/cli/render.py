@@ -53,7 +53,7 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
-                                x264_preset)
+                                x264_preset, check_voice=True)
     lookup = scene_lookup(ctx)
     result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt)
     rendered = sum(not s.reused for s in result.segments)

@@ -52,6 +52,7 @@ def scene_cmd(ctx: click.Context, scene_id: str, config_path: Optional[Path], qu
     resolve_format(output, fmt, still)  # a wrong -o suffix fails before anything renders
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality, still)
-    settings = render_settings(config, config_path, quality, media_dir, 1, quiet, burn_captions, voice, x264_preset)
+    settings = render_settings(config, config_path, quality, media_dir, 1, quiet, burn_captions, voice, x264_preset,
+                               check_voice=not still)
     out = render_scene(scene_lookup(ctx)(scene_id), settings, still=still, fmt=fmt, output=output)
     click.echo(f"wrote {out}")

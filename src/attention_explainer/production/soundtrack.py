@@ -24,7 +24,9 @@ FRAME = 1024  # AAC samples per frame
 
 
 def _place(track: np.ndarray, clip: np.ndarray, at: int, stop: int) -> None:
-    at = max(at, 0)
+    """Add `clip` into `track` from sample `at` (samples before 0 dropped), not past `stop`."""
+    if at < 0:
+        clip, at = clip[-at:], 0
     n = min(clip.size, stop - at, track.size - at)
     if n > 0:
         track[at:at + n] += clip[:n]
