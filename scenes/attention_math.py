@@ -38,7 +38,6 @@ from manim import (
     MathTex,
     Mobject,
     Rectangle,
-    Text,
     Transform,
     TransformFromCopy,
     VGroup,
@@ -46,25 +45,37 @@ from manim import (
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
-    MONO,
+    NEG_INF,
+    NUMBERS,
     MatrixView,
     Formula,
+    NumberMatrix,
     Theme,
     TokenRow,
+    WorkedCell,
+    chars_per_line,
+    count_shown,
     fit,
     fmt,
+    fmt_big,
     label,
+    plural,
+    relation,
+    showing,
     slim,
+    tex_number,
+    text_block,
     visible,
+    wrap_words,
 )
+from attention_explainer.scenes.layout import SAFE, cover
 
 TOKEN_LIMIT = 8  # tokens shown in full; more: a slice (visible(n, 8) shows 7 and an ellipsis)
 DIM_LIMIT = 6  # d_model / d_k columns shown in full; more: a slice
 ROW_TOKENS = 16  # tokens in the opening token row
-LEFT_X, RIGHT_X = -6.85, 6.85
-TOP, BOTTOM = 2.85, -2.72  # content band (title above, captions below)
+BOX = SAFE.inset(top=0.05, bottom=0.03)  # the worked steps keep clear of the slice note above
+LEFT_X, RIGHT_X, TOP, BOTTOM = BOX.left, BOX.right, BOX.top, BOX.bottom
 NOTE_Y = 3.08  # slice notes: under the title, above the content
-COVER_TOP = 2.93  # scene changes fade everything below this line (the title and formula stay)
 EXP_OVERFLOW = 50.0  # beyond ±this score, e^s is shown relative to the row's largest score
 
 
@@ -91,53 +102,12 @@ def exp_row(scaled_row: np.ndarray, mask_row: np.ndarray) -> tuple[np.ndarray, f
     return np.where(mask_row, 0.0, np.exp(np.where(mask_row, 0.0, scaled_row - shift))), shift
 
 
-def split_pieces(pieces: list[tuple[str, str]], max_chars: int) -> list[list[tuple[str, str]]]:
-    """One line of pieces, or two split at the ' + ' nearest the middle when longer than max_chars."""
-    total = sum(len(p) for p, _ in pieces)
-    plus = [k for k, (p, _) in enumerate(pieces) if p == " + "]
-    if total <= max_chars or not plus:
-        return [pieces]
-    at = [sum(len(p) for p, _ in pieces[:k]) for k in plus]
-    k = plus[min(range(len(plus)), key=lambda i: abs(at[i] - total / 2))]
-    return [pieces[:k], [("+ ", pieces[k][1])] + pieces[k + 1:]]
-
-
-def relation(value: float, decimals: int) -> str:
-    """'=' when the number shown is exact, '≈' when it is rounded."""
-    return "=" if abs(value - round(value, decimals)) <= 1e-9 * max(1.0, abs(value)) else "≈"
-
-
-def tex_number(text: str) -> str:
-    """A shown number or relation (fmt output) inside MathTex: plain ASCII minus, \\approx."""
-    return text.replace("−", "-").replace("≈", r"\approx").replace("·10^", r"\cdot 10^")
-
-
-def fmt_big(value: float, decimals: int = 2) -> str:
-    """fmt, but huge numbers (e^s of big scores) in scientific notation so they stay short."""
-    if abs(value) < 1e5:
-        return fmt(value, decimals)
-    mant, exp = f"{value:.{decimals}e}".split("e")
-    return f"{fmt(float(mant), decimals)}·10^{int(exp)}"
-
-
-def paren(text: str) -> str:
-    """A shown number inside a product: negatives in parentheses."""
-    return f"({text})" if text.startswith("−") else text
-
-
-def plural(k: int, word: str) -> str:
-    return f"{k} {word}" if k == 1 else f"{k} {word}s"
-
-
 def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None) -> Optional[str]:
     """What a sliced view leaves out, in words (None when everything is shown)."""
-    parts = []
-    if n > TOKEN_LIMIT:
-        parts.append(f"{sum(1 for r in visible(n, TOKEN_LIMIT) if r is not None)} of {n} tokens")
-    for name, d in (("d_model", d_model), ("d_k", d_k)):
-        if d is not None and d > DIM_LIMIT:
-            parts.append(f"{sum(1 for c in visible(d, DIM_LIMIT) if c is not None)} of {d} {name} columns")
-    return "showing " + ", ".join(parts) if parts else None
+    parts = [(count_shown(visible(n, TOKEN_LIMIT)), n, "tokens")]
+    parts += [(count_shown(visible(d, DIM_LIMIT)), d, f"{name} columns")
+              for name, d in (("d_model", d_model), ("d_k", d_k)) if d is not None]
+    return showing(*parts)
 
 
 # ------------------------------------------------------------------------------- layout helpers
@@ -156,99 +126,13 @@ def align_rows(views: Sequence[MatrixView], y: float) -> None:
         v.shift(UP * (y - v.grid.get_y()))
 
 
-class PieceLine(VGroup):
-    """One line of numbers and signs set as a single Text (one baseline), in coloured pieces.
-
-    `parts[k]` are the glyphs of the k-th piece (for animating it on its own). Pieces are fixed
-    strings and fmt() numbers, never user text.
-    """
-
-    def __init__(self, pieces: Sequence[tuple[str, str]], size: float = 24) -> None:
-        super().__init__()
-        text = "".join(s for s, _ in pieces)
-        self.text = Text(text, font=MONO, font_size=size)
-        self.add(self.text)
-        glyphs = self.text.submobjects
-        counts = [sum(1 for ch in s if not ch.isspace()) for s, _ in pieces]
-        self.parts: list[VGroup] = []
-        if sum(counts) != len(glyphs):  # shaping merged glyphs: colour the whole line
-            self.text.set_color(pieces[0][1])
-            self.parts = [VGroup(*glyphs)] + [VGroup() for _ in pieces[1:]]
-            return
-        k = 0
-        for (_, color), c in zip(pieces, counts):
-            part = VGroup(*glyphs[k:k + c])
-            part.set_color(color)
-            self.parts.append(part)
-            k += c
-
-
-class MonoNumbers:
-    """Numbers in the mono font, put together from cached glyphs: a glyph is made once per
-    (character, size, colour) and copied, about 15× faster than a Text per number. The mono font
-    has a fixed advance and no kerning, so each glyph's place is its index times the advance plus
-    its own offset, measured once against a "0" beside it, exactly where Pango puts it."""
-
-    def __init__(self) -> None:
-        self.glyphs: dict[tuple[str, float, str], tuple[Mobject, float, float]] = {}
-        self.advance: dict[float, float] = {}
-
-    def _glyph(self, ch: str, size: float, color: str) -> tuple[Mobject, float, float]:
-        key = (ch, size, color)
-        if key not in self.glyphs:
-            pair = slim(Text("0" + ch, font=MONO, font_size=size, color=color))
-            zero, glyph = pair.submobjects
-            if size not in self.advance:
-                ref = Text("00", font=MONO, font_size=size)
-                self.advance[size] = ref[1].get_left()[0] - ref[0].get_left()[0]
-            dx = glyph.get_left()[0] - zero.get_left()[0] - self.advance[size]
-            dy = glyph.get_bottom()[1] - zero.get_bottom()[1]
-            self.glyphs[key] = (glyph, dx, dy)
-        return self.glyphs[key]
-
-    def make(self, text: str, size: float, color: str) -> VGroup:
-        group = VGroup()
-        for k, ch in enumerate(text):
-            if ch.isspace():
-                continue
-            glyph, dx, dy = self._glyph(ch, size, color)
-            g = glyph.copy()
-            g.shift([k * self.advance[size] + dx - g.get_left()[0], dy - g.get_bottom()[1], 0])
-            group.add(g)
-        group.move_to([0, 0, 0])
-        group.original_text = text  # as a Text keeps it (tests read numbers back)
-        return group
-
-
-NUMBERS = MonoNumbers()  # glyphs depend only on character, size and colour: one cache per process
-
-
-class NumberMatrix(MatrixView):
-    """A MatrixView whose numbers come from MonoNumbers (identical outlines, far faster to build)."""
-
-    def _entry_text(self, r: Optional[int], c: Optional[int], size: float, color: str) -> Text:
-        if r is None or c is None:
-            return super()._entry_text(r, c, size, color)
-        self.shown[(r, c)] = fmt(self.values[r, c], self.decimals)
-        return NUMBERS.make(self.shown[(r, c)], size, color)  # type: ignore[return-value]
-
-
 def wrapped(text: str, theme: Theme, size: float, width: float, max_lines: int = 3) -> VGroup:
     """User text in up to max_lines lines of at most `width` (label(): no markup); longer: '…'."""
-    words, lines, cur = text.split(), [], ""
-    per_line = max(8, int(width / (size * 0.0115)))  # rough characters per line at this size
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > per_line:
-            lines.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}".strip()
-    lines.append(cur)
+    lines = wrap_words(text, chars_per_line(width, size), cut=False)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] += " …"
-    group = VGroup(*[label(ln, theme, size) for ln in lines]).arrange(DOWN, buff=0.15)
-    return fit(group, width, 2.4)
+    return text_block(lines, theme, size, 0.15, width, 2.4)
 
 
 # ----------------------------------------------------------------------------------------- scene
@@ -383,12 +267,9 @@ class AttentionMath(ExplainerScene):
     # Fading a matrix means copying every glyph of it (three times per Fade); fading a rectangle
     # of background colour over it, or off it, looks the same on the solid background and copies
     # one rectangle. Scene changes and reveals use these covers.
-    def _cover(self, mob: Optional[Mobject] = None, pad: float = 0.05) -> Rectangle:
-        if mob is None:  # the content band (title, note and formula stay)
-            box = Rectangle(width=15.0, height=COVER_TOP + 4.2).move_to([0, (COVER_TOP - 4.2) / 2, 0])
-        else:
-            box = Rectangle(width=mob.width + 2 * pad, height=mob.height + 2 * pad).move_to(mob)
-        return box.set_stroke(width=0).set_fill(self.theme.background, opacity=1)
+    def _cover(self, mob: Optional[Mobject] = None) -> Rectangle:
+        """A cover over `mob`, or over the content band (title, note and formula stay)."""
+        return cover(self.theme.background, mob)
 
     def clear_to(self, title: Optional[str] = None, note: Optional[str] = None, keep: Sequence[Mobject] = (),
                  anims: Sequence[Any] = (), run_time: float = 0.7) -> None:
@@ -461,7 +342,7 @@ class AttentionMath(ExplainerScene):
                       *[FadeIn(X.row_labels[a]) for a, r in enumerate(X.rows)
                         if r is None or r not in row.indices],
                       run_time=1.0)
-            self.reveal(*[self._row_group(X, a) for a in range(len(X.rows))], lag=0.2, run_time=1.2)
+            self.reveal(*X.get_rows(), lag=0.2, run_time=1.2)
         note = slice_note(t.n, d_model=t.d_model)
         with self.beat(f"Stacked as rows, they form the matrix X: {plural(t.n, 'row')}, one per token, "
                        f"by {t.d_model} columns, the model width d-model.", key="x-matrix"):
@@ -470,15 +351,6 @@ class AttentionMath(ExplainerScene):
             with self.beat("In this video each embedding also has its position added in, "
                            "so X knows the order of the words.", key="positions"):
                 self.play(Indicate(X.entries, color=th.accent, scale_factor=1.03))
-
-    def _entries_except(self, view: MatrixView, skip: set[tuple[int, int]]) -> VGroup:
-        """The shown entries of a view (ellipses included) but those at the given (row, col)."""
-        out = VGroup()
-        for a, r in enumerate(view.rows):
-            for b, c in enumerate(view.cols):
-                if (r, c) not in skip:
-                    out.add(view.entries[a * len(view.cols) + b])
-        return out
 
     # -- 2. the three weight matrices ------------------------------------------------------------
     def step_weights(self) -> None:
@@ -552,42 +424,22 @@ class AttentionMath(ExplainerScene):
                        f"the row of {self.tok(qi)} in X and the first column of W Q.", key="q-cell"):
             self.play(Create(x_rect), Create(w_rect), Create(q_rect), run_time=1.0)
 
-        line1, line2, total = self._product_lines(t.X, t.W_Q, qi, c, self.dm, th.x, th.q, t.Q[qi, c], 2 * p)
-        work = VGroup(line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        work = WorkedCell(t.X[qi], t.W_Q[:, c], self.dm, t.Q[qi, c], p, 2 * p, th, (th.x, th.q),
+                          products=products(t.X, t.W_Q, qi, c))
+        line1, line2, total = work.lines[0], work.lines[1], work.value
         place(work, top=-1.75, bottom=-2.7, grow=1.1)
         with self.beat("Multiply them pair by pair, and add up the products.", key="q-products"):
             self.play(LaggedStart(*[FadeIn(part) for part in line1.parts], lag_ratio=0.08), run_time=1.6)
             self.play(FadeIn(line2), run_time=0.8)
         with self.beat("The sum is exactly the number in that cell of Q.", key="q-sum"):
             self.play(Indicate(total, color=th.accent), run_time=0.8)
+            self.wait_until_word("cell")  # the number lands in Q as the narration names the cell
             self.play(TransformFromCopy(total, Q.entry(qi, c)), run_time=1.0)
         with self.beat("Every other cell works the same way: a row of X times a column of W Q. "
                        "That fills in all of Q.", key="q-fill"):
             self.play(FadeOut(x_rect), FadeOut(w_rect), FadeOut(q_rect), FadeOut(work), run_time=0.5)
-            rest = self._entries_except(Q, {(qi, c)})
+            rest = Q.entries_except({(qi, c)})
             self.reveal(*rest, lag=0.05, run_time=1.8)
-
-    def _product_lines(self, A: np.ndarray, B: np.ndarray, i: int, j: int, terms: Sequence[Optional[int]],
-                       ca: str, cb: str, value: float, decimals: int) -> tuple[PieceLine, PieceLine, VGroup]:
-        """'a×b + a×b + …' and '= p + p + … = value' for cell (i, j) of A @ B; returns the lines
-        and the glyphs of the value. Terms hidden by a slice show as '…' (the value is the full sum)."""
-        th, p = self.theme, self.p
-        prods = products(A, B, i, j)
-        first: list[tuple[str, str]] = []
-        second: list[tuple[str, str]] = [("= ", th.muted)]
-        for k, m in enumerate(terms):
-            if k:
-                first.append((" + ", th.muted))
-                second.append((" + ", th.muted))
-            if m is None:
-                first.append(("…", th.muted))
-                second.append(("…", th.muted))
-                continue
-            first += [(paren(fmt(A[i, m], p)), ca), ("×", th.muted), (paren(fmt(B[m, j], p)), cb)]
-            second.append((paren(fmt(prods[m], decimals)), th.text))
-        second += [(f" {relation(value, decimals)} ", th.muted), (fmt(value, decimals), th.accent)]
-        line1, line2 = PieceLine(first), PieceLine(second)
-        return line1, line2, line2.parts[-1]
 
     # -- 3b. K and V -----------------------------------------------------------------------------
     def step_keys_values(self) -> None:
@@ -627,21 +479,11 @@ class AttentionMath(ExplainerScene):
         legend.move_to([Q.get_center()[0], max(KT.grid.get_center()[1], low), 0])
         name = MathTex(r"QK^{\top}", font_size=36, color=th.text).next_to(S.brackets, RIGHT, buff=0.25)
         layout = VGroup(Q, KT, S, eq, legend, name)
-        pieces: list[tuple[str, str]] = []
-        for k, m in enumerate(self.dk):
-            if k:
-                pieces.append((" + ", th.muted))
-            if m is None:
-                pieces.append(("…", th.muted))
-                continue
-            pieces += [(paren(fmt(t.Q[qi, m], 2 * self.p)), th.q), ("×", th.muted),
-                       (paren(fmt(t.K[kj, m], 2 * self.p)), th.k)]
-        value = t.scores[qi, kj]
-        pieces += [(f" {relation(value, 2)} ", th.muted), (fmt(value, 2), th.accent)]
-        lines = split_pieces(pieces, 70)  # long numbers: the sum on two lines
-        work = VGroup(*[PieceLine(ln) for ln in lines]).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        parts = [part for line in work for part in line.parts]
-        bottom = -2.0 if len(lines) == 1 else -1.65
+        # long numbers: the sum on two lines
+        work = WorkedCell(t.Q[qi], t.K[kj], self.dk, t.scores[qi, kj], 2 * self.p, 2, th, (th.q, th.k),
+                          max_chars=70, buff=0.15)
+        parts = work.parts
+        bottom = -2.0 if len(work.lines) == 1 else -1.65
         place(layout, bottom=bottom)
         place(work, top=bottom - 0.2, bottom=-2.7, grow=1.1)
 
@@ -661,13 +503,13 @@ class AttentionMath(ExplainerScene):
         with self.beat("Multiply matching numbers and add them up. This dot product is their score.",
                        key="dot-product"):
             self.play(LaggedStart(*[FadeIn(part) for part in parts], lag_ratio=0.06), run_time=1.6)
+            self.wait_until_word("score")  # the score reaches its cell on the word
             self.play(TransformFromCopy(parts[-1], S.entry(qi, kj)), run_time=1.0)
 
         with self.beat("Every other cell is filled the same way, row by row.", key="scores-fill"):
             self.play(FadeOut(work), FadeOut(k_rect), FadeOut(s_rect), run_time=0.5)
-            for a, r in enumerate(S.rows):
-                cells = VGroup(*[S.entries[a * len(S.cols) + b] for b, c in enumerate(S.cols)
-                                 if (r, c) != (qi, kj)])
+            for r, row in zip(S.rows, S.get_rows()):
+                cells = VGroup(*[e for c, e in zip(S.cols, row) if (r, c) != (qi, kj)])
                 moves = [] if r is None else [q_rect.animate.move_to(Q.row_rect(r).get_center())]
                 self.reveal(*cells, lag=0.1, anims=moves, run_time=0.5)
             self.play(FadeOut(q_rect), run_time=0.3)
@@ -701,6 +543,7 @@ class AttentionMath(ExplainerScene):
             self.reveal(S, panel[0], anims=self.light("sqrt"), run_time=1.2)
         about = "exactly" if relation(root, 2) == "=" else "about"
         with self.beat(f"Here d-k is {t.d_k}, so we divide by {about} {fmt(root, 2)}.", key="scale-dk"):
+            self.wait_until_word("divide")  # the divisor appears as it is said
             self.play(FadeIn(panel[1], shift=DOWN * 0.2), run_time=0.8)
             cover = self._cover(S.entries)  # the numbers fade out, change, and fade back in
             self.add(cover)
@@ -718,19 +561,18 @@ class AttentionMath(ExplainerScene):
         t, th, qi = self.trace, self.theme, self.qi
         S, SC = self._scaled_layout
         if t.causal:
-            masked = [(a * len(SC.cols) + b) for a, r in enumerate(SC.rows) for b, c in enumerate(SC.cols)
-                      if r is not None and c is not None and t.mask[r, c]]
+            masked = [SC.entry(r, c) for r, c in SC.numbers() if t.mask[r, c]]
             infs = VGroup()
-            for k in masked:
-                inf = slim(label("−∞", th, 24, th.muted, mono=True))
-                inf.scale(SC.grid.width / (SC.cell_w * len(SC.cols))).move_to(SC.entries[k])
+            for entry in masked:
+                inf = slim(label(NEG_INF, th, 24, th.muted, mono=True))
+                inf.scale(SC.scale_factor()).move_to(entry)
                 infs.add(inf)
             with self.beat("This model is causal: a token may not look at the tokens after it. Those "
                            "scores are set to minus infinity, so they will get zero weight.",
                            key="causal-mask"):
                 self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n)), run_time=0.6)
                 if masked:
-                    self.play(*[FadeOut(SC.entries[k]) for k in masked], FadeIn(infs), run_time=1.2)
+                    self.play(*[FadeOut(entry) for entry in masked], FadeIn(infs), run_time=1.2)
 
         r_rect = SC.row_rect(qi)
         with self.beat(f"Softmax turns each row of scores into weights. Let's work through one row: "
@@ -742,7 +584,7 @@ class AttentionMath(ExplainerScene):
         total = float(exps.sum())
         table, cells = self._softmax_table(exps, shift, total)
         place(table)
-        src = [SC.entries[SC.rows.index(qi) * len(SC.cols) + b] for b in range(len(SC.cols))]
+        src = list(SC.row(qi))
         with self.beat("Here is that row on its own, one score per key.", key="softmax-row"):
             copies = [e.copy() for e in src]
             self.add(*copies)
@@ -755,6 +597,7 @@ class AttentionMath(ExplainerScene):
             self.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
                       run_time=1.4)
         with self.beat(f"Add them all up. The sum is {fmt_big(total, 2)}.", key="softmax-sum"):
+            self.wait_until_word("sum")  # the sum appears on "The sum is ..."
             self.play(FadeIn(cells["sum"], shift=LEFT * 0.2), run_time=0.8)
         with self.beat("Divide each one by that sum. These are the attention weights: all positive, "
                        "and together they add up to exactly one.", key="softmax-divide"):
@@ -766,6 +609,7 @@ class AttentionMath(ExplainerScene):
         whom = "itself" if kj == qi else self.tok(kj)
         with self.beat(f"So {self.tok(qi)} pays the most attention to {whom}, with a weight of {w}.",
                        key="softmax-top"):
+            self.wait_until_word("weight")  # the cell is framed as its weight is said
             self.play(Create(self.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
                                                                          color=th.accent), run_time=1.0)
 
@@ -778,17 +622,13 @@ class AttentionMath(ExplainerScene):
                        f"to one.{zero}", key="weights-a"):
             self.clear_to(run_time=0.6)
             self.reveal(VGroup(A.brackets, A.name, A.row_labels, A.col_labels), run_time=0.6)
-            self.reveal(*[self._row_group(A, a) for a in range(len(A.rows))], sums, lag=0.2, run_time=1.6)
+            self.reveal(*A.get_rows(), sums, lag=0.2, run_time=1.6)
             if t.causal:
                 masked = VGroup(*[A.entry(r, c) for r in A.rows for c in A.cols
                                   if r is not None and c is not None and t.mask[r, c]])
                 if len(masked):
                     self.play(Indicate(masked, color=th.accent), run_time=1.0)
         self._A = A
-
-    def _row_group(self, view: MatrixView, a: int) -> VGroup:
-        k = len(view.cols)
-        return VGroup(*view.entries[a * k:(a + 1) * k])
 
     def _softmax_table(self, exps: np.ndarray, shift: float, total: float) -> tuple[VGroup, dict]:
         """The worked softmax row: keys across; score, e^score and weight rows; sum and total."""
@@ -905,15 +745,15 @@ class AttentionMath(ExplainerScene):
             self.play(Create(rule), FadeIn(sigma), FadeIn(z_lab), FadeIn(z_row.brackets), run_time=0.6)
             self.play(FadeIn(z_row.entries), run_time=0.8)
             if not split:
-                self.play(TransformFromCopy(z_row.entries, self._row_group(Z, Z.rows.index(qi))), run_time=1.0)
+                self.play(TransformFromCopy(z_row.entries, Z.row(qi)), run_time=1.0)
         with self.beat("Doing this for every token fills in Z, with one new vector per token.",
                        key="output-fill"):
             if split:
-                self.clear_to(anims=[TransformFromCopy(z_row.entries, self._row_group(Z, Z.rows.index(qi)))],
+                self.clear_to(anims=[TransformFromCopy(z_row.entries, Z.row(qi))],
                               run_time=1.2)
                 self.reveal(VGroup(Z.brackets, Z.name, Z.row_labels), run_time=0.6)
             rest = [a for a, r in enumerate(Z.rows) if r != qi]
-            self.reveal(*[self._row_group(Z, a) for a in rest], lag=0.25, run_time=max(0.6, 0.3 * len(rest)))
+            self.reveal(*[Z.get_rows()[a] for a in rest], lag=0.25, run_time=max(0.6, 0.3 * len(rest)))
 
         final = VGroup(label("each token's new representation,", th, 26),
                        label("a blend of the values it attends to", th, 26)).arrange(DOWN, buff=0.15)

@@ -19,7 +19,6 @@ from manim import (
     Indicate,
     LaggedStart,
     Rectangle,
-    Square,
     Transform,
     VGroup,
     VMobject,
@@ -27,25 +26,27 @@ from manim import (
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
-    CONTENT_BOTTOM,
-    CONTENT_TOP,
-    MINUS,
+    NEG_INF,
     ColorScale,
     Heatmap,
     heat_color,
     MatrixView,
     TokenRow,
+    count_shown,
     fit,
     label,
+    masked_swatch,
+    short,
+    showing,
+    slim,
     visible,
 )
-from attention_explainer.scenes.optional_parts import short, slim
+from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, SAFE
 from attention_explainer.core.variants import CausalComparison, causal_comparison
 
 MAX_SCORES = 7  # score cells per side shown with numbers; longer sentences show a slice
 MAX_VALUES = 6  # heatmaps print their weights up to this many tokens (colour alone beyond)
 MAX_ROW = 16  # tokens in the sentence row
-NEG_INF = MINUS + "∞"
 
 
 class CausalMask(ExplainerScene):
@@ -83,8 +84,9 @@ class CausalMask(ExplainerScene):
         self.views["scaled"] = scores
         side = VGroup(label("rows: queries", th, 20, th.q), label("columns: keys", th, 20, th.k))
         side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        if n > MAX_SCORES:
-            side.add(label(f"showing {sum(i is not None for i in idx)} of {n} tokens", th, 20, th.muted))
+        said = showing((count_shown(idx), n, "tokens"))
+        if said:
+            side.add(label(said, th, 20, th.muted))
             side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         slim(side).next_to(scores, RIGHT, buff=0.4)
         fit(VGroup(scores, side), 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.3)
@@ -194,19 +196,14 @@ class CausalMask(ExplainerScene):
             for i in range(n):
                 for j in range(n):
                     right.cell(i, j).set_fill(heat_color(cmp.masked[i, j]))
-        for i, j in zip(*cmp.mask.nonzero()):  # masked cells: weight 0, drawn as empty panel
-            right.cell(i, j).set_fill(th.panel)
-            if len(right.numbers):
-                right.numbers[i * n + j].set_color(th.muted)
+        right.add(right.mask_cells(cmp.mask))  # masked cells: weight 0, an empty panel, hatched
         caps = [label("softmax, no mask", th, 24, th.muted), label("softmax, causal mask", th, 24, th.weight)]
         boxes = []
         for hm, cap in zip((left, right), caps):
             fit(cap, 5.6, 0.5)
             cap.next_to(hm, UP, buff=0.2)
             boxes.append(VGroup(hm, cap))
-        swatch = Square(side_length=0.3, stroke_color=th.muted, stroke_width=1.5, fill_color=th.panel,
-                        fill_opacity=1)
-        masked_key = VGroup(swatch, label("masked", th, 20, th.muted)).arrange(RIGHT, buff=0.12)
+        masked_key = VGroup(masked_swatch(th, 0.3), label("masked", th, 20, th.muted)).arrange(RIGHT, buff=0.12)
         scale = VGroup(ColorScale(th, height=2.2), masked_key).arrange(DOWN, buff=0.35)
         group = slim(VGroup(boxes[0], scale, boxes[1]).arrange(RIGHT, buff=0.55))
         fit(group, 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
@@ -217,16 +214,18 @@ class CausalMask(ExplainerScene):
     def _row_opacity(self, hm: Heatmap, i: int, opacity: float) -> None:
         for j in range(hm.n):
             hm.cell(i, j).set_fill(opacity=opacity)
-        if len(hm.numbers):
-            for j in range(hm.n):
-                hm.numbers[i * hm.n + j].set_opacity(0 if opacity < 1 else 1)
+            if (i, j) in hm.hatches:
+                hm.hatches[(i, j)].set_stroke(opacity=opacity)
+            if len(hm.numbers) and not hm.masked[i, j]:
+                hm.number(i, j).set_opacity(0 if opacity < 1 else 1)
         hm.row_labels[i].set_opacity(0.3 if opacity < 1 else 1)
 
     def _reveal_row(self, hm: Heatmap, i: int) -> list:  # type: ignore[type-arg]
         anims = [hm.cell(i, j).animate.set_fill(opacity=1) for j in range(hm.n)]
+        anims += [hm.hatches[(i, j)].animate.set_stroke(opacity=1) for j in range(hm.n) if (i, j) in hm.hatches]
         anims.append(hm.row_labels[i].animate.set_opacity(1))
         if len(hm.numbers):  # after the cells, so the numbers are drawn above them
-            anims += [hm.numbers[i * hm.n + j].animate.set_opacity(1) for j in range(hm.n)]
+            anims += [hm.number(i, j).animate.set_opacity(1) for j in range(hm.n) if not hm.masked[i, j]]
         anims.append(hm.col_labels[i].animate.set_color(self.theme.accent))
         if i > 0:
             anims.append(hm.col_labels[i - 1].animate.set_color(self.theme.text))
@@ -249,8 +248,9 @@ class CausalMask(ExplainerScene):
         remark.arrange(DOWN, buff=0.1)
         panel = slim(VGroup(slot, remark).arrange(DOWN, buff=0.3))
         fit(panel, 4.4, 4.0).next_to(hm, RIGHT, buff=0.6)
-        if panel.get_right()[0] > 6.8:
-            panel.shift(LEFT * (panel.get_right()[0] - 6.8))
+        right_x = SAFE.inset(x=0.05).right
+        if panel.get_right()[0] > right_x:
+            panel.shift(LEFT * (panel.get_right()[0] - right_x))
         return panel
 
 

@@ -25,7 +25,6 @@ from manim import (
     Indicate,
     LaggedStart,
     Line,
-    Square,
     SurroundingRectangle,
     VGroup,
     VMobject,
@@ -33,22 +32,25 @@ from manim import (
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
-    CONTENT_BOTTOM,
-    CONTENT_TOP,
     ColorScale,
     Heatmap,
     Theme,
     fit,
     fmt,
     label,
+    masked_swatch,
+    quoted,
+    short,
+    text_line,
 )
+from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, SAFE
 
 MAX_SHOWN = 16  # tokens drawn at most; longer sentences show the first MAX_SHOWN
 CELL_MAX = 1.3  # largest cell side (few tokens)
 GRID_MAX_W = 6.0  # the grid's width budget (row labels, sums, panel and scale share the rest)
 PANEL_MAX_W = 3.6  # the reading panel right of the grid
 LABEL_CHARS = 12  # longer tokens are cut (with "…") in the row and column labels
-LEFT_X, RIGHT_X = -6.8, 6.8
+LEFT_X, RIGHT_X = SAFE.inset(x=0.05).left, SAFE.inset(x=0.05).right
 CAPTION_SIZE = 24
 
 
@@ -69,44 +71,13 @@ def top_keys(weights: np.ndarray, mask: np.ndarray, row: int) -> list[int]:
     return order[: 2 if allowed >= 2 else 1]
 
 
-def short(token: str, limit: int) -> str:
-    """A token cut to `limit` characters with an ellipsis (labels of long tokens)."""
-    return token if len(token) <= limit else token[: limit - 1] + "…"
-
-
-def quoted(tokens: Sequence[str], i: int) -> str:
-    """A token for a narration line: in quotes, long ones cut, repeated ones numbered."""
-    tok = short(tokens[i], 22)
-    if list(tokens).count(tokens[i]) > 1:
-        return f"“{tok}” (token {i + 1})"
-    return f"“{tok}”"
-
-
 # ------------------------------------------------------------------------------------ drawing
-def hatch(square: Square, color: str, lines: int = 4, width: float = 1.5) -> VMobject:
-    """Diagonal hatching inside a square (lines x − y = t, clipped to the square), as one
-    VMobject with a subpath per line (cheap to copy and animate, even for 120 cells)."""
-    h = square.width / 2
-    c = square.get_center()
-    mob = VMobject(stroke_color=color, stroke_width=width)
-    for t in np.linspace(-2 * h, 2 * h, lines + 2)[1:-1]:
-        x1, x2 = max(-h, t - h), min(h, t + h)
-        mob.start_new_path(c + np.array([x1, x1 - t, 0]))
-        mob.add_line_to(c + np.array([x2, x2 - t, 0]))
-    return mob
-
-
 def outline(mob: VMobject, color: str, theme: Theme, width: float = 4, buff: float = 0.04) -> VGroup:
     """A rectangle around mob, drawn twice (background colour under the colour) so it shows on
     every heat colour."""
     under = SurroundingRectangle(mob, buff=buff, stroke_color=theme.background, stroke_width=width + 4)
     over = SurroundingRectangle(mob, buff=buff, stroke_color=color, stroke_width=width)
     return VGroup(under, over)
-
-
-def text_line(parts: Sequence[tuple[str, str, bool]], theme: Theme, size: float) -> VGroup:
-    """Pieces of text (text, colour, mono) in one line; user tokens stay plain Text."""
-    return VGroup(*[label(t, theme, size, color, mono=mono) for t, color, mono in parts]).arrange(RIGHT, buff=0.14)
 
 
 # -------------------------------------------------------------------------------------- scene
@@ -160,15 +131,7 @@ class AttentionHeatmap(ExplainerScene):
         self.sums = VGroup(sums_bar, sum_texts, sums_head)
         self.sum_texts = sum_texts
 
-        mask_layer = VGroup()  # hatching over the masked cells (drawn over the heatmap)
-        for i in range(m):
-            for j in range(m):
-                if mask[i, j]:
-                    sq = hm.cell(i, j)
-                    sq.set_fill(th.panel)  # dark (light theme: pale) instead of a heat colour
-                    mask_layer.add(hatch(sq, th.muted, width=max(1.0, 2 * cell)))
-                    if len(hm.numbers):  # the hatch says "weight 0"; a printed 0.00 would clash
-                        hm.numbers[i * m + j].set_opacity(0)
+        mask_layer = hm.mask_cells(mask)  # hatching over the masked cells (drawn over the heatmap)
         self.mask_layer = mask_layer
 
         left_block = VGroup(queries_cap, keys_cap, hm, self.sums, mask_layer)
@@ -203,10 +166,7 @@ class AttentionHeatmap(ExplainerScene):
             panel_items.append(note)
         legend = None
         if len(mask_layer):
-            sw = Square(side_length=0.4, stroke_width=0, fill_color=th.panel, fill_opacity=1)
-            swatch = VGroup(sw, hatch(sw, th.muted, width=1.5), Square(side_length=0.4, stroke_color=th.muted,
-                                                                      stroke_width=1.5))
-            legend = VGroup(swatch, VGroup(label("masked (a later key):", th, 20, th.text),
+            legend = VGroup(masked_swatch(th, 0.4), VGroup(label("masked (a later key):", th, 20, th.text),
                                            label("score −∞ → weight 0", th, 20, th.text)
                                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)).arrange(RIGHT, buff=0.18)
             fit(legend, PANEL_MAX_W, 1.0)
@@ -253,6 +213,7 @@ class AttentionHeatmap(ExplainerScene):
         with self.beat("Rows are queries, the tokens doing the looking. "
                        "Columns are keys, the tokens being looked at.", key="rows-cols"):
             self.play(FadeIn(hm.row_labels), FadeIn(queries_cap), run_time=0.8)
+            self.wait_until_word("Columns")  # the keys appear as the narration turns to them
             self.play(FadeIn(hm.col_labels), FadeIn(keys_cap), run_time=0.8)
 
         if len(hm.numbers):
@@ -289,6 +250,7 @@ class AttentionHeatmap(ExplainerScene):
         w0 = fmt(full[r, keys[0]], 2)
         first = quoted(toks, keys[0]) if keys[0] != r else "itself"
         with self.beat(f"{quoted(toks, r)} attends most to {first}, with a weight of {w0}.", key="top-key"):
+            self.wait_until_word("most")  # the top key's cell is boxed as it is named
             anims = [FadeIn(lines[0]), FadeIn(lines[1])]
             if key_boxes[0] is not None:
                 anims += [Create(key_boxes[0]), FadeIn(key_tags[0]), hm.col_labels[keys[0]].animate.set_color(th.k)]
@@ -298,6 +260,7 @@ class AttentionHeatmap(ExplainerScene):
             second = quoted(toks, keys[1]) + (" itself" if keys[1] == r else "")
             w1 = fmt(full[r, keys[1]], 2)
             with self.beat(f"Next comes {second}, with {w1}.", key="second-key"):
+                self.wait_until_word("comes")  # ... and the runner-up's
                 anims = [FadeIn(lines[2])]
                 if key_boxes[1] is not None:
                     anims += [Create(key_boxes[1]), FadeIn(key_tags[1]),
@@ -322,7 +285,7 @@ class AttentionHeatmap(ExplainerScene):
     def _heatmap(self, weights: np.ndarray, tokens: Sequence[str]) -> Heatmap:
         """A Heatmap whose cell size makes grid, labels and captions fit the content area.
 
-        The label sizes follow the cell (Heatmap's own rule, mirrored in `label_band`), so the
+        The label sizes follow the cell (Heatmap's own rule, Heatmap.label_band), so the
         cell is solved for with the labels measured once at a reference size; the Heatmap is
         then built once.
         """
@@ -332,24 +295,9 @@ class AttentionHeatmap(ExplainerScene):
         dims = [(t.width, t.height) for t in ref]
         cell = min(CELL_MAX, GRID_MAX_W / m, avail_h / (m + 0.6))
         for _ in range(8):
-            col_h, row_w = label_band(dims, cell)
+            col_h, row_w = Heatmap.label_band(dims, cell)
             shrink = min(1.0, avail_h / (m * cell + col_h + 0.15), (GRID_MAX_W + 1.6) / (m * cell + row_w + 0.15))
             if shrink >= 0.999:
                 break
             cell *= shrink * 0.99
         return Heatmap(weights, tokens, self.theme, cell=cell, uniform_labels=True)
-
-
-def label_band(dims: Sequence[tuple[float, float]], cell: float) -> tuple[float, float]:
-    """(height of the column labels, width of the row labels) of a Heatmap with uniform labels,
-    from label sizes (width, height) measured at font size 24: Heatmap sizes its labels
-    max(12, min(24, 34 · cell)) and fits them to 2.0 × 0.9 cell, rotating all columns when one
-    is wider than 0.9 cell."""
-    k = max(12, min(24, cell * 34)) / 24
-    fitted = []
-    for w, h in dims:
-        s = min(1.0, 2.0 / max(w * k, 1e-6), cell * 0.9 / max(h * k, 1e-6))
-        fitted.append((w * k * s, h * k * s))
-    turned = any(w > cell * 0.9 for w, _ in fitted)
-    col_h = max(w if turned else h for w, h in fitted)
-    return col_h, max(w for w, _ in fitted)

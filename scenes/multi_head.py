@@ -29,20 +29,22 @@ from manim import (
 from attention_explainer.core.multihead import MultiHeadTrace, compute_multihead
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
-    CONTENT_BOTTOM,
-    CONTENT_TOP,
     ColorScale,
     Heatmap,
     MatrixView,
     Theme,
     arrow_line,
+    article,
+    count_shown,
     fit,
     label,
+    note,
+    plural,
+    showing,
+    slim,
     visible,
 )
-from attention_explainer.scenes.optional_parts import article, note, plural, slim
-
-MID_Y = (CONTENT_TOP + CONTENT_BOTTOM) / 2
+from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, MID_Y
 MAX_HEADS_SHOWN = 4  # heads drawn side by side; more heads show a slice
 MAX_MAPS_LONG = 3  # heatmap slots (ellipsis included) when the sentence has more than 8 tokens
 MAX_ROWS = 6  # token rows of the matrices
@@ -197,8 +199,9 @@ class MultiHead(ExplainerScene):
                                    stroke_color=color[h], stroke_width=2.5, fill_color=th.panel, fill_opacity=1)
             group.add(slim(RoundedRectangleGroup(box, inner.move_to(box))))
         group.arrange(DOWN, buff=0.25)
-        if len(group) and mh.heads > len([h for h in shown if h is not None]):
-            group.add(note(f"showing {sum(h is not None for h in shown)} of {mh.heads} heads", th, 20))
+        said = showing((count_shown(shown), mh.heads, "heads"))
+        if len(group) and said:
+            group.add(note(said, th, 20))
             group.arrange(DOWN, buff=0.25)
         return group
 
@@ -218,8 +221,9 @@ class MultiHead(ExplainerScene):
             groups.append(slim(VGroup(hm, cap)))
         groups.append(slim(ColorScale(th, height=min(2.4, n * cell))))
         row = VGroup(*groups).arrange(RIGHT, buff=0.5, aligned_edge=DOWN)
-        if mh.heads > sum(h is not None for h in shown):
-            groups.append(note(f"showing {sum(h is not None for h in shown)} of {mh.heads} heads", th, 20))
+        said = showing((count_shown(shown), mh.heads, "heads"))
+        if said:
+            groups.append(note(said, th, 20))
             VGroup(row, groups[-1]).arrange(DOWN, buff=0.25)
         fit(VGroup(*groups), 13.3, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
         return {"groups": groups, "maps": maps}

@@ -31,7 +31,7 @@ from attention_explainer.scenes.components import (
     fit,
     label,
     narration_chunks,
-    slim,
+    plural,
     wrap_lines,
 )
 
@@ -41,9 +41,8 @@ MINI_MAX_TOKENS = 16  # the mini heatmap shows at most this many tokens (a top-l
 
 def recap_steps(n: int, d_model: int, d_k: int, causal: bool) -> list[tuple[str, str, str]]:
     """(fixed maths, what it is, shape) for each step of the recap, shapes from the trace sizes."""
-    token_word = "token" if n == 1 else "tokens"
     return [
-        (r"\text{tokens}", "the sentence, split", f"{n} {token_word}"),
+        (r"\text{tokens}", "the sentence, split", plural(n, "token")),
         (r"X", "embeddings, one row per token", f"{n} × {d_model}"),
         (r"Q,\ K,\ V", "X times three weight matrices", f"{n} × {d_k} each"),
         (r"QK^{\top}/\sqrt{d_k}", "scores: rows are queries, columns are keys", f"{n} × {n}"),

@@ -9,9 +9,6 @@ variants.order_demo(trace, ...) and positional.sinusoidal_encoding (through the 
 
 from __future__ import annotations
 
-import math
-from typing import Sequence
-
 import numpy as np
 from manim import (
     DOWN,
@@ -22,108 +19,29 @@ from manim import (
     FadeIn,
     FadeOut,
     MathTex,
-    Rectangle,
     VGroup,
 )
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
-    CONTENT_BOTTOM,
-    CONTENT_TOP,
+    DivergingScale,
     MatrixView,
-    Theme,
+    PEGrid,
     TokenRow,
     arrow_line,
     fit,
-    fmt,
-    heat_color,
-    ink_on,
     label,
+    note,
+    short,
+    slim,
     visible,
 )
-from attention_explainer.scenes.optional_parts import note, short, slim
+from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, MID_Y
 from attention_explainer.core.variants import OrderDemo, order_demo
 
-MID_Y = (CONTENT_TOP + CONTENT_BOTTOM) / 2
 MAX_ROWS = 6  # token rows of the matrices
 MAX_COLS = 6  # columns of the matrices
 MAX_ROW_TOKENS = 12  # tokens per sentence row
-
-
-def to_unit(v: float) -> float:
-    """[-1, 1] -> [0, 1], so the encoding uses the same viridis scale as the weights."""
-    return (float(v) + 1) / 2
-
-
-class PEGrid(VGroup):
-    """The encoding as coloured cells: rows = positions, columns = dimensions, viridis on [-1, 1].
-
-    Keeps `.values` (the numbers drawn) and, when numbers fit in the cells, `.shown`.
-    """
-
-    def __init__(self, pe: np.ndarray, tokens: Sequence[str], theme: Theme, cell_w: float, cell_h: float) -> None:
-        super().__init__()
-        self.values = np.asarray(pe, dtype=float)
-        n, d = self.values.shape
-        self.n, self.d = n, d
-        self.cells, self.numbers = VGroup(), VGroup()
-        self.shown: dict[tuple[int, int], str] = {}
-        show = min(cell_w, cell_h) >= 0.5
-        for i in range(n):
-            for j in range(d):
-                v = self.values[i, j]
-                sq = Rectangle(width=cell_w, height=cell_h, stroke_color=theme.background, stroke_width=1,
-                               fill_color=heat_color(to_unit(v)), fill_opacity=1).move_to([j * cell_w, -i * cell_h, 0])
-                self.cells.add(sq)
-                if show:
-                    text = fmt(v, 2)
-                    t = fit(label(text, theme, 18, ink_on(to_unit(v)), mono=True), cell_w * 0.88, cell_h * 0.5)
-                    self.numbers.add(t.move_to(sq))
-                    self.shown[(i, j)] = text
-        self.add(self.cells, self.numbers)
-        size = max(12, min(22, cell_h * 32))
-        step = max(1, math.ceil(n / 16))
-        self.row_labels = VGroup()
-        for i in range(0, n, step):
-            t = fit(label(f"{i}  {short(tokens[i], 10)}", theme, size, theme.muted), 2.2, max(cell_h, 0.25) * 0.9)
-            self.row_labels.add(t.next_to(self.cells[i * d], LEFT, buff=0.12))
-        self.col_labels = VGroup()
-        cstep = max(1, math.ceil(d / 16))
-        for j in range(0, d, cstep):
-            t = fit(label(str(j), theme, size, theme.muted), cell_w * 0.95, 0.4)
-            self.col_labels.add(t.next_to(self.cells[j], UP, buff=0.1))
-        self.add(self.row_labels, self.col_labels)
-        cols_name = label("dimension", theme, 20, theme.muted).next_to(self.col_labels, UP, buff=0.12)
-        rows_name = label("position", theme, 20, theme.muted).rotate(math.pi / 2)
-        rows_name.next_to(self.row_labels, LEFT, buff=0.15)
-        self.add(cols_name, rows_name)
-        slim(self)
-
-    def cell(self, i: int, j: int) -> Rectangle:
-        return self.cells[i * self.d + j]
-
-    def col_rect(self, j: int, color: str) -> Rectangle:
-        col = VGroup(*[self.cell(i, j) for i in range(self.n)])
-        return Rectangle(width=col.width + 0.06, height=col.height + 0.06, stroke_color=color,
-                         stroke_width=4).move_to(col)
-
-
-class DivergingScale(VGroup):
-    """Vertical viridis bar from -1 to 1 with -1, 0 and 1 ticks and a caption."""
-
-    def __init__(self, theme: Theme, height: float = 2.4, caption: str = "value") -> None:
-        super().__init__()
-        steps = 40
-        bar = VGroup(*[Rectangle(width=0.3, height=height / steps, stroke_width=0,
-                                 fill_color=heat_color(k / (steps - 1)), fill_opacity=1) for k in range(steps)])
-        bar.arrange(UP, buff=0)
-        self.add(bar)
-        for value in (-1.0, 0.0, 1.0):
-            t = label(fmt(value, 0), theme, 20, theme.muted, mono=True)
-            t.next_to(bar, RIGHT, buff=0.12).set_y(bar.get_bottom()[1] + to_unit(value) * height)
-            self.add(t)
-        self.add(label(caption, theme, 20, theme.muted).next_to(bar, UP, buff=0.15))
-        slim(self)
 
 
 class PositionalEncoding(ExplainerScene):

@@ -36,17 +36,19 @@ from manim import (
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
-    CONTENT_BOTTOM,
     Theme,
     TokenRow,
     arrow_line,
     fit,
     label,
-    narration_chunks,
-    slim,
+    plural,
+    short,
+    showing,
+    subscript,
     visible,
     wrap_lines,
 )
+from attention_explainer.scenes.layout import CONTENT_BOTTOM
 from attention_explainer.core.tokens import tokenize
 
 # --------------------------------------------------------------------------- the focus pair rule
@@ -54,6 +56,7 @@ PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "he
 DETERMINERS = ("the", "a", "an", "this", "that", "these", "those", "my", "your", "our")
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
 MAX_SHOWN = 16  # at most this many tokens in a row; longer sentences show a slice
+SAY_CHARS = 22  # longer tokens are cut (with "…") where a line names them
 
 
 def _is_word(token: str) -> bool:
@@ -115,11 +118,6 @@ def focus_indices(n: int, must: Sequence[int], limit: int) -> list[Optional[int]
     return out
 
 
-def short(token: str, limit: int = 22) -> str:
-    """A token for a narration line: long ones are cut with an ellipsis."""
-    return token if len(token) <= limit else token[: limit - 1] + "…"
-
-
 def adaptive_row(tokens: Sequence[str], theme: Theme, pick, max_width: float = 13.0,  # type: ignore[no-untyped-def]
                  min_scale: float = 0.7, size: float = 28) -> TokenRow:
     """A TokenRow showing as many tokens (up to MAX_SHOWN) as stay legible in max_width.
@@ -162,10 +160,6 @@ def all_pairs_arcs(row: TokenRow, theme: Theme, max_height: float, highlight: Op
     return arcs, special
 
 
-def plural(k: int, word: str) -> str:
-    return f"{k} {word}" if k == 1 else f"{k} {word}s"
-
-
 # -------------------------------------------------------------------------------------- scene
 class WhyAttention(ExplainerScene):
     scene_id = "why-attention"
@@ -177,7 +171,7 @@ class WhyAttention(ExplainerScene):
         n = len(toks)
         q, k, is_pronoun = focus_pair(toks)
         self.pair = (q, k)
-        qt, kt = short(toks[q]), short(toks[k])
+        qt, kt = short(toks[q], SAY_CHARS), short(toks[k], SAY_CHARS)
         dist = q - k
 
         # -- 1. the sentence and the question ------------------------------------------------
@@ -186,9 +180,9 @@ class WhyAttention(ExplainerScene):
         row.move_to(UP * 0.2)
         self.intro_row = row
         slice_note = None
-        if len(row.indices) < n or None in row.indices:
-            shown = sum(i is not None for i in row.indices)
-            slice_note = label(f"showing {shown} of {n} tokens", th, 20, th.muted)
+        said = showing((row.shown(), n, "tokens"))
+        if said:
+            slice_note = label(said, th, 20, th.muted)
         self.slice_note = slice_note
         with self.beat("Why do we need self-attention at all? Start with a sentence.", key="sentence"):
             self.play(FadeIn(heading), run_time=0.6)
@@ -283,7 +277,7 @@ class WhyAttention(ExplainerScene):
         arcs, special = all_pairs_arcs(row, th, max_height=sub2.get_bottom()[1] - 0.2 - row.get_top()[1],
                                        highlight=(k, q) if dist > 0 else None)
         self.arcs, self.special_arc = arcs, special
-        shown = sum(i is not None for i in row.indices)
+        shown = row.shown()
         pairs = shown * (shown - 1) // 2
         attn_line = ("Self-attention does something different: every token looks at every other token "
                      "directly, all in one step.")
@@ -340,7 +334,7 @@ class WhyAttention(ExplainerScene):
                 box.set_stroke(opacity=0).set_fill(opacity=0)
                 name = label("⋯", th, 24, th.muted)
             else:
-                name = label(f"h{_sub(i + 1)}", th, 22, th.text)
+                name = label(f"h{subscript(i + 1)}", th, 22, th.text)
                 feeds.add(arrow_line(row[a][0].get_bottom(), box.get_top(), th.muted, 2))
             fit(name, side * 0.85, side * 0.6).move_to(box)
             boxes.add(box)
@@ -397,10 +391,10 @@ class WhyAttention(ExplainerScene):
         top = sentence.get_bottom()[1] - 0.25
         arcs, _ = all_pairs_arcs(row, th, max_height=top - row.get_top()[1])
         self.final_arcs = arcs
-        shown = sum(i is not None for i in row.indices)
         extra = VGroup()
-        if shown < n:
-            extra = label(f"showing {shown} of {n} tokens", th, 20, th.muted).next_to(row, DOWN, buff=0.2)
+        said = showing((row.shown(), n, "tokens"))
+        if said:
+            extra = label(said, th, 20, th.muted).next_to(row, DOWN, buff=0.2)
         with self.beat("Now let's see exactly how it works, step by step, for the sentence of this video.",
                        key="your-sentence"):
             self.play(FadeIn(intro), run_time=0.5)
@@ -420,10 +414,3 @@ class WhyAttention(ExplainerScene):
                 self.play(Create(arcs), run_time=1.2)
             else:
                 self.play(Indicate(row, color=th.accent), run_time=1.0)
-
-
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _sub(k: int) -> str:
-    return str(k).translate(_SUBSCRIPTS)

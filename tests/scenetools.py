@@ -84,11 +84,13 @@ def check_beats(scene: Any, scene_id: str) -> None:
 
 def check_layout(scene: Any) -> None:
     """Everything but the caption stays inside the frame and above the caption band."""
+    from attention_explainer.scenes.layout import OUTSIDE_CAPTION as box
+
     for mob in scene.mobjects:
         if mob is scene._caption:
             continue
-        assert mob.get_left()[0] >= -7.1 and mob.get_right()[0] <= 7.1, mob
-        assert mob.get_bottom()[1] >= -2.9 and mob.get_top()[1] <= 4.0, mob
+        assert mob.get_left()[0] >= box.left and mob.get_right()[0] <= box.right, mob
+        assert mob.get_bottom()[1] >= box.bottom and mob.get_top()[1] <= box.top, mob
 
 
 def shown_equals(view: Any, values: Any, decimals: int) -> None:

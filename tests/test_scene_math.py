@@ -23,14 +23,21 @@ from attention_explainer.scenes.attention_math import (
     TOKEN_LIMIT,
     AttentionMath,
     exp_row,
-    fmt_big,
     products,
-    relation,
     slice_note,
-    split_pieces,
     worked_pair,
 )
-from attention_explainer.scenes.components import CONTENT_BOTTOM, Caption, fmt, parse_shown, visible
+from attention_explainer.scenes.components import (
+    CONTENT_BOTTOM,
+    Caption,
+    fmt,
+    fmt_big,
+    parse_shown,
+    relation,
+    split_pieces,
+    visible,
+    WorkedCell,
+)
 
 TRACE_NAMES = {"X": "X", "W_Q": "W_Q", "W_K": "W_K", "W_V": "W_V", "Q": "Q", "K": "K", "V": "V",
                "scores": "scores", "scaled": "scaled", "weights": "weights", "Z": "Z"}
@@ -223,9 +230,9 @@ def test_explicit_numbers_reach_the_screen(eight) -> None:  # type: ignore[no-un
 
 def test_worked_q_cell_lines_add_up(default) -> None:  # type: ignore[no-untyped-def]
     t, qi = default.trace, default.qi
-    line1, line2, total = default._product_lines(t.X, t.W_Q, qi, 0, default.dm, "#fff", "#fff", t.Q[qi, 0],
-                                                 2 * t.precision)
-    shown = line2.text.text.replace(" ", "")
+    cell = WorkedCell(t.X[qi], t.W_Q[:, 0], default.dm, t.Q[qi, 0], t.precision, 2 * t.precision, default.theme,
+                      ("#fff", "#fff"), products=products(t.X, t.W_Q, qi, 0))
+    shown = cell.lines[1].text.text.replace(" ", "")
     terms = shown.split("=")[1].split("+")
     assert sum(parse_shown(s.strip("()")) for s in terms) == pytest.approx(t.Q[qi, 0])
     assert shown.endswith("=" + fmt(t.Q[qi, 0], 2 * t.precision))  # generated inputs: exact

@@ -125,7 +125,7 @@ def test_diagram_fits_without_overlaps(built: Callable[[str], FullPipeline], nam
         assert not _overlap(node, scene.formula_line), key
     # edges run between their two nodes only: sampled points avoid every other box and the formula
     for key, edge in scene.edges.items():
-        src, dst = key.split(">")
+        src, dst = key  # a Link(source, target)
         pts = edge.path.points
         samples = [a + t * (b - a) for a, b in zip(pts[:-1], pts[1:]) for t in np.linspace(0, 1, 9)]
         for p in samples:

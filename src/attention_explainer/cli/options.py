@@ -8,11 +8,11 @@ from typing import Any, Optional
 import click
 
 from attention_explainer.config import Config, load_config
+from attention_explainer.config.quality import QUALITIES, QUALITY_HELP
 from attention_explainer.errors import did_you_mean
 from attention_explainer.production.catalog import scene_by_id, scene_ids
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, X264_PRESETS
 
-QUALITIES = ("l", "m", "h", "p", "k")
 
 config_option = click.option(
     "--config",
@@ -27,7 +27,7 @@ quality_option = click.option(
     "--quality",
     type=click.Choice(QUALITIES),
     default=None,
-    help="l=480p15 m=720p30 h=1080p60 p=1440p60 k=2160p60 (default: the config's video.quality).",
+    help=f"{QUALITY_HELP} (default: the config's video.quality).",
 )
 
 

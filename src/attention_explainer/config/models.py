@@ -9,6 +9,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from attention_explainer.config.quality import QUALITY_HELP, Quality
 from attention_explainer.config.limits import (
     MAX_ABS_VALUE,
     MAX_DIM,
@@ -20,7 +21,6 @@ from attention_explainer.core.tokens import tokenize
 from attention_explainer.errors import ConfigError, closest
 from attention_explainer.production.catalog import DEFAULT_SCENE_IDS, scene_ids
 
-Quality = Literal["l", "m", "h", "p", "k"]
 Matrix = list[list[float]]
 
 
@@ -143,7 +143,7 @@ class VideoConfig(_Section):
         list(DEFAULT_SCENE_IDS),
         description="Scene ids in video order (see `attention-explainer scenes`).",
     )
-    quality: Quality = Field("h", description="Manim quality letter: l=480p15 m=720p30 h=1080p60 p=1440p60 k=2160p60.")
+    quality: Quality = Field("h", description=f"Manim quality letter: {QUALITY_HELP}.")
     intro_sentence: str = Field(
         "The animal didn't cross the street because it was too tired",
         description="Sentence of the why-attention segment, where a long-range link matters.",

@@ -45,6 +45,7 @@ from attention_explainer.production.atomic import AtomicFiles, remove_stale_temp
 from attention_explainer.narration.beats import BEATS_ENV, Beat, read_beats
 from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.config import Config
+from attention_explainer.config.quality import RESOLUTION
 from attention_explainer.errors import UserError
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, convert
 from attention_explainer.production.housekeeping import human_size, remove_stale_work
@@ -54,11 +55,11 @@ from attention_explainer.production.scene_input import CONFIG_ENV
 from attention_explainer.production.segment_cache import SegmentCache, scene_key
 from attention_explainer.production.sources import SOURCES_ENV, digests
 from attention_explainer.narration.voice import VOICE_CACHE_ENV, VOICE_ENV, Voice, WavDirVoice, make_voice
-
 from attention_explainer.narration.voice_server import voice_server
+
 APP_DIR = "attention-explainer"
 # Manim's quality letter -> the folder name it writes videos into.
-RESOLUTION_DIR = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
+RESOLUTION_DIR = RESOLUTION  # the folder Manim writes each quality to
 KILL_GRACE_SECONDS = 5.0  # after SIGINT, a child has this long to clean up before SIGKILL
 LOG_COLUMNS = "120"  # width of Manim's (rich) log lines in the log files
 TAIL_LINES = 200  # lines of a child's output kept in memory for its error message

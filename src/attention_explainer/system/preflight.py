@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+from attention_explainer.config.quality import QUALITIES
 from attention_explainer.errors import UserError
 
 APP_DIR = "attention-explainer"  # as render.APP_DIR (not imported: render pulls in the assembler)
@@ -35,7 +36,7 @@ FONT = "DejaVu Sans"
 FONT_PACKAGE = "fonts-dejavu-core"
 # Free space a render should find, in MB: rough floors (Manim keeps one file per animation, the
 # cache keeps a copy of each scene), to stop early rather than at the last scene.
-MIN_FREE_MB = {"l": 100, "m": 250, "h": 500, "p": 1000, "k": 2000}
+MIN_FREE_MB = dict(zip(QUALITIES, (100, 250, 500, 1000, 2000)))  # by quality, lowest first
 MIN_FREE_MB_STILL = 50
 
 

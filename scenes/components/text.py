@@ -1,0 +1,287 @@
+"""Text on screen: numbers as shown (fmt), labels and titles, words (plural, short, "showing k of
+n"), wrapping, and the caption band.
+
+Every label is Manim's `Text` (no markup, no LaTeX), so user tokens are drawn exactly as given.
+
+Example (a title, a label and a caption)::
+
+    from attention_explainer.scenes.components import DARK, Caption, label, title, fmt
+    heading = title("Scores", DARK)
+    value = label(fmt(-0.25, 2), DARK, mono=True)          # "−0.25", with a true minus sign
+    caption = Caption("Every query meets every key.", DARK)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional, Sequence
+
+from manim import DOWN, RIGHT, UP, Rectangle, Text, VGroup, VMobject
+
+from attention_explainer.scenes.components.theme import FONT, MONO, Theme
+from attention_explainer.scenes.layout import CAPTION_FLOOR, CAPTION_Y, TITLE_Y
+
+# ------------------------------------------------------------------------------------- numbers
+MINUS = "\u2212"
+NEG_INF = MINUS + "∞"  # a masked score
+
+
+def fmt(value: float, decimals: int) -> str:
+    """A number as shown on screen: fixed decimals, a true minus sign, never "-0.00"."""
+    text = f"{value:.{decimals}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", MINUS)
+
+
+def fmt_big(value: float, decimals: int = 2) -> str:
+    """fmt, but huge numbers (e^s of big scores) in scientific notation so they stay short."""
+    if abs(value) < 1e5:
+        return fmt(value, decimals)
+    mant, exp = f"{value:.{decimals}e}".split("e")
+    return f"{fmt(float(mant), decimals)}·10^{int(exp)}"
+
+
+def parse_shown(text: str) -> float:
+    """Inverse of fmt (for tests that read numbers back off the screen)."""
+    return float(text.replace(MINUS, "-"))
+
+
+def relation(value: float, decimals: int) -> str:
+    """'=' when the number shown is exact, '≈' when it is rounded."""
+    return "=" if abs(value - round(value, decimals)) <= 1e-9 * max(1.0, abs(value)) else "≈"
+
+
+def tex_number(text: str) -> str:
+    """A shown number or relation (fmt output) inside MathTex: plain ASCII minus, \\approx."""
+    return text.replace(MINUS, "-").replace("≈", r"\approx").replace("·10^", r"\cdot 10^")
+
+
+def paren(text: str) -> str:
+    """A shown number inside a product: negatives in parentheses."""
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(k: int) -> str:
+    """k in subscript digits: 12 -> "₁₂" (for h₁, k₂ in plain Text)."""
+    return str(k).translate(_SUBSCRIPTS)
+
+
+# ------------------------------------------------------------------------------ slices, words
+def visible(n: int, limit: int) -> list[Optional[int]]:
+    """Indices to show of n items when at most `limit` fit; None marks the ellipsis."""
+    if n <= limit:
+        return list(range(n))
+    head = (limit - 1) // 2 + (limit - 1) % 2
+    tail = limit - 1 - head
+    return list(range(head)) + [None] + list(range(n - tail, n))
+
+
+def count_shown(indices: Sequence[Optional[int]]) -> int:
+    """How many real items a slice shows (the ellipsis does not count)."""
+    return sum(1 for i in indices if i is not None)
+
+
+def showing(*parts: tuple[int, int, str]) -> Optional[str]:
+    """What a slice leaves out, in words: showing((7, 9, "tokens"), (3, 3, "heads")) ->
+    "showing 7 of 9 tokens"; None when every part shows all (k == n)."""
+    said = [f"{k} of {n} {what}" for k, n, what in parts if k < n]
+    return "showing " + ", ".join(said) if said else None
+
+
+def plural(k: int, word: str) -> str:
+    """'1 token', '3 tokens'."""
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+def article(k: int) -> str:
+    """"a" or "an" before a number said aloud: an 8, an 11, an 18, an 80…, a 16."""
+    return "an" if str(k).startswith("8") or k in (11, 18) else "a"
+
+
+def short(token: str, limit: int = 18) -> str:
+    """A token for a narration line or a tight label: longer than `limit`, cut with an ellipsis."""
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+def quoted(tokens: Sequence[str], i: int, limit: int = 22) -> str:
+    """Token i for a narration line: in quotes, long ones cut, repeated ones numbered."""
+    tok = short(tokens[i], limit)
+    if list(tokens).count(tokens[i]) > 1:
+        return f"“{tok}” (token {i + 1})"
+    return f"“{tok}”"
+
+
+# -------------------------------------------------------------------------------------- labels
+LRM, FSI, PDI = "\u200e", "\u2068", "\u2069"  # invisible bidi controls: no glyphs
+_RTL_CLASSES = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
+
+
+def ltr_paragraph(text: str) -> str:
+    """`text` ready for Manim's Text if it holds right-to-left letters (Arabic, Hebrew): each line
+    becomes LRM + FSI + line + PDI. Manim's Pango canvas right-aligns a right-to-left paragraph
+    past its edge, so a short Arabic or Hebrew word came out blank. The left-to-right mark makes
+    the paragraph left-aligned; the first-strong isolate lays the line out exactly as a paragraph
+    of its own (right to left, punctuation where an Arabic reader expects it). Other text is
+    returned unchanged."""
+    if not any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text):
+        return text
+    return "\n".join(LRM + FSI + line + PDI for line in text.split("\n"))
+
+
+def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None, mono: bool = False) -> Text:
+    """Plain text exactly as given (no markup, no LaTeX): safe for user tokens. `.original_text`
+    is `text`; right-to-left words get an invisible direction mark (see ltr_paragraph)."""
+    t = Text(ltr_paragraph(text), font=MONO if mono else FONT, font_size=size, color=color or theme.text)
+    t.original_text = text
+    return t
+
+
+def title(text: str, theme: Theme) -> Text:
+    """The scene's title, centred on the title line, at most 13 wide."""
+    t = label(text, theme, size=36)
+    t.move_to(UP * TITLE_Y)
+    if t.width > 13:
+        t.scale_to_fit_width(13)
+    return t
+
+
+def fit(mob: VMobject, max_width: float, max_height: float) -> VMobject:
+    """Shrink (never grow) a mobject to fit a box."""
+    s = min(1.0, max_width / max(mob.width, 1e-6), max_height / max(mob.height, 1e-6))
+    if s < 1:
+        mob.scale(s)
+    return mob
+
+
+def slim(mob: VMobject) -> VMobject:
+    """Drop the parsed SVG paths that Text and MathTex glyphs keep after their points are built.
+
+    Nothing reads them once the outline exists, but every animation deep-copies its mobject, and
+    copying them made each copy 5-8x slower. ExplainerScene.play applies this to every animation.
+    """
+    for m in mob.get_family():
+        if getattr(m, "path_obj", None) is not None:
+            m.path_obj = None
+    return mob
+
+
+def note(text: str, theme: Theme, size: float = 20, color: Optional[str] = None,
+         max_width: float = 13.0) -> VGroup:
+    """A one-line muted remark (e.g. "showing 8 of 16 tokens"), slimmed and fitted."""
+    return slim(VGroup(fit(label(text, theme, size, color or theme.muted), max_width, 0.6)))
+
+
+def text_line(parts: Sequence[tuple[str, str, bool]], theme: Theme, size: float) -> VGroup:
+    """Pieces of text (text, colour, mono) in one line; user tokens stay plain Text."""
+    return VGroup(*[label(t, theme, size, color, mono=mono) for t, color, mono in parts]).arrange(RIGHT, buff=0.14)
+
+
+# ------------------------------------------------------------------------------------ wrapping
+def wrap_words(text: str, chars: int, cut: bool = True) -> list[str]:
+    """Greedy wrapping at spaces into lines of at most `chars` characters. A word longer than a
+    line is cut into pieces (cut=True) or left whole on a line of its own (cut=False)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while cut and len(word) > chars:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:chars])
+            word = word[chars:]
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= chars:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def chars_per_line(width: float, size: float) -> int:
+    """A rough count of characters of the sans font at `size` that fit in `width`."""
+    return max(8, int(width / (size * 0.0115)))
+
+
+def text_block(lines: Sequence[str], theme: Theme, size: float, buff: float, max_width: float,
+               max_height: float, color: Optional[str] = None) -> VGroup:
+    """Lines of plain text, centred under each other, shrunk to fit the box."""
+    group = VGroup(*[label(line, theme, size, color) for line in lines]).arrange(DOWN, buff=buff)
+    return fit(group, max_width, max_height)
+
+
+def wrap_lines(text: str, theme: Theme, size: float, max_width: float, max_height: float,
+               max_lines: int = 3, color: Optional[str] = None, min_size: float = 20) -> VGroup:
+    """User text as centred lines (Text only), wrapped at spaces; the font steps down from `size`
+    (to `min_size` at least) until the lines fit the box, then the group is shrunk if still needed."""
+    if len(text) <= 60:
+        one = label(text, theme, size, color)
+        if one.width <= max_width and one.height <= max_height:
+            return VGroup(one)
+    # Measure on a sample: Pango itself wraps a very long Text at a width that depends on the
+    # render quality, so the whole line cannot be measured reliably.
+    sample = label(text[:60].strip() or text, theme, size, color)
+    per_char = sample.width / max(len(text[:60].strip()), 1) / size  # per unit of font size
+    line_h = sample.height / size * 1.3  # line pitch per unit of font size (with the gap)
+    s = size
+    while True:
+        lines = wrap_words(text, max(8, int(max_width / (per_char * s))))
+        if (len(lines) <= max_lines and len(lines) * line_h * s <= max_height) or s <= min_size:
+            break
+        s = max(min_size, s * 0.9)
+    return text_block(lines, theme, s, 0.3 * line_h * s, max_width, max_height, color)
+
+
+def narration_chunks(text: str, max_words: int = 20) -> list[str]:
+    """Split a long user line into caption-sized pieces: whole sentences joined while they fit in
+    max_words; a longer sentence cut into equal parts."""
+    pieces: list[str] = []
+    joinable = False  # whether the last piece is whole sentences (so another may join it)
+    for sent in (p for p in re.split(r"(?<=[.!?…])\s+", text.strip()) if p):
+        words = sent.split()
+        if len(words) <= max_words:
+            if joinable and len(pieces[-1].split()) + len(words) <= max_words:
+                pieces[-1] += " " + sent
+            else:
+                pieces.append(sent)
+            joinable = True
+            continue
+        parts = -(-len(words) // max_words)
+        size = -(-len(words) // parts)
+        pieces += [" ".join(words[k:k + size]) for k in range(0, len(words), size)]
+        joinable = False
+    return pieces or [text]
+
+
+def halves(text: str) -> list[str]:
+    """Two lines split at the space nearest the middle of the text (one line if it has no space)."""
+    parts = text.split(" ")
+    best = min(range(1, len(parts)), key=lambda k: abs(len(" ".join(parts[:k])) - len(text) / 2), default=1)
+    return [" ".join(parts[:best]), " ".join(parts[best:])]
+
+
+# ------------------------------------------------------------------------------------- caption
+class Caption(VGroup):
+    """One narration line at the bottom of the frame, on a translucent band."""
+
+    def __init__(self, text: str, theme: Theme, size: float = 24) -> None:
+        super().__init__()
+        words = label(text, theme, size)
+        if words.width > 12.6:  # wrap into two lines at the word nearest the middle
+            words = VGroup(*[label(line, theme, size) for line in halves(text)])
+            words.arrange(DOWN, buff=0.1)
+            fit(words, 12.6, 0.9)
+        band = Rectangle(width=min(words.width + 0.5, 14.2), height=words.height + 0.24, stroke_width=0,
+                         fill_color=theme.caption_bg, fill_opacity=0.55)
+        self.add(band, words)
+        self.move_to([0, CAPTION_Y, 0])
+        if self.get_bottom()[1] < CAPTION_FLOOR:
+            self.shift(UP * (CAPTION_FLOOR - self.get_bottom()[1]))

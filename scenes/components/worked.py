@@ -1,0 +1,152 @@
+"""Worked arithmetic on screen: a line of coloured pieces (PieceLine), numbers built from cached
+mono glyphs (MonoNumbers, NumberMatrix), and WorkedCell, one cell of a matrix product written
+out term by term (a row times a column, like 3b1b's matrix_row_vector_product): used for a cell
+of Q = X W_Q and for a score q·k.
+
+Example (the cell (0, 0) of X W_Q, with its products)::
+
+    from attention_explainer.scenes.components import DARK, WorkedCell
+    cell = WorkedCell([0.1, -0.3], [0.2, 0.5], terms=[0, 1], value=-0.13, decimals=1,
+                      value_decimals=2, theme=DARK, colors=(DARK.x, DARK.q), products=[0.02, -0.15])
+    cell.value      # the glyphs of "−0.13", to move into the matrix
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from manim import DOWN, LEFT, Mobject, Text, VGroup
+
+from attention_explainer.scenes.components.matrix import Index, MatrixView
+from attention_explainer.scenes.components.text import fmt, paren, relation, slim
+from attention_explainer.scenes.components.theme import MONO, Theme
+
+Piece = tuple[str, str]  # (text, colour)
+
+
+class PieceLine(VGroup):
+    """One line of numbers and signs set as a single Text (one baseline), in coloured pieces.
+
+    `parts[k]` are the glyphs of the k-th piece (for animating it on its own). Pieces are fixed
+    strings and fmt() numbers, never user text.
+    """
+
+    def __init__(self, pieces: Sequence[Piece], size: float = 24) -> None:
+        super().__init__()
+        text = "".join(s for s, _ in pieces)
+        self.text = Text(text, font=MONO, font_size=size)
+        self.add(self.text)
+        glyphs = self.text.submobjects
+        counts = [sum(1 for ch in s if not ch.isspace()) for s, _ in pieces]
+        self.parts: list[VGroup] = []
+        if sum(counts) != len(glyphs):  # shaping merged glyphs: colour the whole line
+            self.text.set_color(pieces[0][1])
+            self.parts = [VGroup(*glyphs)] + [VGroup() for _ in pieces[1:]]
+            return
+        k = 0
+        for (_, color), c in zip(pieces, counts):
+            part = VGroup(*glyphs[k:k + c])
+            part.set_color(color)
+            self.parts.append(part)
+            k += c
+
+
+def split_pieces(pieces: list[Piece], max_chars: int) -> list[list[Piece]]:
+    """One line of pieces, or two split at the ' + ' nearest the middle when longer than max_chars."""
+    total = sum(len(p) for p, _ in pieces)
+    plus = [k for k, (p, _) in enumerate(pieces) if p == " + "]
+    if total <= max_chars or not plus:
+        return [pieces]
+    at = [sum(len(p) for p, _ in pieces[:k]) for k in plus]
+    k = plus[min(range(len(plus)), key=lambda i: abs(at[i] - total / 2))]
+    return [pieces[:k], [("+ ", pieces[k][1])] + pieces[k + 1:]]
+
+
+class WorkedCell(VGroup):
+    """One cell of a matrix product, written out: `row[m] × col[m]` for each shown term m, added
+    up, equal to `value` (the cell as the trace holds it; '≈' when the shown number is rounded).
+
+    With `products`, two lines: the terms, then "= p + p + … ≈ value". Without, one line
+    "a×b + a×b ≈ value", split in two at a '+' when longer than `max_chars`. Terms hidden by a
+    slice (None in `terms`) show as '…'. `lines` are the PieceLines, `parts` all their pieces'
+    glyphs in order, `value` the glyphs of the result.
+    """
+
+    def __init__(self, row: Sequence[float], col: Sequence[float], terms: Sequence[Index], value: float,
+                 decimals: int, value_decimals: int, theme: Theme, colors: tuple[str, str],
+                 products: Optional[Sequence[float]] = None, max_chars: int = 70, buff: float = 0.22) -> None:
+        super().__init__()
+        muted = theme.muted
+        first: list[Piece] = []
+        second: list[Piece] = [("= ", muted)]
+        for k, m in enumerate(terms):
+            if k:
+                first.append((" + ", muted))
+                second.append((" + ", muted))
+            if m is None:
+                first.append(("…", muted))
+                second.append(("…", muted))
+                continue
+            first += [(paren(fmt(row[m], decimals)), colors[0]), ("×", muted), (paren(fmt(col[m], decimals)), colors[1])]
+            if products is not None:
+                second.append((paren(fmt(products[m], value_decimals)), theme.text))
+        result = [(f" {relation(value, value_decimals)} ", muted), (fmt(value, value_decimals), theme.accent)]
+        if products is not None:
+            lines = [first, second + result]
+        else:
+            lines = split_pieces(first + result, max_chars)
+        self.lines = [PieceLine(line) for line in lines]
+        self.add(*self.lines)
+        self.arrange(DOWN, aligned_edge=LEFT, buff=buff)
+        self.parts = [part for line in self.lines for part in line.parts]
+        self.value = self.parts[-1]
+
+
+class MonoNumbers:
+    """Numbers in the mono font, put together from cached glyphs: a glyph is made once per
+    (character, size, colour) and copied, about 15× faster than a Text per number. The mono font
+    has a fixed advance and no kerning, so each glyph's place is its index times the advance plus
+    its own offset, measured once against a "0" beside it, exactly where Pango puts it."""
+
+    def __init__(self) -> None:
+        self.glyphs: dict[tuple[str, float, str], tuple[Mobject, float, float]] = {}
+        self.advance: dict[float, float] = {}
+
+    def _glyph(self, ch: str, size: float, color: str) -> tuple[Mobject, float, float]:
+        key = (ch, size, color)
+        if key not in self.glyphs:
+            pair = slim(Text("0" + ch, font=MONO, font_size=size, color=color))
+            zero, glyph = pair.submobjects
+            if size not in self.advance:
+                ref = Text("00", font=MONO, font_size=size)
+                self.advance[size] = ref[1].get_left()[0] - ref[0].get_left()[0]
+            dx = glyph.get_left()[0] - zero.get_left()[0] - self.advance[size]
+            dy = glyph.get_bottom()[1] - zero.get_bottom()[1]
+            self.glyphs[key] = (glyph, dx, dy)
+        return self.glyphs[key]
+
+    def make(self, text: str, size: float, color: str) -> VGroup:
+        group = VGroup()
+        for k, ch in enumerate(text):
+            if ch.isspace():
+                continue
+            glyph, dx, dy = self._glyph(ch, size, color)
+            g = glyph.copy()
+            g.shift([k * self.advance[size] + dx - g.get_left()[0], dy - g.get_bottom()[1], 0])
+            group.add(g)
+        group.move_to([0, 0, 0])
+        group.original_text = text  # as a Text keeps it (tests read numbers back)
+        return group
+
+
+NUMBERS = MonoNumbers()  # glyphs depend only on character, size and colour: one cache per process
+
+
+class NumberMatrix(MatrixView):
+    """A MatrixView whose numbers come from MonoNumbers (identical outlines, far faster to build)."""
+
+    def _entry_text(self, r: Index, c: Index, size: float, color: str) -> Text:
+        if r is None or c is None:
+            return super()._entry_text(r, c, size, color)
+        self.shown[(r, c)] = fmt(self.values[r, c], self.decimals)
+        return NUMBERS.make(self.shown[(r, c)], size, color)  # type: ignore[return-value]
