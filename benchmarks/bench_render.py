@@ -6,12 +6,16 @@
 (a) `attention-explainer render` with parallel jobs, nothing cached (a fresh media dir);
 (b) the same scenes one after another with plain `manim render`, then joined (PyAV remux);
 (c) (a) again, unchanged: every scene reused from the cache;
-(d) after editing one narration line of one scene: that scene alone is rendered again.
+(d) after editing one narration line of one scene: that scene alone is rendered again;
+(e) (a) silent (`--voice none`), in a media dir of its own: the neural voice's cost is (a) ÷ (e).
+
+(a), (c) and (d) speak with the default voice (neural, `--voice`); clips are made alongside the
+scenes by the render's voice server, and (d) synthesises the edited line alone.
 
 Nothing in the repository is modified: the scene files are copied to a temp dir and rendered
 from there (the copies import the repository's scenes/base.py and components.py as usual), and
 (d) edits the copy. Targets on 2 cores: (a) ≤ 1.5× the video's duration at 1080p60,
-(c) ≤ 3 s, (d) re-renders one scene.
+(c) ≤ 3 s, (d) re-renders one scene, (a) ≤ 1.2× (e).
 """
 
 from __future__ import annotations
@@ -95,12 +99,14 @@ def main() -> None:
                         help="encoder preset for every case (default: each tool's own: the CLI's "
                              "veryfast, Manim's medium for (b))")
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files (default: a temp dir)")
+    parser.add_argument("--voice", default="neural", help="voice of (a), (c), (d) (default: neural)")
+    parser.add_argument("--skip-silent", action="store_true", help="skip (e), the silent cold render")
     opts = parser.parse_args()
 
     from attention_explainer.production.assemble import stitch
     from attention_explainer.config import load_config
     from attention_explainer.production.formats import DEFAULT_X264_PRESET
-    from attention_explainer.production.render import RESOLUTION_DIR
+    from attention_explainer.production.render import RESOLUTION_DIR, voice_tag
 
     work = opts.keep or Path(tempfile.mkdtemp(prefix="bench-render-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -115,9 +121,14 @@ def main() -> None:
     media = work / "media"
     cli = [sys.executable, __file__, "--run-cli", str(copies), "render", "-c", str(config_path),
            "--media-dir", str(media), "--quiet"] + (["--jobs", str(opts.jobs)] if opts.jobs else []) \
-        + (["--x264-preset", opts.x264_preset] if opts.x264_preset else [])
+        + (["--x264-preset", opts.x264_preset] if opts.x264_preset else []) + ["--voice", opts.voice]
     preset = ["--encoder-option", f"preset={opts.x264_preset}"] if opts.x264_preset else []
-    manifest_path = media / "attention-explainer" / f"bench_{RESOLUTION_DIR[opts.quality]}.manifest.json"
+    def manifest_for(folder: Path, voice: str) -> Path:
+        tag = voice_tag(voice)
+        name = f"bench_{RESOLUTION_DIR[opts.quality]}" + (f"_{tag}" if tag else "")
+        return folder / "attention-explainer" / f"{name}.manifest.json"
+
+    manifest_path = manifest_for(media, opts.voice)
     jobs = opts.jobs or os.cpu_count()
     print(f"benchmark: {len(scene_ids)} scenes at {RESOLUTION_DIR[opts.quality]}, {jobs} jobs, "
           f"{os.cpu_count()} cores, x264 preset {opts.x264_preset or f'{DEFAULT_X264_PRESET} (b: medium)'}; load average "
@@ -125,14 +136,14 @@ def main() -> None:
 
     rows = []
 
-    def record(name: str, seconds: float) -> None:
-        manifest = json.loads(manifest_path.read_text())
+    def record(name: str, seconds: float, manifest_file: Optional[Path] = None) -> None:
+        manifest = json.loads((manifest_file or manifest_path).read_text())
         rendered = [s["id"] for s in manifest["scenes"] if not s["reused"]]
         rows.append((name, seconds, manifest["duration"], rendered))
         print(f"  {name}: {seconds:.1f} s", flush=True)
 
     shutil.rmtree(media, ignore_errors=True)
-    record("(a) CLI, parallel, cold", timed(cli))
+    record(f"(a) CLI, parallel, cold, --voice {opts.voice}", timed(cli))
 
     if not opts.skip_sequential:
         plain = work / "plain"
@@ -150,6 +161,14 @@ def main() -> None:
         rows.append(("(b) plain manim, one by one, joined", seconds, duration, scene_ids))
         print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
 
+    if not opts.skip_silent:
+        silent = work / "media-silent"
+        shutil.rmtree(silent, ignore_errors=True)
+        args = [a for a in cli[:cli.index("--voice")]]
+        args[args.index(str(media))] = str(silent)
+        record("(e) CLI, parallel, cold, silent (--voice none)", timed(args + ["--voice", "none"]),
+               manifest_for(silent, "none"))
+
     record("(c) CLI, unchanged re-render", timed(cli))
 
     edit_id = opts.edit or scene_ids[len(scene_ids) // 2]
@@ -163,6 +182,10 @@ def main() -> None:
     for name, seconds, duration, rendered in rows:
         print(f"| {name} | {seconds:.1f} | {duration:.1f} | {seconds / duration:.2f} | "
               f"{', '.join(rendered) if rendered else 'none'} |")
+    cold, quiet = (next((r for r in rows if r[0].startswith(k)), None) for k in ("(a)", "(e)"))
+    if cold and quiet:
+        print(f"\n{opts.voice} voice ÷ silent, cold: {cold[1] / quiet[1]:.2f}× wall time "
+              f"({cold[2]:.1f} s vs {quiet[2]:.1f} s of video)")
     unchanged = next(r for r in rows if r[0].startswith("(c)"))
     if unchanged[3]:
         print(f"\nnote: (c) rendered {', '.join(unchanged[3])} again: a file it imports changed while the "

@@ -50,14 +50,13 @@ def test_one_line_synthesis_times_every_word(engine: NeuralEngine) -> None:
     assert _rms(quiet) < 0.05 * _rms(speech)
 
 
-def test_levelled_line_is_at_the_target_loudness_or_peak_limited(engine: NeuralEngine) -> None:
+def test_levelled_line_is_at_the_target_loudness_and_under_the_peak_ceiling(engine: NeuralEngine) -> None:
     rendered = engine.render("Attention is all you need, and now you know how it works.")
     out = level(rendered.audio, rendered.sample_rate)
     peak_db = 20 * np.log10(np.max(np.abs(out)))
     assert peak_db <= PEAK_DBFS + 0.01
-    measured = loudness(out, rendered.sample_rate)
-    assert measured == pytest.approx(TARGET_LUFS, abs=0.3) or peak_db > PEAK_DBFS - 0.05
-    assert measured <= TARGET_LUFS + 0.3
+    # the voice peaks ~21 dB above its loudness: the limiter lets it reach the target anyway
+    assert loudness(out, rendered.sample_rate) == pytest.approx(TARGET_LUFS, abs=0.3)
     fade = int(0.005 * rendered.sample_rate)
     assert abs(out[0]) < 1e-6 and np.max(np.abs(out[:fade // 4])) <= np.max(np.abs(out[fade:2 * fade])) + 1e-6
 
