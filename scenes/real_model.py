@@ -23,7 +23,6 @@ from manim import (
     ArcBetweenPoints,
     Create,
     FadeIn,
-    FadeOut,
     Group,
     Indicate,
     LaggedStart,
@@ -91,7 +90,9 @@ def tile(matrix: np.ndarray, side: float) -> VGroup:
     step = np.clip(np.floor(m * LEVELS), 0, LEVELS - 1).astype(int)
     group = VGroup()
     for level in np.unique(step):
-        shape = VMobject(stroke_width=0, fill_color=heat_color((level + 0.5) / LEVELS), fill_opacity=1)
+        color = heat_color((level + 0.5) / LEVELS)
+        # a hairline of the fill colour closes the anti-aliased seams between neighbouring cells
+        shape = VMobject(stroke_color=color, stroke_width=0.8, fill_color=color, fill_opacity=1)
         for i, j in zip(*np.nonzero(step == level)):
             x0, y0 = j * cell, -i * cell
             shape.start_new_path(np.array([x0, y0, 0.0]))
@@ -144,7 +145,7 @@ class RealModel(ExplainerScene):
     def say(self, key: str, /, as_line: Optional[str] = None, **fields: Any) -> Iterator[None]:
         """The beat `real-model-<key>` with the script's line `real-model-<as_line or key>`."""
         filled = self._script.line(f"real-model-{as_line or key}", self._ctx, f"{self.scene_id}-{key}", **fields)
-        with self.beat(filled.text, key=key):
+        with self.beat(filled, key=key):
             yield
 
     def change(self, *keep: Mobject) -> None:
@@ -158,7 +159,7 @@ class RealModel(ExplainerScene):
 
     def construct(self) -> None:
         rt = real_model_input()
-        self.rt, run, th = rt, rt.main, self.theme
+        self.rt = rt
         narration = self.cfg.video.narration if isinstance(getattr(self.cfg.video, "narration", None), dict) else None
         self._script, self._ctx = script_for(narration), context_for(self.cfg, self.trace)
         self.heading = self.title("Inside a real model")
@@ -297,7 +298,9 @@ class RealModel(ExplainerScene):
             boxes = VGroup()  # after the layout: they follow the moved cells
             for i in range(w):
                 j = int(np.argmax(matrix[i]))
-                boxes.add(SurroundingRectangle(hm.cell(i, j), buff=0, stroke_color=th.accent, stroke_width=3))
+                cell = hm.cell(i, j)  # drawn twice (background under accent): shows on every heat colour
+                boxes.add(VGroup(SurroundingRectangle(cell, buff=0, stroke_color=th.background, stroke_width=7),
+                                 SurroundingRectangle(cell, buff=0, stroke_color=th.accent, stroke_width=3)))
             self.zoom_boxes = boxes
             with self.say(f"head-{k + 1}", as_line="head", layer=pick.layer + 1, head=pick.head + 1, label=text,
                           labelled=pick.labelled):
@@ -399,7 +402,7 @@ class RealModel(ExplainerScene):
         self.question = (layer, head, share, picked)
         self.change()
         shown = focus_indices(len(tokens), [qi, ki], 12)
-        tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.2)
+        tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.6)
         tr.item(qi)[0].set_stroke(th.q, width=4)
         tr.item(ki)[0].set_stroke(th.k, width=4)
         start, end = tr.item(qi).get_top() + UP * 0.1, tr.item(ki).get_top() + UP * 0.1

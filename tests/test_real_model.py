@@ -16,7 +16,7 @@ from attention_explainer.config import validate_config
 from attention_explainer.core.real_model.forward import forward
 from attention_explainer.core.real_model.loader import default_model_path, expected_shapes, load_model, read_config
 from attention_explainer.core.real_model.pieces import encode, group_words, merge
-from attention_explainer.core.real_model.roles import THRESHOLDS, head_scores, labels_of, percent, pick_heads
+from attention_explainer.core.real_model.roles import head_scores, labels_of, percent, pick_heads
 from attention_explainer.core.real_model.trace import compute_real_trace, run_sentence
 from attention_explainer.errors import UserError
 
