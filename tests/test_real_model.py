@@ -308,3 +308,30 @@ def test_forward_matches_transformers_bert_when_installed(tiny: Path) -> None:
         ours = forward(model, ids)
         np.testing.assert_allclose(ours.attentions, np.stack([a[0].numpy() for a in out.attentions]), atol=1e-10)
         np.testing.assert_allclose(ours.hidden, np.stack([h[0].numpy() for h in out.hidden_states]), atol=1e-8)
+
+
+# ---------------------------------------------------------------------------------------- CLI
+def test_export_real_model_prints_the_model_pieces_attention_and_scores(tmp_path: Path, tiny: Path) -> None:
+    from click.testing import CliRunner
+
+    from attention_explainer.cli import cli
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"sentence: The cats sat\nreal_model: {{path: '{tiny}'}}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["export", "--real-model", "-c", str(cfg)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["model"], data["layers"], data["heads"]) == (tiny.name, 2, 2)
+    assert data["pieces"] == ["[CLS]", "the", "cat", "##s", "sat", "[SEP]"]
+    assert data["offsets"] == [[0, 0], [0, 3], [4, 7], [7, 8], [9, 12], [0, 0]]
+    A = np.array(data["attention"])
+    model = load_model(tiny)
+    np.testing.assert_allclose(A, forward(model, [VOCAB.index(p) if p in VOCAB else 1 for p in data["pieces"]]).attentions)
+    assert set(data["head_scores"]) >= {"prev", "next", "self", "special", "link", "thresholds"}
+    bad = CliRunner().invoke(cli, ["export", "--real-model", "--format", "csv", "-c", str(cfg)])
+    assert bad.exit_code == 2 and "--real-model exports JSON" in bad.output
+    cfg.write_text("real_model: {path: /nonexistent/model}\n", encoding="utf-8")
+    missing = CliRunner().invoke(cli, ["export", "--real-model", "-c", str(cfg)])
+    # (the one-line print and exit code 2 are main()'s, tested for every UserError in test_cli.py)
+    assert isinstance(missing.exception, UserError)
+    assert str(missing.exception) == "real_model.path: /nonexistent/model is not a folder"
