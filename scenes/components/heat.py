@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 import numpy as np
 from manim import LEFT, RIGHT, UP, ManimColor, Rectangle, Square, VGroup, VMobject, interpolate_color
 
-from attention_explainer.scenes.components.text import fit, fmt, label
+from attention_explainer.scenes.components.text import baseline_of, centre_x_height, fit, fmt, label, put_on_baseline
 from attention_explainer.scenes.components.theme import VIRIDIS, Theme
 
 
@@ -100,17 +100,27 @@ class Heatmap(VGroup):
         self.row_labels = VGroup(*[self._token_label(tok, size) for tok in tokens])
         for i, t in enumerate(self.row_labels):
             t.next_to(self.cells[i * n], LEFT, buff=0.15)
+            centre_x_height(t, self.cells[i * n].get_y())  # one optical centre per row
         self.col_labels = VGroup()
         # uniform_labels: all column labels upright, or all rotated when any needs over 0.9 of a
-        # cell (so upright neighbours never touch).
+        # cell (so upright neighbours never touch). A label of one or two characters that fits
+        # stays upright even then: a turned "I" reads as "_".
         upright = [self._token_label(tok, size) for tok in tokens]
         turn_all = uniform_labels and any(t.width > cell * self.LABEL_MAX_H for t in upright)
+        kept_upright = []
         for j, tok in enumerate(tokens):
             t = upright[j]
-            if turn_all or (not uniform_labels and t.width > cell * 1.05):
+            short_fits = len(tok) <= 2 and t.width <= cell * self.LABEL_MAX_H
+            if (turn_all and not short_fits) or (not uniform_labels and t.width > cell * 1.05):
                 t.rotate(np.pi / 2)
+            else:
+                kept_upright.append(t)
             t.next_to(self.cells[j], UP, buff=0.15)
             self.col_labels.add(t)
+        if kept_upright:  # the upright ones on one baseline ("high" and "was" level)
+            base = max(baseline_of(t) for t in kept_upright)
+            for t in kept_upright:
+                put_on_baseline(t, base)
         self.add(self.row_labels, self.col_labels)
 
     # -- the label rule (also used to size a heatmap before building it) ----------------------

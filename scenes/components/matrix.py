@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Optional, Sequence
 import numpy as np
 from manim import LEFT, RIGHT, UP, MathTex, Rectangle, Text, VGroup, VMobject
 
-from attention_explainer.scenes.components.text import fit, fmt, label
+from attention_explainer.scenes.components.text import baseline_of, fit, fmt, label, put_on_baseline
 from attention_explainer.scenes.components.theme import Theme
 
 Index = Optional[int]  # a matrix row or column; None = the ellipsis of a slice
@@ -80,6 +80,8 @@ class MatrixView(VGroup):
                 t = label("⋮" if r is None else row_labels[r], theme, size * 0.9, theme.muted)
                 fit(t, 1.6, self.cell_h)
                 t.next_to(self.brackets[0], LEFT, buff=0.15).set_y(self._slot_center(a, 0)[1])
+                if r is not None:  # on the baseline of the row's numbers, descenders or not
+                    put_on_baseline(t, baseline_of(self.slot_entry(a, self._first_number_slot())))
                 self.row_labels.add(t)
             self.add(self.row_labels)
         self.col_labels = VGroup()
@@ -89,12 +91,20 @@ class MatrixView(VGroup):
                 fit(t, self.cell_w - 0.05, 0.4)
                 t.next_to(self.brackets, UP, buff=0.12).set_x(self._slot_center(0, b)[0])
                 self.col_labels.add(t)
+            # one baseline for the column labels ("high" and "was" level), clear of the brackets
+            base = max(baseline_of(t) for t in self.col_labels)
+            for t in self.col_labels:
+                put_on_baseline(t, base)
             self.add(self.col_labels)
         self.name: Optional[MathTex] = None
         if name is not None:
             self.name = MathTex(name, color=color or theme.text, font_size=size * 1.5)
             self.name.next_to(self.col_labels if len(self.col_labels) else self.brackets, UP, buff=0.18)
             self.add(self.name)
+
+    def _first_number_slot(self) -> int:
+        """The first shown column that holds numbers (not the ellipsis)."""
+        return next((b for b, c in enumerate(self.cols) if c is not None), 0)
 
     def _entry_text(self, r: Index, c: Index, size: float, color: str) -> Text:
         if r is None or c is None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Optional, Sequence
 
 from manim import DOWN, RIGHT, UP, Rectangle, Text, VGroup, VMobject
 
+from attention_explainer.core.labels import drawable
 from attention_explainer.scenes.components.theme import FONT, MONO, Theme
 from attention_explainer.scenes.layout import CAPTION_FLOOR, CAPTION_Y, TITLE_Y
 
@@ -135,10 +137,53 @@ def ltr_paragraph(text: str) -> str:
 
 def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None, mono: bool = False) -> Text:
     """Plain text exactly as given (no markup, no LaTeX): safe for user tokens. `.original_text`
-    is `text`; right-to-left words get an invisible direction mark (see ltr_paragraph)."""
-    t = Text(ltr_paragraph(text), font=MONO if mono else FONT, font_size=size, color=color or theme.text)
+    is `text`; right-to-left words get an invisible direction mark (see ltr_paragraph); a flag
+    (🇫🇷) is drawn as ⚑ and its letters (no installed font draws flag emoji; see
+    core.labels.drawable). `.descent_ratio` and `.xheight_ratio` (see vertical_metrics) place the
+    label on a baseline: `baseline_of`, `put_on_baseline`."""
+    font = MONO if mono else FONT
+    shown = drawable(text)
+    t = Text(ltr_paragraph(shown), font=font, font_size=size, color=color or theme.text)
     t.original_text = text
+    t.descent_ratio, t.xheight_ratio = vertical_metrics(shown, font)
     return t
+
+
+@lru_cache(maxsize=4096)
+def vertical_metrics(text: str, font: str) -> tuple[float, float]:
+    """(depth of the ink below the baseline, height of an "x") as shares of the ink's height.
+
+    Text is cropped to its ink, so "high" (a descender) and "was" (none) set bottom to bottom
+    sit on different baselines. Measured once per text and font: the text drawn after an "x",
+    whose foot is the baseline. (0, 0) when it cannot be measured (several lines, no ink)."""
+    if "\n" in text or not text.strip():
+        return 0.0, 0.0
+    ref, x = Text(ltr_paragraph("x" + text), font=font, font_size=48), Text("x", font=font, font_size=48)
+    if len(ref) < 2 or abs(ref[0].height - x.height) > 0.05 * x.height:
+        return 0.0, 0.0  # the first glyph is not the "x" (a shaping surprise): no baseline known
+    ink = VGroup(*ref[1:])
+    if ink.height <= 1e-6:
+        return 0.0, 0.0
+    return float((ref[0].get_bottom()[1] - ink.get_bottom()[1]) / ink.height), float(x.height / ink.height)
+
+
+def baseline_of(mob: VMobject) -> float:
+    """y of a label's baseline (its ink's bottom for text that was not measured)."""
+    return float(mob.get_bottom()[1] + getattr(mob, "descent_ratio", 0.0) * mob.height)
+
+
+def put_on_baseline(mob: VMobject, y: float) -> VMobject:
+    """Move a label up or down so its baseline is at y."""
+    return mob.shift(UP * (y - baseline_of(mob)))
+
+
+def centre_x_height(mob: VMobject, y: float) -> VMobject:
+    """Move a label so the band of its lowercase letters (baseline to x-height) is centred on y:
+    labels in a column of rows then share one optical centre, descenders or not."""
+    xh = getattr(mob, "xheight_ratio", 0.0) * mob.height
+    if xh <= 0:
+        return mob.set_y(y)
+    return put_on_baseline(mob, y - xh / 2)
 
 
 def title(text: str, theme: Theme) -> Text:
