@@ -48,14 +48,39 @@ def request(socket_path: str, spoken: str) -> None:
 
 
 def ahead(socket_path: str, lines: Sequence[str]) -> None:
-    """Queue lines for the server to make while scenes render (best effort)."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.connect(socket_path)
-            sock.sendall(json.dumps({"ahead": list(lines)}).encode("utf-8") + b"\n")
-            sock.makefile("rb").readline()
-    except OSError:
-        pass
+    """Queue lines (spoken forms) for the server to make in idle CPU time (best effort)."""
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.connect(socket_path)
+                sock.sendall(json.dumps({"ahead": list(lines)}).encode("utf-8") + b"\n")
+                sock.makefile("rb").readline()
+            return
+        except (FileNotFoundError, ConnectionRefusedError):
+            time.sleep(0.1)
+        except OSError:
+            return
+
+
+def script_lines(cfg: Any, scene_ids: Sequence[str]) -> list[str]:
+    """The spoken forms of the scenes' script lines that the config and trace alone fill (the
+    others need values only their scene computes), each scene's from its last line back: made
+    ahead, they meet the scene's own requests (first line on) about when it needs them."""
+    from attention_explainer.core.attention import compute_trace
+    from attention_explainer.narration.script import GLOBAL_FIELDS, context_for, script_for
+    from attention_explainer.narration.spoken import to_spoken
+
+    script = script_for(cfg.video.narration)
+    ctx = context_for(cfg, compute_trace(cfg))
+    out: list[str] = []
+    for scene_id in scene_ids:
+        for line_id in reversed(script.ids(scene_id)):
+            if any(k not in GLOBAL_FIELDS for k in script.entries[line_id].fields):
+                continue
+            line = script.line(line_id, ctx)
+            out.append(line.spoken if line.spoken is not None else to_spoken(line.text))
+    return [s for s in out if s.strip()]
 
 
 class Server:
@@ -85,9 +110,10 @@ class Server:
 
 
 @contextmanager
-def voice_server(voice: Any, jobs: Sequence[Any], work: Path) -> Iterator[None]:
+def voice_server(voice: Any, jobs: Sequence[Any], work: Path, cfg: Any = None) -> Iterator[None]:
     """While rendering `jobs` (render._Job, env is passed to the scene processes) with the
-    neural voice, run one server for all of them; otherwise do nothing."""
+    neural voice, run one server for all of them, and have it make the script lines of those
+    scenes ahead in idle CPU time (`cfg`: the effective config); otherwise do nothing."""
     from attention_explainer.narration.neural_voice import SERVER_ENV, NeuralVoice
 
     if not isinstance(voice, NeuralVoice) or not jobs or any(j.still for j in jobs):
@@ -98,9 +124,26 @@ def voice_server(voice: Any, jobs: Sequence[Any], work: Path) -> Iterator[None]:
     for job in jobs:
         job.env[SERVER_ENV] = str(server.socket_path.resolve())
     try:
+        if cfg is not None:
+            try:
+                lines = script_lines(cfg, [j.info.id for j in jobs if _is_catalog_scene(j.info)])
+            except Exception:  # noqa: BLE001 - ahead is an optimisation; scenes ask for what they need
+                lines = []
+            if lines:
+                threading.Thread(target=ahead, args=(str(server.socket_path), lines), daemon=True).start()
         yield
     finally:
         server.stop()
+
+
+def _is_catalog_scene(info: Any) -> bool:
+    """The project's own scene for that id (or a copy of it), whose lines are the script's."""
+    from attention_explainer.production.catalog import scene_by_id
+
+    try:
+        return bool(scene_by_id(info.id).cls == info.cls)
+    except Exception:  # noqa: BLE001 - an id outside the catalog
+        return False
 
 
 def _serve(socket_path: str, cache_dir: str) -> None:
@@ -126,7 +169,11 @@ def _serve(socket_path: str, cache_dir: str) -> None:
             self.wfile.write(json.dumps(reply).encode("utf-8") + b"\n")
 
     def background() -> None:
-        shared_engine()  # load the model while the scenes start
+        shared_engine()  # load the model while the scenes start (at normal priority)
+        try:  # then make lines ahead only in CPU time the scenes leave idle (Linux: per thread)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except (OSError, AttributeError):
+            pass
         while True:
             line = todo.get()
             try:

@@ -390,8 +390,9 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         # Slowest first (by their last render; new scenes first of all): the last scene to finish
         # is then a short one, so no core idles while a long scene renders alone.
         seconds = {j.info.id: cache.latest(j.info.id, variant, "render_seconds") or float("inf") for j in jobs}
-        with voice_server(voice, jobs, app / "work"):  # one loaded neural model for all scenes
-            _run_jobs(sorted(jobs, key=lambda j: -seconds[j.info.id]), settings.parallel, progress)
+        ordered = sorted(jobs, key=lambda j: -seconds[j.info.id])
+        with voice_server(voice, ordered, app / "work", settings.effective_config()):  # one model for all
+            _run_jobs(ordered, settings.parallel, progress)
         for job in jobs:
             if not _finished(job):
                 continue
