@@ -51,6 +51,10 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], tuple[str, ...]]] = {
         "one-token": {"sentence": sentence(1)},
         "eight": {"sentence": sentence(8)},
     }, ("compare-rows",)),
+    "real-model": ({  # a split word and an [UNK] piece switch the merge and unknown beats
+        "default": {},
+        "unknown": {"sentence": "The animal didn't cross because it was 🐈"},
+    }, ("unknown", "merge")),
 }
 
 
