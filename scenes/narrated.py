@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import numpy as np
 from manim import Scene, VGroup, Wait, config as manim_config
 
 from attention_explainer.narration.alignment import Span, written_times
@@ -24,6 +25,7 @@ from attention_explainer.narration.captions import beat_cues
 from attention_explainer.narration.spoken import EDGE
 from attention_explainer.scenes.components import Caption
 
+OFF_SCREEN = np.array([0.0, 100.0, 0.0])  # where chunks wait during a play
 SPEECH_PAUSE = 0.5  # seconds a beat holds after its speech ends
 MIN_VOICED_HOLD = 1.5  # a spoken beat lasts at least this long
 
@@ -111,11 +113,21 @@ class NarratedLines(Scene):
             return
         caption = self._caption
         clock = {"t": now}
+        # Manim fixes the moving mobjects (families included) when a play starts, so every chunk
+        # this play will show is in the caption from the start; those not shown wait off-screen.
+        shown = caption.submobjects[0]
+        waiting = {i: Caption(self._line_cues[i][2], self.theme).set_z_index(100).shift(OFF_SCREEN)  # type: ignore[attr-defined]
+                   for _, i in inside}
+        caption.add(*waiting.values())
 
         def follow(_: Any, dt: float) -> None:
+            nonlocal shown
             clock["t"] += dt
             while inside and inside[0][0] <= clock["t"] + 1e-6:
-                self._switch_to(inside.pop(0)[1])
+                index = inside.pop(0)[1]
+                shown.shift(OFF_SCREEN)
+                shown = waiting[index].shift(-OFF_SCREEN)
+                self._chunk = index
 
         self.mobjects.remove(caption)
         self.mobjects.append(caption)  # on top of the moving mobjects, for this play only
@@ -124,6 +136,7 @@ class NarratedLines(Scene):
             super().play(*animations, **kwargs)
         finally:
             caption.remove_updater(follow)
+            caption.submobjects = [shown]
             for t, i in self._switches():
                 if t <= float(self.renderer.time) + 1e-6:
                     self._switch_to(i)

@@ -45,6 +45,31 @@ class Bookmark(ExplainerScene):
 '''
 
 
+SWITCH_SCENE = '''
+from manim import UP, FadeIn, Square
+from attention_explainer.scenes.base import ExplainerScene
+
+
+class Switch(ExplainerScene):
+    scene_id = "switch"
+
+    def construct(self):
+        with self.beat("The first sentence is right here and it is long enough to stand alone. "
+                       "The second sentence follows it closely, in a caption of its own.", key="two"):
+            self.play(FadeIn(Square().shift(UP * 2)), run_time=8.0)
+'''
+
+
+def _frame_at(path: Path, seconds: float) -> np.ndarray:
+    import av
+
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            if float(frame.pts * frame.time_base) >= seconds:
+                return frame.to_ndarray(format="rgb24").astype(np.int16)
+    raise AssertionError(f"no frame at {seconds} s")
+
+
 def _lag(track: np.ndarray, clip: np.ndarray, at: int, search: int = 2400) -> int:
     """Where `clip` sits in `track` relative to sample `at` (cross-correlation, +-search samples)."""
     n = min(clip.size, SAMPLE_RATE)
@@ -124,3 +149,21 @@ def test_an_animation_starts_on_its_word(tmp_path: Path, monkeypatch: pytest.Mon
     started = json.loads(out.read_text(encoding="utf-8"))["five"]
     assert started - beat.start == pytest.approx(five, abs=1 / FPS)
     assert five > 1.0  # the bookmark really waited
+
+
+def test_a_caption_chunk_switches_cleanly_during_an_animation(tmp_path: Path) -> None:
+    """Silent (chunks timed by reading pace): the second chunk replaces the first mid-animation;
+    its band looks the same then as once the animation is over (not drawn over the first)."""
+    scene_file = tmp_path / "switch.py"
+    scene_file.write_text(SWITCH_SCENE, encoding="utf-8")
+    settings = RenderSettings(CONFIG, name="sw", media_dir=tmp_path / "media", quiet=True)
+    info = scene_from_file(scene_file, "Switch", "why-attention", "Switch")
+    result = render_video([info], settings)
+    [beat] = result.segments[0].beats
+    assert len(beat.cues) == 2 and beat.cues[1][2].startswith("The second")
+    switch = beat.cues[1][0]
+    assert 1.0 < switch < 7.0  # inside the 8 s animation
+    during, after, before = (_frame_at(result.video, t) for t in (switch + 0.5, 9.0, switch - 0.5))
+    band = slice(int(during.shape[0] * 0.82), during.shape[0])
+    assert np.abs(during[band] - after[band]).mean() < 1.0
+    assert np.abs(before[band] - after[band]).mean() > 3.0  # a different chunk before the switch

@@ -17,6 +17,7 @@ from attention_explainer.narration.beats import Beat
 
 LINE_CHARS = 42  # the usual limit for a caption line
 MAX_LINES = 2
+WEAK_ENDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "by", "for", "with", "is", "are"}  # not at a cut
 MIN_CHUNK_CHARS = 20  # a sentence end closes a chunk only once it has this much text
 
 
@@ -89,7 +90,9 @@ def _split(tokens: Sequence[str], ids: list[int], width: int, lines: int) -> lis
             pos, best, best_score = 0, 1, float("inf")
             for j in range(1, len(rest)):
                 pos = len(_text(tokens, rest[:j]))
-                score = abs(pos - target) - (12 if tokens[rest[j - 1]][-1:] in ",;:" else 0)
+                last = tokens[rest[j - 1]]
+                score = abs(pos - target) - (max(12.0, 0.25 * total) if last[-1:] in ",;:" else 0) \
+                    + (10 if last.lower() in WEAK_ENDS else 0)
                 if score < best_score:
                     best, best_score = j, score
             parts.append(rest[:best])
