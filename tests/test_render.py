@@ -182,7 +182,8 @@ def test_cli_render_says_where_it_wrote(rendered: Rendered, monkeypatch: pytest.
     monkeypatch.setenv("TINY_SCENE_MARKERS", str(rendered.markers))
     monkeypatch.setitem(cli.context_settings, "obj", {"scene_lookup": cli_lookup(rendered.scenes)})
     before = rendered.runs()
-    main(["render", "-c", str(rendered.config_path), "--media-dir", str(rendered.settings.media_dir), "--quiet"])
+    main(["render", "-c", str(rendered.config_path), "--media-dir", str(rendered.settings.media_dir), "--quiet",
+          "--voice", "none"])  # silent, like the library render it reuses (the CLI's default is neural)
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0].startswith(f"wrote {rendered.video} (0:") and "2 unchanged" in lines[0]
