@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import tempfile
 from pathlib import Path
+from functools import lru_cache
 from typing import Any, Optional
 
+import cairo
+import numpy as np
 import yaml
 from manim import Scene, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.production.scene_input import CONFIG_ENV, scene_input
+
+# ------------------------------------------------- last-frame regression (test_frames, test_components)
+# Manim's frames_comparison skips itself when Cairo is older than its MIN_CAIRO_VERSION (1.18, for
+# Manim's own control data); Debian 12 has 1.16 and our control data are made with it.
+_fc = importlib.import_module("manim.utils.testing.frames_comparison")  # the module, not the function
+_fc.MIN_CAIRO_VERSION = min(_fc.MIN_CAIRO_VERSION, cairo.cairo_version())
+frames_comparison = _fc.frames_comparison
+
+# LaTeX and Pango output cached across tests and runs (keyed by content hashes, so sharing is safe);
+# frames_comparison would otherwise use a fresh folder per test and rerun LaTeX every time.
+_CACHE = Path(tempfile.gettempdir()) / "attention-explainer-frames-cache"
+CACHES: dict[str, Any] = {"tex_dir": str(_CACHE / "tex"), "text_dir": str(_CACHE / "texts")}
 
 
 def use_config(tmp_path: Path, config: Optional[dict[str, Any]]) -> None:
@@ -93,10 +110,61 @@ def check_layout(scene: Any) -> None:
         assert mob.get_bottom()[1] >= box.bottom and mob.get_top()[1] <= box.top, mob
 
 
-def shown_equals(view: Any, values: Any, decimals: int) -> None:
-    """Every entry a MatrixView shows is the value at its index, formatted as on screen."""
-    from attention_explainer.scenes.components import fmt
+# ----------------------------------------------- numbers read back from the glyphs on screen
+MINUS = "\u2212"
+GLYPHS = "0123456789.\u2212-+=×()∞…"  # what a number on screen may be made of ("⋯" is "…" raised: left out)
 
-    assert view.shown, "nothing shown"
-    for (r, c), text in view.shown.items():
-        assert text == fmt(values[r, c], decimals), (r, c)
+
+def shown_number(value: float, decimals: int) -> str:
+    """A number as README says it is shown (fixed decimals, U+2212 minus, no "−0.00"), formatted
+    here with an f-string, independently of the components' fmt()."""
+    text = f"{value:.{decimals}f}"
+    if text.startswith("-") and set(text[1:]) <= {"0", "."}:
+        text = text[1:]
+    return text.replace("-", MINUS)
+
+
+def _outline(glyph: Any) -> np.ndarray:
+    """A glyph's outline points, moved to the origin and scaled by its larger side (so the same
+    character at any size and place gives the same array; its proportions are kept)."""
+    pts = np.asarray(glyph.points)[:, :2]
+    return (pts - pts.min(axis=0)) / max(float(np.ptp(pts, axis=0).max()), 1e-9)
+
+
+@lru_cache(maxsize=None)
+def _reference_glyphs() -> tuple[tuple[str, np.ndarray], ...]:
+    """Each character of GLYPHS drawn on its own in the mono font, by Manim's Text."""
+    from manim import Text
+
+    from attention_explainer.scenes.components import MONO
+
+    out = []
+    for ch in GLYPHS:
+        glyphs = [m for m in Text(ch, font=MONO, font_size=48).family_members_with_points()]
+        assert len(glyphs) == 1, ch
+        out.append((ch, _outline(glyphs[0])))
+    return tuple(out)
+
+
+def glyph_text(mob: Any) -> str:
+    """The characters a mobject draws, read from its glyph outlines (left to right): each glyph is
+    matched against the mono font's own outline of every character in GLYPHS. Raises if a glyph
+    matches none, so a wrong glyph, a hyphen for a minus or a missing digit all show."""
+    glyphs = sorted(mob.family_members_with_points(), key=lambda g: g.get_left()[0])
+    out = []
+    for g in glyphs:
+        shape = _outline(g)
+        hits = [ch for ch, ref in _reference_glyphs()
+                if ref.shape == shape.shape and np.abs(ref - shape).max() < 0.02]
+        assert len(hits) == 1, f"glyph {len(out)} of {mob!r} matches {hits or 'nothing'}"
+        out.append(hits[0])
+    return "".join(out)
+
+
+def shows(view: Any, values: Any, decimals: int) -> None:
+    """Every number a MatrixView draws reads back, glyph by glyph, as values[r, c] formatted
+    independently (shown_number), at its own row and column."""
+    cells = view.numbers()
+    assert cells, "nothing shown"
+    for r, c in cells:
+        assert glyph_text(view.entry(r, c)) == shown_number(values[r, c], decimals), (r, c)

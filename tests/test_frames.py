@@ -20,20 +20,18 @@ How frames_comparison works (manim 0.22): it builds its own subclass of `base_sc
 construct calls the test function, renders it inside `tempconfig` (its monoframe config: 854×480,
 1 frame per second, dry run) and checks the last frame. It skips itself when Cairo is older than
 its MIN_CAIRO_VERSION (1.18, for Manim's own control data); Debian 12 has 1.16, and our control
-data are made with it, so the minimum is lowered below to the Cairo in use. The --set_test and
+data are made with it, so the minimum is lowered (tests/scenetools.py) to the Cairo in use. The --set_test and
 --show_diff options are registered in tests/conftest.py; `__module_test__` names the control
 data folder.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-import cairo
 import pytest
 import yaml
 
@@ -42,16 +40,9 @@ from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.heatmap import AttentionHeatmap
 from attention_explainer.scenes.pipeline import FullPipeline
 
-_fc = importlib.import_module("manim.utils.testing.frames_comparison")  # the module, not the function
-_fc.MIN_CAIRO_VERSION = min(_fc.MIN_CAIRO_VERSION, cairo.cairo_version())
-frames_comparison = _fc.frames_comparison
+from scenetools import CACHES, frames_comparison
 
 __module_test__ = "scenes"  # control data in tests/control_data/scenes/
-
-# LaTeX and Pango output cached across tests and runs (keyed by content hashes, so sharing is safe);
-# frames_comparison would otherwise use a fresh folder per test and rerun LaTeX every time.
-_CACHE = Path(tempfile.gettempdir()) / "attention-explainer-frames-cache"
-CACHES: dict[str, Any] = {"tex_dir": str(_CACHE / "tex"), "text_dir": str(_CACHE / "texts")}
 
 pytestmark = pytest.mark.system  # exact pixels need the bootstrap toolchain (Cairo, Pango, fonts, LaTeX)
 

@@ -7,9 +7,9 @@ import pytest
 
 from attention_explainer.production.catalog import scene_by_id
 from attention_explainer.scenes.causal_mask import NEG_INF, CausalMask
-from attention_explainer.scenes.components import LIGHT, fmt, heat_color
+from attention_explainer.scenes.components import LIGHT, heat_color
 from manim import ManimColor
-from scenetools import build_scene, check_beats, check_layout, optional_config, sentence
+from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +69,10 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     np.testing.assert_array_equal(scores.values, t.scaled)
     for i in range(3):
         for j in range(3):
-            want = NEG_INF if j > i else fmt(t.scaled[i, j], 2)
-            assert scene.shown_scores[(i, j)] == want
+            if j > i:
+                assert scene.shown_scores[(i, j)] == NEG_INF
+            else:  # read back from the glyphs drawn
+                assert glyph_text(scores.entry(i, j)) == shown_number(t.scaled[i, j], 2), (i, j)
     # the reference: the scaled scores by hand, softmaxed with and without the mask
     X, WQ, WK = np.array(config["model"]["embeddings"]), np.array(config["model"]["W_Q"]), np.array(config["model"]["W_K"])
     S = (X @ WQ) @ (X @ WK).T / np.sqrt(2)
@@ -80,8 +82,8 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     masked = em / em.sum(axis=1, keepdims=True)
     for name, ref in (("unmasked", unmasked), ("masked", masked)):
         hm = scene.views[name]
-        shown = [t_.original_text for t_ in hm.numbers]
-        assert shown == [fmt(v, 2) for v in ref.ravel()], name
+        shown = [glyph_text(t_) for t_ in hm.numbers]
+        assert shown == [shown_number(v, 2) for v in ref.ravel()], name
 
 
 def test_light_theme_and_causal_trace_with_8_tokens(tmp_path):

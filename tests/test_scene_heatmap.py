@@ -11,12 +11,12 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from scenetools import build_scene
+from scenetools import build_scene, glyph_text, shown_number
 
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.narration.beats import reading_time
 from attention_explainer.config import validate_config
-from attention_explainer.scenes.components import CONTENT_BOTTOM, CONTENT_TOP, DARK, LIGHT, fmt, parse_shown
+from attention_explainer.scenes.components import CONTENT_BOTTOM, CONTENT_TOP, DARK, LIGHT, fmt
 from attention_explainer.scenes.heatmap import MAX_SHOWN, AttentionHeatmap, reading_row, top_keys
 
 QUIET = {"captions": False}
@@ -90,13 +90,11 @@ def test_heatmap_shows_the_trace_weights(built: Callable[[str], AttentionHeatmap
     hm = scene.heatmap
     np.testing.assert_array_equal(hm.values, trace.weights)
     assert len(hm.numbers) == trace.n ** 2  # 3 tokens: big cells, every weight printed
-    shown = np.array([parse_shown(t.original_text) for t in hm.numbers]).reshape(trace.n, trace.n)
-    np.testing.assert_allclose(shown, np.round(trace.weights, 2), atol=1e-9)
-    assert [t.original_text for t in hm.numbers] == [fmt(v, 2) for v in trace.weights.ravel()]
+    assert [glyph_text(t) for t in hm.numbers] == [shown_number(v, 2) for v in trace.weights.ravel()]
     # the row sums column: trace.weights.sum(axis=1), formatted
-    assert [t.original_text for t in scene.sum_texts] == [fmt(v, 2) for v in trace.weights.sum(axis=1)]
-    assert all(t.original_text == "1.00" for t in scene.sum_texts)
-    assert scene.sums_line[-1].original_text == "1.00"
+    assert [glyph_text(t) for t in scene.sum_texts] == [shown_number(v, 2) for v in trace.weights.sum(axis=1)]
+    assert all(glyph_text(t) == "1.00" for t in scene.sum_texts)
+    assert glyph_text(scene.sums_line[-1]) == "1.00"
     assert [t.original_text for t in hm.row_labels] == list(trace.tokens)
     assert [t.original_text for t in hm.col_labels] == list(trace.tokens)
 
@@ -149,7 +147,7 @@ def test_more_than_sixteen_tokens_says_so(built: Callable[[str], AttentionHeatma
     assert scene.note in scene.mobjects
     assert any("first 16" in b.text for b in scene.beats)
     # sums count every key, shown or not
-    assert [t.original_text for t in scene.sum_texts] == [fmt(v, 2) for v in trace.weights.sum(axis=1)[:16]]
+    assert [glyph_text(t) for t in scene.sum_texts] == [shown_number(v, 2) for v in trace.weights.sum(axis=1)[:16]]
 
 
 def test_causal_cells_are_masked(built: Callable[[str], AttentionHeatmap]) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from manim import ManimColor, Rectangle
 from manim.renderer.cairo_renderer import CairoRenderer
-from scenetools import build_scene
+from scenetools import build_scene, glyph_text, shown_number, shows
 
 from attention_explainer.core.attention import softmax_rows
 from attention_explainer.narration.beats import reading_time
@@ -68,8 +68,8 @@ class Recorded(AttentionMath):
     """The math scene, recording at the end of every beat what is on screen and where."""
 
     @contextmanager
-    def beat(self, text: str, key: Any = None) -> Iterator[None]:
-        with super().beat(text, key):
+    def beat(self, *args: Any, **kwargs: Any) -> Iterator[None]:
+        with super().beat(*args, **kwargs):
             yield
         self.__dict__.setdefault("snapshots", []).append(
             [(m, m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]) for m in self.mobjects])
@@ -192,11 +192,8 @@ def test_causal_masking_is_shown_and_said(eight) -> None:  # type: ignore[no-unt
 def _check_view(view, values: np.ndarray, decimals: int, rows, cols) -> None:  # type: ignore[no-untyped-def]
     assert view.rows == rows and view.cols == cols
     np.testing.assert_array_equal(view.values, values)
-    expected = {(r, c): fmt(values[r, c], decimals) for r in rows if r is not None for c in cols if c is not None}
-    assert view.shown == expected
-    for (r, c), s in view.shown.items():  # the Text on screen says the same
-        assert view.entry(r, c).original_text == s
-        assert parse_shown(s) == pytest.approx(values[r, c], abs=0.5 * 10**-decimals + 1e-9)
+    assert set(view.numbers()) == {(r, c) for r in rows if r is not None for c in cols if c is not None}
+    shows(view, values, decimals)  # every number read back from its glyphs
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -223,8 +220,9 @@ def test_views_show_the_trace(request, name: str) -> None:  # type: ignore[no-un
 
 def test_explicit_numbers_reach_the_screen(eight) -> None:  # type: ignore[no-untyped-def]
     X = eight.views["X"]
-    assert X.shown[(0, 1)] == fmt(EXPLICIT["model"]["embeddings"][0][1], 2)
-    assert eight.views["W_Q"].shown[(0, 2)] == "0.75" and eight.views["W_V"].shown[(1, 0)] == "−0.30"
+    assert glyph_text(X.entry(0, 1)) == shown_number(EXPLICIT["model"]["embeddings"][0][1], 2)
+    assert glyph_text(eight.views["W_Q"].entry(0, 2)) == "0.75"
+    assert glyph_text(eight.views["W_V"].entry(1, 0)) == "\u22120.30"
     assert eight.views["weights"].values.sum(axis=1) == pytest.approx(np.ones(8))
 
 

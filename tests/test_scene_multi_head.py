@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from attention_explainer.production.catalog import scene_by_id
-from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.multi_head import MultiHead
-from scenetools import build_scene, check_beats, check_layout, optional_config, sentence, shown_equals
+from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number, shows
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +35,9 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     check_layout(scene)
     mh, p = scene.mh, scene.trace.precision
     np.testing.assert_array_equal(mh.X, np.array(X))
-    shown_equals(scene.views["X"], np.array(X), p)
+    shows(scene.views["X"], np.array(X), p)
     for name in ("W_Q", "W_K", "W_V"):
-        shown_equals(scene.views[f"{name}1"], getattr(mh, name)[0], p)
+        shows(scene.views[f"{name}1"], getattr(mh, name)[0], p)
     for h, hm in enumerate(scene.views["heatmaps"]):
         np.testing.assert_array_equal(hm.values, mh.weights[h])
         # an independent head: softmax((X W_Q)(X W_K)ᵀ / √d_head) by hand
@@ -46,11 +45,11 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
         S = Q @ K.T / np.sqrt(mh.d_head)
         e = np.exp(S - S.max(axis=1, keepdims=True))
         ref = e / e.sum(axis=1, keepdims=True)
-        assert [t.original_text for t in hm.numbers] == [fmt(v, 2) for v in ref.ravel()]
-        shown_equals(scene.views[f"Z{h + 1}"], mh.Z[h], 2)
-    shown_equals(scene.views["concat"], np.hstack(list(mh.Z)), 2)
-    shown_equals(scene.views["W_O"], mh.W_O, p)
-    shown_equals(scene.views["output"], np.hstack(list(mh.Z)) @ mh.W_O, 2)
+        assert [glyph_text(t) for t in hm.numbers] == [shown_number(v, 2) for v in ref.ravel()]
+        shows(scene.views[f"Z{h + 1}"], mh.Z[h], 2)
+    shows(scene.views["concat"], np.hstack(list(mh.Z)), 2)
+    shows(scene.views["W_O"], mh.W_O, p)
+    shows(scene.views["output"], np.hstack(list(mh.Z)) @ mh.W_O, 2)
 
 
 @pytest.mark.parametrize("n,model,theme", [
@@ -69,4 +68,4 @@ def test_builds_for_other_configs(tmp_path, n, model, theme):
     for hm, h in zip(scene.views["heatmaps"], (0, mh.heads - 1)):
         np.testing.assert_array_equal(hm.values, mh.weights[h])
     for view in ("concat", "output"):
-        shown_equals(scene.views[view], getattr(mh, view), 2)
+        shows(scene.views[view], getattr(mh, view), 2)

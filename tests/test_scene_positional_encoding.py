@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from attention_explainer.production.catalog import scene_by_id
-from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.positional_encoding import PositionalEncoding
-from scenetools import build_scene, check_beats, check_layout, optional_config, sentence, shown_equals
+from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number, shows
 
 
 @pytest.fixture(scope="module")
@@ -55,18 +54,18 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
                     math.cos(pos / 10000 ** (2 * (j // 2) / 4)) for j in range(4)] for pos in range(3)])
     grid = scene.views["PE"]
     np.testing.assert_allclose(grid.values, PE, atol=1e-12)
-    assert grid.shown == {(i, j): fmt(PE[i, j], 2) for i in range(3) for j in range(4)}
-    shown_equals(scene.views["E"], E, t.precision)
-    shown_equals(scene.views["PE_numbers"], PE, 2)
-    shown_equals(scene.views["X"], E + PE, 2)
+    assert [glyph_text(t) for t in grid.numbers] == [shown_number(PE[i, j], 2) for i in range(3) for j in range(4)]
+    shows(scene.views["E"], E, t.precision)
+    shows(scene.views["PE_numbers"], PE, 2)
+    shows(scene.views["X"], E + PE, 2)
     W = (t.W_Q, t.W_K, t.W_V)
-    shown_equals(scene.views["Z"], loop_attention(E, *W), 2)
-    shown_equals(scene.views["Z_perm"], loop_attention(E[[1, 2, 0]], *W), 2)
-    shown_equals(scene.views["Z_pe"], loop_attention(E + PE, *W), 2)
-    shown_equals(scene.views["Z_pe_perm"], loop_attention(E[[1, 2, 0]] + PE, *W), 2)
+    shows(scene.views["Z"], loop_attention(E, *W), 2)
+    shows(scene.views["Z_perm"], loop_attention(E[[1, 2, 0]], *W), 2)
+    shows(scene.views["Z_pe"], loop_attention(E + PE, *W), 2)
+    shows(scene.views["Z_pe_perm"], loop_attention(E[[1, 2, 0]] + PE, *W), 2)
     # without positions the reordered rows are the same rows; with them they are not
-    assert [scene.views["Z_perm"].shown[(a, c)] for a in range(3) for c in range(3)] == \
-        [scene.views["Z"].shown[(r, c)] for r in (1, 2, 0) for c in range(3)]
+    assert [glyph_text(scene.views["Z_perm"].entry(a, c)) for a in range(3) for c in range(3)] == \
+        [glyph_text(scene.views["Z"].entry(r, c)) for r in (1, 2, 0) for c in range(3)]
     # the trace's X already has the positions (the math segment shows it), and the scene says so
     np.testing.assert_allclose(t.X, E + PE, atol=1e-12)
     assert any("is on" in b.text for b in scene.beats)

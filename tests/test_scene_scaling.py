@@ -9,7 +9,7 @@ from attention_explainer.production.catalog import scene_by_id
 from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.scaling import WhyScaling
 from attention_explainer.core.variants import scaling_demo
-from scenetools import build_scene, check_beats, check_layout, optional_config, sentence
+from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +36,11 @@ def test_default_config_duration_and_numbers(tmp_path):
     raw, scaled = scene.charts["raw"], scene.charts["scaled"]
     np.testing.assert_allclose(raw.values, softmax(demo.K @ demo.q))
     np.testing.assert_allclose(scaled.values, softmax(demo.K @ demo.q / 8))
-    assert raw.shown == [fmt(v, 2) for v in demo.p_raw]
-    assert [t.original_text for t in raw.under] == [fmt(s, 2) for s in demo.K @ demo.q]
-    assert [t.original_text for t in scaled.under] == [fmt(s, 2) for s in demo.K @ demo.q / 8]
+    assert [glyph_text(t) for t in raw.numbers] == [shown_number(v, 2) for v in demo.p_raw]
+    assert [glyph_text(t) for t in raw.under] == [shown_number(s, 2) for s in demo.K @ demo.q]
+    assert [glyph_text(t) for t in scaled.under] == [shown_number(s, 2) for s in demo.K @ demo.q / 8]
     for name, p in (("raw", demo.p_raw), ("scaled", demo.p_scaled)):
-        assert scene.grad_shown[name] == [fmt(v * (1 - v), 2) for v in p]
+        assert scene.grad_shown[name] == [shown_number(v * (1 - v), 2) for v in p]
     # the variance plot has one measured dot per width, placed at (d, variance)
     assert len(scene.plot.dots) == len(demo.dims) == len(scene.scaled_dots)
     # the narration quotes the demo's numbers

@@ -11,8 +11,9 @@
     worked    PieceLine, MonoNumbers, NumberMatrix, WorkedCell
 
 Components know their data (a MatrixView keeps the numbers it shows) and never compute
-attention: they only draw what the trace holds. Each module's docstring has a small example;
-tests/test_components.py renders them. Import from here: `from attention_explainer.scenes.components
+attention: they only draw what the trace holds. Each module's docstring has a small example that
+ends by naming what it draws `picture`; tests/test_components.py renders each one and compares its
+frame with a control image. Import from here: `from attention_explainer.scenes.components
 import MatrixView`.
 """
 

@@ -4,7 +4,8 @@ and its diverging colour scale.
 Example (softmax weights of four keys as bars)::
 
     from attention_explainer.scenes.components import DARK, Bars
-    bars = Bars([0.1, 0.6, 0.2, 0.1], 1.0, DARK, DARK.q, "softmax(q · k)", ["k₁", "k₂", "k₃", "k₄"])
+    picture = Bars([0.1, 0.6, 0.2, 0.1], 1.0, DARK, DARK.q, "softmax(q · k)", ["k₁", "k₂", "k₃", "k₄"])
+    picture.scale(1.5).move_to([0, 0, 0])  # Bars are built from the origin up and to the right
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ Example (a causal 3 × 3 heatmap with its scale)::
     from attention_explainer.scenes.components import DARK, ColorScale, Heatmap
     w = np.array([[1.0, 0, 0], [0.4, 0.6, 0], [0.2, 0.3, 0.5]])
     hm = Heatmap(w, ["The", "cat", "sat"], DARK, cell=0.9)
-    hm.mask_cells(np.triu(np.ones((3, 3), bool), 1))
-    board = VGroup(hm, ColorScale(DARK, height=2.4)).arrange(RIGHT, buff=0.6)
+    hatching = hm.mask_cells(np.triu(np.ones((3, 3), bool), 1))
+    picture = VGroup(VGroup(hm, hatching), ColorScale(DARK, height=2.4)).arrange(RIGHT, buff=0.6)
 """
 
 from __future__ import annotations

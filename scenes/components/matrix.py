@@ -3,11 +3,13 @@
 Example (2 × 3, rows labelled by tokens; a highlight around one cell)::
 
     import numpy as np
+    from manim import VGroup
     from attention_explainer.scenes.components import DARK, MatrixView
     view = MatrixView(np.array([[0.1, -0.5, 2.0], [1.25, 0.0, -3.0]]), 2, DARK, name="Q",
                       row_labels=["The", "cat"], color=DARK.q)
     box = view.cell_rect(1, 2)            # around the number in row 1, column 2
-    row = view.get_rows()[0]              # the numbers of the first shown row
+    view.get_rows()[0].set_color(DARK.accent)  # the numbers of the first shown row
+    picture = VGroup(view, box)
 """
 
 from __future__ import annotations

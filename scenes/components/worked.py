@@ -6,9 +6,9 @@ of Q = X W_Q and for a score q·k.
 Example (the cell (0, 0) of X W_Q, with its products)::
 
     from attention_explainer.scenes.components import DARK, WorkedCell
-    cell = WorkedCell([0.1, -0.3], [0.2, 0.5], terms=[0, 1], value=-0.13, decimals=1,
-                      value_decimals=2, theme=DARK, colors=(DARK.x, DARK.q), products=[0.02, -0.15])
-    cell.value      # the glyphs of "−0.13", to move into the matrix
+    picture = WorkedCell([0.1, -0.3], [0.2, 0.5], terms=[0, 1], value=-0.13, decimals=1,
+                         value_decimals=2, theme=DARK, colors=(DARK.x, DARK.q), products=[0.02, -0.15])
+    picture.value.set_color(DARK.accent)  # the glyphs of "−0.13", to move into the matrix
 """
 
 from __future__ import annotations
