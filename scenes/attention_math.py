@@ -59,7 +59,6 @@ from attention_explainer.scenes.components import (
     fmt,
     fmt_big,
     label,
-    plural,
     relation,
     showing,
     slim,
@@ -313,14 +312,12 @@ class AttentionMath(ExplainerScene):
         t, th = self.trace, self.theme
         sentence = slim(wrapped(self.cfg.sentence, th, 34, 12.4))
         sentence.move_to(UP * 1.6)
-        with self.beat("Let's compute self-attention by hand, from the raw sentence all the way "
-                       "to the output, with real numbers at every step.", key="intro"):
+        with self.beat(key="intro"):
             self.play(*self.set_title("1 · From words to numbers"), FadeIn(self.formula), FadeIn(sentence))
 
         row = slim(TokenRow(t.tokens, th, indices=visible(t.n, ROW_TOKENS), max_width=13.2))
         row.next_to(sentence, DOWN, buff=0.7)
-        there = "there is 1 token" if t.n == 1 else f"there are {t.n} tokens"
-        with self.beat(f"First the sentence is split into tokens: here {there}.", key="tokens"):
+        with self.beat(key="tokens"):
             self.play(LaggedStart(*[FadeIn(item, shift=DOWN * 0.2) for item in row], lag_ratio=0.12),
                       run_time=1.2)
 
@@ -332,9 +329,7 @@ class AttentionMath(ExplainerScene):
         body.shift(RIGHT * max(0.0, min(-X.get_x(), RIGHT_X - body.get_right()[0])))  # X towards the centre
         row_target = row.copy()
         fit(row_target.scale(0.8), 13.2, 0.6).move_to([0, TOP - 0.3, 0])
-        numbers = f"a vector of {plural(t.d_model, 'number')}"
-        with self.beat(f"Each token is looked up in an embedding table and becomes {numbers}, "
-                       "its embedding.", key="embeddings"):
+        with self.beat(key="embeddings"):
             self.play(FadeOut(sentence), Transform(row, row_target), run_time=0.8)
             self.play(FadeIn(X.brackets), FadeIn(X.name),
                       *[TransformFromCopy(row.item(r)[1], X.row_labels[a])
@@ -344,12 +339,10 @@ class AttentionMath(ExplainerScene):
                       run_time=1.0)
             self.reveal(*X.get_rows(), lag=0.2, run_time=1.2)
         note = slice_note(t.n, d_model=t.d_model)
-        with self.beat(f"Stacked as rows, they form the matrix X: {plural(t.n, 'row')}, one per token, "
-                       f"by {t.d_model} columns, the model width d-model.", key="x-matrix"):
+        with self.beat(key="x-matrix"):
             self.play(FadeIn(shape, shift=LEFT * 0.2), *self.set_title("1 · From words to numbers", note))
         if getattr(self.cfg.model, "positional_encoding", False):
-            with self.beat("In this video each embedding also has its position added in, "
-                           "so X knows the order of the words.", key="positions"):
+            with self.beat(key="positions"):
                 self.play(Indicate(X.entries, color=th.accent, scale_factor=1.03))
 
     # -- 2. the three weight matrices ------------------------------------------------------------
@@ -369,24 +362,13 @@ class AttentionMath(ExplainerScene):
             mats.append(VGroup(W, size))
         body = VGroup(*columns).arrange(RIGHT, buff=0.9, aligned_edge=UP)
         place(body)
-        with self.beat(f"Attention learns three weight matrices: W Q, W K and W V. Each is {t.d_model} "
-                       f"by {t.d_k}: d-model rows by d-k columns.", key="w-matrices"):
+        with self.beat(key="w-matrices"):
             self.clear_to("2 · Three learned weight matrices", slice_note(1, t.d_model, t.d_k))
             self.reveal(*mats, lag=0.3, run_time=1.5)
-        lines = ("W Q turns a token into a query: what it is looking for.",
-                 "W K turns a token into a key: what it offers to the others.",
-                 "W V turns a token into a value: what it passes on when it is picked.")
-        for part, line, desc, col in zip("qkv", lines, descs, columns):
-            with self.beat(line, key=f"w-{part}-role"):
+        for part, desc, col in zip("qkv", descs, columns):
+            with self.beat(key=f"w-{part}-role"):
                 self.play(FadeIn(desc, shift=UP * 0.15), Indicate(col[0].name, color=th.accent), run_time=0.9)
-        given = [k for k in ("W_Q", "W_K", "W_V") if getattr(self.cfg.model, k) is not None]
-        if len(given) == 3:
-            source = "Here they are the ones written in your config file."
-        elif given:
-            source = "Here some come from your config file and the rest from a fixed random seed."
-        else:
-            source = "Here they come from a fixed random seed, so every number can be checked by hand."
-        with self.beat(f"Their numbers are learned during training. {source}", key="w-source"):
+        with self.beat(key="w-source"):
             self.play(*[Indicate(m[0].entries, color=th.accent, scale_factor=1.02) for m in mats], run_time=1.2)
 
     # -- 3. Q = X W_Q, one cell worked -----------------------------------------------------------
@@ -411,32 +393,28 @@ class AttentionMath(ExplainerScene):
         self.views["Q"] = Q
         place(eqn, bottom=-1.5)
 
-        with self.beat("Now the queries. Multiplying X by W Q gives Q, with one row per token.",
-                       key="queries"):
+        with self.beat(key="queries"):
             self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k))
             frame = VGroup(*[m for m in (Q.brackets, Q.name, Q.row_labels) if m in Q.submobjects])
             self.reveal(X, W, times, eq, frame, anims=self.light("Q"), run_time=1.2)
 
         c = 0
         x_rect, w_rect, q_rect = X.row_rect(qi, th.accent), W.col_rect(c, th.accent), Q.cell_rect(qi, c)
-        ordinal = "first number" if t.d_k > 1 else "number"
-        with self.beat(f"Take one cell: the {ordinal} of the query of {self.tok(qi)}. It comes from "
-                       f"the row of {self.tok(qi)} in X and the first column of W Q.", key="q-cell"):
+        with self.beat(key="q-cell", query=qi):
             self.play(Create(x_rect), Create(w_rect), Create(q_rect), run_time=1.0)
 
         work = WorkedCell(t.X[qi], t.W_Q[:, c], self.dm, t.Q[qi, c], p, 2 * p, th, (th.x, th.q),
                           products=products(t.X, t.W_Q, qi, c))
         line1, line2, total = work.lines[0], work.lines[1], work.value
         place(work, top=-1.75, bottom=-2.7, grow=1.1)
-        with self.beat("Multiply them pair by pair, and add up the products.", key="q-products"):
+        with self.beat(key="q-products"):
             self.play(LaggedStart(*[FadeIn(part) for part in line1.parts], lag_ratio=0.08), run_time=1.6)
             self.play(FadeIn(line2), run_time=0.8)
-        with self.beat("The sum is exactly the number in that cell of Q.", key="q-sum"):
+        with self.beat(key="q-sum"):
             self.play(Indicate(total, color=th.accent), run_time=0.8)
             self.wait_until_word("cell")  # the number lands in Q as the narration names the cell
             self.play(TransformFromCopy(total, Q.entry(qi, c)), run_time=1.0)
-        with self.beat("Every other cell works the same way: a row of X times a column of W Q. "
-                       "That fills in all of Q.", key="q-fill"):
+        with self.beat(key="q-fill"):
             self.play(FadeOut(x_rect), FadeOut(w_rect), FadeOut(q_rect), FadeOut(work), run_time=0.5)
             rest = Q.entries_except({(qi, c)})
             self.reveal(*rest, lag=0.05, run_time=1.8)
@@ -450,15 +428,12 @@ class AttentionMath(ExplainerScene):
         group = VGroup(Q, K, V).arrange(RIGHT, buff=0.9)
         align_rows([Q, K, V], 0)
         place(group)
-        with self.beat("The same X times W K gives the keys K, and X times W V gives the values V.",
-                       key="keys-values"):
+        with self.beat(key="keys-values"):
             self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k))
             self.reveal(Q, run_time=0.5)
             self.reveal(K, V, lag=0.4, run_time=1.4)
         rects = [m.row_rect(qi, c) for m, c in ((Q, th.q), (K, th.k), (V, th.v))]
-        with self.beat(f"So every token now has a query, a key and a value, each "
-                       f"{plural(t.d_k, 'number')} long. Here are those of {self.tok(qi)}.",
-                       key="qkv-per-token"):
+        with self.beat(key="qkv-per-token", query=qi):
             self.play(LaggedStart(*[Create(r) for r in rects], lag_ratio=0.3), run_time=1.2)
 
     # -- 4. scores = Q Kᵀ ------------------------------------------------------------------------
@@ -487,26 +462,23 @@ class AttentionMath(ExplainerScene):
         place(layout, bottom=bottom)
         place(work, top=bottom - 0.2, bottom=-2.7, grow=1.1)
 
-        with self.beat("Next, every query is compared with every key. All those comparisons at once "
-                       "are one matrix product: Q times K transposed.", key="scores"):
+        with self.beat(key="scores"):
             self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k))
             self.reveal(Q, KT, S.brackets, eq, name, anims=self.light("K"), run_time=1.2)
-        with self.beat("Rows are queries, columns are keys: the cell in row i and column j says how "
-                       "well query i matches key j.", key="rows-cols"):
+        with self.beat(key="rows-cols"):
             self.play(FadeIn(legend), Indicate(Q.row_labels, color=th.q), Indicate(KT.col_labels, color=th.k),
                       run_time=1.2)
 
         q_rect, k_rect, s_rect = Q.row_rect(qi, th.q), KT.col_rect(kj, th.k), S.cell_rect(qi, kj)
-        with self.beat(f"Take the query of {self.tok(qi)} and the key of {self.tok(kj)}.", key="score-pair"):
+        with self.beat(key="score-pair", query=qi, target=kj):
             self.play(Create(q_rect), Create(k_rect), Create(s_rect), run_time=1.0)
 
-        with self.beat("Multiply matching numbers and add them up. This dot product is their score.",
-                       key="dot-product"):
+        with self.beat(key="dot-product"):
             self.play(LaggedStart(*[FadeIn(part) for part in parts], lag_ratio=0.06), run_time=1.6)
             self.wait_until_word("score")  # the score reaches its cell on the word
             self.play(TransformFromCopy(parts[-1], S.entry(qi, kj)), run_time=1.0)
 
-        with self.beat("Every other cell is filled the same way, row by row.", key="scores-fill"):
+        with self.beat(key="scores-fill"):
             self.play(FadeOut(work), FadeOut(k_rect), FadeOut(s_rect), run_time=0.5)
             for r, row in zip(S.rows, S.get_rows()):
                 cells = VGroup(*[e for c, e in zip(S.cols, row) if (r, c) != (qi, kj)])
@@ -515,9 +487,7 @@ class AttentionMath(ExplainerScene):
             self.play(FadeOut(q_rect), run_time=0.3)
         row = t.scores[qi]
         best = max((c for c in S.cols if c is not None), key=lambda j: (row[j], -j))
-        with self.beat(f"A large score means the query and the key point the same way: a good match. "
-                       f"The query of {self.tok(qi)} scores highest with the key of {self.tok(best)}.",
-                       key="score-best"):
+        with self.beat(key="score-best", query=qi, best=best):
             self.play(Create(S.cell_rect(qi, best)), run_time=0.8)
 
     # -- 5. scale by √d_k ------------------------------------------------------------------------
@@ -538,11 +508,10 @@ class AttentionMath(ExplainerScene):
         SC.scale(S.grid.width / SC.grid.width)  # same size and place: the numbers change in place
         SC.shift(S.grid.get_center() - SC.grid.get_center())
         SC.name.align_to(S.name, DOWN)
-        with self.beat("Before the softmax, every score is divided by the square root of d-k.", key="scale"):
+        with self.beat(key="scale"):
             self.clear_to("5 · Scaling the scores", slice_note(t.n))
             self.reveal(S, panel[0], anims=self.light("sqrt"), run_time=1.2)
-        about = "exactly" if relation(root, 2) == "=" else "about"
-        with self.beat(f"Here d-k is {t.d_k}, so we divide by {about} {fmt(root, 2)}.", key="scale-dk"):
+        with self.beat(key="scale-dk"):
             self.wait_until_word("divide")  # the divisor appears as it is said
             self.play(FadeIn(panel[1], shift=DOWN * 0.2), run_time=0.8)
             cover = self._cover(S.entries)  # the numbers fade out, change, and fade back in
@@ -551,8 +520,7 @@ class AttentionMath(ExplainerScene):
             self.remove(S.entries)
             self.add(SC.entries, cover)
             self.play(FadeOut(cover), run_time=0.6)
-        with self.beat("Without it, dot products grow with the vector size and push the softmax into "
-                       "all-or-nothing weights. Scaling keeps it from saturating.", key="scale-why"):
+        with self.beat(key="scale-why"):
             self.play(FadeIn(why, shift=UP * 0.2), run_time=0.8)
         self._scaled_layout = (S, SC)
 
@@ -567,16 +535,13 @@ class AttentionMath(ExplainerScene):
                 inf = slim(label(NEG_INF, th, 24, th.muted, mono=True))
                 inf.scale(SC.scale_factor()).move_to(entry)
                 infs.add(inf)
-            with self.beat("This model is causal: a token may not look at the tokens after it. Those "
-                           "scores are set to minus infinity, so they will get zero weight.",
-                           key="causal-mask"):
+            with self.beat(key="causal-mask"):
                 self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n)), run_time=0.6)
                 if masked:
                     self.play(*[FadeOut(entry) for entry in masked], FadeIn(infs), run_time=1.2)
 
         r_rect = SC.row_rect(qi)
-        with self.beat(f"Softmax turns each row of scores into weights. Let's work through one row: "
-                       f"the query of {self.tok(qi)} against every key.", key="softmax"):
+        with self.beat(key="softmax", query=qi):
             anims = [] if t.causal else self.set_title("6 · Softmax: scores to weights", slice_note(t.n))
             self.play(*anims, Create(r_rect), *self.light("softmax"), run_time=1.0)
 
@@ -585,30 +550,23 @@ class AttentionMath(ExplainerScene):
         table, cells = self._softmax_table(exps, shift, total)
         place(table)
         src = list(SC.row(qi))
-        with self.beat("Here is that row on its own, one score per key.", key="softmax-row"):
+        with self.beat(key="softmax-row"):
             copies = [e.copy() for e in src]
             self.add(*copies)
             self.clear_to(keep=copies, anims=[FadeIn(cells["head"])], run_time=0.8)
             self.play(*[Transform(c, cells["s"][k]) for k, c in enumerate(copies)], run_time=1.0)
-        e_line = "raise e to the power of each score" if shift == 0 else \
-            "raise e to the power of each score, minus the largest one so the numbers stay readable"
-        with self.beat(f"First, {e_line}. Every result is positive, and bigger scores grow faster.",
-                       key="softmax-exp"):
+        with self.beat(key="softmax-exp", shifted=shift != 0):
             self.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
                       run_time=1.4)
-        with self.beat(f"Add them all up. The sum is {fmt_big(total, 2)}.", key="softmax-sum"):
+        with self.beat(key="softmax-sum", total=total):
             self.wait_until_word("sum")  # the sum appears on "The sum is ..."
             self.play(FadeIn(cells["sum"], shift=LEFT * 0.2), run_time=0.8)
-        with self.beat("Divide each one by that sum. These are the attention weights: all positive, "
-                       "and together they add up to exactly one.", key="softmax-divide"):
+        with self.beat(key="softmax-divide"):
             self.play(FadeIn(cells["w_head"]), LaggedStart(*[FadeIn(e) for e in cells["w"]], lag_ratio=0.1),
                       run_time=1.4)
             self.play(FadeIn(cells["total"], shift=LEFT * 0.2), run_time=0.6)
         kj = self.kj
-        w = fmt(t.weights[qi, kj], 2)
-        whom = "itself" if kj == qi else self.tok(kj)
-        with self.beat(f"So {self.tok(qi)} pays the most attention to {whom}, with a weight of {w}.",
-                       key="softmax-top"):
+        with self.beat(key="softmax-top", query=qi, target=kj, weight=t.weights[qi, kj], itself=kj == qi):
             self.wait_until_word("weight")  # the cell is framed as its weight is said
             self.play(Create(self.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
                                                                          color=th.accent), run_time=1.0)
@@ -617,9 +575,7 @@ class AttentionMath(ExplainerScene):
         sums = label("each row sums to 1", th, 22, th.muted)
         body = VGroup(A, sums).arrange(RIGHT, buff=0.6)
         place(body)
-        zero = " The masked cells get weight zero." if t.causal else ""
-        with self.beat(f"Doing the same for every row gives the attention weights A. Each row sums "
-                       f"to one.{zero}", key="weights-a"):
+        with self.beat(key="weights-a"):
             self.clear_to(run_time=0.6)
             self.reveal(VGroup(A.brackets, A.name, A.row_labels, A.col_labels), run_time=0.6)
             self.reveal(*A.get_rows(), sums, lag=0.2, run_time=1.6)
@@ -723,8 +679,7 @@ class AttentionMath(ExplainerScene):
             place(Z)
         else:
             place(body)
-        with self.beat("Finally, the weights mix the values: Z equals A times V. Each output row is "
-                       "a weighted sum of the value rows.", key="output"):
+        with self.beat(key="output"):
             src = VGroup(*[A.entry(qi, r) for r in A.cols if r is not None])
             dst = VGroup(*[c for c, r in zip(coefs, V.rows) if r is not None])
             self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k)),
@@ -733,21 +688,17 @@ class AttentionMath(ExplainerScene):
             z_frame = [] if split else [eq, VGroup(Z.brackets, Z.name, Z.row_labels)]
             self.reveal(head, V, times, VGroup(*[c for c, r in zip(coefs, V.rows) if r is None]), *z_frame,
                         run_time=1.0)
-        with self.beat(f"For {self.tok(qi)}: scale each value row by the weight {self.tok(qi)} gives "
-                       "that token. Tokens with more weight pass on more of their value.",
-                       key="output-scale"):
+        with self.beat(key="output-scale", query=qi):
             pairs = [VGroup(coefs[a], V.row_rect(r, th.v)) for a, r in enumerate(V.rows) if r is not None]
             self.play(LaggedStart(*[Create(p[1]) for p in pairs], lag_ratio=0.2), run_time=1.2)
             self.play(Indicate(coefs[V.rows.index(self.kj)], color=th.accent), run_time=0.8)
             self.play(*[FadeOut(p[1]) for p in pairs], run_time=0.4)
-        with self.beat(f"Add the scaled rows up, and you get the output row of {self.tok(qi)}.",
-                       key="output-row"):
+        with self.beat(key="output-row", query=qi):
             self.play(Create(rule), FadeIn(sigma), FadeIn(z_lab), FadeIn(z_row.brackets), run_time=0.6)
             self.play(FadeIn(z_row.entries), run_time=0.8)
             if not split:
                 self.play(TransformFromCopy(z_row.entries, Z.row(qi)), run_time=1.0)
-        with self.beat("Doing this for every token fills in Z, with one new vector per token.",
-                       key="output-fill"):
+        with self.beat(key="output-fill"):
             if split:
                 self.clear_to(anims=[TransformFromCopy(z_row.entries, Z.row(qi))],
                               run_time=1.2)
@@ -758,8 +709,7 @@ class AttentionMath(ExplainerScene):
         final = VGroup(label("each token's new representation,", th, 26),
                        label("a blend of the values it attends to", th, 26)).arrange(DOWN, buff=0.15)
         slim(final)
-        with self.beat("Each row of Z is that token's new representation: a blend of the values it "
-                       "attends to.", key="output-meaning"):
+        with self.beat(key="output-meaning"):
             self.add(Z)  # Z's parts were added one by one; now the whole view, so it can move
             self.clear_to(keep=[Z], run_time=0.8)
             side = VGroup(Z.copy(), final.copy()).arrange(RIGHT, buff=0.8)

@@ -11,7 +11,7 @@ import inspect
 import math
 import os
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from manim import Camera, Scene, Mobject, config as manim_config
 from manim.constants import RendererType
@@ -20,6 +20,7 @@ from manim.renderer.cairo_renderer import CairoRenderer
 from attention_explainer.core.attention import AttentionTrace
 from attention_explainer.narration.voice import VOICE_ENV
 from attention_explainer.narration.beats import Beat, beats_path_from_env, write_beats
+from attention_explainer.narration.script import Line, context_for, script_for
 from attention_explainer.config import Config
 from attention_explainer.production.scene_input import scene_input
 from attention_explainer.production.sources import SOURCES_ENV, write_loaded_sources
@@ -50,6 +51,8 @@ class ExplainerScene(NarratedLines):
         self.camera.background_color = self.theme.background
         manim_config.tex_template = tex_template()
         self.beats: list[Beat] = []
+        self.script = script_for(self.cfg.video.narration)  # the lines, with the config's own
+        self.narration = context_for(self.cfg, self.trace)  # what the lines are filled from
         self._caption: Optional[Caption] = None
         self._voice = _voice_from_env()
         self._beat_id: Optional[str] = None
@@ -58,21 +61,32 @@ class ExplainerScene(NarratedLines):
 
     # -- beats ----------------------------------------------------------------------------------
     @contextmanager
-    def beat(self, text: str, key: Optional[str] = None) -> Iterator[None]:
+    def beat(self, text: Optional[str | Line] = None, key: Optional[str] = None, line: Optional[str] = None,
+             **fields: Any) -> Iterator[None]:
         """One narration line and the animations played inside the `with` block.
 
-        `key` names the line (id `<scene_id>-<key>`, e.g. math-softmax-sum); recordings for
-        `--voice wav-dir` are looked up by it. Without one, beats are numbered in order."""
+        `key` names the beat (id `<scene_id>-<key>`, e.g. math-softmax-sum); recordings for
+        `--voice wav-dir` are looked up by it. The line is the narration script's
+        `<scene_id>-<line or key>` (narration/script.yaml with the config's video.narration),
+        filled from the config, the trace and `fields`: what only the scene decides, as the
+        script declares for that line (`self.beat(key="softmax-sum", total=total)`). `text` is a
+        line filled already (a script Line), or literal text for scenes outside the script (test
+        fixtures, your own scene files)."""
         beat_id = f"{self.scene_id}-{key or f'{len(self.beats) + 1:02d}'}"
+        if text is None:
+            said = self.script.line(f"{self.scene_id}-{line or key}", self.narration, beat_id=beat_id, **fields)
+        else:
+            said = text if isinstance(text, Line) else Line(beat_id, text)
+        text = said.text  # captions and SRT/VTT show the written line; the voice says said.voice
         start = self.renderer.time
         # speaks the line (voice on), shows its first caption chunk; see scenes/narrated.py
-        hold = self._start_line(beat_id, text)
+        hold = self._start_line(beat_id, text, said.spoken)
         self._beat_id, self._caption_cleared = beat_id, None
         yield
         remaining = hold - (self.renderer.time - start)
         if remaining > 0.01:
             self.wait(_whole_frames(remaining))
-        self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4),
+        self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4), said.spoken,
                                cues=self._finish_line(), audio=self._line_audio))
         if self._checker is not None:
             shown = None if not self.cfg.display.captions else (

@@ -63,9 +63,7 @@ class CausalMask(ExplainerScene):
         heading = self.title("Causal mask: no peeking ahead")
         row = slim(TokenRow(tr.tokens, th, indices=visible(n, MAX_ROW), size=26, max_width=12.8))
         row.move_to(UP * 0.6)
-        intro = ("A model that writes text produces one token at a time, so while it works on a "
-                 "token, the tokens after it do not exist yet.")
-        with self.beat(intro, key="one-at-a-time"):
+        with self.beat(key="one-at-a-time"):
             self.play(FadeIn(heading), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(m, shift=RIGHT * 0.15) for m in row], lag_ratio=0.15),
                       run_time=min(2.0, 0.3 * len(row)))
@@ -91,8 +89,7 @@ class CausalMask(ExplainerScene):
         slim(side).next_to(scores, RIGHT, buff=0.4)
         fit(VGroup(scores, side), 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.3)
         VGroup(scores, side).move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
-        with self.beat("Start from the scaled scores of your sentence, before the softmax. "
-                       "Rows are queries, columns are keys.", key="scores"):
+        with self.beat(key="scores"):
             self.play(FadeOut(row), run_time=0.4)
             self.play(FadeIn(scores), FadeIn(side), run_time=0.9)
 
@@ -110,13 +107,7 @@ class CausalMask(ExplainerScene):
             fit(inf, cell.width * 0.9, cell.height * 0.8).move_to(cell)
             infs.add(inf)
             self.shown_scores[(r, c)] = NEG_INF
-        if hidden:
-            mask_line = ("The causal mask sets every score above the diagonal to minus infinity: a query "
-                         "may look at its own key and earlier keys, never at later ones.")
-        else:
-            mask_line = ("With a single token there is no later key, so the mask hides nothing here; "
-                         "in longer sentences it hides every score above the diagonal.")
-        with self.beat(mask_line, key="mask"):
+        with self.beat(key="mask"):
             if hidden:
                 self.play(FadeIn(shades), run_time=0.5)
                 olds = VGroup(*[scores.entry(r, c) for r, c in hidden])
@@ -128,13 +119,7 @@ class CausalMask(ExplainerScene):
         pair = self._heatmaps(cmp)
         left, right = pair["unmasked"], pair["masked"]
         self.views["unmasked"], self.views["masked"] = left, right
-        if n > 1:
-            soft_line = ("After the softmax, minus infinity becomes a weight of exactly zero. Left, without "
-                         "the mask; right, with it. Each row still adds up to one.")
-        else:
-            soft_line = ("After the softmax, the only key gets all the weight, with or without the mask. "
-                         "Left, without the mask; right, with it.")
-        with self.beat(soft_line, key="softmax"):
+        with self.beat(key="softmax"):
             self.play(FadeOut(VGroup(scores, side, shades)), run_time=0.5)
             self.play(FadeIn(pair["group"]), run_time=1.0)
             if n > 1:
@@ -145,10 +130,7 @@ class CausalMask(ExplainerScene):
         if n > 1:
             last = n - 1
             marks.add(left.row_rect(0), right.row_rect(0), right.row_rect(last, th.weight), future)
-            diff_line = (f"Without the mask, “{short(tr.tokens[0])}” already looks at the words after "
-                         "it. With the mask, the first token can only look at itself, and "
-                         f"only the last token, “{short(tr.tokens[last])}”, sees the whole sentence.")
-            with self.beat(diff_line, key="compare-rows"):
+            with self.beat(key="compare-rows"):
                 self.play(FadeOut(future), FadeIn(marks[0]), FadeIn(marks[1]), run_time=0.6)
                 self.play(FadeIn(marks[2]), run_time=0.6)
 
@@ -162,9 +144,7 @@ class CausalMask(ExplainerScene):
             self._row_opacity(right, i, 0.08)
         status: VGroup = VGroup()
         panel = self._panel(right)
-        gen_line = ("Generation runs row by row: each new token attends only to itself and the tokens "
-                    "before it, and the rows already written never change.")
-        with self.beat(gen_line, key="generation"):
+        with self.beat(key="generation"):
             step = min(0.8, 6.0 / n)
             for i in range(n):  # one play per row: the status swaps while the row lights up
                 new = self._status(i, n, panel[0])
@@ -172,13 +152,7 @@ class CausalMask(ExplainerScene):
                 self.play(*swap, *self._reveal_row(right, i), run_time=step)
                 status = new
         self.status = status
-        if n > 1:
-            end_line = ("That is why causal attention weights form a triangle: the past is visible, the "
-                        "future is not. Decoders like GPT use this mask in every layer.")
-        else:
-            end_line = ("In longer sentences the causal weights form a triangle: the past is visible, the "
-                        "future is not. Decoders like GPT use this mask in every layer.")
-        with self.beat(end_line, key="triangle"):
+        with self.beat(key="triangle"):
             self.play(Create(staircase(right, upper=False, color=th.accent)), run_time=1.0)
 
     # ---------------------------------------------------------------------------------- parts

@@ -39,7 +39,6 @@ from attention_explainer.scenes.components import (
     fmt,
     label,
     masked_swatch,
-    quoted,
     short,
     text_line,
 )
@@ -201,55 +200,35 @@ class AttentionHeatmap(ExplainerScene):
         self.row_box, self.key_boxes, self.note, self.legend = row_box, key_boxes, note, legend
 
         # ---------------------------------------------------------------------------- beats
-        toks = tokens
-        sentence = f"“{self.cfg.sentence}”" if n <= 8 and len(self.cfg.sentence) <= 60 else f"this {n}-token sentence"
-        with self.beat(f"Here is the attention matrix A for {sentence}, drawn as a heatmap: "
-                       "one cell for every pair of tokens.", key="heatmap"):
+        with self.beat(key="heatmap"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(FadeIn(VGroup(hm.cells, mask_layer)), run_time=1.2)
             if note is not None:
                 self.play(FadeIn(note), run_time=0.5)
 
-        with self.beat("Rows are queries, the tokens doing the looking. "
-                       "Columns are keys, the tokens being looked at.", key="rows-cols"):
+        with self.beat(key="rows-cols"):
             self.play(FadeIn(hm.row_labels), FadeIn(queries_cap), run_time=0.8)
             self.wait_until_word("Columns")  # the keys appear as the narration turns to them
             self.play(FadeIn(hm.col_labels), FadeIn(keys_cap), run_time=0.8)
 
-        if len(hm.numbers):
-            colour_line = ("The colour shows each weight, dark for almost nothing and bright for a lot, "
-                           "and every cell also prints its weight.")
-        else:
-            colour_line = ("The colour shows each weight, dark for almost nothing and bright for a lot. "
-                           "The cells are too small for numbers, so read them off the scale.")
-        with self.beat(colour_line, key="colour"):
+        with self.beat(key="colour", printed=len(hm.numbers) > 0):
             self.play(FadeIn(scale), run_time=0.8)
             if len(hm.numbers):
                 self.play(FadeIn(hm.numbers), run_time=0.8)
 
         if n > m:
-            with self.beat(f"This sentence has {n} tokens, too many to draw, so the heatmap shows "
-                           f"only the first {m} rows and columns.", key="too-many"):
+            with self.beat(key="too-many", shown=m):
                 self.play(Indicate(note, color=th.accent, scale_factor=1.05), run_time=1.0)
 
         if legend is not None:
-            with self.beat("This is causal attention: a token may not look at later tokens. Their scores "
-                           "were set to minus infinity, so their weights are exactly zero, shown hatched.",
-                           key="causal"):
+            with self.beat(key="causal"):
                 self.play(FadeIn(legend), run_time=0.6)
                 self.play(Indicate(legend, color=th.accent, scale_factor=1.05), run_time=1.0)
 
-        if m == 1:
-            row_line = f"With one token there is one row: {quoted(toks, r)} can only attend to itself."
-        else:
-            row_line = (f"Let's read one row, with {quoted(toks, r)} as the query. Its row shows how "
-                        f"{quoted(toks, r)} spreads its attention over the keys.")
-        with self.beat(row_line, key="read-row"):
+        with self.beat(key="read-row", query=r):
             self.play(Create(row_box), FadeIn(row_tag), hm.row_labels[r].animate.set_color(th.q), run_time=0.8)
 
-        w0 = fmt(full[r, keys[0]], 2)
-        first = quoted(toks, keys[0]) if keys[0] != r else "itself"
-        with self.beat(f"{quoted(toks, r)} attends most to {first}, with a weight of {w0}.", key="top-key"):
+        with self.beat(key="top-key", query=r, target=keys[0], weight=full[r, keys[0]], itself=keys[0] == r):
             self.wait_until_word("most")  # the top key's cell is boxed as it is named
             anims = [FadeIn(lines[0]), FadeIn(lines[1])]
             if key_boxes[0] is not None:
@@ -257,9 +236,7 @@ class AttentionHeatmap(ExplainerScene):
             self.play(*anims, run_time=0.9)
 
         if len(keys) > 1:
-            second = quoted(toks, keys[1]) + (" itself" if keys[1] == r else "")
-            w1 = fmt(full[r, keys[1]], 2)
-            with self.beat(f"Next comes {second}, with {w1}.", key="second-key"):
+            with self.beat(key="second-key", target=keys[1], weight=full[r, keys[1]], itself=keys[1] == r):
                 self.wait_until_word("comes")  # ... and the runner-up's
                 anims = [FadeIn(lines[2])]
                 if key_boxes[1] is not None:
@@ -267,18 +244,12 @@ class AttentionHeatmap(ExplainerScene):
                               hm.col_labels[keys[1]].animate.set_color(th.k)]
                 self.play(*anims, run_time=0.8)
 
-        sums_text = ("Every row is a softmax, so its weights always add up to exactly one: "
-                     "here are the row sums.")
-        if n > m:
-            sums_text = ("Every row is a softmax, so its weights always add up to exactly one. "
-                         f"The row sums here count all {n} keys, shown or not.")
-        with self.beat(sums_text, key="row-sums"):
+        with self.beat(key="row-sums", cut=n > m):
             self.play(FadeIn(sums_bar), FadeIn(sums_head), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(t, shift=LEFT * 0.15) for t in sum_texts],
                                   lag_ratio=min(0.3, 3.0 / m)), run_time=1.2)
 
-        with self.beat("So a heatmap reads row by row: each query shares out one whole unit of "
-                       "attention among the keys.", key="summary"):
+        with self.beat(key="summary"):
             self.play(FadeIn(sums_line), Indicate(sum_texts, color=th.accent, scale_factor=1.1), run_time=1.2)
 
     # ------------------------------------------------------------------------------- layout

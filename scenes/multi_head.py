@@ -34,12 +34,10 @@ from attention_explainer.scenes.components import (
     MatrixView,
     Theme,
     arrow_line,
-    article,
     count_shown,
     fit,
     label,
     note,
-    plural,
     showing,
     slim,
     visible,
@@ -86,13 +84,7 @@ class MultiHead(ExplainerScene):
         fit(board, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.2).move_to([0, MID_Y, 0])
         links = VGroup(*[arrow_line(X.get_right() + RIGHT * 0.15, b.get_left() + LEFT * 0.1, th.muted, 2)
                          for b in boxes if isinstance(b, RoundedRectangleGroup)])
-        if H == 1:
-            intro = ("One attention head learns one way of relating tokens. A transformer usually runs "
-                     "several heads side by side; this config asks for a single head.")
-        else:
-            intro = ("One attention head learns one way of relating tokens, so a transformer runs several "
-                     f"heads side by side, here {H}, each with its own W Q, W K and W V.")
-        with self.beat(intro, key="heads"):
+        with self.beat(key="heads"):
             self.play(FadeIn(heading), FadeIn(X), run_time=0.8)
             self.play(Create(links), LaggedStart(*[FadeIn(b) for b in boxes], lag_ratio=0.2), run_time=1.2)
 
@@ -109,27 +101,18 @@ class MultiHead(ExplainerScene):
                      th, 22, th.text)
         panel = VGroup(ws, shape).arrange(DOWN, buff=0.35)
         fit(panel, 13.0, CONTENT_TOP - CONTENT_BOTTOM - 0.2).move_to([0, MID_Y, 0])
-        if H == 1:
-            cost = f"With one head, its matrices are the full width, d model = {dm} columns. Here they are."
-        else:
-            every = "both heads" if H == 2 else f"all {H} heads"
-            cost = (f"Each head's matrices are d model over h = {dh} {'column' if dh == 1 else 'columns'} wide, "
-                    f"so {every} together cost about as much as one full-width head. Here are head 1's.")
-        with self.beat(cost, key="head-width"):
+        with self.beat(key="head-width"):
             self.play(FadeOut(VGroup(X, boxes, links)), run_time=0.5)
             self.play(FadeIn(ws), FadeIn(shape), run_time=0.9)
 
         # -- 3. one heatmap per head -----------------------------------------------------------------
         maps = self._heatmaps(mh, visible(H, MAX_HEADS_SHOWN if n <= 8 else MAX_MAPS_LONG), color)
         self.views["heatmaps"] = maps["maps"]
-        with self.beat("Each head computes its own attention weights from its own queries and keys. "
-                       "Rows are queries, columns are keys.", key="head-weights"):
+        with self.beat(key="head-weights"):
             self.play(FadeOut(panel), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(g) for g in maps["groups"]], lag_ratio=0.25), run_time=1.4)
         q = n - 1
-        with self.beat("Here the weights are random, so the patterns are too. In a trained model, each head "
-                       "learns its own kind of relation, such as the previous word, or the subject of a verb.",
-                       key="patterns"):
+        with self.beat(key="patterns"):
             rects = VGroup(*[m.row_rect(q) for m in maps["maps"]])
             self.play(FadeIn(rects), run_time=0.7)
             self.play(*[Indicate(m.row_labels[q], color=th.accent) for m in maps["maps"]], run_time=0.8)
@@ -152,8 +135,7 @@ class MultiHead(ExplainerScene):
                           + (", a slice is shown" if n > MAX_ROWS or dm > MAX_COLS or H > MAX_HEADS_SHOWN else ""),
                           th, 22, th.text)
         shape_note.next_to(concat, DOWN, buff=0.3)
-        with self.beat(f"Each head outputs its own Z, one row of {plural(dh, 'number')} per token. Placed side "
-                       f"by side, the heads make one matrix {dm} wide again.", key="concat"):
+        with self.beat(key="concat"):
             self.play(FadeOut(VGroup(*maps["groups"], rects)), run_time=0.5)
             self.play(FadeIn(parts), run_time=0.8)
             self.play(FadeOut(parts), FadeIn(concat), FadeIn(shape_note), run_time=1.0)
@@ -174,13 +156,11 @@ class MultiHead(ExplainerScene):
             to_line = [FadeOut(concat), FadeIn(small)]
         else:  # same slice: slide the matrix into place
             to_line = [ReplacementTransform(concat, small)]
-        with self.beat(f"Finally W O, {article(dm)} {dm} by {dm} matrix, mixes the heads' findings together. The output "
-                       "has one row per token and the same width as X, ready for the next layer.", key="w-o"):
+        with self.beat(key="w-o"):
             self.play(FadeOut(shape_note), *to_line, run_time=0.8)
             self.play(FadeIn(times), FadeIn(W_O), run_time=0.7)
             self.play(FadeIn(eq), FadeIn(out), run_time=0.8)
-        with self.beat(f"That is multi-head attention: {plural(H, 'head')} attend in parallel, each in its "
-                       "own smaller space, and W O combines what they found.", key="summary"):
+        with self.beat(key="summary"):
             self.play(Indicate(out.brackets, color=th.accent), Indicate(out.name, color=th.accent), run_time=1.0)
 
     # ---------------------------------------------------------------------------------- parts

@@ -66,13 +66,11 @@ class Outro(ExplainerScene):
         rows = self.recap
         for r in rows:
             dimmed(r).set_opacity(0.25)  # lit one by one below
-        with self.beat("Let's recap. The sentence becomes tokens, the tokens become the rows of X, and "
-                       "three weight matrices turn X into queries, keys and values.", key="recap-inputs"):
+        with self.beat(key="recap-inputs"):
             self.play(FadeIn(heading), FadeIn(rows), run_time=0.8)
             for r in rows[:3]:
                 self.play(r.animate.set_opacity(1), run_time=0.5)
-        with self.beat("Queries meet keys in the scaled scores, rows are queries and columns are keys. "
-                       "Softmax makes each row weights, which mix the values into Z.", key="recap-attention"):
+        with self.beat(key="recap-attention"):
             for r in rows[3:]:
                 self.play(r.animate.set_opacity(1), run_time=0.5)
 
@@ -83,8 +81,7 @@ class Outro(ExplainerScene):
         full = VGroup(prefix, formula).arrange(RIGHT, buff=0.3)
         fit(full, 13.0, 2.0).move_to(UP * 0.3)
         self.formula = formula
-        with self.beat("All of it fits in one line: the softmax of Q K transposed over root d k, times V.",
-                       key="formula"):
+        with self.beat(key="formula"):
             self.play(Write(prefix), run_time=0.8)
             self.play(FadeIn(formula), run_time=0.8)
             self.play(Indicate(formula.lit("Q", "K"), color=th.accent, scale_factor=1.1), run_time=0.8)
@@ -104,14 +101,12 @@ class Outro(ExplainerScene):
         teaser.next_to(heads, DOWN, buff=0.35)
         block = VGroup(heads, teaser)
         fit(block, 13.2, 5.3).move_to(DOWN * 0.05)
-        with self.beat("Next: several heads side by side, each with its own W Q, W K and W V, "
-                       "each looking for a different kind of relation.", key="heads"):
+        with self.beat(key="heads"):
             self.play(FadeIn(heading2), run_time=0.5)
             self.play(FadeIn(heads[0]), run_time=0.7)
             self.play(FadeIn(VGroup(*heads[1:])), run_time=0.7)
             self.play(FadeIn(teaser), run_time=0.6)
-        with self.beat("Only the first head is this video's. The others would learn patterns of their own.",
-                       key="first-head"):
+        with self.beat(key="first-head"):
             self.play(Indicate(heads[0], color=th.accent, scale_factor=1.05), run_time=1.0)
 
         # -- 4. closing line -----------------------------------------------------------------
@@ -120,7 +115,7 @@ class Outro(ExplainerScene):
         closing.move_to(UP * 0.1)
         self.closing = closing
         for k, piece in enumerate(narration_chunks(self.cfg.video.closing_line)):
-            with self.beat(piece, key=f"closing-{k + 1}"):
+            with self.beat(key=f"closing-{k + 1}", line="closing", piece=piece):
                 if k == 0:
                     self.play(FadeIn(closing, shift=UP * 0.2), run_time=1.0)
 

@@ -72,8 +72,7 @@ class FullPipeline(ExplainerScene):
     scene_id = "pipeline"
 
     def construct(self) -> None:
-        tr, th = self.trace, self.theme
-        n, dm, dk = tr.n, tr.d_model, tr.d_k
+        th = self.theme
         nodes = self._nodes()
         self.nodes = nodes
         self.lit_order: list[str] = []  # node keys in the order the data reached them
@@ -95,49 +94,36 @@ class FullPipeline(ExplainerScene):
             node.dimmed()
 
         diagram = VGroup(*nodes.values(), *edges.values())
-        with self.beat("Here is all of self-attention in one picture. Let's follow the numbers from the "
-                       "sentence all the way to the output.", key="overview"):
+        with self.beat(key="overview"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(FadeIn(diagram), FadeIn(formula_line), run_time=1.2)
 
-        quoted = f" “{self.cfg.sentence}”" if len(self.cfg.sentence) <= 60 else ""
-        with self.beat(f"The sentence{quoted} is split into {plural(n, 'token')}.", key="tokens"):
+        with self.beat(key="tokens"):
             self.play(*nodes["sentence"].light(), run_time=0.5)
             self.lit_order.append("sentence")
             self._flow([Link("sentence", "tokens")])
 
-        with self.beat(f"Each token becomes an embedding, one row of X: {n} by {dm} numbers.",
-                       key="embeddings"):
+        with self.beat(key="embeddings"):
             self._flow([Link("tokens", "X")])
 
-        with self.beat(f"X is multiplied by three learned weight matrices, for queries, keys and values, "
-                       f"each {dm} by {dk}.", key="projections"):
+        with self.beat(key="projections"):
             self._flow([Link("X", "W_Q"), Link("X", "W_K"), Link("X", "W_V")])
 
-        with self.beat(f"That gives Q, K and V: a query, a key and a value for every token, "
-                       f"{n} by {dk} each.", key="qkv"):
+        with self.beat(key="qkv"):
             self._flow([Link("W_Q", "Q"), Link("W_K", "K"), Link("W_V", "V")], formula.lit("Q", "K", "V"))
 
-        with self.beat(f"Every query meets every key: Q times K transposed, over the square root of d_k, "
-                       f"gives a {n} by {n} grid of scores.", key="scores"):
+        with self.beat(key="scores"):
             self._flow([Link("Q", "scores"), Link("K", "scores")], formula.lit("sqrt"))
 
-        soft_line = ("Softmax turns each row of scores into weights that add up to one: the attention "
-                     f"matrix A, {n} by {n}. Rows are queries, columns are keys.")
-        if tr.causal:
-            soft_line = ("Later tokens are masked, then softmax turns each row into weights that add up to "
-                         f"one: the attention matrix A, {n} by {n}. Rows are queries, columns are keys.")
-        with self.beat(soft_line, key="softmax"):
+        with self.beat(key="softmax"):
             self._flow([Link("scores", "softmax")], formula.lit("softmax"))
             self._flow([Link("softmax", "A")])
 
-        with self.beat(f"A mixes the values: A times V gives the output Z, a new vector of {dk} numbers "
-                       "for every token.", key="output"):
+        with self.beat(key="output"):
             self._flow([Link("A", "AV"), Link("V", "AV")])
             self._flow([Link("AV", "Z")], VGroup(z_eq))
 
-        with self.beat("That is the whole pipeline, and the whole formula: Z equals softmax of Q K "
-                       "transposed over root d_k, times V.", key="formula"):
+        with self.beat(key="formula"):
             self.play(Circumscribe(formula_line, color=th.accent, buff=0.12),
                       Indicate(nodes["Z"], color=th.accent, scale_factor=1.1), run_time=1.5)
 

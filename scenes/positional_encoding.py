@@ -32,7 +32,6 @@ from attention_explainer.scenes.components import (
     fit,
     label,
     note,
-    short,
     slim,
     visible,
 )
@@ -64,14 +63,7 @@ class PositionalEncoding(ExplainerScene):
         block = VGroup(VGroup(names[0], a).arrange(RIGHT, buff=0.4), VGroup(names[1], b).arrange(RIGHT, buff=0.4))
         block.arrange(DOWN, buff=0.6, aligned_edge=LEFT)
         fit(block, 13.0, 3.0).move_to([0, MID_Y + 0.3, 0])
-        if n > 1:
-            first = short(demo.tokens[0])
-            intro = ("Attention compares every token with every other, but nothing in its formula says where a "
-                     f"token sits. Take your sentence, and the same words with “{first}” moved to the end.")
-        else:
-            intro = ("Attention compares every token with every other, but nothing in its formula says where a "
-                     "token sits. With a single token there is only one order, so imagine longer sentences.")
-        with self.beat(intro, key="reorder"):
+        with self.beat(key="reorder"):
             self.play(FadeIn(heading), FadeIn(VGroup(names[0], a)), run_time=0.8)
             if n > 1:
                 self.play(FadeIn(VGroup(names[1], b), shift=DOWN * 0.2), run_time=0.8)
@@ -79,13 +71,7 @@ class PositionalEncoding(ExplainerScene):
         # -- 2. outputs only swap rows ------------------------------------------------------------
         pair = self._pair(demo.Z, demo.Z_perm, demo, "Z", r"Z_{\text{reordered}}")
         self.views["Z"], self.views["Z_perm"] = pair["left"], pair["right"]
-        if n > 1:
-            blind = ("Without positions, reordering the words only reorders the output rows: every word gets "
-                     "exactly the same vector as before. Attention alone is blind to order.")
-        else:
-            blind = ("Its output is the same wherever it stands: attention alone has no notion of order. "
-                     "In a longer sentence, reordering the words would only reorder the output rows.")
-        with self.beat(blind, key="order-blind"):
+        with self.beat(key="order-blind"):
             self.play(FadeOut(block), run_time=0.5)
             self.play(FadeIn(pair["views"]), run_time=0.9)
             if len(pair["links"]):
@@ -103,15 +89,12 @@ class PositionalEncoding(ExplainerScene):
         board = VGroup(grid, legend).arrange(RIGHT, buff=0.6)
         page = VGroup(formula, board).arrange(DOWN, buff=0.35)
         fit(page, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
-        with self.beat("The original Transformer adds a position signal to each embedding: sines and cosines "
-                       "of different frequencies, one row per position, every value between minus one and one.",
-                       key="pe-table"):
+        with self.beat(key="pe-table"):
             self.play(FadeOut(VGroup(pair["views"], pair["links"])), run_time=0.5)
             self.play(FadeIn(formula), run_time=0.8)
             self.play(FadeIn(board), run_time=1.0)
         d = demo.PE.shape[1]
-        with self.beat("Each column is a wave: the first columns change quickly from one position to the next, "
-                       "later ones slowly, so every position gets its own pattern.", key="waves"):
+        with self.beat(key="waves"):
             marks = [grid.col_rect(0, th.accent)]
             if d > 1:
                 marks.append(grid.col_rect(d - 1, th.weight))
@@ -120,8 +103,7 @@ class PositionalEncoding(ExplainerScene):
 
         # -- 4. X = embeddings + PE -----------------------------------------------------------------
         sum_view = self._sum(demo, p)
-        with self.beat("These numbers are added to the token embeddings before the projections, so queries, "
-                       "keys and values now depend on position too.", key="added"):
+        with self.beat(key="added"):
             self.play(FadeOut(page), run_time=0.5)
             self.play(FadeIn(sum_view), run_time=1.0)
 
@@ -129,25 +111,13 @@ class PositionalEncoding(ExplainerScene):
         pair2 = self._pair(demo.Z_pe, demo.Z_pe_perm, demo, r"Z \text{ with } PE", r"Z_{\text{reordered}} \text{ with } PE",
                            same=False)
         self.views["Z_pe"], self.views["Z_pe_perm"] = pair2["left"], pair2["right"]
-        if n > 1:
-            broken = ("With positions added, the same word at a different place gets a different vector: "
-                      "the outputs of the reordered sentence no longer just swap rows.")
-        else:
-            broken = ("With positions added, the same word would get a different vector at a different place, "
-                      "so the order of a longer sentence would show in its outputs.")
-        with self.beat(broken, key="order-seen"):
+        with self.beat(key="order-seen"):
             self.play(FadeOut(sum_view), run_time=0.5)
             self.play(FadeIn(pair2["views"]), run_time=0.9)
             if len(pair2["links"]):
                 self.play(Create(pair2["links"]), run_time=1.0)
 
-        if positional:
-            switch = ("The config switch model dot positional encoding is on, so the math segment of this video "
-                      "used X with these positions already added.")
-        else:
-            switch = ("This video's math segment leaves positions out to keep the numbers short; set model dot "
-                      "positional encoding to true to add them there too.")
-        with self.beat(switch, key="config-switch"):
+        with self.beat(key="config-switch"):
             flag = note(f"model.positional_encoding: {'true' if positional else 'false'}", th, 24, th.accent)
             flag.next_to(pair2["views"], DOWN, buff=0.35)
             self.play(FadeIn(flag), run_time=0.6)

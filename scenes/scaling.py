@@ -52,8 +52,7 @@ class WhyScaling(ExplainerScene):
         heading = slim(self.title("Why divide by √dₖ?"))
         formula = slim(Formula(th, size=52))
         formula.move_to(UP * 0.3)
-        with self.beat("Every score is divided by the square root of d-k, the width of the queries and keys. "
-                       "Why not just use the raw dot products?", key="question"):
+        with self.beat(key="question"):
             self.play(FadeIn(heading), FadeIn(formula), run_time=0.8)
             self.play(formula.lit("sqrt").animate.set_opacity(1), run_time=0.6)
             self.play(formula.part("sqrt").animate.set_color(th.accent), run_time=0.8)
@@ -72,9 +71,7 @@ class WhyScaling(ExplainerScene):
         key[1].set_opacity(0)
         plot_scale = plot.scale_factor()  # how much fit() shrank the plot
         last_v = fmt(float(demo.variance[-1]), 1)
-        with self.beat("A score is a dot product, a sum of d-k products. For random vectors whose entries "
-                       "have variance one, its variance grows like d-k: the dots are measured, the line is "
-                       "variance equals d-k.", key="variance"):
+        with self.beat(key="variance"):
             self.play(formula.animate.scale(0.6).move_to(UP * 2.55), run_time=0.6)
             self.play(FadeIn(plot.frame), FadeIn(key[0]), FadeIn(key[2]), run_time=0.8)
             self.play(Create(plot.line), FadeIn(plot.line_name), run_time=0.8)
@@ -84,9 +81,7 @@ class WhyScaling(ExplainerScene):
         scaled_dots = VGroup(*[Dot(plot.placed_point(w, v), radius=0.07 * plot_scale, color=th.q)
                                for w, v in zip(demo.dims, demo.scaled_variance)])
         self.scaled_dots = scaled_dots
-        with self.beat(f"At d-k = {d}, the measured variance is {last_v}, so raw scores typically land "
-                       f"around plus or minus {r_text}. Divide by √{d} = {r_text} and the variance is back "
-                       "to about one at every width.", key="variance-dk"):
+        with self.beat(key="variance-dk", width=d, variance=float(demo.variance[-1]), root=r_text):
             self.play(FadeIn(top_label), Indicate(top, color=th.accent, scale_factor=1.6), run_time=0.8)
             self.play(key[1].animate.set_opacity(1), FadeIn(scaled_dots, lag_ratio=0.2), run_time=1.0)
 
@@ -106,16 +101,12 @@ class WhyScaling(ExplainerScene):
         setup.next_to(formula, DOWN, buff=0.25)
         top_raw = float(demo.p_raw.max())
         top_scaled = float(demo.p_scaled.max())
-        how_much = "almost all" if top_raw > 0.9 else "most" if top_raw > 0.5 else "the biggest share"
-        with self.beat(f"Here is one random query against {demo.m} random keys, {d} numbers wide. Raw scores "
-                       f"this large make the softmax saturate: one key takes {how_much} of the weight, "
-                       f"{fmt(top_raw, 2)}.", key="saturate"):
+        with self.beat(key="saturate", keys=demo.m, width=d, top=top_raw, almost_all=top_raw > 0.9, most=top_raw > 0.5):
             self.play(FadeIn(setup), run_time=0.5)
             self.play(FadeIn(raw), FadeIn(score_note), run_time=0.9)
             j = int(np.argmax(demo.p_raw))
             self.play(Indicate(raw.bars[j], color=th.accent), run_time=0.8)
-        with self.beat(f"Divided by {r_text}, the same scores stay in a moderate range, and the weights stay "
-                       f"spread out: the largest is {fmt(top_scaled, 2)}.", key="scaled-spread"):
+        with self.beat(key="scaled-spread", root=r_text, top=top_scaled):
             self.play(FadeIn(scaled), run_time=0.9)
 
         # -- 4. gradients -----------------------------------------------------------------------
@@ -140,17 +131,11 @@ class WhyScaling(ExplainerScene):
             swaps += [Transform(chart.bars, new_bars), FadeOut(chart.numbers), FadeIn(new_nums),
                       FadeOut(chart.title), FadeIn(new_title)]
         g_raw, g_scaled = float(demo.grad_raw.max()), float(demo.grad_scaled.max())
-        if fmt(g_raw, 2) == fmt(0, 2):
-            saturated = f"Saturated, every one is about zero; scaled, the largest is {fmt(g_scaled, 2)}."
-        else:
-            saturated = f"Saturated, the largest is only {fmt(g_raw, 2)}; scaled, {fmt(g_scaled, 2)}."
-        with self.beat("Learning follows gradients, and the softmax gradient of a weight p is p times one "
-                       f"minus p, which vanishes near zero and one. {saturated}", key="gradients"):
+        with self.beat(key="gradients", raw=g_raw, scaled=g_scaled, vanished=fmt(g_raw, 2) == fmt(0, 2)):
             self.play(*swaps, run_time=1.2)
 
         # -- 5. the point ------------------------------------------------------------------------------
-        with self.beat("So dividing by the square root of d-k keeps the scores at unit variance whatever the "
-                       "width: the softmax stays soft, and the gradients keep flowing.", key="summary"):
+        with self.beat(key="summary"):
             self.play(formula.animate.scale(1 / 0.6 * 0.8).move_to(UP * 2.45).set_opacity(1), FadeOut(setup),
                       run_time=0.6)
             self.play(Indicate(formula.part("sqrt"), color=th.accent, scale_factor=1.3), run_time=1.0)

@@ -184,26 +184,14 @@ class WhyAttention(ExplainerScene):
         if said:
             slice_note = label(said, th, 20, th.muted)
         self.slice_note = slice_note
-        with self.beat("Why do we need self-attention at all? Start with a sentence.", key="sentence"):
+        with self.beat(key="sentence"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08), run_time=1.2)
             if slice_note is not None:
                 slice_note.next_to(row, DOWN, buff=0.25)
                 self.play(FadeIn(slice_note), run_time=0.4)
 
-        back = "far back" if dist >= 4 else "before it"
-        if is_pronoun:
-            ask = f"What does “{qt}” refer to?"
-            line = (f"What does “{qt}” refer to? To know, a model has to link “{qt}” with a word {back}, "
-                    f"like “{kt}”, {plural(dist, 'token')} earlier.")
-        elif n > 1:
-            ask = f"What does “{qt}” relate to?"
-            line = (f"What does the last word, “{qt}”, relate to? To know, a model has to link it with "
-                    f"words {back}, like the first one, “{kt}”, {plural(dist, 'token')} earlier.")
-        else:
-            ask = f"What does “{qt}” relate to?"
-            line = (f"With a single token, “{qt}”, nothing is far away yet, but real sentences are long, "
-                    "and words often depend on words far back.")
+        ask = f"What does “{qt}” {'refer' if is_pronoun else 'relate'} to?"
         question = fit(label(ask, th, 34), 12.5, 0.8).move_to(UP * 2.0)
         qbox, kbox = row.item(q)[0], row.item(k)[0]
         link = VGroup()
@@ -213,7 +201,7 @@ class WhyAttention(ExplainerScene):
             apart = label(f"{plural(dist, 'token')} apart", th, 22, th.accent)
             apart.next_to(row, DOWN, buff=0.3 if slice_note is None else 0.75)
             link = VGroup(arc, apart)
-        with self.beat(line, key="long-link"):
+        with self.beat(key="long-link", query=q, target=k, dist=dist, pronoun=is_pronoun, far=dist >= 4):
             self.play(Write(question), run_time=0.8)
             self.play(qbox.animate.set_stroke(th.q, width=4), kbox.animate.set_stroke(th.k, width=4), run_time=0.5)
             if len(link):
@@ -228,8 +216,7 @@ class WhyAttention(ExplainerScene):
         self.play(*[FadeOut(m) for m in fade_out], row.animate.move_to(UP * 1.55), run_time=0.6)
         chain = self._chain(row)
         self.chain = chain
-        with self.beat("An older design, the recurrent neural network, reads the sentence one token at a "
-                       "time and passes a hidden state along a chain.", key="rnn-chain"):
+        with self.beat(key="rnn-chain"):
             self.play(FadeIn(sub), run_time=0.5)
             self.play(Create(chain["feeds"]), FadeIn(chain["boxes"]), FadeIn(chain["names"]),
                       Create(chain["arrows"]), run_time=1.4)
@@ -239,9 +226,7 @@ class WhyAttention(ExplainerScene):
         pulse = Dot(radius=0.09, color=th.accent)
         slots = [(a, i) for a, i in enumerate(row.indices) if i is not None]
         pulse.move_to(chain["boxes"][slots[0][0]].get_left() + LEFT * 0.25)
-        steps_line = (f"Each step must wait for the one before, so nothing runs in parallel: "
-                      f"{plural(n, 'token')} take {plural(n, 'step')}, one after another.")
-        with self.beat(steps_line, key="rnn-steps"):
+        with self.beat(key="rnn-steps"):
             self.play(FadeIn(counter), FadeIn(pulse), run_time=0.4)
             step_time = min(0.45, 5.0 / len(slots))
             for a, i in slots:
@@ -256,13 +241,7 @@ class WhyAttention(ExplainerScene):
         note = fit(label(f"colour = what the chain still carries of “{kt}” "
                          "(an illustration, not computed numbers)", th, 22, th.muted), 12.8, 0.5)
         note.move_to(DOWN * 2.35)
-        if dist > 0:
-            fade_line = (f"What the chain remembers about “{kt}” fades a little at every step, so by "
-                         f"“{qt}”, only a faint trace of it is left.")
-        else:
-            fade_line = ("Whatever the chain remembers about an early word fades a little at every step, "
-                         "so distant words barely reach each other.")
-        with self.beat(fade_line, key="rnn-fade"):
+        with self.beat(key="rnn-fade", query=q, target=k):
             self.play(FadeOut(pulse), FadeIn(note), run_time=0.6)
             focus = [chain["boxes"][row.indices.index(k)]]
             if dist > 0:
@@ -279,21 +258,16 @@ class WhyAttention(ExplainerScene):
         self.arcs, self.special_arc = arcs, special
         shown = row.shown()
         pairs = shown * (shown - 1) // 2
-        attn_line = ("Self-attention does something different: every token looks at every other token "
-                     "directly, all in one step.")
-        with self.beat(attn_line, key="all-pairs"):
+        with self.beat(key="all-pairs"):
             self.play(FadeIn(sub2), run_time=0.5)
             drawn = VGroup(*arcs, *([special] if special is not None else []))
             if len(drawn):
                 self.play(Create(drawn), run_time=1.5)
         if pairs > 1:
-            pairs_line = (f"Each line is one direct connection: these {shown} tokens make {pairs} pairs, "
-                          "and all of them are handled at the same time.")
-            with self.beat(pairs_line, key="pair-count"):
+            with self.beat(key="pair-count", shown=shown, pairs=pairs):
                 self.play(Indicate(arcs, color=th.text, scale_factor=1.0), run_time=1.0)
         if special is not None:
-            with self.beat(f"So “{qt}” reaches “{kt}” in a single hop, however far apart they are.",
-                           key="one-hop"):
+            with self.beat(key="one-hop", query=q, target=k):
                 self.play(arcs.animate.set_stroke(opacity=arcs[0].get_stroke_opacity() * 0.5), run_time=0.5)
                 self.play(Indicate(special, color=th.accent, scale_factor=1.0),
                           Indicate(qbox, color=th.q), Indicate(kbox, color=th.k), run_time=1.2)
@@ -303,14 +277,11 @@ class WhyAttention(ExplainerScene):
         if table.get_bottom()[1] < CONTENT_BOTTOM:
             table.shift(UP * (CONTENT_BOTTOM - table.get_bottom()[1]))
         self.table = table
-        with self.beat("A recurrent network needs n steps in sequence, and a path of length n between "
-                       "distant words. Self-attention needs one step, and every path has length one.",
-                       key="contrast"):
+        with self.beat(key="contrast"):
             self.play(FadeIn(table[0]), run_time=0.6)
             self.play(FadeIn(table[1]), run_time=0.6)
             self.play(FadeIn(table[2]), run_time=0.6)
-        with self.beat("Because every pair is handled at once, the work runs in parallel, which is a big "
-                       "reason transformers train so fast.", key="parallel"):
+        with self.beat(key="parallel"):
             self.play(Indicate(table[2], color=th.accent, scale_factor=1.05), run_time=1.0)
 
         # -- 4. the sentence of this video -----------------------------------------------------
@@ -395,21 +366,12 @@ class WhyAttention(ExplainerScene):
         said = showing((row.shown(), n, "tokens"))
         if said:
             extra = label(said, th, 20, th.muted).next_to(row, DOWN, buff=0.2)
-        with self.beat("Now let's see exactly how it works, step by step, for the sentence of this video.",
-                       key="your-sentence"):
+        with self.beat(key="your-sentence"):
             self.play(FadeIn(intro), run_time=0.5)
             self.play(FadeIn(sentence), run_time=0.7)
             self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08),
                       *([FadeIn(extra)] if len(extra) else []), run_time=1.0)
-        if n > 1 and self.trace.causal:
-            line = ("Every token will be compared with the tokens before it and itself: this video uses "
-                    "the causal mask, so no token may look ahead.")
-        elif n > 1:
-            line = ("Every token will be compared with every token, itself included, and those comparisons "
-                    "decide what each one takes from the others.")
-        else:
-            line = "With one token, it can only look at itself, but every step of the maths still applies."
-        with self.beat(line, key="compare-all"):
+        with self.beat(key="compare-all"):
             if len(arcs):
                 self.play(Create(arcs), run_time=1.2)
             else:

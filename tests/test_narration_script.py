@@ -3,8 +3,10 @@ checked at config load time (one line naming the line id), and a cache key per s
 
 from __future__ import annotations
 
+import ast
 import itertools
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,7 @@ def test_fields_come_from_the_config_and_the_trace() -> None:
     weight = float(trace.weights[qi, kj])
     name = "“the” (token 4)"
     key = {0: "“the” (token 1)", 1: "“cat”", 2: "“saw”", 3: "“the” (token 4)", 4: "“dog”"}[kj]
-    line = say("math-softmax-top", cfg, query=qi, key=kj, weight=weight, itself=kj == qi)
+    line = say("math-softmax-top", cfg, query=qi, target=kj, weight=weight, itself=kj == qi)
     assert line == f"So {name} pays the most attention to {'itself' if kj == qi else key}, with a weight of {weight:.2f}."
     total = float(np.exp(trace.scaled[qi]).sum())
     assert say("math-softmax-sum", cfg, total=total) == f"Add them all up. The sum is {total:.2f}."
@@ -125,9 +127,9 @@ def test_scene_fields_must_match_the_declaration() -> None:
     ("pipeline-softmax", {"model": {"causal": True}}, {}, "Later tokens are masked"),
     ("why-attention-compare-all", {"sentence": "Hello", "model": {"causal": True}}, {}, "With one token"),
     ("why-attention-compare-all", {"model": {"causal": True}}, {}, "this video uses the causal mask"),
-    ("why-attention-long-link", {}, {"query": 7, "key": 1, "dist": 6, "pronoun": True, "far": True},
+    ("why-attention-long-link", {}, {"query": 7, "target": 1, "dist": 6, "pronoun": True, "far": True},
      "What does “it” refer to? To know, a model has to link “it” with a word far back, like “animal”, 6 tokens earlier."),
-    ("why-attention-long-link", {"video": {"intro_sentence": "Hi"}}, {"query": 0, "key": 0, "dist": 0,
+    ("why-attention-long-link", {"video": {"intro_sentence": "Hi"}}, {"query": 0, "target": 0, "dist": 0,
                                                                       "pronoun": False, "far": False},
      "With a single token, “Hi”, nothing is far away yet"),
     ("multi-head-head-width", {"model": {"heads": 1}}, {}, "With one head, its matrices are the full width"),
@@ -225,3 +227,35 @@ def test_overriding_a_line_changes_the_cache_key_of_its_scene_alone(tmp_path: Pa
     assert edited["heatmap"] != plain["heatmap"]
     assert {s: edited[s] for s in ("math", "outro")} == {s: plain[s] for s in ("math", "outro")}
     assert same_text == plain  # the lines count, not the file that holds them
+
+
+# ------------------------------------------------------------------ scenes read from the script
+def beat_calls(scene_id: str) -> list[ast.Call]:
+    tree = ast.parse(scene_by_id(scene_id).path.read_text(encoding="utf-8"))
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "beat" and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"]
+
+
+def said_pattern(call: ast.Call) -> str:
+    """The line id a beat call says, as a regex (f-string keys such as f"w-{part}-role" match any part)."""
+    kw = {k.arg: k.value for k in call.keywords}
+    node = kw.get("line", kw["key"])
+    if isinstance(node, ast.Constant):
+        return re.escape(node.value)
+    assert isinstance(node, ast.JoinedStr), ast.dump(node)
+    return "".join(re.escape(v.value) if isinstance(v, ast.Constant) else "[a-z0-9]+" for v in node.values)
+
+
+@pytest.mark.parametrize("scene_id", [s.id for s in SCENES])
+def test_scenes_say_script_lines_only(scene_id: str) -> None:
+    """No literal text in a scene's beats, and every line of the scene's part is said by it."""
+    calls = beat_calls(scene_id)
+    literal = [c.lineno for c in calls if any(isinstance(a, (ast.Constant, ast.JoinedStr)) for a in c.args)
+               or any(k.arg == "text" for k in c.keywords)]
+    assert not literal, f"{scene_id}: beats with literal text on lines {literal}"
+    if any(isinstance({k.arg: k.value for k in c.keywords}["key"], ast.Name) for c in calls):
+        return  # the scene says its lines through a helper of its own (real-model: say())
+    patterns = [re.compile(f"{re.escape(scene_id)}-{said_pattern(c)}") for c in calls]
+    ids = default_script().ids(scene_id)
+    assert [i for i in ids if not any(p.fullmatch(i) for p in patterns)] == []
+    assert [p.pattern for p in patterns if not any(p.fullmatch(i) for i in ids)] == []

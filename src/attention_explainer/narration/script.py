@@ -46,8 +46,8 @@ GLOBAL_FIELDS: dict[str, tuple[str, str]] = {
     "sqrt_d_k": ("number", "√d_k (2 decimals)"),
     "heads": ("count", "heads of the multi-head segment (model.heads)"),
     "d_head": ("count", "width of one head, d_model / heads"),
-    "first_token": ("token", "the first token, quoted"),
-    "last_token": ("token", "the last token, quoted"),
+    "first_token": ("text", "the first token, quoted"),
+    "last_token": ("text", "the last token, quoted"),
     "intro_n": ("count", "tokens in video.intro_sentence"),
 }
 GLOBAL_CONDITIONS: dict[str, str] = {
@@ -371,9 +371,10 @@ def load_overrides(path: Path, read_text: Any) -> dict[str, Any]:
     return parse_overrides(parse_yaml(text, str(path)), str(path))
 
 
-def script_for(overrides: Optional[Mapping[str, Any]]) -> Script:
-    """The effective script: the shipped one with a config's (already checked) overrides."""
-    return default_script().with_overrides(overrides)
+def script_for(overrides: Any) -> Script:
+    """The effective script: the shipped one with a config's checked overrides (the mapping
+    `load_config` puts in `video.narration`; anything else: none)."""
+    return default_script().with_overrides(overrides if isinstance(overrides, Mapping) else None)
 
 
 def context_for(cfg: Any, trace: Any) -> Context:
@@ -387,7 +388,8 @@ def context_for(cfg: Any, trace: Any) -> Context:
     values = {
         "sentence": cfg.sentence, "n": len(tokens), "d_model": m.d_model, "d_k": m.d_k,
         "sqrt_d_k": root, "heads": m.heads, "d_head": m.d_model // m.heads,
-        "first_token": 0, "last_token": len(tokens) - 1, "intro_n": len(intro),
+        "first_token": token_text(tokens, 0, numbered=False),
+        "last_token": token_text(tokens, len(tokens) - 1, numbered=False), "intro_n": len(intro),
     }
     flags = {
         "causal": bool(m.causal), "positional": bool(m.positional_encoding), "one_token": len(tokens) == 1,
