@@ -87,3 +87,43 @@ def test_an_overridden_line_reaches_the_rendered_captions(tmp_path: Path) -> Non
         assert shipped.entries[f"outro-{key}"].form.text in said
     assert "Only the first head is this video's." not in srt
     assert re.search(r"Attention is all you need", srt)  # the closing line, from the config
+
+
+def test_overriding_one_line_rerenders_the_scene_that_says_it_alone(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two tiny scenes saying script lines, rendered for real at 480p15: overriding the second
+    scene's line re-renders that scene alone, and the new line is in the video's SRT."""
+    from attention_explainer.production.render import RenderSettings, render_video, scene_from_file
+
+    fixture = Path(__file__).parent / "fixtures" / "tiny_script_scene.py"
+    scenes = (scene_from_file(fixture, "TinyWhy", "why-attention", "Tiny Why"),
+              scene_from_file(fixture, "TinyMath", "math", "Tiny Math"))
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
+
+    def render(lines: str) -> tuple[list[bool], str]:
+        (tmp_path / "mine.yaml").write_text(lines, encoding="utf-8")
+        (tmp_path / "config.yaml").write_text(
+            "video:\n  scenes: [why-attention, math]\n  quality: l\n  narration: mine.yaml\n", encoding="utf-8")
+        settings = RenderSettings(load_config(tmp_path / "config.yaml"), name="tiny", media_dir=tmp_path / "media",
+                                  jobs=2, quiet=True)
+        result = render_video(scenes, settings)
+        return [s.reused for s in result.segments], result.video.with_suffix(".srt").read_text(encoding="utf-8")
+
+    def runs() -> dict[str, int]:
+        return {p.stem: len(p.read_text().splitlines()) for p in markers.glob("*.runs")}
+
+    shipped = default_script()
+    reused, srt = render("{}\n")
+    assert reused == [False, False] and runs() == {"why-attention": 1, "math": 1}
+    assert shipped.entries["math-intro"].form.text.split(",")[0] in srt
+
+    reused, srt = render('math-intro: "A new first line for the maths."\n')
+    assert reused == [True, False] and runs() == {"why-attention": 1, "math": 2}
+    assert "A new first line for the maths." in srt
+    assert "Why do we need self-attention at all?" in srt  # the other scene's line, as shipped
+
+    # an override of a line neither scene says changes nothing
+    reused, _ = render('math-intro: "A new first line for the maths."\nheatmap-summary: "Rows."\n')
+    assert reused == [True, True] and runs() == {"why-attention": 1, "math": 2}
