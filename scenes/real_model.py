@@ -11,6 +11,7 @@ are not an explanation of the output. Lines come from narration/script.yaml (rea
 
 from __future__ import annotations
 
+import textwrap
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Sequence
 
@@ -49,6 +50,7 @@ from attention_explainer.scenes.components import (
     fit,
     fmt,
     heat_color,
+    ink_on,
     label,
     visible,
     wrap_lines,
@@ -57,7 +59,7 @@ from attention_explainer.scenes.why_attention import focus_indices, focus_pair
 
 MAX_PIECES = 24  # pieces drawn in the piece row; more: a slice with an ellipsis
 MAX_WORDS = 18  # words in a zoomed heatmap ([CLS] and [SEP] included); more: the first 18, said
-MAX_KEYS = 9  # keys in the worked row's table
+MAX_KEYS = 7  # keys in the worked row's table (more: the first, the largest and the last, "⋮" between)
 TERMS = 3  # q·k terms written out before the "…"
 LABEL_CHARS = 10
 
@@ -68,6 +70,20 @@ def short(text: str, limit: int = LABEL_CHARS) -> str:
 
 def quote(text: str) -> str:
     return f"“{short(text, 22)}”"
+
+
+def table_keys(n: int, top: int, limit: int) -> list[Optional[int]]:
+    """Key indices for the worked row's table, in order, None for a gap ("⋮"): all when n ≤
+    limit, else the first two, the largest weight's key with its neighbours, and the last."""
+    if n <= limit:
+        return list(range(n))
+    chosen = sorted({0, 1, top - 1, top, top + 1, n - 1} & set(range(n)))
+    out: list[Optional[int]] = []
+    for j in chosen:
+        if out and out[-1] is not None and j > out[-1] + 1:
+            out.append(None)
+        out.append(j)
+    return out
 
 
 def signed(value: float) -> str:
@@ -99,8 +115,10 @@ def tile(matrix: np.ndarray, side: float) -> VGroup:
             for x, y in ((x0 + cell, y0), (x0 + cell, y0 - cell), (x0, y0 - cell), (x0, y0)):
                 shape.add_line_to(np.array([x, y, 0.0]))
         group.add(shape)
-    frame = Rectangle(width=side, height=side, stroke_width=0, fill_opacity=0).move_to([side / 2, -side / 2, 0])
-    return VGroup(frame, group)  # the frame fixes the tile's bounds whatever colours it has
+    # a base in the lowest heat colour: seams between cells of different steps show it, not the page
+    base = Rectangle(width=side, height=side, stroke_width=0, fill_color=heat_color(0.0), fill_opacity=1)
+    base.move_to([side / 2, -side / 2, 0])
+    return VGroup(base, group)
 
 
 class Gallery(VGroup):
@@ -278,13 +296,15 @@ class RealModel(ExplainerScene):
             matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
             hm = self._heatmap(matrix, [short(t) for t in words.labels[:w]])
             self.zooms.append(hm)
-            axis = VGroup(label("rows = queries (asking)", th, 22, th.q),
-                          label("columns = keys (looked at)", th, 22, th.k)).arrange(DOWN, aligned_edge=LEFT,
-                                                                                     buff=0.12)
+            if k == 0:
+                axis_template = VGroup(label("rows = queries (asking)", th, 22, th.q),
+                                       label("columns = keys (looked at)", th, 22, th.k)
+                                       ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+            axis = axis_template.copy()
             text = role_label(pick.role, pick.score, words.labels, run.scores.link_pairs[pick.layer, pick.head])
             name = label(f"layer {pick.layer + 1} · head {pick.head + 1}", th, 32, th.accent)
-            verdict = wrap_lines(text if pick.labelled else f"no pattern passes the thresholds; largest: {text}",
-                                 th, 24, 5.2, 1.8, max_lines=4).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            said = text if pick.labelled else f"no pattern passes the thresholds; largest: {text}"
+            verdict = fit(label(textwrap.fill(said, 32), th, 24), 5.2, 1.9)  # one Text, left-aligned lines
             items = [name, verdict, axis]
             if words.n > w:
                 items.append(wrap_lines(f"first {w} of {words.n} words shown", th, 20, 5.2, 0.5, color=th.muted))
@@ -309,12 +329,33 @@ class RealModel(ExplainerScene):
                     [FadeIn(items[3])] if len(items) > 3 else []), run_time=0.8)
 
     def _heatmap(self, matrix: np.ndarray, labels: Sequence[str]) -> Heatmap:
-        w = len(labels)
-        cell = min(0.9, 5.0 / (w + 1.2), 6.2 / (w + 1.8))
-        hm = Heatmap(matrix, labels, self.theme, cell=cell, show_values=cell >= 0.7, uniform_labels=True)
-        for t in hm.numbers:  # a margin around each printed weight
-            if t.width > cell * 0.74:
-                t.scale(cell * 0.74 / t.width)
+        """The zoomed head's words × words Heatmap. The first is built; the others are copies of
+        it recoloured, with their numbers copied from one Text per distinct number (the labels
+        are the same for every head, and building Text is most of this scene's build time)."""
+        template: Optional[Heatmap] = getattr(self, "_zoom_template", None)
+        if template is None:
+            w = len(labels)
+            cell = min(0.9, 5.0 / (w + 1.2), 6.2 / (w + 1.8))
+            hm = Heatmap(matrix, labels, self.theme, cell=cell, show_values=cell >= 0.7, uniform_labels=True)
+            for t in hm.numbers:  # a margin around each printed weight
+                if t.width > cell * 0.74:
+                    t.scale(cell * 0.74 / t.width)
+            self._zoom_template, self._numbers = hm.copy(), {}
+            return hm
+        hm = template.copy()
+        hm.values = np.asarray(matrix, dtype=float)
+        n = hm.n
+        for i in range(n):
+            for j in range(n):
+                hm.cell(i, j).set_fill(heat_color(hm.values[i, j]))
+        for k, old in enumerate(list(hm.numbers)):
+            v = hm.values[k // n, k % n]
+            key = (fmt(v, 2), ink_on(v))
+            if key not in self._numbers:
+                self._numbers[key] = label(key[0], self.theme, 22, key[1], mono=True)
+            new = self._numbers[key].copy()
+            new.scale(old.height / new.height).move_to(old)
+            hm.numbers.submobjects[k] = new
         return hm
 
     # -- 5. one row, worked out -------------------------------------------------------------------
@@ -332,10 +373,8 @@ class RealModel(ExplainerScene):
                       th.accent)
         fit(where, 12.5, 0.5).next_to(top, DOWN, buff=0.25)
         top.add(where)
-        keys = [j for j in visible(p.n, MAX_KEYS)]
         top_key = int(np.argmax(d.weights))
-        if top_key not in keys:  # always show the key with the largest weight
-            keys[-2 if keys[-1] is not None else -1] = top_key
+        keys = table_keys(p.n, top_key, MAX_KEYS)
         terms = " + ".join(f"{signed(a)}×{signed(b)}" for a, b in zip(d.q[:TERMS], d.K[top_key][:TERMS]))
         last = f"{signed(d.q[-1])}×{signed(d.K[top_key][-1])}"
         dot_line = label(f"q·k = {terms} + … + {last} = {fmt(d.dots[top_key], 2)}", th, 24, mono=True)
@@ -356,7 +395,7 @@ class RealModel(ExplainerScene):
                          label(fmt(d.scaled[j], 2), th, 22, color, mono=True),
                          label(fmt(d.weights[j], 2), th, 22, color, mono=True)])
         col_w = [max(r[c].width for r in rows) + 0.5 for c in range(4)]
-        row_h = 0.4
+        row_h = 0.36
         table = VGroup()
         for a, r in enumerate(rows):
             x = 0.0
