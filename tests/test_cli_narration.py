@@ -102,6 +102,8 @@ def test_overriding_one_line_rerenders_the_scene_that_says_it_alone(tmp_path: Pa
     markers.mkdir()
     monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
 
+    beats = {}
+
     def render(lines: str) -> tuple[list[bool], str]:
         (tmp_path / "mine.yaml").write_text(lines, encoding="utf-8")
         (tmp_path / "config.yaml").write_text(
@@ -109,6 +111,7 @@ def test_overriding_one_line_rerenders_the_scene_that_says_it_alone(tmp_path: Pa
         settings = RenderSettings(load_config(tmp_path / "config.yaml"), name="tiny", media_dir=tmp_path / "media",
                                   jobs=2, quiet=True)
         result = render_video(scenes, settings)
+        beats.update({b.id: b for s in result.segments for b in s.beats})
         return [s.reused for s in result.segments], result.video.with_suffix(".srt").read_text(encoding="utf-8")
 
     def runs() -> dict[str, int]:
@@ -127,3 +130,10 @@ def test_overriding_one_line_rerenders_the_scene_that_says_it_alone(tmp_path: Pa
     # an override of a line neither scene says changes nothing
     reused, _ = render('math-intro: "A new first line for the maths."\nheatmap-summary: "Rows."\n')
     assert reused == [True, True] and runs() == {"why-attention": 1, "math": 2}
+
+    # a spoken form: the beat record carries it for the voice, the captions keep the written line
+    reused, srt = render('math-intro: {text: "QKᵀ/√d_k, by hand.", spoken: "Q K transposed over root d k."}\n')
+    assert reused == [True, False]
+    assert (beats["math-intro"].text, beats["math-intro"].spoken) == ("QKᵀ/√d_k, by hand.", "Q K transposed over root d k.")
+    assert beats["why-attention-sentence"].spoken is None
+    assert "QKᵀ/√d_k, by hand." in srt and "transposed" not in srt
