@@ -75,6 +75,21 @@ def edit_narration(path: Path) -> str:
     return "Once more: "
 
 
+def edit_script_line(config_path: Path, scene_id: str) -> str:
+    """Override the scene's first narration-script line in the config (video.narration), as a
+    user editing one line would; returns the line id."""
+    from attention_explainer.narration.script import default_script
+
+    script = default_script()
+    line_id = script.ids(scene_id)[0]
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    entry = script.entries[line_id]
+    data["video"]["narration"] = {line_id: {"text": "Once more: " + entry.form.text,
+                                            **({"spoken": "Once more: " + entry.form.spoken} if entry.form.spoken else {})}}
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return line_id
+
+
 def timed(cmd: list[str], env: Optional[dict[str, str]] = None) -> float:
     t0 = time.monotonic()
     result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -173,7 +188,10 @@ def main() -> None:
 
     edit_id = opts.edit or scene_ids[len(scene_ids) // 2]
     target = next(i for i in infos if i.id == edit_id)
-    edit_narration(Path(target.path))
+    if re.search(r"""self\.beat\(\s*[rfu]?["']""", Path(target.path).read_text(encoding="utf-8")):
+        edit_narration(Path(target.path))
+    else:  # the scene says script lines: override one in the config
+        edit_script_line(config_path, edit_id)
     record(f"(d) CLI, after editing one line of '{edit_id}'", timed(cli))
 
     print()
