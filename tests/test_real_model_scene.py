@@ -104,3 +104,20 @@ def test_builds_for_1_8_16_words(tmp_path, words, theme) -> None:
         assert hm.n == min(run.words.n, 18)
     for mob in (scene.piece_row, scene.gallery, scene.row_table, scene.caution, *scene.zooms):
         inside(mob)
+
+
+def test_a_12_by_12_model_fits(tmp_path) -> None:
+    """Sizes come from the model: a bert-base-shaped gallery (12 layers × 12 heads) of a tiny
+    random BERT written by the test stays inside the frame."""
+    from test_real_model import write_tiny_bert
+
+    folder = write_tiny_bert(tmp_path / "bert12", config={"num_hidden_layers": 12, "num_attention_heads": 12,
+                                                          "hidden_size": 24})
+    cfg = config("The cat sat on the mat")
+    cfg["real_model"] = {"path": str(folder)}
+    scene = build_scene(RealModel, tmp_path, cfg)
+    check_beats(scene, "real-model")
+    assert (scene.rt.layers, scene.rt.heads) == (12, 12)
+    assert len(scene.gallery.tiles) == 12 and all(len(r) == 12 for r in scene.gallery.tiles)
+    assert "12 layers of 12 heads each" in scene.beats[0].text
+    inside(scene.gallery)
