@@ -46,7 +46,8 @@ class ExplainerScene(NarratedLines):
     def setup(self) -> None:
         self.cfg: Config
         self.trace: AttentionTrace
-        self.cfg, self.trace = scene_input()
+        self.input = scene_input()  # everything this scene draws, computed by the core
+        self.cfg, self.trace = self.input.config, self.input.trace
         self.theme: Theme = THEMES[self.cfg.display.theme]
         self.camera.background_color = self.theme.background
         manim_config.tex_template = tex_template()

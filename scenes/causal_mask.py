@@ -2,7 +2,7 @@
 
 The trace's scaled scores (rows are queries, columns are keys) get minus infinity above the
 diagonal; the softmax without and with the mask side by side; then generation, one row (one new
-token) at a time. The numbers come from variants.causal_comparison(trace).
+token) at a time. The numbers come from the scene input (variants.causal_comparison of the trace).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from attention_explainer.scenes.components import (
     visible,
 )
 from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, SAFE
-from attention_explainer.core.variants import CausalComparison, causal_comparison
+from attention_explainer.core.variants import CausalComparison
 
 MAX_SCORES = 7  # score cells per side shown with numbers; longer sentences show a slice
 MAX_VALUES = 6  # heatmaps print their weights up to this many tokens (colour alone beyond)
@@ -54,7 +54,7 @@ class CausalMask(ExplainerScene):
 
     def construct(self) -> None:
         th, tr = self.theme, self.trace
-        cmp = causal_comparison(tr)
+        cmp = self.input.causal
         self.comparison = cmp
         n = tr.n
         self.views: dict[str, object] = {}

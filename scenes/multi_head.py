@@ -3,7 +3,7 @@
 Each head has its own W_Q, W_K, W_V of size d_model × d_model/h (drawn from the seed, quantised
 like the main weights); its attention weights are shown as heatmaps side by side; the heads'
 outputs are concatenated back to d_model columns and multiplied by W_O. Every number comes from
-multihead.compute_multihead(config, trace).
+the scene input (multihead.compute_multihead of the config and trace).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from manim import (
     VGroup,
 )
 
-from attention_explainer.core.multihead import MultiHeadTrace, compute_multihead
+from attention_explainer.core.multihead import MultiHeadTrace
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
     ColorScale,
@@ -65,7 +65,7 @@ class MultiHead(ExplainerScene):
 
     def construct(self) -> None:
         th, tr = self.theme, self.trace
-        mh = compute_multihead(self.cfg, tr)
+        mh = self.input.multihead
         self.mh = mh
         H, n, dm, dh, p = mh.heads, mh.n, mh.d_model, mh.d_head, mh.precision
         colors = head_colors(th)

@@ -4,7 +4,7 @@ encoding of the original Transformer fixes that.
 The sentence and a reordering of it go through the trace's weights: without positions the output
 rows just move with their tokens. Then the encoding PE (positions × dimensions, a heatmap on
 [-1, 1]) is added to the embeddings, and the rows no longer match. Numbers come from
-variants.order_demo(trace, ...) and positional.sinusoidal_encoding (through the demo).
+the scene input (variants.order_demo of the trace, with positional.sinusoidal_encoding).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from attention_explainer.scenes.components import (
     visible,
 )
 from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, MID_Y
-from attention_explainer.core.variants import OrderDemo, order_demo
+from attention_explainer.core.variants import OrderDemo
 
 MAX_ROWS = 6  # token rows of the matrices
 MAX_COLS = 6  # columns of the matrices
@@ -49,7 +49,7 @@ class PositionalEncoding(ExplainerScene):
     def construct(self) -> None:
         th, tr = self.theme, self.trace
         positional = self.cfg.model.positional_encoding
-        demo = order_demo(tr, positional)
+        demo = self.input.order
         self.demo = demo
         n, p = demo.n, tr.precision
         self.views: dict[str, object] = {}

@@ -2,7 +2,7 @@
 
 At a realistic width (d_k = 64) the dot product of random unit-variance vectors has variance
 d_k; softmax of such scores saturates to almost one-hot and its gradient p(1 − p) vanishes.
-Every number comes from variants.scaling_demo (random vectors drawn from the config seed).
+Every number comes from the scene input (variants.scaling_demo: random vectors drawn from the config seed).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from attention_explainer.scenes.components import (
     subscript,
 )
 from attention_explainer.scenes.layout import MID_Y
-from attention_explainer.core.variants import realistic_d_k, scaling_demo
 
 
 class WhyScaling(ExplainerScene):
@@ -43,7 +42,7 @@ class WhyScaling(ExplainerScene):
 
     def construct(self) -> None:
         th = self.theme
-        demo = scaling_demo(self.cfg.model.seed, realistic_d_k(self.trace.d_k))
+        demo = self.input.scaling
         self.demo = demo
         d, r = demo.d_k, demo.sqrt_d_k
         r_text = fmt(r, 0) if r == int(r) else fmt(r, 2)
