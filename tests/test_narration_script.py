@@ -190,6 +190,7 @@ def test_a_richer_override_gives_spoken_form_and_variants(tmp_path: Path) -> Non
     ({"math-intro": "   "}, "narration line 'math-intro' is empty"),
     ({"math-intro": ""}, "narration line 'math-intro' is empty"),
     ({"math-intro": None}, "narration line 'math-intro': must be text, got NoneType"),
+    ({"math-intro": "red \x1b[31m text"}, "'math-intro' contains the character U+001B at position 5"),
     ({"math-intro": "x" * (MAX_LINE_CHARS + 1)}, f"'math-intro' is {MAX_LINE_CHARS + 1} characters; the limit is 300"),
     ({"math-tokens": {"text": "x", "variants": {"one_tokn": "y"}}}, "unknown condition 'one_tokn'; did you mean 'one_token'?"),
     ({"math-tokens": {"txt": "x"}}, "'math-tokens': unknown key 'txt'; did you mean 'text'?"),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -182,6 +183,10 @@ def check_template(line_id: str, template: Any, kinds: Mapping[str, str]) -> str
         raise ConfigError(f"narration line '{line_id}': must be text, got {type(template).__name__}")
     if not template.strip():
         raise ConfigError(f"narration line '{line_id}' is empty; write the line or leave the id out")
+    for i, ch in enumerate(template):
+        if (unicodedata.category(ch) == "Cc" and ch not in "\t\n") or unicodedata.category(ch) == "Cs":
+            raise ConfigError(f"narration line '{line_id}' contains the character U+{ord(ch):04X} at "
+                              f"position {i + 1}, which cannot be shown; remove it")
     if len(template) > MAX_LINE_CHARS:
         raise ConfigError(f"narration line '{line_id}' is {len(template)} characters; the limit is "
                           f"{MAX_LINE_CHARS} (captions show 2 lines at a time)")
