@@ -17,7 +17,9 @@ $ATTENTION_EXPLAINER_VOICE:
 
 Another voice plugs in with `register_voice(name, factory)` or, from an installed package, an
 entry point in the ``attention_explainer.voices`` group; ``factory(argument, cache_dir)`` returns an
-object with ``speak(beat_id, text) -> Speech | None`` and ``fingerprint(scene_id) -> str``.
+object with ``speak(beat_id, text) -> Speech | None`` (called as ``speak(beat_id, text, spoken)``
+when the script gives the line a spoken form), ``fingerprint(scene_id) -> str`` and optionally
+``check()`` (raise VoiceError before rendering if it cannot speak).
 
 Generated voices read the line's spoken form (spoken.py, or the script's own). Every clip is
 converted to one format (48 kHz mono 16-bit WAV) at one loudness (loudness.py), so the segments'
