@@ -43,6 +43,8 @@ def request(socket_path: str, spoken: str) -> None:
             if time.monotonic() > deadline:
                 return  # no server after all: the caller synthesises itself
             time.sleep(0.1)
+        except (OSError, ValueError):
+            return  # the server went away mid-answer: the caller synthesises itself
     if "error" in reply:
         raise VoiceError(str(reply["error"]))
 
