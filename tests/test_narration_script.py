@@ -20,7 +20,7 @@ from attention_explainer.narration.script import (
     GLOBAL_CONDITIONS,
     MAX_LINE_CHARS,
     Context,
-    _holds,
+    holds as _holds,
     context_for,
     default_script,
     scene_of,
