@@ -6,14 +6,14 @@ gallery of small heatmaps (layers × heads, sizes read from the model), three or
 by measured rules (core/real_model/roles.py) read like the heatmap segment, one row worked out as
 softmax(q·k/√d_k) with the model's own q and k (abbreviated: d_k = 32 terms do not fit), the
 opening question answered (or not) by the trained heads, and the caution that attention weights
-are not an explanation of the output. Lines come from narration/script.yaml (real-model-*).
+are not an explanation of the output. Lines come from narration/script.yaml (real-model-*),
+filled by `self.beat(key=..., fields)`.
 """
 
 from __future__ import annotations
 
 import textwrap
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 from manim import (
@@ -38,7 +38,6 @@ from manim import (
 
 from attention_explainer.core.real_model.roles import percent, role_label
 from attention_explainer.core.tokens import tokenize
-from attention_explainer.narration.script import context_for, script_for
 from attention_explainer.production.scene_input import real_model_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
@@ -158,14 +157,6 @@ class Gallery(VGroup):
 class RealModel(ExplainerScene):
     scene_id = "real-model"
 
-    # -- narration from the script ------------------------------------------------------------
-    @contextmanager
-    def say(self, key: str, /, as_line: Optional[str] = None, **fields: Any) -> Iterator[None]:
-        """The beat `real-model-<key>` with the script's line `real-model-<as_line or key>`."""
-        filled = self._script.line(f"real-model-{as_line or key}", self._ctx, f"{self.scene_id}-{key}", **fields)
-        with self.beat(filled, key=key):
-            yield
-
     def change(self, *keep: Mobject) -> None:
         """Scene change: a background-coloured cover fades over the content, which is removed."""
         c = Rectangle(width=15.0, height=7.2, stroke_width=0, fill_color=self.theme.background,
@@ -178,8 +169,6 @@ class RealModel(ExplainerScene):
     def construct(self) -> None:
         rt = real_model_input()
         self.rt = rt
-        narration = self.cfg.video.narration if isinstance(getattr(self.cfg.video, "narration", None), dict) else None
-        self._script, self._ctx = script_for(narration), context_for(self.cfg, self.trace)
         self.heading = self.title("Inside a real model")
         self.add(self.heading)
 
@@ -201,7 +190,7 @@ class RealModel(ExplainerScene):
         ).arrange(DOWN, buff=0.3)
         fit(card, 12.5, 3.0).move_to(UP * 0.4)
         self.card = card
-        with self.say("intro", model=rt.model_name, layers=rt.layers, per_layer=rt.heads):
+        with self.beat(key="intro", model=rt.model_name, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(card[0]), run_time=0.6)
             self.play(FadeIn(card[1]), FadeIn(card[2]), run_time=0.6)
 
@@ -238,7 +227,7 @@ class RealModel(ExplainerScene):
             a, b = p.offsets[g[0]][0], p.offsets[g[-1]][1]
             example = quote(run.sentence[a:b])
             parts = " ".join(p.texts[i] for i in g)
-        with self.say("pieces", pieces=p.n, split=bool(split), example=example, parts=parts):
+        with self.beat(key="pieces", pieces=p.n, split=bool(split), example=example, parts=parts):
             self.play(FadeIn(sentence), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(b, shift=DOWN * 0.1) for b in row], lag_ratio=min(0.15, 2.0 / len(row))),
                       run_time=1.2)
@@ -246,7 +235,7 @@ class RealModel(ExplainerScene):
         if p.unknown:
             first = p.unknown[0]
             a, b = p.offsets[first]
-            with self.say("unknown", count=len(p.unknown), example=quote(run.sentence[a:b])):
+            with self.beat(key="unknown", count=len(p.unknown), example=quote(run.sentence[a:b])):
                 if unk:
                     self.play(*[Indicate(row.item(i), color=th.weight, scale_factor=1.15) for i in unk], run_time=1.0)
         if split:
@@ -261,7 +250,7 @@ class RealModel(ExplainerScene):
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             fit(rule, 12, 1.2).move_to(DOWN * 1.6)
             self.merge_rule = rule
-            with self.say("merge"):
+            with self.beat(key="merge"):
                 self.play(*[Create(m) for m in merged], run_time=0.6)
                 self.play(FadeIn(rule), run_time=0.6)
 
@@ -276,9 +265,9 @@ class RealModel(ExplainerScene):
         if scale.get_right()[0] > 6.85:
             Group(gallery, scale).shift(LEFT * (scale.get_right()[0] - 6.85))
         self.gallery, self.scale_bar = gallery, scale
-        with self.say("gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
+        with self.beat(key="gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(gallery), run_time=1.2)
-        with self.say("gallery-read"):
+        with self.beat(key="gallery-read"):
             self.play(FadeIn(scale), run_time=0.6)
 
     # -- 4. zoom into the picked heads -----------------------------------------------------------
@@ -288,7 +277,7 @@ class RealModel(ExplainerScene):
         w = min(words.n, MAX_WORDS)
         frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in run.picks])
         self.pick_frames = frames
-        with self.say("zoom-read"):
+        with self.beat(key="zoom-read"):
             self.play(LaggedStart(*[Create(f) for f in frames], lag_ratio=0.3), run_time=1.2)
         self.zooms: list[Heatmap] = []
         for k, pick in enumerate(run.picks):
@@ -322,7 +311,7 @@ class RealModel(ExplainerScene):
                 boxes.add(VGroup(SurroundingRectangle(cell, buff=0, stroke_color=th.background, stroke_width=7),
                                  SurroundingRectangle(cell, buff=0, stroke_color=th.accent, stroke_width=3)))
             self.zoom_boxes = boxes
-            with self.say(f"head-{k + 1}", as_line="head", layer=pick.layer + 1, head=pick.head + 1, label=text,
+            with self.beat(key=f"head-{k + 1}", line="head", layer=pick.layer + 1, head=pick.head + 1, label=text,
                           labelled=pick.labelled):
                 self.play(FadeIn(hm), FadeIn(name), run_time=0.8)
                 self.play(FadeIn(verdict), FadeIn(axis), Create(boxes), *(
@@ -410,12 +399,12 @@ class RealModel(ExplainerScene):
         fit(block, 12.5, room).next_to(dots, DOWN, buff=0.3)
         self.row_table, self.dot_line = table, dot_line
         self.table_keys = keys
-        with self.say("row", layer=d.layer + 1, head=d.head + 1, query=quote(query)):
+        with self.beat(key="row", layer=d.layer + 1, head=d.head + 1, query=quote(query)):
             self.play(FadeIn(top), run_time=0.8)
-        with self.say("row-dots", width=rt.d_k):
+        with self.beat(key="row-dots", width=rt.d_k):
             self.play(FadeIn(dots), run_time=0.8)
             self.play(FadeIn(table[0]), *[FadeIn(VGroup(*r[:2])) for r in table[1:]], run_time=0.8)
-        with self.say("row-weights", root=float(np.sqrt(rt.d_k)), target=quote(p.texts[top_key]),
+        with self.beat(key="row-weights", root=float(np.sqrt(rt.d_k)), target=quote(p.texts[top_key]),
                       weight=fmt(float(d.weights[top_key]), 2)):
             self.play(*[FadeIn(r[2]) for r in table[1:]], run_time=0.6)
             self.play(*[FadeIn(r[3]) for r in table[1:]], FadeIn(total), run_time=0.6)
@@ -454,8 +443,8 @@ class RealModel(ExplainerScene):
         ask = label(f"What does {quote(tokens[qi])} refer to?" if pronoun else "The opening question", th, 34)
         fit(ask, 12.5, 0.7).move_to(UP * 2.4)
         self.question_parts = VGroup(ask, tr, arc, tag)
-        with self.say("question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1, head=head + 1,
-                      share=percent(share), picked=picked, pronoun=pronoun):
+        with self.beat(key="question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1,
+                       head=head + 1, share=percent(share), picked=picked, pronoun=pronoun):
             self.play(FadeIn(ask), FadeIn(tr), run_time=0.8)
             self.play(Create(arc), FadeIn(tag), run_time=1.0)
 
@@ -473,5 +462,5 @@ class RealModel(ExplainerScene):
         caution = VGroup(box, words).move_to(UP * 0.3)
         words.move_to(box)
         self.caution = caution
-        with self.say("caution"):
+        with self.beat(key="caution"):
             self.play(FadeIn(caution), run_time=0.8)
