@@ -21,7 +21,7 @@ from manim import Mobject, Rectangle
 FRAME_X = 7.1  # |x| of the frame's usable edge (the frame is 14.22 wide)
 TITLE_Y = 3.55  # y of the title line
 CAPTION_Y = -3.45  # centre of the caption band
-CAPTION_FLOOR = -3.95  # a two-line caption is lifted to stay above this
+CAPTION_FLOOR = -3.88  # a two-line caption is lifted to stay above this (the check's safe area: 0.1 from the edge)
 CAPTION_TOP = -2.9  # nothing but the caption below this line
 COVER_TOP = 2.93  # a scene change covers everything below this line (titles above it stay)
 

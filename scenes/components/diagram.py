@@ -19,6 +19,7 @@ import numpy as np
 from manim import DOWN, RIGHT, Line, ManimColor, MathTex, RoundedRectangle, Triangle, VGroup, VMobject, \
     interpolate_color
 
+from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components.text import label
 from attention_explainer.scenes.components.theme import Theme
 
@@ -42,6 +43,9 @@ def mix(a: str, b: str, t: float) -> ManimColor:
 def arrow_line(start: np.ndarray, end: np.ndarray, color: str, width: float = 3) -> Line:
     """A plain connector line (cheaper to draw than an Arrow)."""
     return Line(start, end, color=color, stroke_width=width)
+
+
+LIT_TINT = 0.07  # share of the role colour in a lit node's fill: its name, in that colour, keeps 4.5:1
 
 
 class Node(VGroup):
@@ -69,15 +73,15 @@ class Node(VGroup):
 
     def dimmed(self) -> "Node":
         self.box.set_stroke(self.theme.muted, width=2, opacity=0.5)
-        self.content.set_opacity(DIM)
+        dimmed(self.content).set_opacity(DIM)  # declared: faded on purpose until lit
         if self.note is not None:
-            self.note.set_opacity(DIM)
+            dimmed(self.note).set_opacity(DIM)
         return self
 
     def light(self) -> list:
         self.is_lit = True
         anims = [self.box.animate.set_stroke(self.role_color, width=4, opacity=1).set_fill(
-                     mix(self.theme.panel, self.role_color, 0.22), opacity=1),
+                     mix(self.theme.panel, self.role_color, LIT_TINT), opacity=1),
                  self.content.animate.set_opacity(1)]
         if self.note is not None:
             anims.append(self.note.animate.set_opacity(1))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from manim import MathTex, VGroup
 
+from attention_explainer.scenes.checking import dimmed as declare_dimmed
 from attention_explainer.scenes.components.theme import Theme
 
 
@@ -37,7 +38,7 @@ class Formula(VGroup):
             mob.set_color(colors.get(piece, theme.text))
         self._index = {p: i for i, p in enumerate(pieces)}
         self.add(self.tex)
-        self.tex.set_opacity(dimmed)
+        declare_dimmed(self.tex).set_opacity(dimmed)  # parts waiting for their step: faded on purpose
 
     def part(self, name: str) -> VGroup:
         return VGroup(*[self.tex[self._index[p]] for p in self.PARTS[name]])

@@ -323,7 +323,7 @@ class Caption(VGroup):
         if words.width > 12.6:  # wrap into two lines at the word nearest the middle
             words = VGroup(*[label(line, theme, size) for line in halves(text)])
             words.arrange(DOWN, buff=0.1)
-            fit(words, 12.6, 0.9)
+            fit(words, 12.6, 0.82)  # the band then spans CAPTION_FLOOR to about CAPTION_TOP
         band = Rectangle(width=min(words.width + 0.5, 14.2), height=words.height + 0.24, stroke_width=0,
                          fill_color=theme.caption_bg, fill_opacity=0.55)
         self.add(band, words)

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from manim import RIGHT, RoundedRectangle, VGroup
 
-from attention_explainer.scenes.components.text import fit, label
+from attention_explainer.scenes.components.text import baseline_of, fit, label, put_on_baseline, short
 from attention_explainer.scenes.components.theme import Theme
 
 
@@ -34,15 +34,25 @@ class TokenRow(VGroup):
         super().__init__()
         self.indices = list(range(len(tokens))) if indices is None else list(indices)
         self.boxes, self.labels = VGroup(), VGroup()
-        for i in self.indices:
-            text = label("…" if i is None else tokens[i], theme, size, color=theme.muted if i is None else None)
+        # A token longer than LABEL_CHARS is cut with an ellipsis (`.token` keeps it whole): shrunk to
+        # fit instead, a 40-letter word came out a few pixels high.
+        texts = [label("…" if i is None else short(tokens[i], self.LABEL_CHARS), theme, size,
+                       color=theme.muted if i is None else None) for i in self.indices]
+        for i, text in zip(self.indices, texts):
             fit(text, 2.6, 1.0)
+            text.token = None if i is None else tokens[i]
+        # One box height and one baseline for the row: the tallest ink above the baseline and the
+        # deepest below it ("cross" and "The" used to sit at different heights in boxes of their own).
+        above = max(t.height - _depth(t) for t in texts)
+        below = max(_depth(t) for t in texts)
+        height = max(above + below + 0.3, 0.6)
+        for i, text in zip(self.indices, texts):
             box = RoundedRectangle(
-                corner_radius=0.08, width=max(text.width + 0.3, 0.6), height=text.height + 0.3,
+                corner_radius=0.08, width=max(text.width + 0.3, 0.6), height=height,
                 stroke_color=color or theme.muted, stroke_width=2, fill_color=theme.panel, fill_opacity=1,
             )
-            box.height = max(box.height, 0.6)
-            text.move_to(box)
+            text.set_x(box.get_x())
+            put_on_baseline(text, box.get_bottom()[1] + (height - above - below) / 2 + below)
             if i is None:
                 box.set_stroke(opacity=0).set_fill(opacity=0)
             self.boxes.add(box)
@@ -52,6 +62,12 @@ class TokenRow(VGroup):
         self.arrange(RIGHT, buff=buff)
         fit(self, max_width, 2)
 
+    LABEL_CHARS = 16  # longer tokens are shown cut, with an ellipsis
+
+    def baseline(self) -> float:
+        """y of the row's one baseline."""
+        return baseline_of(next(t for t, i in zip(self.labels, self.indices) if i is not None))
+
     def item(self, token_index: int) -> VGroup:
         """The box and label of a token by its index in the sentence."""
         return self[self.indices.index(token_index)]
@@ -59,3 +75,8 @@ class TokenRow(VGroup):
     def shown(self) -> int:
         """How many tokens are drawn (the ellipsis does not count)."""
         return sum(1 for i in self.indices if i is not None)
+
+
+def _depth(text: VGroup) -> float:
+    """How far a label's ink reaches below its baseline."""
+    return baseline_of(text) - text.get_bottom()[1]
