@@ -26,7 +26,7 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
-from attention_explainer.scenes.checking import dimmed
+from attention_explainer.scenes.checking import dimmed, overlay
 from attention_explainer.scenes.components import (
     DIM,
     Edge,
@@ -220,7 +220,7 @@ class FullPipeline(ExplainerScene):
     def _flow(self, keys: Sequence[Link], formula_parts: Optional[VGroup] = None) -> None:
         """Pulses travel along the edges at once; the edges and the nodes they reach light up."""
         th = self.theme
-        dots = [Dot(self.edges[k].path.get_start(), radius=0.08, color=th.accent) for k in keys]
+        dots = [overlay(Dot(self.edges[k].path.get_start(), radius=0.08, color=th.accent)) for k in keys]
         self.add(*dots)
         self.play(*[MoveAlongPath(d, self.edges[k].path) for d, k in zip(dots, keys)],
                   *[a for k in keys for a in self.edges[k].light()], run_time=1.0)
