@@ -237,11 +237,14 @@ class Inspector:
             yield from walk(m, False, False)
 
     def _check_frame(self, items: list[_Item]) -> None:
+        background = rgb(self.scene.camera.background_color)
         x_lim, y_lim = FRAME_W / 2 - SAFE_MARGIN, FRAME_H / 2 - SAFE_MARGIN
         for m in self.scene.mobjects:
             for f in m.get_family():
                 if not isinstance(f, VMobject) or not f.has_points() or _opacity(f) <= 0.01:
                     continue
+                if _is_cover(f, background):
+                    continue  # looks like the background: nothing to see off screen
                 lo, hi = f.points.min(0), f.points.max(0)
                 if lo[0] < -x_lim or hi[0] > x_lim or lo[1] < -y_lim or hi[1] > y_lim:
                     owner = next((i.mob for i in items if f in i.mob.get_family()), f)
@@ -292,14 +295,15 @@ class Inspector:
             if cap is not None and cap < MIN_CAP_PX - 0.05:
                 self._add("text-size", f"{text_name(t.mob)} is {cap:.1f} px high (at least {MIN_CAP_PX:.0f})",
                           px_box(t.lo, t.hi))
-            if t.dimmed and t.opacity < 0.99:
+            colours = _text_colours(t.mob, lit_only=t.dimmed)
+            if not colours:
                 continue  # faded on purpose (declared with dimmed()); checked again once lit
             centre = (t.lo + t.hi) / 2
             behind = background
             for b in boxes:
                 if b.order < t.order and np.all(b.lo[:2] <= centre[:2]) and np.all(centre[:2] <= b.hi[:2]):
                     behind = _blend(rgb(b.mob.get_fill_color()), behind, b.opacity)
-            worst = min(contrast(_blend(c, behind, o), behind) for c, o in _text_colours(t.mob))
+            worst = min(contrast(_blend(c, behind, o), behind) for c, o in colours)
             if worst < MIN_CONTRAST:
                 self._add("contrast", f"{text_name(t.mob)} contrast {worst:.2f}:1 (at least {MIN_CONTRAST})",
                           px_box(t.lo, t.hi))
@@ -338,11 +342,19 @@ def baseline(text: Mobject) -> Optional[float]:
 
 
 # ---------------------------------------------------------------------------------- helpers
+def _is_cover(m: Mobject, background: np.ndarray) -> bool:
+    """An opaque shape of the background's colour (a scene change's cover), without a stroke."""
+    if not isinstance(m, BOX_TYPES) or float(m.get_fill_opacity()) < 0.99:
+        return False
+    if float(getattr(m, "stroke_width", 0) or 0) > 0 and float(m.get_stroke_opacity()) > 0.01:
+        return False
+    return bool(np.allclose(rgb(m.get_fill_color()), background, atol=1 / 255))
+
+
 def _uncovered(items: list[_Item], background: np.ndarray) -> list[_Item]:
     """The items without background-coloured opaque boxes (covers: they look like the empty
     background) and without what lies entirely under such a cover (hidden)."""
-    covers = [i for i in items if i.kind == "box" and i.opacity >= 0.99
-              and np.allclose(rgb(i.mob.get_fill_color()), background, atol=1 / 255)]
+    covers = [i for i in items if i.kind == "box" and _is_cover(i.mob, background)]
     if not covers:
         return items
     ids = {id(c) for c in covers}
@@ -380,18 +392,19 @@ def _blend(top: np.ndarray, under: np.ndarray, alpha: float) -> np.ndarray:
     return top * alpha + under * (1 - alpha)
 
 
-def _text_colours(m: Mobject) -> list[tuple[np.ndarray, float]]:
-    """The distinct (fill colour, opacity) pairs of a text's glyphs."""
+def _text_colours(m: Mobject, lit_only: bool = False) -> list[tuple[np.ndarray, float]]:
+    """The distinct (fill colour, opacity) pairs of a text's glyphs; with `lit_only`, of those
+    at full opacity only (a dimmed formula whose parts light up one by one)."""
     seen: dict[tuple[float, ...], tuple[np.ndarray, float]] = {}
     for f in m.get_family():
         if not f.has_points():
             continue
         o = float(f.get_fill_opacity())
-        if o <= 0.01:
+        if o <= 0.01 or (lit_only and o < 0.99):
             continue
         c = rgb(f.get_fill_color())
         seen[(*np.round(c, 3), round(o, 3))] = (c, o)
-    return list(seen.values()) or [(rgb(m.get_color()), 1.0)]
+    return list(seen.values()) or ([] if lit_only else [(rgb(m.get_color()), 1.0)])
 
 
 def _caption_lines(cap: Mobject) -> int:

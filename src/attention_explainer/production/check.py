@@ -19,7 +19,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, Sequence
 
 import yaml
 
@@ -210,12 +211,35 @@ def _build(out_dir: Path, config_file: Path, manim_dir: Path, spec: str) -> None
     os.environ[CONFIG_ENV] = str(config_file)
     os.environ["ATTENTION_EXPLAINER_CHECK"] = str(out_dir / f"{scene_id}.json")
     scene_input.cache_clear()
-    # one media dir per scene (as render has): two processes compiling the same formula into one
-    # Tex cache at once read each other's half-written files
-    with tempconfig({"dry_run": True, "disable_caching": True, "media_dir": str(manim_dir / scene_id),
+    with _own_dir(manim_dir, scene_id) as media, tempconfig({
+            "dry_run": True, "disable_caching": True, "media_dir": str(media),
                      "quality": "low_quality", "progress_bar": "none", "verbosity": "WARNING"}):
         scene = getattr(module, cls)(renderer=CairoRenderer(skip_animations=True))
         scene.render()
+
+
+@contextmanager
+def _own_dir(root: Path, scene_id: str) -> Iterator[Path]:
+    """A Manim media dir for this scene that no other process uses meanwhile (its Tex and text
+    caches stay warm between checks): <scene>, else <scene>.1, ... Two processes compiling the
+    same formula into one cache read each other's half-written files."""
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(64):
+        path = root / (scene_id if n == 0 else f"{scene_id}.{n}")
+        lock = open(f"{path}.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        try:
+            yield path
+        finally:
+            lock.close()
+        return
+    raise RuntimeError(f"no free media dir for {scene_id} under {root}")
 
 
 def main(argv: list[str]) -> int:
