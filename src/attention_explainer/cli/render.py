@@ -37,10 +37,13 @@ from attention_explainer.system.preflight import preflight
 @voice_option
 @format_option
 @preset_option
+@click.option("--check/--no-check", "check", default=True, show_default=True,
+              help="Check every beat's layout first (see `check`) and stop on what would show: off screen, "
+                   "overlaps, captions out of their band.")
 @click.pass_context
 def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
                media_dir: Path, jobs: Optional[int], quiet: bool, burn_captions: Optional[bool], voice: str,
-               fmt: Optional[str], x264_preset: str) -> None:
+               fmt: Optional[str], x264_preset: str, check: bool) -> None:
     """Render the configured scenes, in order, into the full video.
 
     Scenes render in parallel; a scene whose code, config values, quality, captions and voice
@@ -55,6 +58,12 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
                                 x264_preset, check_voice=True)
     lookup = scene_lookup(ctx)
+    if check:
+        from attention_explainer.production.check import check_scenes, refuse_visible
+
+        scenes = [lookup(s) for s in config.video.scenes]
+        refuse_visible(check_scenes(scenes, settings.effective_config(), media_dir, jobs or 0),
+                       lambda line: click.echo(line, err=True))
     result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt)
     rendered = sum(not s.reused for s in result.segments)
     minutes, seconds = divmod(int(round(result.assembly.duration)), 60)
