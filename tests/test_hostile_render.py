@@ -14,10 +14,9 @@ from typing import Iterator
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
 from test_render_signals import RUN_CLI, leftovers, processes_mentioning  # noqa: E402
-from tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes  # noqa: E402
+from fixtures.tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes
 
 from attention_explainer.system import preflight as preflight_module  # noqa: E402
 from attention_explainer.cli import cli, main  # noqa: E402

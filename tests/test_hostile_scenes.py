@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import ast
 import importlib
-import sys
 from pathlib import Path
 from typing import Iterator, Optional
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENES_DIR = ROOT / "scenes"
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).parent))
+import attention_explainer.scenes
+
+SCENES_DIR = Path(attention_explainer.scenes.__file__).parent  # the scenes and their components
 
 
 # --------------------------------------------------------------------------- label(): real Text
@@ -47,7 +45,7 @@ def visible(text: str) -> int:
      r"\input{/etc/hostname}", r"\write18{touch /tmp/x}", r"& % $ # _ { } ~ ^ \\", "\"q\" 'q'", "x" * 60],
 )
 def test_label_shows_markup_and_latex_literally(text_media: None, text: str) -> None:
-    from scenes.components import DARK, label
+    from attention_explainer.scenes.components import DARK, label
 
     t = label(text, DARK)
     assert t.original_text == text
@@ -61,7 +59,7 @@ def test_label_shows_markup_and_latex_literally(text_media: None, text: str) -> 
 )
 def test_right_to_left_words_are_not_blank(text_media: None, word: str) -> None:
     # Manim's Pango canvas pushed a right-to-left paragraph past its edge: short words came out empty.
-    from scenes.components import DARK, label, ltr_paragraph
+    from attention_explainer.scenes.components import DARK, label, ltr_paragraph
 
     t = label(word, DARK)
     assert t.original_text == word
@@ -70,7 +68,7 @@ def test_right_to_left_words_are_not_blank(text_media: None, word: str) -> None:
 
 
 def test_multi_line_right_to_left_text(text_media: None) -> None:
-    from scenes.components import DARK, label
+    from attention_explainer.scenes.components import DARK, label
 
     t = label("مرحبا\nשלום עולם", DARK)
     assert len(t.submobjects) == 5 + 8 and t.height > label("مرحبا", DARK).height * 1.5
@@ -91,7 +89,7 @@ SCRIPT_SAMPLES = {"Chinese": "日", "Japanese": "テ", "Korean": "한", "Arabic"
 @pytest.mark.parametrize("script", list(SCRIPT_SAMPLES))
 def test_every_script_has_glyphs_not_boxes(text_media: None, script: str) -> None:
     # Needs the fonts scripts/bootstrap.sh installs (fonts-noto-core, fonts-wqy-microhei, fonts-symbola).
-    from scenes.components import DARK, label
+    from attention_explainer.scenes.components import DARK, label
 
     box = label("\U000f0000", DARK)[0]  # a private-use character no font has: the "missing" box
     glyph = label(SCRIPT_SAMPLES[script], DARK)
@@ -268,7 +266,7 @@ def test_the_scan_lets_numbers_and_fixed_maths_through(source: str) -> None:
     assert offenders(source) == [], source
 
 
-@pytest.mark.parametrize("path", sorted(SCENES_DIR.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(SCENES_DIR.rglob("*.py")), ids=lambda p: str(p.relative_to(SCENES_DIR)))
 def test_no_scene_gives_user_text_to_latex(path: Path) -> None:
     assert offenders(path.read_text(encoding="utf-8")) == []
 
@@ -344,7 +342,7 @@ def test_real_scenes_never_give_user_text_to_latex(tmp_path_factory: pytest.Temp
     for info in SCENES:
         if not info.path.is_file():
             continue  # a segment another helper has not written yet
-        module = importlib.import_module(f"scenes.{info.module}")
+        module = importlib.import_module(f"attention_explainer.scenes.{info.module}")
         build_scene(getattr(module, info.cls), work, HOSTILE)
         built.append(info.id)
     assert {"why-attention", "math", "heatmap", "outro"} <= set(built)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
-from tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes  # noqa: E402
+from fixtures.tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes
 
 from attention_explainer.cli import cli, main  # noqa: E402
 
