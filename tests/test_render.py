@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,8 @@ import av
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
-from tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes  # noqa: E402
+from fixtures.tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes
 
 from attention_explainer.production.assemble import probe  # noqa: E402
 from attention_explainer.production.catalog import SceneInfo  # noqa: E402

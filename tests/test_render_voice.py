@@ -11,9 +11,8 @@ import av
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 
-from tiny_catalog import TINY_CONFIG, tiny_scenes  # noqa: E402
+from fixtures.tiny_catalog import TINY_CONFIG, tiny_scenes
 
 from attention_explainer.narration.beats import reading_time  # noqa: E402
 from attention_explainer.config import validate_config, parse_yaml  # noqa: E402
