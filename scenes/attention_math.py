@@ -44,6 +44,9 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.core.focus import shown_with
+from attention_explainer.core.provenance import weights_note
+from attention_explainer.scenes.components.text import put_on_baseline
 from attention_explainer.scenes.components import (
     NEG_INF,
     NUMBERS,
@@ -76,15 +79,38 @@ BOX = SAFE.inset(top=0.05, bottom=0.03)  # the worked steps keep clear of the sl
 LEFT_X, RIGHT_X, TOP, BOTTOM = BOX.left, BOX.right, BOX.top, BOX.bottom
 NOTE_Y = 3.08  # slice notes: under the title, above the content
 EXP_OVERFLOW = 50.0  # beyond ±this score, e^s is shown relative to the row's largest score
+SOFTMAX_KEYS = 16  # the worked softmax row shows every key up to this many (more: a slice)
+SOFTMAX_PER_LINE = 8  # more keys than this: the worked row in two lines
 
 
 # ---------------------------------------------------------------------------------- pure helpers
-def worked_pair(weights: np.ndarray, rows: Sequence[Optional[int]]) -> tuple[int, int]:
-    """(query, key) of the worked examples: the last token, and the shown key it weighs most."""
-    qi = weights.shape[0] - 1
+def worked_pair(weights: np.ndarray, rows: Sequence[Optional[int]], query: Optional[int] = None
+                ) -> tuple[int, int]:
+    """(query, key) of the worked examples: the focus token (`query`; default the last token),
+    and the shown key it weighs most. Under a causal mask a masked key weighs 0, so the key is
+    one the query may see (itself, when it is the first token)."""
+    qi = weights.shape[0] - 1 if query is None else query
     shown = [r for r in rows if r is not None]
     kj = max(shown, key=lambda j: (weights[qi, j], -j))  # ties: the earlier token
     return qi, kj
+
+
+def row_targets(shown: Sequence[Optional[int]], keys: Sequence[Optional[int]], cells: Sequence[Mobject]
+                ) -> list[Mobject]:
+    """Where each shown entry of a (sliced) matrix row goes in the whole worked row: a key to its
+    cell, an ellipsis to the cells of the keys it stood for (or to the row's own ellipsis)."""
+    slot = {j: k for k, j in enumerate(keys) if j is not None}
+    out: list[Mobject] = []
+    for a, j in enumerate(shown):
+        if j is not None:
+            out.append(cells[slot[j]])
+            continue
+        lo = next((shown[b] for b in range(a - 1, -1, -1) if shown[b] is not None), -1)
+        hi = next((shown[b] for b in range(a + 1, len(shown)) if shown[b] is not None), len(keys) + 10**6)
+        lo_k = slot.get(lo, -1)
+        hi_k = slot.get(hi, len(keys))
+        out.append(VGroup(*cells[lo_k + 1:hi_k]) if hi_k > lo_k + 1 else VGroup(cells[max(lo_k, 0)].copy()))
+    return out
 
 
 def products(a: np.ndarray, b: np.ndarray, i: int, j: int) -> list[float]:
@@ -101,9 +127,10 @@ def exp_row(scaled_row: np.ndarray, mask_row: np.ndarray) -> tuple[np.ndarray, f
     return np.where(mask_row, 0.0, np.exp(np.where(mask_row, 0.0, scaled_row - shift))), shift
 
 
-def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None) -> Optional[str]:
+def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None,
+               focus: Optional[int] = None) -> Optional[str]:
     """What a sliced view leaves out, in words (None when everything is shown)."""
-    parts = [(count_shown(visible(n, TOKEN_LIMIT)), n, "tokens")]
+    parts = [(count_shown(shown_with(n, TOKEN_LIMIT, focus)), n, "tokens")]
     parts += [(count_shown(visible(d, DIM_LIMIT)), d, f"{name} columns")
               for name, d in (("d_model", d_model), ("d_k", d_k)) if d is not None]
     return showing(*parts)
@@ -145,10 +172,11 @@ class AttentionMath(ExplainerScene):
         self.views: dict[str, MatrixView] = {}  # the canonical view of each matrix (tests read it)
         self._built: dict[str, MatrixView] = {}
         self.all_views: list[tuple[str, MatrixView]] = []  # every view built, by trace name
-        self.rows = visible(t.n, TOKEN_LIMIT)
+        self.focus = self.cfg.focus_index  # video.focus (None: the last token)
+        self.rows = shown_with(t.n, TOKEN_LIMIT, self.focus)  # a long sentence keeps the focus row
         self.dm = visible(t.d_model, DIM_LIMIT)
         self.dk = visible(t.d_k, DIM_LIMIT)
-        self.qi, self.kj = worked_pair(t.weights, self.rows)
+        self.qi, self.kj = worked_pair(t.weights, self.rows, self.focus)
         self.p = t.precision
         self.title_mob: Optional[Mobject] = None
         self.note_mob: Optional[Mobject] = None
@@ -251,6 +279,24 @@ class AttentionMath(ExplainerScene):
             anims.append(FadeIn(self.note_mob))
         return anims
 
+    def with_provenance(self) -> list:
+        """Animations that add where the numbers come from (random and seeded, or the config's;
+        not a trained model) to the note under the title: said wherever the narration reads
+        meaning into a score or a weight."""
+        th, short = self.theme, weights_note(self.cfg.model)
+        before = getattr(self.note_mob, "original_text", None) if self.note_mob is not None else None
+        if before and short in before:
+            return []  # said already
+        text = f"{before} · {short}" if before else weights_note(self.cfg.model, long=True)
+        new = label(text, th, size=18, color=th.text)
+        fit(slim(new), self.formula.get_left()[0] - 0.4 - LEFT_X, 0.3)
+        new.move_to([LEFT_X + new.width / 2, NOTE_Y, 0])
+        anims: list = [FadeIn(new)]
+        if self.note_mob is not None:
+            anims.append(FadeOut(self.note_mob))
+        self.note_mob = new
+        return anims
+
     def persistent(self) -> list[Mobject]:
         keep = [self.formula, self.title_mob, self.note_mob, self._caption]
         return [m for m in keep if m is not None]
@@ -338,7 +384,7 @@ class AttentionMath(ExplainerScene):
                         if r is None or r not in row.indices],
                       run_time=1.0)
             self.reveal(*X.get_rows(), lag=0.2, run_time=1.2)
-        note = slice_note(t.n, d_model=t.d_model)
+        note = slice_note(t.n, d_model=t.d_model, focus=self.focus)
         with self.beat(key="x-matrix"):
             self.play(FadeIn(shape, shift=LEFT * 0.2), *self.set_title("1 · From words to numbers", note))
         if getattr(self.cfg.model, "positional_encoding", False):
@@ -394,7 +440,7 @@ class AttentionMath(ExplainerScene):
         place(eqn, bottom=-1.5)
 
         with self.beat(key="queries"):
-            self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k))
+            self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, focus=self.focus))
             frame = VGroup(*[m for m in (Q.brackets, Q.name, Q.row_labels) if m in Q.submobjects])
             self.reveal(X, W, times, eq, frame, anims=self.light("Q"), run_time=1.2)
 
@@ -429,7 +475,7 @@ class AttentionMath(ExplainerScene):
         align_rows([Q, K, V], 0)
         place(group)
         with self.beat(key="keys-values"):
-            self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k))
+            self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k, focus=self.focus))
             self.reveal(Q, run_time=0.5)
             self.reveal(K, V, lag=0.4, run_time=1.4)
         rects = [m.row_rect(qi, c) for m, c in ((Q, th.q), (K, th.k), (V, th.v))]
@@ -463,7 +509,7 @@ class AttentionMath(ExplainerScene):
         place(work, top=bottom - 0.2, bottom=-2.7, grow=1.1)
 
         with self.beat(key="scores"):
-            self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k))
+            self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k, focus=self.focus))
             self.reveal(Q, KT, S.brackets, eq, name, anims=self.light("K"), run_time=1.2)
         with self.beat(key="rows-cols"):
             self.play(FadeIn(legend), Indicate(Q.row_labels, color=th.q), Indicate(KT.col_labels, color=th.k),
@@ -488,7 +534,7 @@ class AttentionMath(ExplainerScene):
         row = t.scores[qi]
         best = max((c for c in S.cols if c is not None), key=lambda j: (row[j], -j))
         with self.beat(key="score-best", query=qi, best=best):
-            self.play(Create(S.cell_rect(qi, best)), run_time=0.8)
+            self.play(Create(S.cell_rect(qi, best)), *self.with_provenance(), run_time=0.8)
 
     # -- 5. scale by √d_k ------------------------------------------------------------------------
     def step_scale(self) -> None:
@@ -509,7 +555,7 @@ class AttentionMath(ExplainerScene):
         SC.shift(S.grid.get_center() - SC.grid.get_center())
         SC.name.align_to(S.name, DOWN)
         with self.beat(key="scale"):
-            self.clear_to("5 · Scaling the scores", slice_note(t.n))
+            self.clear_to("5 · Scaling the scores", slice_note(t.n, focus=self.focus))
             self.reveal(S, panel[0], anims=self.light("sqrt"), run_time=1.2)
         with self.beat(key="scale-dk"):
             self.wait_until_word("divide")  # the divisor appears as it is said
@@ -536,13 +582,13 @@ class AttentionMath(ExplainerScene):
                 inf.scale(SC.scale_factor()).move_to(entry)
                 infs.add(inf)
             with self.beat(key="causal-mask"):
-                self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n)), run_time=0.6)
+                self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n, focus=self.focus)), run_time=0.6)
                 if masked:
                     self.play(*[FadeOut(entry) for entry in masked], FadeIn(infs), run_time=1.2)
 
         r_rect = SC.row_rect(qi)
         with self.beat(key="softmax", query=qi):
-            anims = [] if t.causal else self.set_title("6 · Softmax: scores to weights", slice_note(t.n))
+            anims = [] if t.causal else self.set_title("6 · Softmax: scores to weights", slice_note(t.n, focus=self.focus))
             self.play(*anims, Create(r_rect), *self.light("softmax"), run_time=1.0)
 
         exps, shift = exp_row(t.scaled[qi], t.mask[qi])
@@ -550,11 +596,12 @@ class AttentionMath(ExplainerScene):
         table, cells = self._softmax_table(exps, shift, total)
         place(table)
         src = list(SC.row(qi))
+        targets = row_targets(SC.rows, cells["keys"], cells["s"])
         with self.beat(key="softmax-row"):
             copies = [e.copy() for e in src]
             self.add(*copies)
             self.clear_to(keep=copies, anims=[FadeIn(cells["head"])], run_time=0.8)
-            self.play(*[Transform(c, cells["s"][k]) for k, c in enumerate(copies)], run_time=1.0)
+            self.play(*[Transform(c, target) for c, target in zip(copies, targets)], run_time=1.0)
         with self.beat(key="softmax-exp", shifted=shift != 0):
             self.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
                       run_time=1.4)
@@ -569,7 +616,8 @@ class AttentionMath(ExplainerScene):
         with self.beat(key="softmax-top", query=qi, target=kj, weight=t.weights[qi, kj], itself=kj == qi):
             self.wait_until_word("weight")  # the cell is framed as its weight is said
             self.play(Create(self.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
-                                                                         color=th.accent), run_time=1.0)
+                                                                         color=th.accent),
+                      *self.with_provenance(), run_time=1.0)
 
         A = self.mat("weights", canonical=True)
         sums = label("each row sums to 1", th, 22, th.muted)
@@ -587,9 +635,11 @@ class AttentionMath(ExplainerScene):
         self._A = A
 
     def _softmax_table(self, exps: np.ndarray, shift: float, total: float) -> tuple[VGroup, dict]:
-        """The worked softmax row: keys across; score, e^score and weight rows; sum and total."""
+        """The worked softmax row, whole: keys across (up to SOFTMAX_KEYS; more than
+        SOFTMAX_PER_LINE in two lines), score, e^score and weight rows under each key; the sum of
+        the e^s and of the weights at the end. Every number of the row is there to check."""
         t, th, qi = self.trace, self.theme, self.qi
-        keys = self.rows
+        keys = shown_with(t.n, SOFTMAX_KEYS, self.kj)
         size = 24
         heads = VGroup(*[label("…" if j is None else t.tokens[j], th, 22, th.muted) for j in keys])
         for h in heads:
@@ -604,33 +654,44 @@ class AttentionMath(ExplainerScene):
         w_txt = ["⋯" if j is None else fmt(t.weights[qi, j], 2) for j in keys]
         s_row, e_row, w_row = row(s_txt, th.text), row(e_txt, th.text), row(w_txt, th.weight)
         col_w = max(m.width for g in (heads, s_row, e_row, w_row) for m in g) + 0.4
-        e_tex = r"e^{s}" if shift == 0 else rf"e^{{s - {tex_number(fmt(shift, 2))}}}"
-        row_heads = VGroup(label("score s", th, 22, th.muted),
-                           MathTex(e_tex, font_size=34, color=th.muted),
-                           MathTex(r"e^{s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
-                                   font_size=34, color=th.muted))
-        ys = [0.75, 0.0, -0.75, -1.5]  # keys, s, e^s, weights
-        for b, group in enumerate((heads, s_row, e_row, w_row)):
-            for k, m in enumerate(group):
-                m.move_to([k * col_w, ys[b], 0])
-                if b and keys[k] is not None:  # numbers right-aligned in their column
-                    m.shift(RIGHT * (col_w / 2 - 0.2 - m.width / 2))
-        for b, h in enumerate(row_heads):
-            h.move_to([-col_w / 2 - 0.3 - h.width / 2, ys[b + 1], 0])
-        right = (len(keys) - 0.5) * col_w + 0.5
-        over = rf"_{{\text{{all {t.n}}}}}" if None in keys else ""  # a slice: the sum is over every key
+        e_tex = r"e^{\,s}" if shift == 0 else rf"e^{{\,s - {tex_number(fmt(shift, 2))}}}"
+        row_heads = [VGroup(label("score s", th, 22, th.muted),
+                            MathTex(e_tex, font_size=44, color=th.text),
+                            MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
+                                    font_size=40, color=th.text))]
+        per_line = len(keys) if len(keys) <= SOFTMAX_PER_LINE else (len(keys) + 1) // 2
+        lines = [range(0, per_line)] + ([range(per_line, len(keys))] if per_line < len(keys) else [])
+        step, gap = 0.72, 0.55  # between the rows of a line; between the two lines
+        for n_line, slots in enumerate(lines):
+            top = 0.0 - n_line * (4 * step + gap)
+            ys = [top, top - step, top - 2 * step, top - 3 * step]  # keys, s, e^s, weights
+            for k in slots:
+                x = (k - slots.start) * col_w
+                put_on_baseline(heads[k].move_to([x, ys[0], 0]), ys[0] - 0.1)  # one baseline: "high" = "was"
+                for b, group in enumerate((s_row, e_row, w_row), start=1):
+                    m = group[k].move_to([x, ys[b], 0])
+                    if keys[k] is not None:  # numbers right-aligned in their column
+                        m.shift(RIGHT * (col_w / 2 - 0.2 - m.width / 2))
+            if n_line:
+                row_heads.append(row_heads[0].copy())
+            for b, h in enumerate(row_heads[n_line]):
+                h.move_to([-col_w / 2 - 0.3 - h.width / 2, ys[b + 1], 0])
+        last = lines[-1]
+        right = (len(last) - 0.5) * col_w + 0.5
+        over = rf"_{{\text{{all {t.n}}}}}" if None in keys or len(lines) > 1 else ""  # the sum is over every key
         sigma = MathTex(rf"\Sigma{over} {tex_number(relation(total, 2))} {tex_number(fmt_big(total, 2))}",
                         font_size=34, color=th.accent)
-        sigma.move_to([right + sigma.width / 2, ys[2], 0])
+        sigma.move_to([right + sigma.width / 2, e_row[last.start].get_y(), 0])
         one = float(t.weights[qi].sum())
         tot = MathTex(rf"\text{{sum{' of all ' + str(t.n) if over else ''}}} = {fmt(one, 2)}", font_size=34,
                       color=th.weight)
-        tot.move_to([right + tot.width / 2, ys[3], 0])
-        table = VGroup(heads, s_row, e_row, w_row, row_heads, sigma, tot)
+        tot.move_to([right + tot.width / 2, w_row[last.start].get_y(), 0])
+        heads_all = VGroup(*[h[0] for h in row_heads])
+        table = VGroup(heads, s_row, e_row, w_row, heads_all, *[VGroup(*h[1:]) for h in row_heads], sigma, tot)
         cells = {
-            "head": VGroup(heads, row_heads[0]), "s": s_row,
-            "e_head": row_heads[1], "e": e_row, "sum": sigma,
-            "w_head": row_heads[2], "w": w_row, "total": tot,
+            "keys": keys, "head": VGroup(heads, heads_all), "s": s_row,
+            "e_head": VGroup(*[h[1] for h in row_heads]), "e": e_row, "sum": sigma,
+            "w_head": VGroup(*[h[2] for h in row_heads]), "w": w_row, "total": tot,
             "w_by_key": {j: w_row[k] for k, j in enumerate(keys) if j is not None},
             "head_by_key": {j: heads[k] for k, j in enumerate(keys) if j is not None},
         }
@@ -682,7 +743,7 @@ class AttentionMath(ExplainerScene):
         with self.beat(key="output"):
             src = VGroup(*[A.entry(qi, r) for r in A.cols if r is not None])
             dst = VGroup(*[c for c, r in zip(coefs, V.rows) if r is not None])
-            self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k)),
+            self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k, focus=self.focus)),
                       Create(A.row_rect(qi)), *self.light("V"), run_time=0.8)
             self.clear_to(anims=[TransformFromCopy(s, d) for s, d in zip(src, dst)], run_time=1.2)
             z_frame = [] if split else [eq, VGroup(Z.brackets, Z.name, Z.row_labels)]
