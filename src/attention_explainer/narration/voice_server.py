@@ -89,6 +89,7 @@ class Server:
     """Parent side: start the server process, and stop it."""
 
     def __init__(self, socket_path: Path, cache_dir: Path) -> None:
+        self.cache_dir = Path(cache_dir)
         self.socket_path = Path(socket_path)
         self.socket_path.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
@@ -104,6 +105,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        for tmp in (self.cache_dir / "neural").glob(f".*.{self.proc.pid}.tmp"):  # a clip cut off mid-write
+            tmp.unlink(missing_ok=True)
         self.socket_path.unlink(missing_ok=True)
         try:
             self.socket_path.parent.rmdir()
