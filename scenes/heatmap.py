@@ -1,8 +1,8 @@
 """Segment 3, heatmap: the attention weights A (trace.weights) as a heatmap, and how to read it.
 
 Rows are queries (labelled left), columns are keys (labelled on top), colour is the weight
-(viridis, with a scale). One row is read in detail: the row chosen by `reading_row` (the most
-peaked distribution), its one or two largest weights and the keys they belong to. Then every
+(viridis, with a scale). One row is read in detail: the focus token's (video.focus), else the row
+chosen by `reading_row` (the most peaked distribution), its one or two largest weights and the keys they belong to. Then every
 row is summed (trace.weights.sum(axis=1), the only arithmetic here: a check the viewer can do)
 to show that each query shares out exactly 1. Causal traces show the masked cells hatched.
 
@@ -30,6 +30,7 @@ from manim import (
     VMobject,
 )
 
+from attention_explainer.core.provenance import weights_note
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
     ColorScale,
@@ -137,7 +138,8 @@ class AttentionHeatmap(ExplainerScene):
 
         # the reading: one row, its top keys
         full = np.asarray(tr.weights)
-        r = reading_row(full, np.asarray(tr.mask), m)
+        focus = self.cfg.focus_index  # video.focus: its row is read (None: the most peaked row)
+        r = reading_row(full, np.asarray(tr.mask), m) if focus is None else focus
         keys = top_keys(full, np.asarray(tr.mask), r)
         self.reading = (r, keys)
         size = 26
@@ -149,7 +151,10 @@ class AttentionHeatmap(ExplainerScene):
                                     (fmt(full[r, keys[1]], 2), th.text, True)], th, size))
         for ln in lines:
             fit(ln, PANEL_MAX_W, 0.6)
-        reading = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        # the pattern is not learned: said beside the reading (see core/provenance.py)
+        origin = fit(label(weights_note(self.cfg.model), th, 20, th.muted), PANEL_MAX_W, 0.4)
+        reading = VGroup(*lines, origin).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        self.origin = origin
         shown_sums = sorted({fmt(v, 2) for v in sums})  # one value, "1.00", for a softmax
         sums_line = fit(text_line([("every row sums to", th.text, False), (" / ".join(shown_sums), th.text, True)],
                                   th, size), PANEL_MAX_W, 0.6)
@@ -193,8 +198,9 @@ class AttentionHeatmap(ExplainerScene):
         self.panel, self.scale_bar = panel, scale
 
         # highlights of the reading (built after the layout: they follow the moved cells)
-        row_box = outline(VGroup(*[hm.cell(r, j) for j in range(m)]), th.q, th, width=4, buff=0.03)  # r < m
-        row_tag = outline(hm.row_labels[r], th.q, th, width=2.5, buff=0.06)
+        # (a focus row past the first MAX_SHOWN is read in the panel only)
+        row_box = outline(VGroup(*[hm.cell(r, j) for j in range(m)]), th.q, th, width=4, buff=0.03) if r < m else None
+        row_tag = outline(hm.row_labels[r], th.q, th, width=2.5, buff=0.06) if r < m else None
         key_boxes = [outline(hm.cell(r, j), th.k, th, width=5, buff=0.0) if j < m else None for j in keys]
         key_tags = [outline(hm.col_labels[j], th.k, th, width=2.5, buff=0.06) if j < m else None for j in keys]
         self.row_box, self.key_boxes, self.note, self.legend = row_box, key_boxes, note, legend
@@ -226,11 +232,14 @@ class AttentionHeatmap(ExplainerScene):
                 self.play(Indicate(legend, color=th.accent, scale_factor=1.05), run_time=1.0)
 
         with self.beat(key="read-row", query=r):
-            self.play(Create(row_box), FadeIn(row_tag), hm.row_labels[r].animate.set_color(th.q), run_time=0.8)
+            if row_box is not None:
+                self.play(Create(row_box), FadeIn(row_tag), hm.row_labels[r].animate.set_color(th.q), run_time=0.8)
+            else:
+                self.wait(0.8)
 
         with self.beat(key="top-key", query=r, target=keys[0], weight=full[r, keys[0]], itself=keys[0] == r):
             self.wait_until_word("most")  # the top key's cell is boxed as it is named
-            anims = [FadeIn(lines[0]), FadeIn(lines[1])]
+            anims = [FadeIn(lines[0]), FadeIn(lines[1]), FadeIn(origin)]
             if key_boxes[0] is not None:
                 anims += [Create(key_boxes[0]), FadeIn(key_tags[0]), hm.col_labels[keys[0]].animate.set_color(th.k)]
             self.play(*anims, run_time=0.9)
