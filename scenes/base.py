@@ -63,7 +63,7 @@ class ExplainerScene(NarratedLines):
     # -- beats ----------------------------------------------------------------------------------
     @contextmanager
     def beat(self, text: Optional[str | Line] = None, key: Optional[str] = None, line: Optional[str] = None,
-             **fields: Any) -> Iterator[None]:
+             caption: bool = True, **fields: Any) -> Iterator[None]:
         """One narration line and the animations played inside the `with` block.
 
         `key` names the beat (id `<scene_id>-<key>`, e.g. math-softmax-sum); recordings for
@@ -72,7 +72,8 @@ class ExplainerScene(NarratedLines):
         filled from the config, the trace and `fields`: what only the scene decides, as the
         script declares for that line (`self.beat(key="softmax-sum", total=total)`). `text` is a
         line filled already (a script Line), or literal text for scenes outside the script (test
-        fixtures, your own scene files)."""
+        fixtures, your own scene files). `caption=False`: no burned-in caption for this beat, when
+        the line itself is on screen (the outro's closing line); SRT/VTT still carry it."""
         beat_id = f"{self.scene_id}-{key or f'{len(self.beats) + 1:02d}'}"
         if text is None:
             said = self.script.line(f"{self.scene_id}-{line or key}", self.narration, beat_id=beat_id, **fields)
@@ -81,6 +82,7 @@ class ExplainerScene(NarratedLines):
         text = said.text  # captions and SRT/VTT show the written line; the voice says said.voice
         start = self.renderer.time
         # speaks the line (voice on), shows its first caption chunk; see scenes/narrated.py
+        self._beat_caption = caption  # read by _show_chunk (narrated.py)
         hold = self._start_line(beat_id, text, said.spoken)
         self._beat_id, self._caption_cleared = beat_id, None
         yield
@@ -90,7 +92,7 @@ class ExplainerScene(NarratedLines):
         self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4), said.spoken,
                                cues=self._finish_line(), audio=self._line_audio))
         if self._checker is not None:
-            shown = None if not self.cfg.display.captions else (
+            shown = None if not (self.cfg.display.captions and caption) else (
                 (self._caption_cleared if self._caption_cleared is not None else self.renderer.time) - start)
             self._checker.beat_end(beat_id, text, start, self.renderer.time, hold, shown)
 

@@ -77,7 +77,7 @@ class NarratedLines(Scene):
         text = self._line_cues[index][2] if index < len(self._line_cues) else fallback
         self._chunk = index
         self.clear_caption()  # type: ignore[attr-defined]
-        if self.cfg.display.captions:  # type: ignore[attr-defined]
+        if self.cfg.display.captions and getattr(self, "_beat_caption", True):  # type: ignore[attr-defined]
             # First in the scene's list (so it stays in the static frame and is not redrawn on
             # every animated frame, as a foreground mobject would be) but drawn on top (z-index).
             self._caption = VGroup(Caption(text, self.theme).set_z_index(100))  # type: ignore[attr-defined]
