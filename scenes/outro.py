@@ -115,7 +115,8 @@ class Outro(ExplainerScene):
         closing.move_to(UP * 0.1)
         self.closing = closing
         for k, piece in enumerate(narration_chunks(self.cfg.video.closing_line)):
-            with self.beat(key=f"closing-{k + 1}", line="closing", piece=piece):
+            # the line is on screen, large: no caption repeating it underneath (SRT/VTT keep it)
+            with self.beat(key=f"closing-{k + 1}", line="closing", piece=piece, caption=False):
                 if k == 0:
                     self.play(FadeIn(closing, shift=UP * 0.2), run_time=1.0)
 
