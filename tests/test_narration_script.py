@@ -260,3 +260,15 @@ def test_scenes_say_script_lines_only(scene_id: str) -> None:
     ids = default_script().ids(scene_id)
     assert [i for i in ids if not any(p.fullmatch(i) for p in patterns)] == []
     assert [p.pattern for p in patterns if not any(p.fullmatch(i) for i in ids)] == []
+
+
+@pytest.mark.parametrize("value, message", [
+    ("5", "video.narration: must name a YAML file of narration lines, got int"),
+    ('""', "video.narration: must name a YAML file of narration lines (or be left out)"),
+])
+def test_the_narration_field_takes_a_file_name(tmp_path: Path, value: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"video:\n  narration: {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert [str(line) for line in getattr(e.value, "lines", None) or [str(e.value)]] == [f"{path}: {message}"]

@@ -206,9 +206,11 @@ class VideoConfig(_Section):
             return v
         raise ValueError(f"must be a token (a string) or a 1-based position (an integer), got {v!r}")
 
-    @field_validator("narration")
+    @field_validator("narration", mode="before")
     @classmethod
-    def _narration(cls, v: Optional[str | dict[str, Any]]) -> Optional[str | dict[str, Any]]:
+    def _narration(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, (str, dict)):
+            raise ValueError(f"must name a YAML file of narration lines, got {type(v).__name__}")
         if isinstance(v, dict):  # inline, or a file the loader has read: checked line by line
             from attention_explainer.narration.script import parse_overrides
 
