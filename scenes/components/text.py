@@ -145,6 +145,7 @@ def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None
     shown = drawable(text)
     t = Text(ltr_paragraph(shown), font=font, font_size=size, color=color or theme.text)
     t.original_text = text
+    t.initial_width = t.width  # with Text's initial_height: the check measures a turned label's size
     t.descent_ratio, t.xheight_ratio = vertical_metrics(shown, font)
     return t
 
