@@ -37,7 +37,6 @@ from manim import (
     Line,
     MathTex,
     Mobject,
-    Rectangle,
     Transform,
     TransformFromCopy,
     VGroup,
@@ -52,7 +51,6 @@ from attention_explainer.scenes.components import (
     NUMBERS,
     MatrixView,
     Formula,
-    NumberMatrix,
     Theme,
     TokenRow,
     WorkedCell,
@@ -70,15 +68,13 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_words,
 )
-from attention_explainer.scenes.layout import SAFE, cover
+from attention_explainer.scenes.components.trace_views import TraceViews
+from attention_explainer.scenes.steps import BOTTOM, LEFT_X, NOTE_Y, RIGHT_X, TITLE_Y, TOP, StepChanges, align_rows, place
+from attention_explainer.core.worked import cell_products as products, exp_row
 
 TOKEN_LIMIT = 8  # tokens shown in full; more: a slice (visible(n, 8) shows 7 and an ellipsis)
 DIM_LIMIT = 6  # d_model / d_k columns shown in full; more: a slice
 ROW_TOKENS = 16  # tokens in the opening token row
-BOX = SAFE.inset(top=0.05, bottom=0.03)  # the worked steps keep clear of the slice note above
-LEFT_X, RIGHT_X, TOP, BOTTOM = BOX.left, BOX.right, BOX.top, BOX.bottom
-NOTE_Y = 3.08  # slice notes: under the title, above the content
-EXP_OVERFLOW = 50.0  # beyond ±this score, e^s is shown relative to the row's largest score
 SOFTMAX_KEYS = 16  # the worked softmax row shows every key up to this many (more: a slice)
 SOFTMAX_PER_LINE = 8  # more keys than this: the worked row in two lines
 
@@ -113,20 +109,6 @@ def row_targets(shown: Sequence[Optional[int]], keys: Sequence[Optional[int]], c
     return out
 
 
-def products(a: np.ndarray, b: np.ndarray, i: int, j: int) -> list[float]:
-    """The terms a[i, m] * b[m, j] of one cell of a @ b (display only: the cell is the trace's)."""
-    return [float(a[i, m] * b[m, j]) for m in range(a.shape[1])]
-
-
-def exp_row(scaled_row: np.ndarray, mask_row: np.ndarray) -> tuple[np.ndarray, float]:
-    """e^(s_j - shift) per key (0 where masked) and the shift: 0, unless the largest unmasked
-    score is so large (or so negative) that e^s would not be a readable number, or would
-    underflow to 0 (then the row's largest score)."""
-    top = float(np.max(np.where(mask_row, -np.inf, scaled_row)))
-    shift = top if abs(top) > EXP_OVERFLOW else 0.0
-    return np.where(mask_row, 0.0, np.exp(np.where(mask_row, 0.0, scaled_row - shift))), shift
-
-
 def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None,
                focus: Optional[int] = None) -> Optional[str]:
     """What a sliced view leaves out, in words (None when everything is shown)."""
@@ -134,22 +116,6 @@ def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None,
     parts += [(count_shown(visible(d, DIM_LIMIT)), d, f"{name} columns")
               for name, d in (("d_model", d_model), ("d_k", d_k)) if d is not None]
     return showing(*parts)
-
-
-# ------------------------------------------------------------------------------- layout helpers
-def place(mob: Mobject, top: float = TOP, bottom: float = BOTTOM, left: float = LEFT_X,
-          right: float = RIGHT_X, grow: float = 1.3) -> Mobject:
-    """Scale to fit the box (shrink as needed, grow at most `grow`: small matrices read better
-    larger) and centre in it."""
-    slim(mob)
-    mob.scale(min(grow, (right - left) / max(mob.width, 1e-6), (top - bottom) / max(mob.height, 1e-6)))
-    return mob.move_to([(left + right) / 2, (top + bottom) / 2, 0])
-
-
-def align_rows(views: Sequence[MatrixView], y: float) -> None:
-    """Put the grids of several views on one horizontal centre line."""
-    for v in views:
-        v.shift(UP * (y - v.grid.get_y()))
 
 
 def wrapped(text: str, theme: Theme, size: float, width: float, max_lines: int = 3) -> VGroup:
@@ -162,35 +128,34 @@ def wrapped(text: str, theme: Theme, size: float, width: float, max_lines: int =
 
 
 # ----------------------------------------------------------------------------------------- scene
-class AttentionMath(ExplainerScene):
+class AttentionMath(StepChanges, ExplainerScene):
     """Tokens -> X -> Q, K, V -> scores -> scaled -> softmax -> Z, each step worked on screen."""
 
     scene_id = "math"
 
     def construct(self) -> None:
         t = self.trace
-        self.views: dict[str, MatrixView] = {}  # the canonical view of each matrix (tests read it)
-        self._built: dict[str, MatrixView] = {}
-        self.all_views: list[tuple[str, MatrixView]] = []  # every view built, by trace name
         self.focus = self.cfg.focus_index  # video.focus (None: the last token)
         self.rows = shown_with(t.n, TOKEN_LIMIT, self.focus)  # a long sentence keeps the focus row
         self.dm = visible(t.d_model, DIM_LIMIT)
         self.dk = visible(t.d_k, DIM_LIMIT)
         self.qi, self.kj = worked_pair(t.weights, self.rows, self.focus)
         self.p = t.precision
+        self.kit = TraceViews(t, self.theme, self.rows, self.dm, self.dk)  # each matrix built once
+        self.views, self.all_views = self.kit.views, self.kit.all_views  # canonical / every view (tests)
         self.title_mob: Optional[Mobject] = None
         self.note_mob: Optional[Mobject] = None
         self.formula = slim(Formula(self.theme, size=34))
-        self.formula.move_to([RIGHT_X - self.formula.width / 2, 3.5, 0])
+        self.formula.move_to([RIGHT_X - self.formula.width / 2, TITLE_Y, 0])
 
         self.step_tokens()
         self.step_weights()
         self.step_queries()
         self.step_keys_values()
         self.step_scores()
-        self.step_scale()
-        self.step_softmax()
-        self.step_output()
+        S, SC = self.step_scale()
+        A = self.step_softmax(S, SC)
+        self.step_output(A)
 
     # -- small tools ----------------------------------------------------------------------------
     def tok(self, i: int) -> str:
@@ -200,84 +165,12 @@ class AttentionMath(ExplainerScene):
         return f"{name} (token {i + 1})" if toks.count(toks[i]) > 1 else name
 
     def mat(self, key: str, hide: Sequence[str] = (), canonical: bool = False) -> MatrixView:
-        """A fresh copy of the view of trace matrix `key` ("X", "W_Q", ..., "K.T", "scores", ...),
-        without the parts named in `hide` ("row_labels", "col_labels", "name"). Each matrix's
-        Text is built once and copied after (copies are far cheaper than Text)."""
-        if key not in self._built:
-            self._build(key)
-        v = self._built[key].copy()
-        for part in hide:
-            mob = getattr(v, part)
-            if mob is not None:
-                v.remove(mob)
-        self.all_views.append((key, v))
-        if canonical:
-            self.views[key] = v
-        return v
+        """A fresh copy of the view of trace matrix `key` (TraceViews.mat)."""
+        return self.kit.mat(key, hide, canonical)
 
-    def _build(self, key: str) -> None:
-        t, th, p, rows, dm, dk = self.trace, self.theme, self.p, self.rows, self.dm, self.dk
-        tokens = list(t.tokens)
-
-        def make(values: np.ndarray, decimals: int, color: str, name: str, r: Sequence[Optional[int]],
-                 c: Sequence[Optional[int]], row_tokens: bool = False, col_tokens: bool = False,
-                 width: float = 0.0) -> MatrixView:
-            return slim(NumberMatrix(values, decimals, th, color=color, name=name, rows=r, cols=c,
-                                      row_labels=tokens if row_tokens else None,
-                                      col_labels=tokens if col_tokens else None, min_cell_width=width))
-
-        specs = {
-            "X": (t.X, p, th.x, "X", rows, dm, True),
-            "W_Q": (t.W_Q, p, th.q, "W_Q", dm, dk), "W_K": (t.W_K, p, th.k, "W_K", dm, dk),
-            "W_V": (t.W_V, p, th.v, "W_V", dm, dk),
-            "Q": (t.Q, 2 * p, th.q, "Q", rows, dk, True), "K": (t.K, 2 * p, th.k, "K", rows, dk, True),
-            "V": (t.V, 2 * p, th.v, "V", rows, dk, True),
-            "weights": (t.weights, 2, th.weight, "A", rows, rows, True, True),
-            "Z": (t.Z, 2, th.text, "Z", rows, dk, True),
-        }
-        if key in specs:
-            self._built[key] = make(*specs[key])
-            return
-        # Kᵀ stands over QKᵀ and QKᵀ/√d_k replaces QKᵀ in place: all three share one column width.
-        KT = make(t.K.T, 2 * p, th.k, r"K^{\top}", dk, rows, col_tokens=True)
-        S = make(t.scores, 2, th.text, r"QK^{\top}", rows, rows, True, True, width=KT.cell_w)
-        if S.cell_w > KT.cell_w + 1e-9:
-            KT = make(t.K.T, 2 * p, th.k, r"K^{\top}", dk, rows, col_tokens=True, width=S.cell_w)
-        SC = make(t.scaled, 2, th.text, r"QK^{\top} / \sqrt{d_k}", rows, rows, True, True, width=S.cell_w)
-        self._built.update({"K.T": KT, "scores": S, "scaled": SC})
-
-    def view(self, key: str, values: np.ndarray, decimals: int, color: str, name: Optional[str] = None,
-             rows: Optional[Sequence[Optional[int]]] = None, cols: Optional[Sequence[Optional[int]]] = None,
-             row_tokens: bool = False, col_tokens: bool = False, canonical: bool = False,
-             min_cell_width: float = 0.0) -> MatrixView:
-        tokens = list(self.trace.tokens)
-        v = NumberMatrix(values, decimals, self.theme, color=color, name=name, rows=rows, cols=cols,
-                       row_labels=tokens if row_tokens else None, col_labels=tokens if col_tokens else None,
-                       min_cell_width=min_cell_width)
-        slim(v)
-        self.all_views.append((key, v))
-        if canonical:
-            self.views[key] = v
-        return v
-
-    def set_title(self, text: str, note: Optional[str] = None) -> list:
-        """Animations that swap the step title (top left) and the slice note under it."""
-        new = slim(label(text, self.theme, size=34))
-        fit(new, self.formula.get_left()[0] - 0.4 - LEFT_X, 0.6)
-        new.move_to([LEFT_X + new.width / 2, 3.5, 0])
-        anims: list = [FadeIn(new)]
-        if self.title_mob is not None:
-            anims.append(FadeOut(self.title_mob))
-        self.title_mob = new
-        if self.note_mob is not None:
-            anims.append(FadeOut(self.note_mob))
-            self.note_mob = None
-        if note:
-            self.note_mob = label(note, self.theme, size=18, color=self.theme.muted)
-            fit(slim(self.note_mob), 9.0, 0.3)
-            self.note_mob.move_to([LEFT_X + self.note_mob.width / 2, NOTE_Y, 0])
-            anims.append(FadeIn(self.note_mob))
-        return anims
+    def view(self, key: str, values: np.ndarray, decimals: int, color: str, **kwargs: Any) -> MatrixView:
+        """A view of other values, kept with the trace's views (TraceViews.view)."""
+        return self.kit.view(key, values, decimals, color, **kwargs)
 
     def with_provenance(self) -> list:
         """Animations that add where the numbers come from (random and seeded, or the config's;
@@ -296,62 +189,6 @@ class AttentionMath(ExplainerScene):
             anims.append(FadeOut(self.note_mob))
         self.note_mob = new
         return anims
-
-    def persistent(self) -> list[Mobject]:
-        keep = [self.formula, self.title_mob, self.note_mob, self._caption]
-        return [m for m in keep if m is not None]
-
-    def others(self, *keep: Mobject) -> list[Mobject]:
-        """What is on screen but title, note, formula, caption and `keep`. By family: animating
-        a part of the formula splits it into its parts in the scene's list; re-adding it whole
-        gathers them again."""
-        self.add(self.formula)
-        family = {id(f) for m in [*self.persistent(), *keep] for f in m.get_family()}
-        return [m for m in self.mobjects if id(m) not in family]
-
-    # Fading a matrix means copying every glyph of it (three times per Fade); fading a rectangle
-    # of background colour over it, or off it, looks the same on the solid background and copies
-    # one rectangle. Scene changes and reveals use these covers.
-    def _cover(self, mob: Optional[Mobject] = None) -> Rectangle:
-        """A cover over `mob`, or over the content band (title, note and formula stay)."""
-        return cover(self.theme.background, mob)
-
-    def clear_to(self, title: Optional[str] = None, note: Optional[str] = None, keep: Sequence[Mobject] = (),
-                 anims: Sequence[Any] = (), run_time: float = 0.7) -> None:
-        """Fade the content to the background (the title changes meanwhile) and drop it; `keep`
-        stays in front, and mobjects that `anims` introduce come in above the cover."""
-        old = self.others(*keep)
-        cover = self._cover()
-        self.add(cover)
-        self.bring_to_front(*keep)
-        titles = self.set_title(title, note) if title is not None else []
-        self.play(FadeIn(cover), *titles, *anims, run_time=run_time)
-        self.remove(*old, cover)
-
-    def reveal(self, *mobs: Mobject, lag: float = 0.0, anims: Sequence[Any] = (), run_time: float = 1.0) -> None:
-        """Fade mobs in: each is added under its own cover, and the covers fade out (staggered
-        by `lag`). Only where nothing else is on screen under the covers."""
-        mobs = tuple(m for m in mobs if len(m.get_family()) > 0)
-        covers = [self._cover(m) for m in mobs]
-        self.add(*mobs)
-        self.add(*covers)
-        fades = [FadeOut(c) for c in covers]
-        played = [LaggedStart(*fades, lag_ratio=lag)] if lag and fades else fades
-        self.play_or_wait(*played, *anims, run_time=run_time)
-
-    def frame(self, mob: Mobject, color: Optional[str] = None) -> Rectangle:
-        return Rectangle(width=mob.width + 0.16, height=mob.height + 0.12,
-                         stroke_color=color or self.theme.accent, stroke_width=3).move_to(mob)
-
-    def play_or_wait(self, *anims: Any, run_time: float) -> None:
-        """Play, or hold as long when there is nothing to animate (one token, one column)."""
-        if anims:
-            self.play(*anims, run_time=run_time)
-        else:
-            self.wait(run_time)
-
-    def light(self, *parts: str) -> list:
-        return [self.formula.part(p).animate.set_opacity(1) for p in parts]
 
     # -- 1. sentence -> tokens -> X --------------------------------------------------------------
     def step_tokens(self) -> None:
@@ -568,12 +405,11 @@ class AttentionMath(ExplainerScene):
             self.play(FadeOut(cover), run_time=0.6)
         with self.beat(key="scale-why"):
             self.play(FadeIn(why, shift=UP * 0.2), run_time=0.8)
-        self._scaled_layout = (S, SC)
+        return S, SC
 
     # -- 6. softmax ------------------------------------------------------------------------------
-    def step_softmax(self) -> None:
+    def step_softmax(self, S: MatrixView, SC: MatrixView) -> MatrixView:
         t, th, qi = self.trace, self.theme, self.qi
-        S, SC = self._scaled_layout
         if t.causal:
             masked = [SC.entry(r, c) for r, c in SC.numbers() if t.mask[r, c]]
             infs = VGroup()
@@ -632,7 +468,7 @@ class AttentionMath(ExplainerScene):
                                   if r is not None and c is not None and t.mask[r, c]])
                 if len(masked):
                     self.play(Indicate(masked, color=th.accent), run_time=1.0)
-        self._A = A
+        return A
 
     def _softmax_table(self, exps: np.ndarray, shift: float, total: float) -> tuple[VGroup, dict]:
         """The worked softmax row, whole: keys across (up to SOFTMAX_KEYS; more than
@@ -698,9 +534,8 @@ class AttentionMath(ExplainerScene):
         return table, cells
 
     # -- 7. Z = A V ------------------------------------------------------------------------------
-    def step_output(self) -> None:
+    def step_output(self, A: MatrixView) -> None:
         t, th, qi = self.trace, self.theme, self.qi
-        A = self._A
         V = self.mat("V")
         z_row = self.view("Z.row", t.Z[qi:qi + 1], 2, th.text, rows=[0], cols=self.dk, min_cell_width=V.cell_w)
         Z = self.mat("Z", canonical=True)

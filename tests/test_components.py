@@ -43,7 +43,7 @@ from attention_explainer.scenes.layout import SAFE, Box
 
 __module_test__ = "components"  # control data in tests/control_data/components/
 
-MODULES = ("theme", "text", "tokens", "matrix", "heat", "formula", "diagram", "charts", "worked")
+MODULES = ("theme", "text", "tokens", "matrix", "heat", "formula", "diagram", "charts", "worked", "trace_views")
 
 
 # ------------------------------------------------------------------------ docstring examples

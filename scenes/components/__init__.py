@@ -9,6 +9,7 @@
     diagram   Node, Edge, Link (typed edges), matrix_node, arrow_line
     charts    Bars, VariancePlot, PEGrid, DivergingScale
     worked    PieceLine, MonoNumbers, NumberMatrix, WorkedCell
+    trace_views  TraceViews (the trace's matrices, each built once and copied)
 
 Components know their data (a MatrixView keeps the numbers it shows) and never compute
 attention: they only draw what the trace holds. Each module's docstring has a small example that
@@ -56,6 +57,7 @@ from attention_explainer.scenes.components.text import (
 )
 from attention_explainer.scenes.components.theme import DARK, FONT, LIGHT, MONO, THEMES, VIRIDIS, Theme, tex_template
 from attention_explainer.scenes.components.tokens import TokenRow
+from attention_explainer.scenes.components.trace_views import TraceViews
 from attention_explainer.scenes.components.worked import (
     NUMBERS,
     MonoNumbers,
@@ -70,7 +72,7 @@ __all__ = [
     "Bars", "CAPTION_Y", "CONTENT_BOTTOM", "CONTENT_TOP", "Caption", "ColorScale", "DARK", "DIM", "DivergingScale",
     "Edge", "FONT", "Formula", "Heatmap", "Index", "LIGHT", "Link", "MINUS", "MONO", "MatrixView",
     "MonoNumbers", "NEG_INF", "NUMBERS", "Node", "NumberMatrix", "PEGrid", "PieceLine", "THEMES", "Theme",
-    "TokenRow", "VIRIDIS", "VariancePlot", "WorkedCell", "arrow_line", "article", "chars_per_line", "count_shown",
+    "TokenRow", "TraceViews", "VIRIDIS", "VariancePlot", "WorkedCell", "arrow_line", "article", "chars_per_line", "count_shown",
     "fit", "fmt", "fmt_big", "halves", "hatch", "heat_color", "ink_on", "label", "ltr_paragraph", "masked_swatch",
     "matrix_node", "mix", "narration_chunks", "note", "paren", "parse_shown", "plural", "quoted", "relation",
     "short", "showing", "slim", "split_pieces", "subscript", "tex_number", "tex_template", "text_block",

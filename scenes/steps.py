@@ -1,0 +1,127 @@
+"""StepChanges: the scene changes of a scene told in numbered steps (the math segment).
+
+A step title sits top left with a note under it (what a slice leaves out), a formula top right
+lights part by part; the content below them changes from step to step. Fading a matrix copies
+every glyph of it (three times per Fade); fading a background-coloured cover over it, or off it,
+looks the same on the solid background and copies one rectangle, so scene changes (`clear_to`)
+and reveals (`reveal`) use covers (layout.cover).
+
+Mix into an ExplainerScene that sets `formula` (a components.Formula) before its first step.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from manim import UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle
+
+from attention_explainer.scenes.components import Theme, fit, label, slim
+from attention_explainer.scenes.layout import SAFE, cover
+
+TITLE_Y = 3.5  # the step title and the formula, on one line above the content
+NOTE_Y = 3.08  # the note: under the title, above the content
+TITLE_SIZE, NOTE_SIZE = 34, 18
+BOX = SAFE.inset(top=0.05, bottom=0.03)  # the steps' content keeps clear of the note above
+LEFT_X, RIGHT_X, TOP, BOTTOM = BOX.left, BOX.right, BOX.top, BOX.bottom
+
+
+def place(mob: Mobject, top: float = TOP, bottom: float = BOTTOM, left: float = LEFT_X,
+          right: float = RIGHT_X, grow: float = 1.3) -> Mobject:
+    """Scale to fit the box (shrink as needed, grow at most `grow`: small matrices read better
+    larger) and centre in it."""
+    slim(mob)
+    mob.scale(min(grow, (right - left) / max(mob.width, 1e-6), (top - bottom) / max(mob.height, 1e-6)))
+    return mob.move_to([(left + right) / 2, (top + bottom) / 2, 0])
+
+
+def align_rows(views: Sequence[Any], y: float) -> None:
+    """Put the grids of several MatrixViews on one horizontal centre line."""
+    for v in views:
+        v.shift(UP * (y - v.grid.get_y()))
+
+
+class StepChanges:
+    """Title and note swaps, covers, reveals and highlight frames for a stepwise scene."""
+
+    theme: Theme
+    formula: Any
+    mobjects: list[Mobject]
+    _caption: Optional[Mobject]
+    title_mob: Optional[Mobject] = None
+    note_mob: Optional[Mobject] = None
+
+    def set_title(self, text: str, note: Optional[str] = None) -> list:
+        """Animations that swap the step title (top left) and the note under it."""
+        new = slim(label(text, self.theme, size=TITLE_SIZE))
+        fit(new, self.formula.get_left()[0] - 0.4 - LEFT_X, 0.6)
+        new.move_to([LEFT_X + new.width / 2, TITLE_Y, 0])
+        anims: list = [FadeIn(new)]
+        if self.title_mob is not None:
+            anims.append(FadeOut(self.title_mob))
+        self.title_mob = new
+        if self.note_mob is not None:
+            anims.append(FadeOut(self.note_mob))
+            self.note_mob = None
+        if note:
+            self.note_mob = label(note, self.theme, size=NOTE_SIZE, color=self.theme.muted)
+            fit(slim(self.note_mob), 9.0, 0.3)
+            self.note_mob.move_to([LEFT_X + self.note_mob.width / 2, NOTE_Y, 0])
+            anims.append(FadeIn(self.note_mob))
+        return anims
+
+    def persistent(self) -> list[Mobject]:
+        """What stays through scene changes: formula, title, note, caption."""
+        keep = [self.formula, self.title_mob, self.note_mob, self._caption]
+        return [m for m in keep if m is not None]
+
+    def others(self, *keep: Mobject) -> list[Mobject]:
+        """What is on screen but title, note, formula, caption and `keep`. By family: animating
+        a part of the formula splits it into its parts in the scene's list; re-adding it whole
+        gathers them again."""
+        self.add(self.formula)  # type: ignore[attr-defined]
+        family = {id(f) for m in [*self.persistent(), *keep] for f in m.get_family()}
+        return [m for m in self.mobjects if id(m) not in family]
+
+    def _cover(self, mob: Optional[Mobject] = None) -> Rectangle:
+        """A cover over `mob`, or over the content band (title, note and formula stay)."""
+        return cover(self.theme.background, mob)
+
+    def clear_to(self, title: Optional[str] = None, note: Optional[str] = None, keep: Sequence[Mobject] = (),
+                 anims: Sequence[Any] = (), run_time: float = 0.7) -> None:
+        """Fade the content to the background (the title changes meanwhile) and drop it; `keep`
+        stays in front, and mobjects that `anims` introduce come in above the cover."""
+        old = self.others(*keep)
+        band = self._cover()
+        self.add(band)  # type: ignore[attr-defined]
+        self.bring_to_front(*keep)  # type: ignore[attr-defined]
+        titles = self.set_title(title, note) if title is not None else []
+        self.play(FadeIn(band), *titles, *anims, run_time=run_time)  # type: ignore[attr-defined]
+        self.remove(*old, band)  # type: ignore[attr-defined]
+
+    def reveal(self, *mobs: Mobject, lag: float = 0.0, anims: Sequence[Any] = (), run_time: float = 1.0) -> None:
+        """Fade mobs in: each is added under its own cover, and the covers fade out (staggered
+        by `lag`). Only where nothing else is on screen under the covers."""
+        mobs = tuple(m for m in mobs if len(m.get_family()) > 0)
+        covers = [self._cover(m) for m in mobs]
+        self.add(*mobs)  # type: ignore[attr-defined]
+        self.add(*covers)  # type: ignore[attr-defined]
+        fades = [FadeOut(c) for c in covers]
+        played = [LaggedStart(*fades, lag_ratio=lag)] if lag and fades else fades
+        self.play_or_wait(*played, *anims, run_time=run_time)
+
+    def frame(self, mob: Mobject, color: Optional[str] = None) -> Rectangle:
+        """A highlight frame around `mob`."""
+        return Rectangle(width=mob.width + 0.16, height=mob.height + 0.12,
+                         stroke_color=color or self.theme.accent, stroke_width=3).move_to(mob)
+
+    def play_or_wait(self, *anims: Any, run_time: float) -> None:
+        """Play, or hold as long when there is nothing to animate (one token, one column)."""
+        if anims:
+            self.play(*anims, run_time=run_time)  # type: ignore[attr-defined]
+        else:
+            self.wait(run_time)  # type: ignore[attr-defined]
+
+    def light(self, *parts: str) -> list:
+        """Animations that light parts of the formula."""
+        return [self.formula.part(p).animate.set_opacity(1) for p in parts]
+
