@@ -25,6 +25,7 @@ from manim import (
     VGroup,
 )
 
+from attention_explainer.core.focus import shown_with
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.checking import dimmed, overlay
 from attention_explainer.scenes.components import (
@@ -122,6 +123,9 @@ class FullPipeline(ExplainerScene):
         with self.beat(key="output"):
             self._flow([Link("A", "AV"), Link("V", "AV")])
             self._flow([Link("AV", "Z")], VGroup(z_eq))
+            if self.focus_box is not None:  # the focus token's row of Z is the one worked in the math
+                self.play(Indicate(self.focus_box, color=th.accent, scale_factor=1.3),
+                          Indicate(nodes["Z"], color=th.accent, scale_factor=1.05), run_time=1.0)
 
         with self.beat(key="formula"):
             self.play(Circumscribe(formula_line, color=th.accent, buff=0.12),
@@ -134,8 +138,12 @@ class FullPipeline(ExplainerScene):
         nodes: dict[str, Node] = {}
         glyph = sentence_glyph(self.cfg.sentence, th, 2.0, 0.9)
         nodes["sentence"] = Node(glyph, th.text, th, note="sentence", min_width=1.6)
-        shown = visible(n, 4)
+        focus = self.cfg.focus_index  # video.focus: its token is framed and followed to Z
+        shown = visible(n, 4) if focus is None else shown_with(n, 4, focus)
         row = TokenRow(list(tr.tokens), th, indices=shown, size=22, buff=0.08, max_width=1.9)
+        if focus is not None:
+            row.item(focus)[0].set_stroke(th.accent, width=3)
+        self.focus_box = row.item(focus)[0] if focus is not None else None
         for a, i in enumerate(row.indices):
             if i is None:  # the ellipsis has an invisible box: drop it, so lighting cannot show it
                 row[a].remove(row.boxes[a])
