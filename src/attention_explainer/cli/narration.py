@@ -18,10 +18,12 @@ HEADER = """\
 # `video.narration: that-file.yaml` in your config (path relative to the config).
 # A line can be just "text"; `spoken:` is what a voice says instead; `variants:` are chosen by
 # condition (the first that holds wins, else `text:`).
-# Fields every line may use: {fields}
-# Counts take a noun ({{n:token}} -> "3 tokens") or `a` ({{d_model:a}} -> "a 4"); numbers
-# take decimals ({{weight:.3}}).
-# Conditions: {conditions}
+# Fields every line may use (a line's own fields are listed above it):{fields}
+# A line's own kinds: token / intro_token (a token of the sentence / video.intro_sentence, quoted),
+# flag (a condition for that line's variants).
+# Counts take a noun ({{n:token}} -> "3 tokens", {{n:child|children}}) or `a` ({{d_model:a}} ->
+# "a 4"); numbers take decimals ({{weight:.3}}); write {{{{ and }}}} for a brace.
+# Conditions for variants ("causal", "one_token and not causal"):{conditions}
 """
 
 
@@ -38,7 +40,7 @@ def narration_cmd(config_path: Optional[Path], all_scenes: bool) -> None:
     script = script_for(cfg.video.narration if isinstance(cfg.video.narration, dict) else None)
     ids = script.ids() if all_scenes else [i for s in cfg.video.scenes for i in script.ids(s)]
     what = "" if config_path is None else f" for {one_line(str(config_path))}"
-    fields = ", ".join(GLOBAL_FIELDS)
-    conditions = ", ".join(GLOBAL_CONDITIONS)
+    fields = "".join(f"\n#   {{{name}}} ({kind}): {doc}" for name, (kind, doc) in GLOBAL_FIELDS.items())
+    conditions = "".join(f"\n#   {name}: {doc}" for name, doc in GLOBAL_CONDITIONS.items())
     click.echo(HEADER.format(what=what, fields=fields, conditions=conditions), nl=False)
-    click.echo(script.to_yaml(ids), nl=False)
+    click.echo("\n" + script.to_yaml(ids), nl=False)
