@@ -112,3 +112,62 @@ def test_content_in_the_caption_band(result: CheckResult) -> None:
     assert {band.kind, words.kind} == {"overlap"}
     assert "Rectangle" in band.what and "'low text'" in band.what  # the caption's band
     assert "'A short line to read.'" in words.what and "'low text'" in words.what
+
+
+# ------------------------------------------------------------------------- the commands
+def _cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+         args: list[str], first: str, second: str) -> tuple[int, str, str]:
+    """Run the CLI with why-attention -> fixture class `first`, math -> `second`."""
+    from attention_explainer.cli import cli, main
+
+    sys.path.insert(0, str(FIXTURE.parent))
+    from tiny_catalog import cli_lookup
+
+    config = tmp_path / "two.yaml"
+    config.write_text("video:\n  scenes: [why-attention, math]\n  quality: l\n  voice: none\n")
+    scenes = [scene_from_file(FIXTURE, first, "why-attention", "one"), scene_from_file(FIXTURE, second, "math", "two")]
+    monkeypatch.setitem(cli.context_settings, "obj", {"scene_lookup": cli_lookup(scenes)})
+    try:
+        main([*args, "-c", str(config), "--media-dir", str(tmp_path / "media"), "-j", "1"])
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(tmp_path, monkeypatch, capsys, ["check"], "Overlap", "LowContrast")
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("overlap overlap-pile: overlap: Text 'first text' overlaps Text 'second text' (x ")
+    assert lines[1].startswith("low-contrast low-contrast-grey: contrast: Text 'hard to see' contrast 1.35:1")
+    assert "2 findings" in err
+    # again, unchanged: the result is reused, same lines
+    code2, out2, err2 = _cli(tmp_path, monkeypatch, capsys, ["check", "--json"], "Overlap", "LowContrast")
+    import json
+
+    data = json.loads(out2)
+    assert code2 == 1 and data["reused"] is True
+    assert [(f["scene"], f["kind"]) for f in data["findings"]] == [("overlap", "overlap"), ("low-contrast", "contrast")]
+
+
+def test_check_command_clean_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(tmp_path, monkeypatch, capsys, ["check"], "Clean", "DeclaredDim")
+    assert (code, out) == (0, "") and "no findings" in err
+
+
+def test_render_stops_on_what_would_show_and_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    video = tmp_path / "video.mp4"
+    code, out, err = _cli(tmp_path, monkeypatch, capsys, ["render", "-o", str(video), "--quiet"], "OffScreen",
+                          "LowContrast")
+    assert code == 2 and out == "" and not video.exists()
+    lines = err.splitlines()
+    # the off-screen text is named; low contrast does not stop a render (check reports it)
+    assert lines[0].startswith("check: off-screen off-screen-edge: off-screen: Text 'too far right'")
+    assert lines[-1].startswith("error: the check found 1 problem that would show in the video (first: off-screen")
+    assert "--no-check" in lines[-1] and len(lines) == 2

@@ -42,4 +42,4 @@ def check_cmd(ctx: click.Context, config_path: Optional[Path], as_json: bool, me
         click.echo(f"checked {len(result.scenes)} scenes ({how}): "
                    f"{len(result.findings) or 'no'} finding{'' if len(result.findings) == 1 else 's'}", err=True)
     if result.findings:
-        ctx.exit(1)
+        raise SystemExit(1)  # (click's ctx.exit is swallowed by main's standalone_mode=False)
