@@ -13,6 +13,7 @@ from typing import Any, Optional
 import numpy as np
 
 from attention_explainer.config import Config
+from attention_explainer.core.attention import softmax_rows
 from attention_explainer.core.real_model.forward import forward
 from attention_explainer.core.real_model.loader import BertModel, load_model
 from attention_explainer.core.real_model.pieces import Pieces, Words, encode, group_words, merge
@@ -40,6 +41,38 @@ class RealRun:
 
 
 @dataclass(frozen=True)
+class RowDemo:
+    """One head's row worked out as softmax(q·k / √d_k), the toy example's formula, with the
+    model's own q and k. Rule (`row_demo`): the head picked for a long-range link, its query
+    word's first piece; else the first picked head and the sentence's last piece."""
+
+    layer: int
+    head: int
+    query: int  # piece index of the query row
+    q: np.ndarray  # (d_k,) the query's q
+    K: np.ndarray  # (n, d_k) every key's k
+    dots: np.ndarray  # (n,) = K q, the scores q·k
+    scaled: np.ndarray  # (n,) = dots / √d_k
+    weights: np.ndarray  # (n,) = softmax(scaled): the head's attention row
+
+
+def row_demo(run: "RealRun") -> RowDemo:
+    """The worked row of a run (see RowDemo)."""
+    pick = next((p for p in run.picks if p.role == "link" and p.labelled), run.picks[0])
+    if pick.role == "link" and pick.labelled:
+        query = run.words.groups[int(run.scores.link_pairs[pick.layer, pick.head, 0])][0]
+    else:
+        content = [i for i in range(run.pieces.n) if not run.pieces.special[i]]
+        query = content[-1] if content else 0
+    q = run.queries[pick.layer, pick.head, query]  # (d_k,)
+    K = run.keys[pick.layer, pick.head]  # (n, d_k)
+    dots = K @ q  # (n,)
+    scaled = dots / np.sqrt(q.shape[0])  # (n,)
+    weights = softmax_rows(scaled[None, :])[0]  # (n,)
+    return RowDemo(pick.layer, pick.head, query, q, K, dots, scaled, weights)
+
+
+@dataclass(frozen=True)
 class RealModelTrace:
     """The model's sizes and the runs the real-model segment shows."""
 
@@ -52,6 +85,7 @@ class RealModelTrace:
     max_positions: int
     main: RealRun  # real_model.sentence, default the main sentence
     question: RealRun  # video.intro_sentence (the opening question); `main` when the same text
+    demo: RowDemo  # one row of `main` worked out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the model, the main run's pieces, offsets, attentions and head scores."""
@@ -101,4 +135,4 @@ def compute_real_trace(config: Config, model: Optional[BertModel] = None) -> Rea
     c = model.config
     return RealModelTrace(model_name=c.name, model_path=model.path, layers=c.layers, heads=c.heads,
                           d_model=c.d_model, d_k=c.d_k, max_positions=c.max_positions, main=main,
-                          question=question)
+                          question=question, demo=row_demo(main))
