@@ -19,7 +19,8 @@ from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.core.attention import AttentionTrace
 from attention_explainer.narration.voice import VOICE_ENV
-from attention_explainer.narration.beats import Beat, beats_path_from_env, write_beats
+from attention_explainer.narration.beats import Beat, beats_path_from_env
+from attention_explainer.production.records import BeatsFile
 from attention_explainer.narration.script import Line, context_for, script_for
 from attention_explainer.config import Config
 from attention_explainer.production.scene_input import scene_input
@@ -130,7 +131,7 @@ class ExplainerScene(NarratedLines):
             self._pad_audio()
         path = beats_path_from_env()
         if path:
-            write_beats(path, self.scene_id, self.beats, self.renderer.time)
+            BeatsFile(scene=self.scene_id, duration=self.renderer.time, beats=self.beats).to_file(path)
         sources = os.environ.get(SOURCES_ENV)
         if sources:
             write_loaded_sources(sources, inspect.getsourcefile(type(self)))

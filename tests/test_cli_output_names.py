@@ -3,7 +3,6 @@ earlier video is said."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -35,5 +34,8 @@ def test_replacing_an_earlier_video_is_described(tmp_path: Path) -> None:
     assert _describe_existing(video) == ""
     video.write_bytes(b"old")
     assert _describe_existing(video).startswith("made ")
-    (tmp_path / "v.manifest.json").write_text(json.dumps({"voice": "espeak"}))
+    from attention_explainer.production.records import Manifest
+
+    Manifest(video=str(video), format="mp4", duration=1.0, resolution="854x480", fps=15.0, audio=True, voice="espeak",
+             captions={}, chapters="", scenes=[], tools={}, created="").to_file(tmp_path / "v.manifest.json")
     assert _describe_existing(video).endswith(", voice espeak")

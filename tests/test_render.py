@@ -161,7 +161,7 @@ def test_an_edit_to_shared_scene_code_is_a_change(rendered: Rendered) -> None:
     # the meta of every segment lists the project files the scene process imported
     meta = json.loads(next((rendered.root / "media/attention-explainer/cache/math/480p15").glob("*.json")).read_text())
     names = {Path(p).name for p in meta["sources"]}
-    assert {"two.py", "base.py", "components.py", "attention.py", "models.py", "loader.py"} <= names
+    assert {"two.py", "base.py", "text.py", "matrix.py", "attention.py", "models.py", "loader.py"} <= names  # text, matrix: components
 
 
 def test_burn_captions_override_reaches_the_scene(rendered: Rendered) -> None:

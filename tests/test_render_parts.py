@@ -96,11 +96,13 @@ def test_cache_hit_needs_every_recorded_source_unchanged(scene, tmp_path: Path) 
     produced.write_bytes(b"video")
     from attention_explainer.production.sources import digests
 
-    cache.store("math", "480p15", "k" * 64, produced, {"key": "k" * 64, "sources": digests([scene.path, shared]),
-                                                        "animations": 7})
+    from attention_explainer.production.records import SegmentMeta
+
+    cache.store("math", "480p15", "k" * 64, produced,
+                SegmentMeta(key="k" * 64, sources=digests([scene.path, shared]), animations=7))
     assert not produced.exists()  # moved into the cache
     hit = cache.lookup("math", "480p15", "k" * 64)
-    assert hit is not None and Path(hit["file"]).read_bytes() == b"video"
+    assert hit is not None and Path(hit.file).read_bytes() == b"video"
     assert cache.lookup("math", "480p15", "j" * 64) is None
     assert cache.lookup("math", "720p30", "k" * 64) is None
     assert cache.latest("math", "480p15", "animations") == 7
@@ -113,11 +115,13 @@ def test_cache_hit_needs_every_recorded_source_unchanged(scene, tmp_path: Path) 
 
 
 def test_prune_keeps_the_most_recently_used(tmp_path: Path) -> None:
+    from attention_explainer.production.records import SegmentMeta
+
     cache = SegmentCache(tmp_path)
     for i in range(5):
         f = tmp_path / f"p{i}.mp4"
         f.write_bytes(b"x")
-        cache.store("math", "480p15", f"{i}" * 64, f, {"key": f"{i}" * 64, "sources": {}})
+        cache.store("math", "480p15", f"{i}" * 64, f, SegmentMeta(key=f"{i}" * 64))
         meta = tmp_path / "math" / "480p15" / f"{str(i) * 32}.json"
         os.utime(meta, (1000 + i, 1000 + i))
     cache.prune("math", "480p15", keep=2)

@@ -2,15 +2,14 @@
 
 A scene is a sequence of beats; each beat shows its line as a caption (and speaks it when a
 voice is on) and holds at least as long as it takes to read. The scene writes its beats as JSON
-next to its video; captions files, chapters and the voice track are made from them.
+next to its video (production.records.BeatsFile); captions files, chapters and the voice track
+are made from them.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 BEATS_ENV = "ATTENTION_EXPLAINER_BEATS"  # where a scene process writes its beats JSON
 WORDS_PER_SECOND = 2.6  # a calm narration pace (about 155 words a minute)
@@ -30,16 +29,6 @@ class Beat:
 def reading_time(text: str) -> float:
     """Seconds a viewer needs to read (or a narrator to say) the line."""
     return max(2.0, len(text.split()) / WORDS_PER_SECOND + 0.7)
-
-
-def write_beats(path: str | Path, scene_id: str, beats: list[Beat], duration: float) -> None:
-    data = {"scene": scene_id, "duration": duration, "beats": [asdict(b) for b in beats]}
-    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-
-
-def read_beats(path: str | Path) -> tuple[str, float, list[Beat]]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return data["scene"], float(data["duration"]), [Beat(**b) for b in data["beats"]]
 
 
 def beats_path_from_env() -> str | None:

@@ -13,7 +13,6 @@ also embedded in the video. Everything is written to temp files and renamed at t
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +26,7 @@ from attention_explainer.narration.captions import cues_for, to_srt, to_vtt
 from attention_explainer.narration.chapters import Chapter, av_chapters, youtube_text
 from attention_explainer.errors import UserError
 from attention_explainer.production.formats import convert
+from attention_explainer.production.records import Manifest, ManifestBeat, ManifestScene
 
 
 class AssembleError(UserError):
@@ -174,7 +174,7 @@ class Assembly:
     durations: list[float]
     files: list[Path] = field(default_factory=list)  # every file written, video first
     chapters: list[Chapter] = field(default_factory=list)
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: Optional[Manifest] = None
 
 
 def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
@@ -211,35 +211,35 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
         files.write_text(chapters_txt, youtube_text(chapters))
         total = sum(durations)
         first = probes[0]
-        manifest = {
-            "video": str(output),
-            "format": fmt,
-            "duration": round(total, 3),
-            "resolution": f"{first.width}x{first.height}",
-            "fps": float(first.fps),
-            "audio": first.audio is not None,
+        manifest = Manifest(
+            video=str(output),
+            format=fmt,
+            duration=round(total, 3),
+            resolution=f"{first.width}x{first.height}",
+            fps=float(first.fps),
+            audio=first.audio is not None,
             **(manifest_extra or {}),
-            "captions": {"srt": str(srt), "vtt": str(vtt)},
-            "chapters": str(chapters_txt),
-            "scenes": [
-                {
-                    "id": s.scene_id,
-                    "title": s.title,
-                    "start": round(start, 3),
-                    "duration": round(d, 3),
-                    "segment": str(s.video),
-                    "cache_key": s.key,
-                    "reused": s.reused,
-                    "render_seconds": round(s.render_seconds, 2),
-                    "beats": [{"id": b.id, "text": b.text, "start": round(start + b.start, 3),
-                               "end": round(start + b.end, 3)} for b in s.beats],
-                }
+            captions={"srt": str(srt), "vtt": str(vtt)},
+            chapters=str(chapters_txt),
+            scenes=[
+                ManifestScene(
+                    id=s.scene_id,
+                    title=s.title,
+                    start=round(start, 3),
+                    duration=round(d, 3),
+                    segment=str(s.video),
+                    cache_key=s.key,
+                    reused=s.reused,
+                    render_seconds=round(s.render_seconds, 2),
+                    beats=[ManifestBeat(id=b.id, text=b.text, start=round(start + b.start, 3),
+                                        end=round(start + b.end, 3)) for b in s.beats],
+                )
                 for s, start, d in zip(segments, starts, durations)
             ],
-            "tools": tool_versions(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-        files.write_text(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            tools=tool_versions(),
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        manifest.to_file(manifest_path, files)
         written = files.commit()
     return Assembly(output, total, starts, durations, written, chapters, manifest)
 

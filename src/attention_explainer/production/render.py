@@ -42,7 +42,7 @@ import yaml
 
 from attention_explainer.production.assemble import Assembly, Segment, assemble
 from attention_explainer.production.atomic import AtomicFiles, remove_stale_temps
-from attention_explainer.narration.beats import BEATS_ENV, Beat, read_beats
+from attention_explainer.narration.beats import BEATS_ENV
 from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.config import Config
 from attention_explainer.config.quality import RESOLUTION
@@ -51,6 +51,7 @@ from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS,
 from attention_explainer.production.housekeeping import human_size, remove_stale_work
 from attention_explainer.system.preflight import explain_failure
 from attention_explainer.production.progress import Progress, make_progress
+from attention_explainer.production.records import BeatsFile, Manifest, SegmentMeta
 from attention_explainer.production.scene_input import CONFIG_ENV
 from attention_explainer.production.segment_cache import SegmentCache, scene_key
 from attention_explainer.production.sources import SOURCES_ENV, digests
@@ -396,15 +397,12 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         for job in jobs:
             if not _finished(job):
                 continue
-            meta = {
-                "key": job.key, "scene": job.info.id, "title": job.info.title, "still": still,
-                "quality": quality, "sources": digests(_read_sources(job)),
-                "animations": job.animations, "render_seconds": round(job.seconds, 2),
-                "log": str(job.log), "created": time.time(),
-            }
+            meta = SegmentMeta(key=job.key, scene=job.info.id, title=job.info.title, still=still, quality=quality,
+                               sources=digests(_read_sources(job)), animations=job.animations,
+                               render_seconds=round(job.seconds, 2), log=str(job.log), created=time.time())
             if not still:
-                scene_id, duration, beats = read_beats(job.beats_file)
-                meta.update(duration=duration, beats=[b.__dict__ for b in beats])
+                written = BeatsFile.from_file(job.beats_file)
+                meta = meta.model_copy(update={"duration": written.duration, "beats": written.beats})
             meta = cache.store(job.info.id, variant, job.key, job.out, meta)
             segments[job.info.id] = _segment(job.info, meta, reused=False)
             progress.done(job.info.id, False, job.seconds)
@@ -466,10 +464,8 @@ def _read_sources(job: _Job) -> list[str]:
     return sorted(files)
 
 
-def _segment(info: SceneInfo, meta: dict[str, Any], reused: bool) -> Segment:
-    beats = tuple(Beat(**b) for b in meta.get("beats", []))
-    return Segment(info.id, info.title, Path(meta["file"]), beats, meta["key"], reused,
-                   float(meta.get("render_seconds", 0.0)))
+def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
+    return Segment(info.id, info.title, Path(meta.file), tuple(meta.beats), meta.key, reused, meta.render_seconds)
 
 
 def _note_missing_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
@@ -589,9 +585,8 @@ def _describe_existing(output: Path) -> str:
     try:
         from attention_explainer.production.assemble import sidecar
 
-        old = json.loads(sidecar(output, ".manifest.json").read_text(encoding="utf-8"))
-        voice = old.get("voice") or "none"
-    except (OSError, ValueError, AttributeError):
+        voice = Manifest.from_file(sidecar(output, ".manifest.json")).voice or "none"
+    except (OSError, ValueError):
         return f"made {made}"
     return f"made {made}, voice {voice}"
 

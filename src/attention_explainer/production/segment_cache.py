@@ -5,7 +5,7 @@ the scene (id, class, file and that file's bytes), the effective config (every v
 render's quality and captions), the quality, still-or-video, the voice (its spec and what it
 would say: espeak-ng's version, the recordings' bytes...), the x264 preset and the versions of this package,
 Manim, PyAV and Python. Next to the segment, its meta JSON lists every source file the scene
-process actually imported from this project (scenes/base.py, scenes/components.py, the
+process actually imported from this project (scenes/base.py, scenes/components/, the
 attention maths, ...) with their sha256; a lookup hits only if all of them are unchanged.
 So editing one scene's code re-renders it alone, while an edit to components.py re-renders every
 scene that imports it. Of the narration script, the key holds the scene's own effective lines
@@ -25,6 +25,7 @@ from typing import Any, Optional
 
 from attention_explainer.production.atomic import AtomicFiles
 from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.production.records import SegmentMeta
 from attention_explainer.production.sources import file_digest
 
 CACHE_FORMAT = 1  # bump when the layout or the meaning of a key changes
@@ -75,45 +76,48 @@ class SegmentCache:
     def _meta_path(self, scene_id: str, variant: str, key: str) -> Path:
         return self._dir(scene_id, variant) / f"{key[:32]}.json"
 
-    def lookup(self, scene_id: str, variant: str, key: str) -> Optional[dict[str, Any]]:
-        """The stored meta (with 'file') if a segment for this key exists and its sources are unchanged."""
+    def lookup(self, scene_id: str, variant: str, key: str) -> Optional[SegmentMeta]:
+        """The stored meta (with its file) if a segment for this key exists and its sources are
+        unchanged. A meta that does not read as a SegmentMeta (an older format) is a miss."""
         meta_path = self._meta_path(scene_id, variant, key)
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            meta = SegmentMeta.from_file(meta_path)
+        except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
             return None
-        media = Path(meta.get("file", ""))
-        if meta.get("key") != key or not media.is_file():
+        media = Path(meta.file)
+        if meta.key != key or not meta.file or not media.is_file():
             return None
-        for path, digest in meta.get("sources", {}).items():
+        for path, digest in meta.sources.items():
             if digest is None or file_digest(path) != digest:
                 return None
         now = time.time()
         os.utime(meta_path, (now, now))  # recently used: kept by prune()
         return meta
 
-    def store(self, scene_id: str, variant: str, key: str, produced: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    def store(self, scene_id: str, variant: str, key: str, produced: Path, meta: SegmentMeta) -> SegmentMeta:
         """Move a freshly rendered file into the cache and record its meta (file first, meta last)."""
         folder = self._dir(scene_id, variant)
         folder.mkdir(parents=True, exist_ok=True)
         media = folder / f"{key[:32]}{produced.suffix}"
-        meta = {**meta, "file": str(media.resolve())}
+        meta = meta.model_copy(update={"file": str(media.resolve())})
         meta_path = self._meta_path(scene_id, variant, key)
         meta_path.unlink(missing_ok=True)  # no moment where an old meta describes the new file
         os.replace(produced, media)
         with AtomicFiles() as files:
-            files.write_text(meta_path, json.dumps(meta, indent=1, ensure_ascii=False))
+            meta.to_file(meta_path, files, indent=1)
             files.commit()
         return meta
 
     def latest(self, scene_id: str, variant: str, field: str) -> Optional[float]:
         """A number from the scene's most recent render, e.g. 'animations' (for a progress bar)
         or 'render_seconds' (to start the slowest scenes first)."""
+        if field not in SegmentMeta.model_fields:
+            raise KeyError(f"SegmentMeta has no field {field!r}")
         folder = self._dir(scene_id, variant)
         metas = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
         for path in metas:
             try:
-                value = json.loads(path.read_text(encoding="utf-8")).get(field)
+                value = getattr(SegmentMeta.from_file(path), field)
             except (OSError, ValueError):
                 continue
             if value:

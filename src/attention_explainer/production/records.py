@@ -1,0 +1,127 @@
+"""What the pipeline writes and reads back, as typed records: a mistyped or missing key fails
+loudly (pydantic ValidationError) instead of turning into a silent None.
+
+    BeatsFile     <work>/<scene>.beats.json   a scene process's beats (written by ExplainerScene)
+    SegmentMeta   cache/<scene>/<variant>/<key>.json   a cached segment: its file, sources, beats
+    Manifest      <video>.manifest.json       the finished video: scenes, beats, tools
+
+Each has `to_file(path, files=None)` (through an AtomicFiles when given) and `from_file(path)`.
+The JSON field names are the ones the files always had (tests and users read them).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from attention_explainer.narration.beats import Beat
+from attention_explainer.production.atomic import AtomicFiles
+
+R = TypeVar("R", bound="Record")
+
+
+class Record(BaseModel):
+    """A JSON file of the pipeline: unknown keys are an error, like missing ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def to_json(self, indent: int = 2) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=indent, ensure_ascii=False) + "\n"
+
+    def to_file(self, path: str | Path, files: Optional[AtomicFiles] = None, indent: int = 2) -> None:
+        """Write the record as JSON (atomically, as part of `files`, when given)."""
+        if files is not None:
+            files.write_text(Path(path), self.to_json(indent))
+        else:
+            Path(path).write_text(self.to_json(indent), encoding="utf-8")
+
+    @classmethod
+    def from_file(cls: type[R], path: str | Path) -> R:
+        """Read a record (OSError when unreadable, pydantic.ValidationError when malformed)."""
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------------ beats
+class BeatsFile(Record):
+    """A scene's beats as its process wrote them: the scene id, its length, its beats."""
+
+    scene: str
+    duration: float
+    beats: list[Beat]
+
+
+# ------------------------------------------------------------------------------ segment meta
+class SegmentMeta(Record):
+    """A cached segment (video, or PNG for a still) and what it was made from."""
+
+    key: str  # the scene_key of its inputs
+    file: str = ""  # the cached media file (set when stored)
+    sources: dict[str, Optional[str]] = Field(default_factory=dict)  # source file -> sha256 when rendered
+    scene: str = ""
+    title: str = ""
+    still: bool = False
+    quality: str = ""
+    animations: Optional[int] = None  # Scene.play calls: the progress bar's length next time
+    render_seconds: float = 0.0  # to start the slowest scenes first next time
+    log: str = ""
+    created: float = 0.0
+    duration: Optional[float] = None  # seconds (videos only)
+    beats: list[Beat] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------- manifest
+class ManifestBeat(Record):
+    id: str
+    text: str
+    start: float  # seconds in the video
+    end: float
+
+
+class ManifestScene(Record):
+    id: str
+    title: str
+    start: float
+    duration: float
+    segment: str
+    cache_key: str
+    reused: bool
+    render_seconds: float
+    beats: list[ManifestBeat]
+
+
+class ManifestConfig(Record):
+    name: str
+    effective: str  # the effective config file
+    sha256: str
+
+
+class Manifest(Record):
+    """The finished video and how it was made."""
+
+    video: str
+    format: str
+    duration: float
+    resolution: str  # "854x480"
+    fps: float
+    audio: bool
+    quality: Optional[str] = None
+    config: Optional[ManifestConfig] = None
+    burned_captions: Optional[bool] = None
+    voice: Optional[str] = None
+    captions: dict[str, str]  # {"srt": path, "vtt": path}
+    chapters: str
+    scenes: list[ManifestScene]
+    tools: dict[str, str]
+    created: str  # ISO 8601, UTC
+
+    def to_json(self, indent: int = 2) -> str:
+        """As before the records: the render's own keys (quality, config, ...) only when set."""
+        keep = {"quality", "config", "burned_captions", "voice"}
+        data = {k: v for k, v in self.model_dump(mode="json").items() if k not in keep or v is not None}
+        return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+
+    def as_dict(self) -> dict[str, Any]:
+        return json.loads(self.to_json())
