@@ -177,6 +177,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         not a trained model) to the note under the title: said wherever the narration reads
         meaning into a score or a weight."""
         th, short = self.theme, weights_note(self.cfg.model)
+        self.provenance_beats = [*getattr(self, "provenance_beats", []), self._beat_id]  # (tests read it)
         before = getattr(self.note_mob, "original_text", None) if self.note_mob is not None else None
         if before and short in before:
             return []  # said already

@@ -1,0 +1,111 @@
+"""The lesson as a new user meets it: the focus word is the worked and read row, the whole
+softmax row is on screen and checkable, the random weights are said, the closing line shows once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("manim")
+from scenetools import build_scene, glyph_text, shown_number  # noqa: E402
+
+from attention_explainer.config import validate_config  # noqa: E402
+from attention_explainer.core.attention import compute_trace  # noqa: E402
+from attention_explainer.scenes.components.text import Caption  # noqa: E402
+
+pytestmark = pytest.mark.system
+
+SENTENCE = "I think the high waves sank my boat , quietly"  # 10 tokens; "sank" is the 6th
+FOCUS = {"sentence": SENTENCE, "display": {"captions": False}, "video": {"focus": "sank"}}
+
+
+@pytest.fixture(scope="module")
+def math_scene(tmp_path_factory: pytest.TempPathFactory):
+    from attention_explainer.scenes.attention_math import AttentionMath
+
+    return build_scene(AttentionMath, tmp_path_factory.mktemp("math"), FOCUS)
+
+
+def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
+    trace = compute_trace(validate_config(FOCUS))
+    assert math_scene.qi == 5 and trace.tokens[5] == "sank"
+    assert 5 in math_scene.rows and len(math_scene.rows) <= 8
+    # the key worked with it: the shown key it weighs most
+    shown = [j for j in math_scene.rows if j is not None]
+    assert math_scene.kj == max(shown, key=lambda j: (trace.weights[5, j], -j))
+    Q = math_scene.views["Q"]
+    assert 5 in Q.rows
+
+
+def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
+    trace = compute_trace(validate_config(FOCUS))
+    qi = math_scene.qi
+    exps = np.exp(trace.scaled[qi])  # independent of the scene's exp_row: scores here are small
+    from manim import tempconfig
+
+    from attention_explainer.scenes.components import tex_template
+
+    with tempconfig({"tex_template": tex_template()}):
+        table, cells = math_scene._softmax_table(exps, 0.0, float(exps.sum()))
+    assert cells["keys"] == list(range(10))  # every key, no ellipsis
+    for k in range(10):
+        assert glyph_text(cells["e"][k]) == shown_number(exps[k], 2)
+        assert glyph_text(cells["w"][k]) == shown_number(trace.weights[qi, k], 2)
+    # two lines of five: the second line's cells sit lower than the first's
+    assert cells["w"][5].get_y() < cells["head_by_key"][0].get_y() - 1.0
+    assert cells["w"][4].get_y() == pytest.approx(cells["w"][0].get_y())
+
+
+def test_the_default_is_still_the_last_token(tmp_path: Path) -> None:
+    from attention_explainer.scenes.heatmap import AttentionHeatmap, reading_row
+
+    config = {"sentence": SENTENCE, "display": {"captions": False}}
+    scene = build_scene(AttentionHeatmap, tmp_path, config)
+    trace = compute_trace(validate_config(config))
+    assert scene.reading[0] == reading_row(np.asarray(trace.weights), np.asarray(trace.mask), 10)
+
+
+def test_the_heatmap_reads_the_focus_row_and_says_the_weights_are_random(tmp_path: Path) -> None:
+    from attention_explainer.scenes.heatmap import AttentionHeatmap
+
+    config = {**FOCUS, "model": {"seed": 7, "causal": True}}
+    scene = build_scene(AttentionHeatmap, tmp_path, config)
+    trace = compute_trace(validate_config(config))
+    r, keys = scene.reading
+    assert r == 5
+    assert keys[0] == int(np.argmax(trace.weights[5])) and keys[0] <= 5  # causal: an earlier key
+    drawn = {id(m) for top in scene.mobjects for m in top.get_family()}
+    assert id(scene.origin) in drawn
+    assert scene.origin.original_text == "random weights (seed 7), not trained"
+
+
+def test_the_outro_shows_the_closing_line_once(tmp_path: Path) -> None:
+    from attention_explainer.scenes.outro import Outro
+
+    line = "Thanks for watching this."
+    scene = build_scene(Outro, tmp_path, {"display": {"captions": True}, "video": {"closing_line": line}})
+    captions = [m for top in scene.mobjects for m in top.get_family() if isinstance(m, Caption)]
+    assert captions == []  # the big closing text is on screen; no caption repeats it
+    assert any(b.id.startswith("outro-closing") and b.text == line for b in scene.beats)  # still in SRT/VTT
+
+
+def test_the_pipeline_frames_the_focus_token(tmp_path: Path) -> None:
+    from attention_explainer.scenes.components import DARK
+    from attention_explainer.scenes.pipeline import FullPipeline
+
+    scene = build_scene(FullPipeline, tmp_path, FOCUS)
+    box = scene.focus_box
+    assert box is not None
+    assert box.get_stroke_color().to_hex().lower() == DARK.accent.lower()
+    label = [m for m in scene.mobjects for m in m.get_family() if getattr(m, "original_text", None) == "sank"]
+    assert label
+
+
+def test_math_says_the_weights_are_random_where_it_reads_meaning_into_them(math_scene) -> None:
+    # the beats whose lines read meaning into a score or weight ("... scores highest with ...",
+    # "... pays the most attention to ...") show where the numbers come from
+    assert math_scene.provenance_beats == ["math-score-best", "math-softmax-top"]
+    lines = {b.id: b.text for b in math_scene.beats}
+    assert "highest" in lines["math-score-best"] and "most attention" in lines["math-softmax-top"]
