@@ -165,3 +165,22 @@ def test_a_caption_chunk_switches_cleanly_during_an_animation(tmp_path: Path) ->
     band = slice(int(during.shape[0] * 0.82), during.shape[0])
     assert np.abs(during[band] - after[band]).mean() < 1.0
     assert np.abs(before[band] - after[band]).mean() > 3.0  # a different chunk before the switch
+
+
+def test_editing_one_line_synthesises_that_line_alone(tmp_path: Path) -> None:
+    settings = RenderSettings(CONFIG, name="edit", media_dir=tmp_path / "media", quiet=True, voice="neural")
+    scenes = tiny_scenes(tmp_path / "scenes")
+    render_video(scenes, settings)
+    folder = settings.app_dir / "voice" / "neural"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.wav")}
+    assert len(before) == 4  # two lines in each of the two tiny scenes
+    second = Path(scenes[1].path)
+    second.write_text(second.read_text(encoding="utf-8").replace("A circle is drawn.", "A circle is drawn again."),
+                      encoding="utf-8")
+    result = render_video(scenes, settings)
+    assert not result.segments[1].reused  # (the first is reused too, unless shared code changed meanwhile)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.wav")}
+    new = set(after) - set(before)
+    assert len(new) == 1 and all(after[name] == stamp for name, stamp in before.items())
+    [edited] = [b for b in result.segments[1].beats if b.text == "A circle is drawn again."]
+    assert Path(str(edited.audio)).name in new
