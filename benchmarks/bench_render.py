@@ -116,6 +116,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files (default: a temp dir)")
     parser.add_argument("--voice", default="neural", help="voice of (a), (c), (d) (default: neural)")
     parser.add_argument("--skip-silent", action="store_true", help="skip (e), the silent cold render")
+    parser.add_argument("--check", action="store_true",
+                        help="let the CLI run its layout check first (default: --no-check, render time only)")
     opts = parser.parse_args()
 
     from attention_explainer.production.assemble import stitch
@@ -136,7 +138,8 @@ def main() -> None:
     media = work / "media"
     cli = [sys.executable, __file__, "--run-cli", str(copies), "render", "-c", str(config_path),
            "--media-dir", str(media), "--quiet"] + (["--jobs", str(opts.jobs)] if opts.jobs else []) \
-        + (["--x264-preset", opts.x264_preset] if opts.x264_preset else []) + ["--voice", opts.voice]
+        + (["--x264-preset", opts.x264_preset] if opts.x264_preset else []) \
+        + ([] if opts.check else ["--no-check"]) + ["--voice", opts.voice]
     preset = ["--encoder-option", f"preset={opts.x264_preset}"] if opts.x264_preset else []
     def manifest_for(folder: Path, voice: str) -> Path:
         tag = voice_tag(voice)
