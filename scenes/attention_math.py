@@ -69,7 +69,7 @@ from attention_explainer.scenes.components import (
     wrap_words,
 )
 from attention_explainer.scenes.components.trace_views import TraceViews
-from attention_explainer.scenes.steps import BOTTOM, LEFT_X, NOTE_Y, RIGHT_X, TITLE_Y, TOP, StepChanges, align_rows, place
+from attention_explainer.scenes.steps import BOTTOM, LEFT_X, RIGHT_X, TITLE_Y, TOP, StepChanges, align_rows, place
 from attention_explainer.core.worked import cell_products as products, exp_row
 
 TOKEN_LIMIT = 8  # tokens shown in full; more: a slice (visible(n, 8) shows 7 and an ellipsis)
@@ -182,9 +182,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         if before and short in before:
             return []  # said already
         text = f"{before} · {short}" if before else weights_note(self.cfg.model, long=True)
-        new = label(text, th, size=18, color=th.text)
-        fit(slim(new), self.formula.get_left()[0] - 0.4 - LEFT_X, 0.3)
-        new.move_to([LEFT_X + new.width / 2, NOTE_Y, 0])
+        new = self.note_line(text, th.text, self.formula.get_left()[0] - 0.4 - LEFT_X)
         anims: list = [FadeIn(new)]
         if self.note_mob is not None:
             anims.append(FadeOut(self.note_mob))

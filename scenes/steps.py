@@ -63,11 +63,15 @@ class StepChanges:
             anims.append(FadeOut(self.note_mob))
             self.note_mob = None
         if note:
-            self.note_mob = label(note, self.theme, size=NOTE_SIZE, color=self.theme.muted)
-            fit(slim(self.note_mob), 9.0, 0.3)
-            self.note_mob.move_to([LEFT_X + self.note_mob.width / 2, NOTE_Y, 0])
+            self.note_mob = self.note_line(note)
             anims.append(FadeIn(self.note_mob))
         return anims
+
+    def note_line(self, text: str, color: Optional[str] = None, max_width: float = 9.0) -> Mobject:
+        """A note placed under the title (muted unless `color`), at most `max_width` wide."""
+        note = slim(label(text, self.theme, size=NOTE_SIZE, color=color or self.theme.muted))
+        fit(note, max_width, 0.3)
+        return note.move_to([LEFT_X + note.width / 2, NOTE_Y, 0])
 
     def persistent(self) -> list[Mobject]:
         """What stays through scene changes: formula, title, note, caption."""
