@@ -49,7 +49,6 @@ from attention_explainer.scenes.components import (
     wrap_lines,
 )
 from attention_explainer.scenes.layout import CONTENT_BOTTOM
-from attention_explainer.core.tokens import tokenize
 
 # --------------------------------------------------------------------------- the focus pair rule
 PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
@@ -166,7 +165,7 @@ class WhyAttention(ExplainerScene):
 
     def construct(self) -> None:
         th = self.theme
-        self.intro_tokens = tokenize(self.cfg.video.intro_sentence)
+        self.intro_tokens = list(self.input.intro_tokens)
         toks = self.intro_tokens
         n = len(toks)
         q, k, is_pronoun = focus_pair(toks)

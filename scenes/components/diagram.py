@@ -9,6 +9,7 @@ Example (two nodes and the edge between them, then lit)::
     q = matrix_node("Q", "3 × 3", DARK.q, DARK).shift(RIGHT * 2)
     edge = Edge([x.right_pt(), q.left_pt()], DARK, DARK.q, link=Link("X", "Q"))
     picture = VGroup(x, q, edge)
+    x.dimmed()
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Example (dimmed, with the scores' parts lit)::
 
     from attention_explainer.scenes.components import DARK, Formula
-    formula = Formula(DARK, size=48)
-    formula.lit("Q", "K", "sqrt").set_opacity(1)
+    picture = Formula(DARK, size=48)
+    picture.lit("Q", "K", "sqrt").set_opacity(1)
 """
 
 from __future__ import annotations

@@ -5,10 +5,13 @@ Every label is Manim's `Text` (no markup, no LaTeX), so user tokens are drawn ex
 
 Example (a title, a label and a caption)::
 
-    from attention_explainer.scenes.components import DARK, Caption, label, title, fmt
+    from manim import DOWN, VGroup
+    from attention_explainer.scenes.components import DARK, Caption, fmt, label, showing, title
     heading = title("Scores", DARK)
     value = label(fmt(-0.25, 2), DARK, mono=True)          # "−0.25", with a true minus sign
+    note = label(showing((7, 16, "tokens")), DARK, 20, DARK.muted).next_to(value, DOWN)
     caption = Caption("Every query meets every key.", DARK)
+    picture = VGroup(heading, value, note, caption)
 """
 
 from __future__ import annotations
@@ -129,10 +132,22 @@ def ltr_paragraph(text: str) -> str:
     past its edge, so a short Arabic or Hebrew word came out blank. The left-to-right mark makes
     the paragraph left-aligned; the first-strong isolate lays the line out exactly as a paragraph
     of its own (right to left, punctuation where an Arabic reader expects it). Other text is
-    returned unchanged."""
+    returned unchanged. A line with more left-to-right letters than right-to-left ones (an
+    English caption quoting an Arabic token) is isolated left to right (LRI): first-strong made
+    “على” attends most to… a right-to-left line, its full stop at the far left."""
     if not any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text):
         return text
-    return "\n".join(LRM + FSI + line + PDI for line in text.split("\n"))
+    return "\n".join(LRM + _isolate(line) + line + PDI for line in text.split("\n"))
+
+
+LRI = "\u2066"
+
+
+def _isolate(line: str) -> str:
+    """FSI for a line mostly in a right-to-left script, LRI for one mostly left to right."""
+    ltr = sum(unicodedata.bidirectional(ch) == "L" for ch in line)
+    rtl = sum(unicodedata.bidirectional(ch) in ("R", "AL") for ch in line)
+    return LRI if ltr > rtl else FSI
 
 
 def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None, mono: bool = False) -> Text:

@@ -8,8 +8,8 @@ Example (a swatch of the dark theme's roles)::
 
     from manim import RIGHT, Square, VGroup
     from attention_explainer.scenes.components import DARK
-    swatch = VGroup(*[Square(0.6, fill_color=c, fill_opacity=1, stroke_width=0)
-                      for c in (DARK.q, DARK.k, DARK.v, DARK.weight, DARK.accent)]).arrange(RIGHT)
+    picture = VGroup(*[Square(0.6, fill_color=c, fill_opacity=1, stroke_width=0)
+                       for c in (DARK.q, DARK.k, DARK.v, DARK.weight, DARK.accent)]).arrange(RIGHT)
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Example (three tokens, the middle one by its index)::
 
     from attention_explainer.scenes.components import DARK, TokenRow
-    row = TokenRow(["The", "cat", "sat"], DARK)
-    cat = row.item(1)            # its box and label
+    picture = TokenRow(["The", "cat", "sat", "on", "the", "mat"], DARK, indices=[0, 1, 2, None, 5])
+    picture.item(1)[0].set_stroke(DARK.accent, width=4)  # token 1's box
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class TokenRow(VGroup):
         # A token longer than LABEL_CHARS is cut with an ellipsis (`.token` keeps it whole): shrunk to
         # fit instead, a 40-letter word came out a few pixels high.
         texts = [label("…" if i is None else short(tokens[i], self.LABEL_CHARS), theme, size,
-                       color=theme.muted if i is None else None) for i in self.indices]
+                       color=None) for i in self.indices]  # (a muted … fell to 4.1:1 on a lit node)
         for i, text in zip(self.indices, texts):
             fit(text, 2.6, 1.0)
             text.token = None if i is None else tokens[i]
@@ -80,3 +80,4 @@ class TokenRow(VGroup):
 def _depth(text: VGroup) -> float:
     """How far a label's ink reaches below its baseline."""
     return baseline_of(text) - text.get_bottom()[1]
+
