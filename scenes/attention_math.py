@@ -34,7 +34,6 @@ from manim import (
     FadeOut,
     Indicate,
     LaggedStart,
-    Line,
     MathTex,
     Mobject,
     Transform,
@@ -53,6 +52,7 @@ from attention_explainer.scenes.components import (
     Formula,
     Theme,
     TokenRow,
+    WeightedRows,
     WorkedCell,
     chars_per_line,
     count_shown,
@@ -538,27 +538,8 @@ class AttentionMath(StepChanges, ExplainerScene):
         V = self.mat("V")
         z_row = self.view("Z.row", t.Z[qi:qi + 1], 2, th.text, rows=[0], cols=self.dk, min_cell_width=V.cell_w)
         Z = self.mat("Z", canonical=True)
-        coefs = VGroup()
-        for a, r in enumerate(V.rows):
-            txt = "⋮" if r is None else fmt(t.weights[qi, r], 2)
-            c = label(txt, th, 24, th.muted, mono=True) if r is None else NUMBERS.make(txt, 24, th.weight)
-            c.next_to(V.row_labels, LEFT, buff=0.55).set_y(V.row_labels[a].get_y())
-            coefs.add(c)
-        times = VGroup(*[MathTex(r"\times", font_size=30, color=th.muted)
-                         .move_to([(coefs.get_right()[0] + V.row_labels.get_left()[0]) / 2, c.get_y(), 0])
-                         for c, r in zip(coefs, V.rows) if r is not None])
-        head = VGroup(label("weights of", th, 20, th.muted), label(t.tokens[qi], th, 20, th.weight))
-        head.arrange(DOWN, buff=0.06)
-        fit(head, 2.2, 0.7).next_to(coefs, UP, buff=0.2)
-        head.set_y(V.name.get_y())
-        z_row.shift(V.grid.get_center() - z_row.grid.get_center())
-        z_row.shift(DOWN * (V.grid.height / 2 + 0.35 + z_row.grid.height / 2))
-        rule = Line(z_row.grid.get_corner(UP + LEFT) + UP * 0.17 + LEFT * 0.1,
-                    z_row.grid.get_corner(UP + RIGHT) + UP * 0.17 + RIGHT * 0.1, color=th.muted, stroke_width=2)
-        z_lab = label(t.tokens[qi], th, 22, th.text)
-        fit(z_lab, 1.6, 0.4).next_to(z_row.brackets, LEFT, buff=0.15)
-        sigma = MathTex(r"\Sigma", font_size=34, color=th.muted).next_to(z_lab, LEFT, buff=0.2)
-        left = VGroup(head, coefs, times, V, z_row, rule, z_lab, sigma)
+        left = WeightedRows(V, t.weights[qi], z_row, t.tokens[qi], th)  # the worked row of Z = A V
+        head, coefs, times, rule, z_lab, sigma = left.head, left.coefs, left.times, left.rule, left.name_label, left.sigma
         eq = MathTex("=", color=th.muted)
         body = VGroup(left, eq, Z).arrange(RIGHT, buff=0.6)
         align_rows([Z], V.grid.get_y())

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from manim import DOWN, LEFT, Mobject, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Mobject, Text, VGroup, VMobject
 
 from attention_explainer.scenes.components.matrix import Index, MatrixView
-from attention_explainer.scenes.components.text import fmt, paren, relation, slim
+from attention_explainer.scenes.components.text import fit, fmt, label, paren, relation, slim
 from attention_explainer.scenes.components.theme import MONO, Theme
 
 Piece = tuple[str, str]  # (text, colour)
@@ -100,6 +100,47 @@ class WorkedCell(VGroup):
         self.arrange(DOWN, aligned_edge=LEFT, buff=buff)
         self.parts = [part for line in self.lines for part in line.parts]
         self.value = self.parts[-1]
+
+
+class WeightedRows(VGroup):
+    """A worked row of a weighted sum (a row of A times V): each shown row of `view` scaled by its
+    weight (a column of numbers left of the row labels, with × signs, under a "weights of <name>"
+    head), added up (Σ and a rule) into `result`, a one-row MatrixView placed under `view`.
+
+    `weights[r]` is the weight of matrix row r. The group holds, in order: head, coefs, times,
+    view, result, rule, name_label, sigma.
+    """
+
+    def __init__(self, view: MatrixView, weights: Sequence[float], result: MatrixView, name: str,
+                 theme: Theme) -> None:
+        super().__init__()
+        th = theme
+        self.coefs = VGroup()
+        for a, r in enumerate(view.rows):
+            txt = "⋮" if r is None else fmt(weights[r], 2)
+            c = label(txt, th, 24, th.muted, mono=True) if r is None else NUMBERS.make(txt, 24, th.weight)
+            c.next_to(view.row_labels, LEFT, buff=0.55).set_y(view.row_labels[a].get_y())
+            self.coefs.add(c)
+        x_times = (self.coefs.get_right()[0] + view.row_labels.get_left()[0]) / 2
+        self.times = VGroup(*[MathTex(r"\times", font_size=30, color=th.muted).move_to([x_times, c.get_y(), 0])
+                              for c, r in zip(self.coefs, view.rows) if r is not None])
+        self.head = VGroup(label("weights of", th, 20, th.muted), label(name, th, 20, th.weight))
+        self.head.arrange(DOWN, buff=0.06)
+        fit(self.head, 2.2, 0.7).next_to(self.coefs, UP, buff=0.2)
+        self.head.set_y(view.name.get_y())
+        result.shift(view.grid.get_center() - result.grid.get_center())
+        result.shift(DOWN * (view.grid.height / 2 + 0.35 + result.grid.height / 2))
+        self.rule = Line(result.grid.get_corner(UP + LEFT) + UP * 0.17 + LEFT * 0.1,
+                         result.grid.get_corner(UP + RIGHT) + UP * 0.17 + RIGHT * 0.1, color=th.muted, stroke_width=2)
+        self.name_label = label(name, th, 22, th.text)
+        fit(self.name_label, 1.6, 0.4).next_to(result.brackets, LEFT, buff=0.15)
+        self.sigma = MathTex(r"\Sigma", font_size=34, color=th.muted).next_to(self.name_label, LEFT, buff=0.2)
+        self.view, self.result = view, result
+        self.add(self.head, self.coefs, self.times, view, result, self.rule, self.name_label, self.sigma)
+
+    def coef(self, r: int) -> VMobject:
+        """The weight shown for matrix row r."""
+        return self.coefs[self.view.rows.index(r)]
 
 
 class MonoNumbers:
