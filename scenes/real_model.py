@@ -56,8 +56,8 @@ from attention_explainer.scenes.components import (
 )
 from attention_explainer.scenes.why_attention import focus_indices, focus_pair
 
-MAX_PIECES = 24  # pieces drawn in the piece row; more: a slice with an ellipsis
-MAX_WORDS = 18  # words in a zoomed heatmap ([CLS] and [SEP] included); more: the first 18, said
+MAX_PIECES = 20  # pieces drawn in the piece row; more: a slice with an ellipsis
+MAX_WORDS = 18  # words in a zoomed heatmap or gallery tile ([CLS], [SEP] included); more: the first 18, said
 MAX_KEYS = 7  # keys in the worked row's table (more: the first, the largest and the last, "⋮" between)
 TERMS = 3  # q·k terms written out before the "…"
 LABEL_CHARS = 10
@@ -203,7 +203,7 @@ class RealModel(ExplainerScene):
         row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
         row.move_to(UP * 0.7)
         self.piece_row = row
-        sentence = wrap_lines(run.sentence, th, 28, 12.5, 1.0, max_lines=2, color=th.muted)
+        sentence = wrap_lines(short(run.sentence, 110), th, 28, 12.5, 1.0, max_lines=2, color=th.muted)
         sentence.move_to(UP * 1.9)
         special_ids = [i for i in shown if i is not None and p.special[i]]
         unk = [i for i in p.unknown if i in shown]
@@ -215,7 +215,7 @@ class RealModel(ExplainerScene):
         split = [g for g, s in zip(words.groups, words.special) if not s and len(g) > 1]
         ids = VGroup(*[label(str(p.ids[i]), th, 18, th.muted, mono=True) for i in shown if i is not None])
         boxes = [row.item(i) for i in shown if i is not None]
-        shrink = min([1.0] + [(b.width + 0.12) / t.width for t, b in zip(ids, boxes)])  # one size for all
+        shrink = min([1.0] + [(b.width + 0.04) / t.width for t, b in zip(ids, boxes)])  # one size for all
         for t, b in zip(ids, boxes):
             t.scale(shrink).next_to(b, DOWN, buff=0.12)
         ids_caption = fit(label("vocabulary ids (rows of vocab.txt)", th, 20, th.muted), 6, 0.4)
@@ -258,8 +258,13 @@ class RealModel(ExplainerScene):
     def _gallery(self) -> None:
         rt, run, th = self.rt, self.rt.main, self.theme
         self.change()
-        gallery = Gallery(run.word_attentions, th, 11.6, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
+        w = min(run.words.n, MAX_WORDS)  # a tile is ~100 px wide: more words would not show
+        gallery = Gallery(run.word_attentions[:, :, :w, :w], th, 11.6, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
         scale = ColorScale(th, height=2.6, caption="weight")
+        if run.words.n > w:
+            cut = VGroup(*[label(t, th, 20, th.accent) for t in (f"first {w}", f"of {run.words.n}", "words")]
+                         ).arrange(DOWN, buff=0.08)
+            scale = VGroup(scale, cut).arrange(DOWN, buff=0.4)
         gallery.move_to([-0.6, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
         scale.next_to(gallery, RIGHT, buff=0.35)
         if scale.get_right()[0] > 6.85:
