@@ -46,7 +46,7 @@ def test_every_line_belongs_to_a_scene_and_every_scene_has_lines() -> None:
     script = default_script()
     scenes = {scene_of(i) for i in script.entries}
     assert "" not in scenes
-    assert {s.id for s in SCENES if s.id != "real-model"} <= scenes
+    assert {s.id for s in SCENES} <= scenes
 
 
 def test_every_variant_can_be_chosen() -> None:
