@@ -44,21 +44,19 @@ from manim import (
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.core.focus import shown_with
 from attention_explainer.core.provenance import weights_note
-from attention_explainer.scenes.components.text import put_on_baseline
 from attention_explainer.scenes.components import (
     NEG_INF,
-    NUMBERS,
     MatrixView,
     Formula,
     Theme,
     TokenRow,
+    SoftmaxRow,
     WeightedRows,
     WorkedCell,
     chars_per_line,
     count_shown,
     fit,
     fmt,
-    fmt_big,
     label,
     relation,
     showing,
@@ -428,7 +426,9 @@ class AttentionMath(StepChanges, ExplainerScene):
 
         exps, shift = exp_row(t.scaled[qi], t.mask[qi])
         total = float(exps.sum())
-        table, cells = self._softmax_table(exps, shift, total)
+        table = SoftmaxRow(t.tokens, shown_with(t.n, SOFTMAX_KEYS, self.kj), t.scaled[qi], t.mask[qi], exps, shift,
+                           total, t.weights[qi], th, per_line_max=SOFTMAX_PER_LINE)
+        cells = table.cells
         place(table)
         src = list(SC.row(qi))
         targets = row_targets(SC.rows, cells["keys"], cells["s"])
@@ -468,69 +468,6 @@ class AttentionMath(StepChanges, ExplainerScene):
                 if len(masked):
                     self.play(Indicate(masked, color=th.accent), run_time=1.0)
         return A
-
-    def _softmax_table(self, exps: np.ndarray, shift: float, total: float) -> tuple[VGroup, dict]:
-        """The worked softmax row, whole: keys across (up to SOFTMAX_KEYS; more than
-        SOFTMAX_PER_LINE in two lines), score, e^score and weight rows under each key; the sum of
-        the e^s and of the weights at the end. Every number of the row is there to check."""
-        t, th, qi = self.trace, self.theme, self.qi
-        keys = shown_with(t.n, SOFTMAX_KEYS, self.kj)
-        size = 24
-        heads = VGroup(*[label("…" if j is None else t.tokens[j], th, 22, th.muted) for j in keys])
-        for h in heads:
-            fit(h, 1.3, 0.4)
-
-        def row(texts: list[str], color: str) -> VGroup:
-            return VGroup(*[label(s, th, size, th.muted, mono=True) if s in ("⋯", "−∞")
-                            else NUMBERS.make(s, size, color) for s in texts])
-
-        s_txt = ["⋯" if j is None else ("−∞" if t.mask[qi, j] else fmt(t.scaled[qi, j], 2)) for j in keys]
-        e_txt = ["⋯" if j is None else fmt_big(exps[j], 2) for j in keys]
-        w_txt = ["⋯" if j is None else fmt(t.weights[qi, j], 2) for j in keys]
-        s_row, e_row, w_row = row(s_txt, th.text), row(e_txt, th.text), row(w_txt, th.weight)
-        col_w = max(m.width for g in (heads, s_row, e_row, w_row) for m in g) + 0.4
-        e_tex = r"e^{\,s}" if shift == 0 else rf"e^{{\,s - {tex_number(fmt(shift, 2))}}}"
-        row_heads = [VGroup(label("score s", th, 22, th.muted),
-                            MathTex(e_tex, font_size=44, color=th.text),
-                            MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
-                                    font_size=40, color=th.text))]
-        per_line = len(keys) if len(keys) <= SOFTMAX_PER_LINE else (len(keys) + 1) // 2
-        lines = [range(0, per_line)] + ([range(per_line, len(keys))] if per_line < len(keys) else [])
-        step, gap = 0.72, 0.55  # between the rows of a line; between the two lines
-        for n_line, slots in enumerate(lines):
-            top = 0.0 - n_line * (4 * step + gap)
-            ys = [top, top - step, top - 2 * step, top - 3 * step]  # keys, s, e^s, weights
-            for k in slots:
-                x = (k - slots.start) * col_w
-                put_on_baseline(heads[k].move_to([x, ys[0], 0]), ys[0] - 0.1)  # one baseline: "high" = "was"
-                for b, group in enumerate((s_row, e_row, w_row), start=1):
-                    m = group[k].move_to([x, ys[b], 0])
-                    if keys[k] is not None:  # numbers right-aligned in their column
-                        m.shift(RIGHT * (col_w / 2 - 0.2 - m.width / 2))
-            if n_line:
-                row_heads.append(row_heads[0].copy())
-            for b, h in enumerate(row_heads[n_line]):
-                h.move_to([-col_w / 2 - 0.3 - h.width / 2, ys[b + 1], 0])
-        last = lines[-1]
-        right = (len(last) - 0.5) * col_w + 0.5
-        over = rf"_{{\text{{all {t.n}}}}}" if None in keys or len(lines) > 1 else ""  # the sum is over every key
-        sigma = MathTex(rf"\Sigma{over} {tex_number(relation(total, 2))} {tex_number(fmt_big(total, 2))}",
-                        font_size=34, color=th.accent)
-        sigma.move_to([right + sigma.width / 2, e_row[last.start].get_y(), 0])
-        one = float(t.weights[qi].sum())
-        tot = MathTex(rf"\text{{sum{' of all ' + str(t.n) if over else ''}}} = {fmt(one, 2)}", font_size=34,
-                      color=th.weight)
-        tot.move_to([right + tot.width / 2, w_row[last.start].get_y(), 0])
-        heads_all = VGroup(*[h[0] for h in row_heads])
-        table = VGroup(heads, s_row, e_row, w_row, heads_all, *[VGroup(*h[1:]) for h in row_heads], sigma, tot)
-        cells = {
-            "keys": keys, "head": VGroup(heads, heads_all), "s": s_row,
-            "e_head": VGroup(*[h[1] for h in row_heads]), "e": e_row, "sum": sigma,
-            "w_head": VGroup(*[h[2] for h in row_heads]), "w": w_row, "total": tot,
-            "w_by_key": {j: w_row[k] for k, j in enumerate(keys) if j is not None},
-            "head_by_key": {j: heads[k] for k, j in enumerate(keys) if j is not None},
-        }
-        return table, cells
 
     # -- 7. Z = A V ------------------------------------------------------------------------------
     def step_output(self, A: MatrixView) -> None:

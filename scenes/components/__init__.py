@@ -8,7 +8,8 @@
     formula   Formula (softmax(QKᵀ/√d_k)V with parts that light up)
     diagram   Node, Edge, Link (typed edges), matrix_node, arrow_line
     charts    Bars, VariancePlot, PEGrid, DivergingScale
-    worked    PieceLine, MonoNumbers, NumberMatrix, WorkedCell (Q cell, score), WeightedRows (Z row)
+    worked    PieceLine, MonoNumbers, NumberMatrix, WorkedCell (Q cell, score), WeightedRows (Z row),
+              SoftmaxRow (one softmax row worked out)
     trace_views  TraceViews (the trace's matrices, each built once and copied)
 
 Components know their data (a MatrixView keeps the numbers it shows) and never compute
@@ -63,6 +64,7 @@ from attention_explainer.scenes.components.worked import (
     MonoNumbers,
     NumberMatrix,
     PieceLine,
+    SoftmaxRow,
     WeightedRows,
     WorkedCell,
     split_pieces,
@@ -72,7 +74,7 @@ from attention_explainer.scenes.layout import CAPTION_Y, CONTENT_BOTTOM, CONTENT
 __all__ = [
     "Bars", "CAPTION_Y", "CONTENT_BOTTOM", "CONTENT_TOP", "Caption", "ColorScale", "DARK", "DIM", "DivergingScale",
     "Edge", "FONT", "Formula", "Heatmap", "Index", "LIGHT", "Link", "MINUS", "MONO", "MatrixView",
-    "MonoNumbers", "NEG_INF", "NUMBERS", "Node", "NumberMatrix", "PEGrid", "PieceLine", "THEMES", "Theme",
+    "MonoNumbers", "NEG_INF", "NUMBERS", "Node", "NumberMatrix", "PEGrid", "PieceLine", "SoftmaxRow", "THEMES", "Theme",
     "TokenRow", "TraceViews", "VIRIDIS", "VariancePlot", "WeightedRows", "WorkedCell", "arrow_line", "article", "chars_per_line", "count_shown",
     "fit", "fmt", "fmt_big", "halves", "hatch", "heat_color", "ink_on", "label", "ltr_paragraph", "masked_swatch",
     "matrix_node", "mix", "narration_chunks", "note", "paren", "parse_shown", "plural", "quoted", "relation",

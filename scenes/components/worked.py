@@ -1,7 +1,8 @@
 """Worked arithmetic on screen: a line of coloured pieces (PieceLine), numbers built from cached
 mono glyphs (MonoNumbers, NumberMatrix), and WorkedCell, one cell of a matrix product written
 out term by term (a row times a column, like 3b1b's matrix_row_vector_product): used for a cell
-of Q = X W_Q and for a score q·k.
+of Q = X W_Q and for a score q·k; WeightedRows, the row of Z = A V as a weighted sum of value
+rows; SoftmaxRow, one softmax row (scores, e^s, weights, sums).
 
 Example (the cell (0, 0) of X W_Q, with its products)::
 
@@ -15,10 +16,21 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Mobject, Text, VGroup, VMobject
 
 from attention_explainer.scenes.components.matrix import Index, MatrixView
-from attention_explainer.scenes.components.text import fit, fmt, label, paren, relation, slim
+from attention_explainer.scenes.components.text import (
+    fit,
+    fmt,
+    fmt_big,
+    label,
+    paren,
+    put_on_baseline,
+    relation,
+    slim,
+    tex_number,
+)
 from attention_explainer.scenes.components.theme import MONO, Theme
 
 Piece = tuple[str, str]  # (text, colour)
@@ -141,6 +153,76 @@ class WeightedRows(VGroup):
     def coef(self, r: int) -> VMobject:
         """The weight shown for matrix row r."""
         return self.coefs[self.view.rows.index(r)]
+
+
+class SoftmaxRow(VGroup):
+    """One softmax row worked out, whole: the keys across (more than `per_line_max` in two lines),
+    under each its score s, e^s and weight; the sum of the e^s and of the weights at the end. Every
+    number of the row is there to check. `keys` are the token indices shown (None: an ellipsis),
+    `scores`, `mask`, `exps` and `weights` the row's values by key, `shift` what e^s is relative to
+    (0: plain e^s). `cells` names the parts to animate ("head", "s", "e", "sum", "w", "total", ...).
+    """
+
+    def __init__(self, tokens: Sequence[str], keys: Sequence[Index], scores: Sequence[float], mask: Sequence[bool],
+                 exps: Sequence[float], shift: float, total: float, weights: Sequence[float], theme: Theme,
+                 per_line_max: int = 8) -> None:
+        super().__init__()
+        th, n = theme, len(tokens)
+        size = 24
+        heads = VGroup(*[label("…" if j is None else tokens[j], th, 22, th.muted) for j in keys])
+        for h in heads:
+            fit(h, 1.3, 0.4)
+
+        def row(texts: list[str], color: str) -> VGroup:
+            return VGroup(*[label(s, th, size, th.muted, mono=True) if s in ("⋯", "−∞")
+                            else NUMBERS.make(s, size, color) for s in texts])
+
+        s_txt = ["⋯" if j is None else ("−∞" if mask[j] else fmt(scores[j], 2)) for j in keys]
+        e_txt = ["⋯" if j is None else fmt_big(exps[j], 2) for j in keys]
+        w_txt = ["⋯" if j is None else fmt(weights[j], 2) for j in keys]
+        s_row, e_row, w_row = row(s_txt, th.text), row(e_txt, th.text), row(w_txt, th.weight)
+        col_w = max(m.width for g in (heads, s_row, e_row, w_row) for m in g) + 0.4
+        e_tex = r"e^{\,s}" if shift == 0 else rf"e^{{\,s - {tex_number(fmt(shift, 2))}}}"
+        row_heads = [VGroup(label("score s", th, 22, th.muted),
+                            MathTex(e_tex, font_size=44, color=th.text),
+                            MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
+                                    font_size=40, color=th.text))]
+        per_line = len(keys) if len(keys) <= per_line_max else (len(keys) + 1) // 2
+        lines = [range(0, per_line)] + ([range(per_line, len(keys))] if per_line < len(keys) else [])
+        step, gap = 0.72, 0.55  # between the rows of a line; between the two lines
+        for n_line, slots in enumerate(lines):
+            top = 0.0 - n_line * (4 * step + gap)
+            ys = [top, top - step, top - 2 * step, top - 3 * step]  # keys, s, e^s, weights
+            for k in slots:
+                x = (k - slots.start) * col_w
+                put_on_baseline(heads[k].move_to([x, ys[0], 0]), ys[0] - 0.1)  # one baseline: "high" = "was"
+                for b, group in enumerate((s_row, e_row, w_row), start=1):
+                    m = group[k].move_to([x, ys[b], 0])
+                    if keys[k] is not None:  # numbers right-aligned in their column
+                        m.shift(RIGHT * (col_w / 2 - 0.2 - m.width / 2))
+            if n_line:
+                row_heads.append(row_heads[0].copy())
+            for b, h in enumerate(row_heads[n_line]):
+                h.move_to([-col_w / 2 - 0.3 - h.width / 2, ys[b + 1], 0])
+        last = lines[-1]
+        right = (len(last) - 0.5) * col_w + 0.5
+        over = rf"_{{\text{{all {n}}}}}" if None in keys or len(lines) > 1 else ""  # the sum is over every key
+        sigma = MathTex(rf"\Sigma{over} {tex_number(relation(total, 2))} {tex_number(fmt_big(total, 2))}",
+                        font_size=34, color=th.accent)
+        sigma.move_to([right + sigma.width / 2, e_row[last.start].get_y(), 0])
+        one = float(np.sum(weights))
+        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {fmt(one, 2)}", font_size=34,
+                      color=th.weight)
+        tot.move_to([right + tot.width / 2, w_row[last.start].get_y(), 0])
+        heads_all = VGroup(*[h[0] for h in row_heads])
+        self.add(heads, s_row, e_row, w_row, heads_all, *[VGroup(*h[1:]) for h in row_heads], sigma, tot)
+        self.cells = {
+            "keys": keys, "head": VGroup(heads, heads_all), "s": s_row,
+            "e_head": VGroup(*[h[1] for h in row_heads]), "e": e_row, "sum": sigma,
+            "w_head": VGroup(*[h[2] for h in row_heads]), "w": w_row, "total": tot,
+            "w_by_key": {j: w_row[k] for k, j in enumerate(keys) if j is not None},
+            "head_by_key": {j: heads[k] for k, j in enumerate(keys) if j is not None},
+        }
 
 
 class MonoNumbers:
