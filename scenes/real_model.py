@@ -37,7 +37,6 @@ from manim import (
 )
 
 from attention_explainer.core.real_model.roles import percent, role_label
-from attention_explainer.core.tokens import tokenize
 from attention_explainer.production.scene_input import real_model_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
@@ -51,6 +50,7 @@ from attention_explainer.scenes.components import (
     heat_color,
     ink_on,
     label,
+    short,
     visible,
     wrap_lines,
 )
@@ -61,10 +61,6 @@ MAX_WORDS = 18  # words in a zoomed heatmap or gallery tile ([CLS], [SEP] includ
 MAX_KEYS = 7  # keys in the worked row's table (more: the first, the largest and the last, "⋮" between)
 TERMS = 3  # q·k terms written out before the "…"
 LABEL_CHARS = 10
-
-
-def short(text: str, limit: int = LABEL_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def quote(text: str) -> str:
@@ -288,7 +284,7 @@ class RealModel(ExplainerScene):
         for k, pick in enumerate(run.picks):
             self.change()
             matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
-            hm = self._heatmap(matrix, [short(t) for t in words.labels[:w]])
+            hm = self._heatmap(matrix, [short(t, LABEL_CHARS) for t in words.labels[:w]])
             self.zooms.append(hm)
             if k == 0:
                 axis_template = VGroup(label("rows = queries (asking)", th, 22, th.q),
@@ -421,7 +417,7 @@ class RealModel(ExplainerScene):
         from attention_explainer.core.real_model.roles import THRESHOLDS, head_for_link
 
         q_run, th = self.rt.question, self.theme
-        tokens = tokenize(self.cfg.video.intro_sentence)
+        tokens = list(self.input.intro_tokens)
         if len(tokens) < 2:
             return
         qi, ki, pronoun = focus_pair(tokens)
