@@ -54,6 +54,7 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_lines,
 )
+from attention_explainer.scenes.layout import SAFE
 from attention_explainer.scenes.why_attention import focus_indices, focus_pair
 
 MAX_PIECES = 20  # pieces drawn in the piece row; more: a slice with an ellipsis
@@ -263,8 +264,8 @@ class RealModel(ExplainerScene):
             scale = VGroup(scale, cut).arrange(DOWN, buff=0.4)
         gallery.move_to([-0.6, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
         scale.next_to(gallery, RIGHT, buff=0.35)
-        if scale.get_right()[0] > 6.85:
-            Group(gallery, scale).shift(LEFT * (scale.get_right()[0] - 6.85))
+        if scale.get_right()[0] > SAFE.right:
+            Group(gallery, scale).shift(LEFT * (scale.get_right()[0] - SAFE.right))
         self.gallery, self.scale_bar = gallery, scale
         with self.beat(key="gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(gallery), run_time=1.2)
@@ -301,10 +302,10 @@ class RealModel(ExplainerScene):
             panel = VGroup(*items).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             fit(panel, 5.4, CONTENT_TOP - CONTENT_BOTTOM)
             hm.move_to([-6.6 + hm.width / 2, (CONTENT_TOP + CONTENT_BOTTOM) / 2 - 0.1, 0])
-            hm.shift(RIGHT * max(0.0, (-6.85) - (hm.get_left()[0])))
+            hm.shift(RIGHT * max(0.0, SAFE.left - hm.get_left()[0]))
             panel.next_to(hm, RIGHT, buff=0.6).align_to(hm, UP)
-            if panel.get_right()[0] > 6.85:
-                panel.shift(LEFT * (panel.get_right()[0] - 6.85))
+            if panel.get_right()[0] > SAFE.right:
+                panel.shift(LEFT * (panel.get_right()[0] - SAFE.right))
             boxes = VGroup()  # after the layout: they follow the moved cells
             for i in range(w):
                 j = int(np.argmax(matrix[i]))
