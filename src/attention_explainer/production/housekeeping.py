@@ -159,7 +159,7 @@ def clean(app_dir: Path, everything: bool = False, dry_run: bool = False) -> Fre
     if everything:
         for part in CACHE_PARTS:
             if (app_dir / part).exists():
-                freed.add(app_dir / part, part, dry_run)
+                freed.add(app_dir / part, f"files in {part}/", dry_run)
         return freed
     remove_stale_work(app_dir, freed, dry_run)
     used = manifest_segments(app_dir)
