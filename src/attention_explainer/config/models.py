@@ -237,6 +237,19 @@ class VideoConfig(_Section):
         return v
 
 
+def _check_sentence(v: str) -> str:
+    """A sentence the video can tokenize and show: not too long, printable, 1 to MAX_TOKENS tokens."""
+    if len(v) > MAX_SENTENCE_CHARS:
+        raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
+    _check_text(v)
+    n = len(tokenize(v))
+    if n == 0:
+        raise ValueError("has no tokens; write at least one word")
+    if n > MAX_TOKENS:
+        raise ValueError(f"has {n} tokens; the limit is {MAX_TOKENS}")
+    return v
+
+
 class RealModelConfig(_Section):
     """The pretrained model of the optional real-model segment (and `export --real-model`)."""
 
@@ -261,17 +274,7 @@ class RealModelConfig(_Section):
     @field_validator("sentence")
     @classmethod
     def _sentence(cls, v: Optional[str]) -> Optional[str]:
-        if v is None:
-            return v
-        if len(v) > MAX_SENTENCE_CHARS:
-            raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
-        _check_text(v)
-        n = len(tokenize(v))
-        if n == 0:
-            raise ValueError("has no tokens; write at least one word")
-        if n > MAX_TOKENS:
-            raise ValueError(f"has {n} tokens; the limit is {MAX_TOKENS}")
-        return v
+        return v if v is None else _check_sentence(v)
 
 
 class Config(_Section):
@@ -286,15 +289,7 @@ class Config(_Section):
     @field_validator("sentence")
     @classmethod
     def _sentence(cls, v: str) -> str:
-        if len(v) > MAX_SENTENCE_CHARS:
-            raise ValueError(f"must be at most {MAX_SENTENCE_CHARS} characters, got {len(v)}")
-        _check_text(v)
-        n = len(tokenize(v))
-        if n == 0:
-            raise ValueError("has no tokens; write at least one word")
-        if n > MAX_TOKENS:
-            raise ValueError(f"has {n} tokens; the limit is {MAX_TOKENS}")
-        return v
+        return _check_sentence(v)
 
     @model_validator(mode="after")
     def _shapes(self) -> "Config":
