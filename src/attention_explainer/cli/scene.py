@@ -30,7 +30,7 @@ from attention_explainer.system.preflight import preflight
 @quality_option
 @click.option("--still", is_flag=True, help="Write only the last frame, as a PNG (-o must end in .png).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (default: <media-dir>/attention-explainer/<config>_<scene>_<quality>.mp4, "
+              help="Output file (default: <media-dir>/attention-explainer/<config>_<scene>_<quality>[_<voice>].mp4, "
                    "or .png with --still).")
 @media_dir_option
 @scene_format_option
