@@ -435,8 +435,11 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="softmax-row"):
             copies = [e.copy() for e in src]
             self.add(*copies)
-            self.clear_to(keep=copies, anims=[FadeIn(cells["head"])], run_time=0.8)
-            self.play(*[Transform(c, target) for c, target in zip(copies, targets)], run_time=1.0)
+            self.clear_to(keep=copies, run_time=0.8)
+            # the keys come in as the scores move under them (not before: the row's ellipsis,
+            # still where the matrix was, would cross a key of the wider table)
+            self.play(*[Transform(c, target) for c, target in zip(copies, targets)], FadeIn(cells["head"]),
+                      run_time=1.0)
         with self.beat(key="softmax-exp", shifted=shift != 0):
             self.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
                       run_time=1.4)
