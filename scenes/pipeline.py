@@ -59,10 +59,18 @@ def times(a: int, b: int) -> str:
     return f"{a} × {b}"
 
 
+SENTENCE_CHARS = 40  # the sentence node shows at most this much of the sentence
+
+
 def sentence_glyph(sentence: str, theme: Theme, max_width: float, max_height: float) -> VGroup:
-    """The sentence as up to three centred lines of plain text, shrunk to fit."""
+    """The sentence as up to three centred lines of plain text, shrunk to fit; past SENTENCE_CHARS
+    it is cut after a word, with an ellipsis (the whole of a 16-word sentence came out 11 px high)."""
+    if len(sentence) > SENTENCE_CHARS:
+        head = sentence[:SENTENCE_CHARS - 1]
+        words = head.rsplit(" ", 1)[0]
+        sentence = (words if len(words) >= SENTENCE_CHARS // 2 else head).rstrip() + " …"
     target = max(12, len(sentence) // 3 + 1) if len(sentence) > 18 else len(sentence)
-    lines = wrap_words(sentence, target, cut=False)
+    lines = wrap_words(sentence, target, cut=any(len(w) > target for w in sentence.split()))
     if len(lines) > 3:
         lines = [*lines[:2], " ".join(lines[2:])]
     return text_block(lines, theme, 24, 0.08, max_width, max_height)
@@ -139,8 +147,10 @@ class FullPipeline(ExplainerScene):
         glyph = sentence_glyph(self.cfg.sentence, th, 2.0, 0.9)
         nodes["sentence"] = Node(glyph, th.text, th, note="sentence", min_width=1.6)
         focus = self.cfg.focus_index  # video.focus: its token is framed and followed to Z
-        shown = visible(n, 4) if focus is None else shown_with(n, 4, focus)
-        row = TokenRow(list(tr.tokens), th, indices=shown, size=22, buff=0.08, max_width=1.9)
+        # three shown (first, …, last) and words cut at 8 characters: the node is 1.9 wide, and four
+        # tokens came out 13.9 px high (the check asks 14)
+        shown = visible(n, 3) if focus is None else shown_with(n, 3, focus)
+        row = TokenRow(list(tr.tokens), th, indices=shown, size=22, buff=0.08, max_width=1.9, label_chars=8)
         if focus is not None:
             row.item(focus)[0].set_stroke(th.accent, width=3)
         self.focus_box = row.item(focus)[0] if focus is not None else None

@@ -30,13 +30,15 @@ class TokenRow(VGroup):
         max_width: float = 13.0,
         color: Optional[str] = None,
         buff: float = 0.18,
+        label_chars: Optional[int] = None,
     ) -> None:
         super().__init__()
         self.indices = list(range(len(tokens))) if indices is None else list(indices)
         self.boxes, self.labels = VGroup(), VGroup()
         # A token longer than LABEL_CHARS is cut with an ellipsis (`.token` keeps it whole): shrunk to
         # fit instead, a 40-letter word came out a few pixels high.
-        texts = [label("…" if i is None else short(tokens[i], self.LABEL_CHARS), theme, size,
+        cut = label_chars or self.LABEL_CHARS
+        texts = [label("…" if i is None else short(tokens[i], cut), theme, size,
                        color=None) for i in self.indices]  # (a muted … fell to 4.1:1 on a lit node)
         for i, text in zip(self.indices, texts):
             fit(text, 2.6, 1.0)
