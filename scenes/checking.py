@@ -284,7 +284,11 @@ class Inspector:
                     continue  # the text sits on the box
             if A.mob in B.mob.get_family() or B.mob in A.mob.get_family():
                 continue
-            where = px_box(np.minimum(A.lo, B.lo), np.maximum(A.hi, B.hi))
+            if A.kind == B.kind == "text" and not _glyphs_meet(A.mob, B.mob):
+                continue  # their boxes overlap but no glyph touches another (scattered glyphs)
+            if A.kind == B.kind == "text" and (_drawn_within(A.mob, B.mob) or _drawn_within(B.mob, A.mob)):
+                continue  # the same glyphs twice in the same place (a Transform's target): looks like one
+            where = px_box(np.maximum(A.lo, B.lo), np.minimum(A.hi, B.hi))  # where they overlap
             self._add("overlap", f"{text_name(A.mob)} overlaps {text_name(B.mob)}", where)
 
     def _check_text(self, items: list[_Item]) -> None:
@@ -381,6 +385,29 @@ def _bounds(m: Mobject) -> tuple[np.ndarray, np.ndarray]:
         return c, c
     allp = np.concatenate(pts)
     return allp.min(0), allp.max(0)
+
+
+def _glyph_boxes(m: Mobject) -> list[np.ndarray]:
+    return [np.concatenate([f.points.min(0)[:2], f.points.max(0)[:2]]) for f in m.get_family() if f.has_points()]
+
+
+def _glyphs_meet(a: Mobject, b: Mobject) -> bool:
+    """Some glyph of `a` overlaps some glyph of `b` by more than OVERLAP_TOL both ways."""
+    ga, gb = np.array(_glyph_boxes(a)), np.array(_glyph_boxes(b))
+    if not len(ga) or not len(gb):
+        return False
+    ox = np.minimum(ga[:, None, 2], gb[None, :, 2]) - np.maximum(ga[:, None, 0], gb[None, :, 0])
+    oy = np.minimum(ga[:, None, 3], gb[None, :, 3]) - np.maximum(ga[:, None, 1], gb[None, :, 1])
+    return bool(np.any((ox > OVERLAP_TOL) & (oy > OVERLAP_TOL)))
+
+
+def _drawn_within(a: Mobject, b: Mobject, tol: float = 0.01) -> bool:
+    """Every glyph of `a` has a glyph of `b` with the same box: `a` adds nothing visible."""
+    theirs = _glyph_boxes(b)
+    if not theirs:
+        return False
+    stack = np.array(theirs)
+    return all(np.any(np.all(np.abs(stack - g) < tol, axis=1)) for g in _glyph_boxes(a))
 
 
 def _inside(a: _Item, b: _Item) -> bool:

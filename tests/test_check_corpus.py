@@ -1,0 +1,59 @@
+"""`check` is clean for every entry of the corpus (tests/check_corpus.py): the default video, 1 to
+64 tokens, a 40-letter word, scripts without spaces and right to left, emoji, numbers and symbols,
+d_model and d_k at 1 and 16, precision 0 and 3, causal, the light theme, captions off and every
+optional segment. Built as `check` builds them (child processes, animations skipped), two
+entries at a time."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from attention_explainer.config.loader import validate_config
+from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.production.check import CheckResult, check_scenes
+
+sys.path.insert(0, str(Path(__file__).parent))
+from check_corpus import CORPUS, config_for  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckResult | Exception]:
+    media = tmp_path_factory.mktemp("corpus-media")
+
+    def run(entry: tuple) -> CheckResult | Exception:
+        name, cfg, scenes = entry
+        try:
+            return check_scenes([scene_by_id(s) for s in scenes], validate_config(config_for(cfg, scenes)),
+                                media, jobs=1, use_cache=False)
+        except Exception as e:  # noqa: BLE001 - reported by the entry's own test
+            return e
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip([c[0] for c in CORPUS], pool.map(run, CORPUS)))
+
+
+@pytest.mark.parametrize("name", [c[0] for c in CORPUS])
+def test_check_is_clean(results: dict[str, CheckResult | Exception], name: str) -> None:
+    result = results[name]
+    assert not isinstance(result, Exception), f"{name}: {result}"
+    assert [f.line() for f in result.findings] == []
+
+
+def test_the_corpus_covers_what_users_bring() -> None:
+    """The cases the corpus promises are there (a renamed or dropped entry fails here)."""
+    names = {c[0] for c in CORPUS}
+    assert {"default", "1-token", "8-tokens", "16-tokens", "64-tokens", "40-letter-word", "chinese", "japanese",
+            "arabic", "devanagari", "thai", "emoji", "numbers-symbols", "d-1", "d-16", "precision-0",
+            "precision-3", "causal", "light-theme", "captions-off"} <= names
+    from attention_explainer.production.catalog import SCENES
+
+    assert {s.id for s in SCENES if s.optional} <= names  # each optional segment
+    from check_corpus import LONG_WORD, words
+
+    assert len(LONG_WORD) == 40 and len(words(64).split()) == 64
