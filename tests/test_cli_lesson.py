@@ -47,8 +47,14 @@ def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
 
     from attention_explainer.scenes.components import tex_template
 
+    from attention_explainer.core.focus import shown_with
+    from attention_explainer.scenes.attention_math import SOFTMAX_KEYS, SOFTMAX_PER_LINE
+    from attention_explainer.scenes.components import DARK, SoftmaxRow
+
+    keys = shown_with(trace.n, SOFTMAX_KEYS, math_scene.kj)  # the keys the scene gives the row
     with tempconfig({"tex_template": tex_template()}):
-        table, cells = math_scene._softmax_table(exps, 0.0, float(exps.sum()))
+        cells = SoftmaxRow(trace.tokens, keys, trace.scaled[qi], trace.mask[qi], exps, 0.0, float(exps.sum()),
+                           trace.weights[qi], DARK, per_line_max=SOFTMAX_PER_LINE).cells
     assert cells["keys"] == list(range(10))  # every key, no ellipsis
     for k in range(10):
         assert glyph_text(cells["e"][k]) == shown_number(exps[k], 2)
