@@ -19,7 +19,8 @@ from typing import Optional, Sequence
 import numpy as np
 from manim import LEFT, RIGHT, UP, ManimColor, Rectangle, Square, VGroup, VMobject, interpolate_color
 
-from attention_explainer.scenes.components.text import baseline_of, centre_x_height, fit, fmt, label, put_on_baseline
+from attention_explainer.scenes.components.text import (
+    baseline_of, centre_x_height, fit, fmt, label, put_on_baseline, token_label)
 from attention_explainer.scenes.components.theme import VIRIDIS, Theme
 
 
@@ -135,7 +136,7 @@ class Heatmap(VGroup):
         return max(12, min(24, cell * 34))
 
     def _token_label(self, token: str, size: float) -> VMobject:
-        return fit(label(token, self.theme, size), self.LABEL_MAX_W, self.cell_size * self.LABEL_MAX_H)
+        return token_label(token, self.theme, size, self.LABEL_MAX_W, self.cell_size * self.LABEL_MAX_H)
 
     @classmethod
     def label_band(cls, dims: Sequence[tuple[float, float]], cell: float, ref_size: float = 24

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Optional, Sequence
 import numpy as np
 from manim import LEFT, RIGHT, UP, MathTex, Rectangle, Text, VGroup, VMobject
 
-from attention_explainer.scenes.components.text import baseline_of, fit, fmt, label, put_on_baseline
+from attention_explainer.scenes.components.text import baseline_of, fmt, label, put_on_baseline, token_label
 from attention_explainer.scenes.components.theme import Theme
 
 Index = Optional[int]  # a matrix row or column; None = the ellipsis of a slice
@@ -79,8 +79,7 @@ class MatrixView(VGroup):
         self.row_labels = VGroup()
         if row_labels is not None:
             for a, r in enumerate(self.rows):
-                t = label("⋮" if r is None else row_labels[r], theme, size * 0.9, theme.muted)
-                fit(t, 1.6, self.cell_h)
+                t = token_label("⋮" if r is None else row_labels[r], theme, size * 0.9, 1.6, self.cell_h, theme.muted)
                 t.next_to(self.brackets[0], LEFT, buff=0.15).set_y(self._slot_center(a, 0)[1])
                 if r is not None:  # on the baseline of the row's numbers, descenders or not
                     put_on_baseline(t, baseline_of(self.slot_entry(a, self._first_number_slot())))
@@ -89,8 +88,8 @@ class MatrixView(VGroup):
         self.col_labels = VGroup()
         if col_labels is not None:
             for b, c in enumerate(self.cols):
-                t = label("⋯" if c is None else col_labels[c], theme, size * 0.8, theme.muted)
-                fit(t, self.cell_w - 0.05, 0.4)
+                t = token_label("⋯" if c is None else col_labels[c], theme, size * 0.8, self.cell_w - 0.05, 0.4,
+                                theme.muted)
                 t.next_to(self.brackets, UP, buff=0.12).set_x(self._slot_center(0, b)[0])
                 self.col_labels.add(t)
             # one baseline for the column labels ("high" and "was" level), clear of the brackets

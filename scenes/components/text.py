@@ -211,6 +211,23 @@ def title(text: str, theme: Theme) -> Text:
     return t
 
 
+MIN_TOKEN_SIZE = 11.0  # a token label is cut (…) rather than shrunk below this font size (15 px capitals at 1080p)
+
+
+def token_label(token: str, theme: Theme, size: float, max_width: float, max_height: float,
+                color: Optional[str] = None, min_size: float = MIN_TOKEN_SIZE) -> Text:
+    """A token's label fitted to a box. Where fitting would shrink it below `min_size` (a 40-letter
+    word in a matrix's row labels came out 4 px high), its end is cut with an ellipsis instead, as
+    little as keeps it readable; `.token` is the whole token."""
+    t = fit(label(token, theme, size, color), max_width, max_height)
+    keep = len(token)
+    while t.font_size < min_size - 1e-6 and keep > 2:
+        keep = max(2, min(keep - 1, int(keep * t.font_size / min_size)))
+        t = fit(label(token[:keep - 1] + "…", theme, size, color), max_width, max_height)
+    t.token = token
+    return t
+
+
 def fit(mob: VMobject, max_width: float, max_height: float) -> VMobject:
     """Shrink (never grow) a mobject to fit a box."""
     s = min(1.0, max_width / max(mob.width, 1e-6), max_height / max(mob.height, 1e-6))

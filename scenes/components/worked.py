@@ -30,6 +30,7 @@ from attention_explainer.scenes.components.text import (
     relation,
     slim,
     tex_number,
+    token_label,
 )
 from attention_explainer.scenes.components.theme import MONO, Theme
 
@@ -169,9 +170,7 @@ class SoftmaxRow(VGroup):
         super().__init__()
         th, n = theme, len(tokens)
         size = 24
-        heads = VGroup(*[label("…" if j is None else tokens[j], th, 22, th.muted) for j in keys])
-        for h in heads:
-            fit(h, 1.3, 0.4)
+        heads = VGroup(*[token_label("…" if j is None else tokens[j], th, 22, 1.3, 0.4, th.muted) for j in keys])
 
         def row(texts: list[str], color: str) -> VGroup:
             return VGroup(*[label(s, th, size, th.muted, mono=True) if s in ("⋯", "−∞")
