@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from attention_explainer.cli import cli, main
 from attention_explainer.production.housekeeping import remove_stale_work
+from attention_explainer.production.records import Manifest, ManifestScene
 
 
 def dead_pid() -> int:
@@ -44,8 +45,11 @@ def app(tmp_path: Path) -> Path:
     segment(app, "math", "c" * 32, 30_000)
     segment(app, "heatmap", "d" * 32, 40_000)
     write(app / "default_480p15.mp4", 5000)
-    (app / "default_480p15.manifest.json").write_text(json.dumps(
-        {"scenes": [{"id": s.parent.parent.name, "segment": str(s)} for s in used]}))
+    scenes = [ManifestScene(id=s.parent.parent.name, title="", start=0.0, duration=1.0, segment=str(s),
+                            cache_key=s.stem, reused=False, render_seconds=1.0, beats=[]) for s in used]
+    Manifest(video=str(app / "default_480p15.mp4"), format="mp4", duration=2.0, resolution="854x480", fps=15.0,
+             audio=False, captions={}, chapters="", scenes=scenes, tools={}, created="").to_file(
+        app / "default_480p15.manifest.json")
     pid = dead_pid()
     write(app / "work" / f"math-0123456789ab-{pid}.beats.json", 100)
     write(app / "work" / f"math-0123456789ab-{pid}.sources.json", 100)

@@ -138,12 +138,14 @@ def remove_stale_work(app_dir: Path, freed: Freed | None = None, dry_run: bool =
 def manifest_segments(app_dir: Path) -> set[str]:
     """Every segment file a manifest beside the outputs refers to (resolved paths)."""
     used: set[str] = set()
-    for manifest in Path(app_dir).glob("*.manifest.json"):
+    from attention_explainer.production.records import Manifest
+
+    for path in Path(app_dir).glob("*.manifest.json"):
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            used.update(str(Path(s["segment"]).resolve()) for s in data.get("scenes", []))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            manifest = Manifest.from_file(path)
+        except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
             continue  # not ours or damaged: it protects nothing
+        used.update(str(Path(s.segment).resolve()) for s in manifest.scenes)
     return used
 
 
