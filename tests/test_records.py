@@ -79,3 +79,19 @@ def test_manifest_keeps_its_keys_and_rejects_unknown_ones(tmp_path: Path) -> Non
     assert Manifest.from_file(path).voice == "espeak"
     with pytest.raises(pydantic.ValidationError):
         Manifest(**base, qualty="l")  # a typo in a key the render passes
+
+
+def test_loaded_sources_as_the_scene_writes_them(tmp_path: Path) -> None:
+    from attention_explainer.production.records import LoadedSources
+    from attention_explainer.production.sources import write_loaded_sources
+
+    import attention_explainer.scenes.base as base
+
+    path = tmp_path / "math.sources.json"
+    write_loaded_sources(path, base.__file__)
+    files = LoadedSources.from_file(path).files
+    names = {Path(f).name for f in files}
+    assert {"base.py", "text.py", "matrix.py", "records.py"} <= names  # the scene base and its imports
+    path.write_text(json.dumps(files), encoding="utf-8")  # the old bare-list format
+    with pytest.raises(pydantic.ValidationError):
+        LoadedSources.from_file(path)

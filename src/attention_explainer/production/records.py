@@ -2,6 +2,7 @@
 loudly (pydantic ValidationError) instead of turning into a silent None.
 
     BeatsFile     <work>/<scene>.beats.json   a scene process's beats (written by ExplainerScene)
+    LoadedSources <work>/<scene>.sources.json the project files the scene process imported
     SegmentMeta   cache/<scene>/<variant>/<key>.json   a cached segment: its file, sources, beats
     Manifest      <video>.manifest.json       the finished video: scenes, beats, tools
 
@@ -51,6 +52,13 @@ class BeatsFile(Record):
     scene: str
     duration: float
     beats: list[Beat]
+
+
+# --------------------------------------------------------------------------- loaded sources
+class LoadedSources(Record):
+    """The project source files a scene process imported (its segment's cache depends on them)."""
+
+    files: list[str]
 
 
 # ------------------------------------------------------------------------------ segment meta

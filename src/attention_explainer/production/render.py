@@ -51,7 +51,7 @@ from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS,
 from attention_explainer.production.housekeeping import human_size, remove_stale_work
 from attention_explainer.system.preflight import explain_failure
 from attention_explainer.production.progress import Progress, make_progress
-from attention_explainer.production.records import BeatsFile, Manifest, SegmentMeta
+from attention_explainer.production.records import BeatsFile, LoadedSources, Manifest, SegmentMeta
 from attention_explainer.production.scene_input import CONFIG_ENV
 from attention_explainer.production.segment_cache import SegmentCache, scene_key
 from attention_explainer.production.sources import SOURCES_ENV, digests
@@ -458,7 +458,7 @@ def _make_job(info: SceneInfo, settings: RenderSettings, still: bool, key: str, 
 def _read_sources(job: _Job) -> list[str]:
     files = {str(Path(job.info.path).resolve())}
     try:
-        files.update(json.loads(job.sources_file.read_text(encoding="utf-8")))
+        files.update(LoadedSources.from_file(job.sources_file).files)
     except (OSError, ValueError):
         pass  # a scene that is not an ExplainerScene: its own file only
     return sorted(files)

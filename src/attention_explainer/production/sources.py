@@ -9,7 +9,6 @@ libraries are covered by their versions in the cache key instead.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -47,8 +46,10 @@ def loaded_sources(roots: Iterable[Path], extra: Iterable[str | Path] = ()) -> l
 def write_loaded_sources(path: str | Path, scene_file: Optional[str | Path]) -> None:
     """Called in the scene process: record the sources for the render cache."""
     files = loaded_sources(project_roots(scene_file), [scene_file] if scene_file else [])
+    from attention_explainer.production.records import LoadedSources
+
     tmp = Path(f"{path}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(files, indent=1), encoding="utf-8")
+    LoadedSources(files=files).to_file(tmp, indent=1)
     os.replace(tmp, path)
 
 
