@@ -175,8 +175,12 @@ def _key(scenes: Sequence[SceneInfo], config_text: str) -> str:
 
 
 def _child_env() -> dict[str, str]:
+    from attention_explainer.narration.beats import BEATS_ENV
+    from attention_explainer.narration.voice import VOICE_ENV
+    from attention_explainer.production.sources import SOURCES_ENV
+
     env = dict(os.environ)
-    for name in ("ATTENTION_EXPLAINER_VOICE", "ATTENTION_EXPLAINER_BEATS", "ATTENTION_EXPLAINER_SOURCES"):
+    for name in (VOICE_ENV, BEATS_ENV, SOURCES_ENV):
         env.pop(name, None)
     return env
 
