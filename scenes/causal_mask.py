@@ -25,6 +25,7 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.checking import dimmed, overlay
 from attention_explainer.scenes.components import (
     NEG_INF,
     ColorScale,
@@ -69,7 +70,7 @@ class CausalMask(ExplainerScene):
                       run_time=min(2.0, 0.3 * len(row)))
             if n > 1:
                 future = VGroup(*[row.item(i) for i in range(1, n) if i in row.indices])
-                self.play(future.animate.set_opacity(0.25), run_time=0.6)
+                self.play(dimmed(future).animate.set_opacity(0.25), run_time=0.6)  # the future, faded on purpose
                 self.play(future.animate.set_opacity(1), run_time=0.4)
 
         # -- 2. the scaled scores --------------------------------------------------------------
@@ -101,8 +102,8 @@ class CausalMask(ExplainerScene):
         inf_proto = slim(label(NEG_INF, th, 30, th.weight, mono=True)).scale(shrink)  # copied per cell
         for r, c in hidden:
             cell = scores.cell_rect(r, c)
-            shades.add(Rectangle(width=cell.width, height=cell.height, stroke_width=0,
-                                 fill_color=th.muted, fill_opacity=0.22).move_to(cell))
+            shades.add(overlay(Rectangle(width=cell.width, height=cell.height, stroke_width=0,
+                                         fill_color=th.muted, fill_opacity=0.16).move_to(cell)))  # −∞ on it: 4.8:1
             inf = inf_proto.copy()
             fit(inf, cell.width * 0.9, cell.height * 0.8).move_to(cell)
             infs.add(inf)
@@ -192,7 +193,7 @@ class CausalMask(ExplainerScene):
                 hm.hatches[(i, j)].set_stroke(opacity=opacity)
             if len(hm.numbers) and not hm.masked[i, j]:
                 hm.number(i, j).set_opacity(0 if opacity < 1 else 1)
-        hm.row_labels[i].set_opacity(0.3 if opacity < 1 else 1)
+        dimmed(hm.row_labels[i]).set_opacity(0.3 if opacity < 1 else 1)  # a row not generated yet
 
     def _reveal_row(self, hm: Heatmap, i: int) -> list:  # type: ignore[type-arg]
         anims = [hm.cell(i, j).animate.set_fill(opacity=1) for j in range(hm.n)]
