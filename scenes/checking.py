@@ -31,6 +31,7 @@ from typing import Any, Iterable, Iterator, Optional
 import numpy as np
 from manim import (
     Circle,
+    Dot,
     ManimColor,
     MarkupText,
     Mobject,
@@ -226,7 +227,7 @@ class Inspector:
                 yield _Item(m, "text", pts.min(0), pts.max(0), min(order.get(id(f), 0) for f in fam),
                             over, dim, opacity)
                 return
-            if isinstance(m, BOX_TYPES) and m.has_points():
+            if isinstance(m, BOX_TYPES) and not isinstance(m, Dot) and m.has_points():  # dots: markers, not boxes
                 fill = float(m.get_fill_opacity())
                 if fill >= MIN_FILL:
                     yield _Item(m, "box", m.points.min(0), m.points.max(0), order.get(id(m), 0), over, dim, fill)

@@ -38,7 +38,7 @@ CORPUS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("thai", {"sentence": "แมวนั่งบนเสื่อ"}, WHY_HEAT),
     ("emoji", {"sentence": "I ❤️ my 🐈 👍🏽"}, WHY_HEAT),
     ("numbers-symbols", {"sentence": "Pay $5 + 3.14 % = 42 #1 @ home"}, WHY_HEAT),
-    ("d-1", {"model": {"d_model": 1, "d_k": 1}, **NO_CAPTIONS}, ["math", "pipeline"]),
+    ("d-1", {"model": {"d_model": 1, "d_k": 1, "heads": 1}, **NO_CAPTIONS}, ["math", "pipeline"]),
     ("d-16", {"model": {"d_model": 16, "d_k": 16}, **NO_CAPTIONS}, ["math", "pipeline"]),
     ("precision-0", {"display": {"precision": 0, "captions": False}}, ["math"]),
     ("precision-3", {"display": {"precision": 3, "captions": False}}, ["math"]),
