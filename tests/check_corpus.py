@@ -26,10 +26,10 @@ NO_CAPTIONS = {"display": {"captions": False}}  # where only numbers change: cap
 CORPUS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("default", {}, DEFAULT),
     ("light-theme", {"display": {"theme": "light"}}, DEFAULT),
-    ("1-token", {"sentence": "Hello"}, DEFAULT),
-    ("8-tokens", {"sentence": words(8)}, ["math", "pipeline"]),
+    ("1-token", {"sentence": "Hello"}, ["why-attention", "math", "heatmap", "pipeline"]),
+    ("8-tokens", {"sentence": words(8), **NO_CAPTIONS}, ["math", "pipeline"]),
     ("16-tokens", {"sentence": words(16)}, ["why-attention", "math", "heatmap", "pipeline"]),
-    ("64-tokens", {"sentence": words(64)}, ["why-attention", "math", "heatmap", "pipeline"]),
+    ("64-tokens", {"sentence": words(64), **NO_CAPTIONS}, ["why-attention", "math", "heatmap"]),
     ("40-letter-word", {"sentence": f"The {LONG_WORD} sat"}, ["why-attention", "math", "heatmap", "pipeline"]),
     ("chinese", {"sentence": "我喜欢吃苹果。"}, WHY_HEAT),
     ("japanese", {"sentence": "私は猫が好きです。"}, WHY_HEAT + ["math"]),
