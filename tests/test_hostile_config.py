@@ -132,10 +132,10 @@ def test_unusual_but_printable_sentences_are_kept_exactly(sentence: str) -> None
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('"a\\nb": 1', "a\\nb: unknown key; allowed: sentence, model, display, video"),
-        ('"\\e]0;owned\\a": 1', "\\x1b]0;owned\\x07: unknown key; allowed: sentence, model, display, video"),
+        ('"a\\nb": 1', "a\\nb: unknown key; allowed: sentence, model, display, video, real_model"),
+        ('"\\e]0;owned\\a": 1', "\\x1b]0;owned\\x07: unknown key; allowed: sentence, model, display, video, real_model"),
         ('video: {scenes: ["ma\\e[2Jth"]}', "video.scenes: unknown scene 'ma\\x1b[2Jth'; did you mean 'math'?"),
-        ('"\\u202etxt.exe": 1', "\\u202etxt.exe: unknown key; allowed: sentence, model, display, video"),
+        ('"\\u202etxt.exe": 1', "\\u202etxt.exe: unknown key; allowed: sentence, model, display, video, real_model"),
         ('x: !!float "a\\nb"', "YAML error at line 1, column 4: 'a\\nb' is not a valid float"),
         ("x: !foo\u2028bar", None),  # a line separator inside a tag: whatever PyYAML says, one line
     ],
