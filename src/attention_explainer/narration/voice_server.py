@@ -67,21 +67,24 @@ def ahead(socket_path: str, lines: Sequence[str]) -> None:
 
 def script_lines(cfg: Any, scene_ids: Sequence[str]) -> list[str]:
     """The spoken forms of the scenes' script lines that the config and trace alone fill (the
-    others need values only their scene computes), each scene's from its last line back: made
-    ahead, they meet the scene's own requests (first line on) about when it needs them."""
+    others need values only their scene computes), in the order they are needed: the scenes'
+    first lines first (round robin in render order), each scene's in its own order."""
     from attention_explainer.core.attention import compute_trace
     from attention_explainer.narration.script import GLOBAL_FIELDS, context_for, script_for
     from attention_explainer.narration.spoken import to_spoken
 
     script = script_for(cfg.video.narration)
     ctx = context_for(cfg, compute_trace(cfg))
-    out: list[str] = []
+    per_scene: list[list[str]] = []
     for scene_id in scene_ids:
-        for line_id in reversed(script.ids(scene_id)):
+        said = []
+        for line_id in script.ids(scene_id):
             if any(k not in GLOBAL_FIELDS for k in script.entries[line_id].fields):
                 continue
             line = script.line(line_id, ctx)
-            out.append(line.spoken if line.spoken is not None else to_spoken(line.text))
+            said.append(line.spoken if line.spoken is not None else to_spoken(line.text))
+        per_scene.append(said)
+    out = [lines[k] for k in range(max(map(len, per_scene), default=0)) for lines in per_scene if k < len(lines)]
     return [s for s in out if s.strip()]
 
 
@@ -174,11 +177,9 @@ def _serve(socket_path: str, cache_dir: str) -> None:
             self.wfile.write(json.dumps(reply).encode("utf-8") + b"\n")
 
     def background() -> None:
-        shared_engine()  # load the model while the scenes start (at normal priority)
-        try:  # then make lines ahead only in CPU time the scenes leave idle (Linux: per thread)
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except (OSError, AttributeError):
-            pass
+        # Made ahead at normal priority: a low-priority thread would hold the GIL (and a clip's
+        # lock) while starved, stalling the scenes' own requests (measured: 1.76x a silent render).
+        shared_engine()  # load the model while the scenes start
         while True:
             line = todo.get()
             try:
