@@ -14,6 +14,8 @@ also embedded in the video. Everything is written to temp files and renamed at t
 from __future__ import annotations
 
 import platform
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fractions import Fraction
@@ -90,13 +92,12 @@ def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe]) -> None:
 
 
 def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, Any]]] = None,
-           probes: Optional[Sequence[Probe]] = None, track: Optional[Any] = None) -> list[float]:
+           probes: Optional[Sequence[Probe]] = None, track: Optional[Path] = None) -> list[float]:
     """Join MP4 segments into `out` without re-encoding; returns each segment's start time.
-    With `track` (soundtrack.py: the whole narration as samples) the audio is that track,
-    encoded once, instead of the segments' own packets."""
+    With `track` (soundtrack.encoded_track: the whole narration, encoded once) the audio is
+    that track's packets instead of the segments' own."""
     import av
 
-    from attention_explainer.production.soundtrack import aac_packets
 
     if not paths:
         raise AssembleError("nothing to stitch")
@@ -104,6 +105,7 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
     _check_compatible(paths, probes)
     starts: list[float] = []
     offset = Fraction(0)
+    track_in = av.open(str(track)) if track is not None else None
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as output:
         vout = aout = None
         last_audio_dts: Optional[int] = None
@@ -116,8 +118,9 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
                 ain = inp.streams.audio[0] if inp.streams.audio else None
                 if vout is None:
                     vout = output.add_stream_from_template(template=vin)
-                    if track is not None:
-                        aout, track_packets = aac_packets(output, track)
+                    if track_in is not None:
+                        aout = output.add_stream_from_template(template=track_in.streams.audio[0])
+                        track_packets = _packets_for(track_in, aout)
                     elif ain is not None:
                         aout = output.add_stream_from_template(template=ain)
                 if track is not None:
@@ -156,6 +159,31 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
                 output.mux(a)
         if chapters:
             output.set_chapters(chapters)
+    if track_in is not None:
+        track_in.close()
+    return starts
+
+
+def _packets_for(container: Any, stream: Any) -> Any:
+    """The audio packets of `container`, re-assigned to `stream` of the output."""
+    for packet in container.demux(container.streams.audio[0]):
+        if packet.dts is None:
+            continue
+        packet.stream = stream
+        yield packet
+
+
+def _join(paths: Sequence[Path], output: Path, fmt: str, chapters: list[Chapter], probes: Sequence[Probe],
+          track: Optional[Path], files: AtomicFiles) -> list[float]:
+    """Stitch into the temp file of `output` (mp4), or stitch then convert (webm, gif)."""
+    if fmt == "mp4":
+        return stitch(paths, files.temp_for(output), av_chapters(chapters), probes, track)
+    joined = temp_path(output.with_suffix(".mp4"))
+    try:
+        starts = stitch(paths, joined, None, probes, track)
+        convert(joined, files.temp_for(output), fmt, av_chapters(chapters))
+    finally:
+        joined.unlink(missing_ok=True)
     return starts
 
 
@@ -178,7 +206,7 @@ class Assembly:
 
 
 def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
-             manifest_extra: Optional[dict[str, Any]] = None) -> Assembly:
+             manifest_extra: Optional[dict[str, Any]] = None, soundtrack_cache: Optional[Path] = None) -> Assembly:
     """Stitch the segments into `output` (as `fmt`) with captions, chapters and manifest beside it."""
     output = Path(output)
     if not segments:
@@ -188,21 +216,21 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
     durations = [p.duration for p in probes]
     starts_expected = [sum(durations[:i]) for i in range(len(durations))]
     chapters = [Chapter(s.title, start, start + d) for s, start, d in zip(segments, starts_expected, durations)]
+    scratch: Optional[Path] = None  # a track made without a cache: removed at the end
     with AtomicFiles() as files:
         track = None
-        if any(p.audio is not None for p in probes):  # narration: one sample-exact track
-            from attention_explainer.production.soundtrack import soundtrack
+        if any(p.audio is not None for p in probes):  # narration: one sample-exact track, encoded once
+            from attention_explainer.production.soundtrack import encoded_track
 
-            track = soundtrack([(s.video, start, d, s.beats) for s, start, d in zip(segments, starts_expected, durations)])
-        if fmt == "mp4":
-            starts = stitch(paths, files.temp_for(output), av_chapters(chapters), probes, track)
-        else:
-            joined = temp_path(output.with_suffix(".mp4"))
-            try:
-                starts = stitch(paths, joined, None, probes, track)
-                convert(joined, files.temp_for(output), fmt, av_chapters(chapters))
-            finally:
-                joined.unlink(missing_ok=True)
+            folder = Path(soundtrack_cache) if soundtrack_cache else Path(tempfile.mkdtemp(prefix="ae-track-"))
+            scratch = None if soundtrack_cache else folder
+            track = encoded_track([(s.video, start, d, s.beats)
+                                   for s, start, d in zip(segments, starts_expected, durations)], folder)
+        try:
+            starts = _join(paths, output, fmt, chapters, probes, track, files)
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
         cues = cues_for((start, d, s.beats) for s, start, d in zip(segments, starts, durations))
         srt, vtt = sidecar(output, ".srt"), sidecar(output, ".vtt")
         chapters_txt, manifest_path = sidecar(output, ".chapters.txt"), sidecar(output, ".manifest.json")

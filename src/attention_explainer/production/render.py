@@ -568,7 +568,7 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
         "voice": voice_spec(settings),
     }
     replaced = _describe_existing(output)
-    assembly = assemble(segments, output, fmt, extra)
+    assembly = assemble(segments, output, fmt, extra, soundtrack_cache=settings.app_dir / "cache" / "soundtrack")
     from attention_explainer.narration.chapters import youtube_warnings
 
     notes = list(youtube_warnings(assembly.chapters))

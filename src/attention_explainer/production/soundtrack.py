@@ -10,6 +10,9 @@ priming).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
@@ -20,7 +23,11 @@ from attention_explainer.narration.beats import Beat
 from attention_explainer.narration.loudness import SAMPLE_RATE, read_wav, resample
 
 AAC_BIT_RATE = 128_000
+AAC_CODER = "fast"  # ffmpeg's fast coder: half the time of its default (twoloop), alike for speech
 FRAME = 1024  # AAC samples per frame
+KEEP_TRACKS = 4  # encoded tracks kept in the cache (the latest)
+
+Segments = Sequence[tuple[Path, float, float, Sequence[Beat]]]  # (video, start, duration, beats)
 
 
 def _place(track: np.ndarray, clip: np.ndarray, at: int, stop: int) -> None:
@@ -82,6 +89,7 @@ def aac_packets(output: Any, track: np.ndarray) -> tuple[Any, Iterator[Any]]:
     stream = output.add_stream("aac", rate=SAMPLE_RATE)
     stream.layout = "mono"
     stream.bit_rate = AAC_BIT_RATE
+    stream.options = {"aac_coder": AAC_CODER}
 
     def packets() -> Iterator[Any]:
         samples = np.clip(track, -1.0, 1.0).astype(np.float32)
@@ -94,3 +102,36 @@ def aac_packets(output: Any, track: np.ndarray) -> tuple[Any, Iterator[Any]]:
         yield from stream.encode(None)
 
     return stream, packets()
+
+
+def track_key(segments: Segments) -> str:
+    """Changes whenever the track would: the segments, their places and their beats' clips."""
+    data = [[str(video), round(start, 6), round(duration, 6),
+             [[getattr(b, "audio", None), round(b.start, 6)] for b in beats]]
+            for video, start, duration, beats in segments]
+    text = json.dumps([data, SAMPLE_RATE, AAC_BIT_RATE, AAC_CODER])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def encoded_track(segments: Segments, folder: Path) -> Path:
+    """The video's narration as an AAC (.m4a) file in `folder`, made once per distinct track:
+    encoding 9 minutes takes seconds, so an unchanged re-render reuses it."""
+    import av
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{track_key(segments)}.m4a"
+    if path.is_file():
+        os.utime(path)
+        return path
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with av.open(str(tmp), "w", format="mp4") as output:
+            _, packets = aac_packets(output, soundtrack(segments))
+            for packet in packets:
+                output.mux(packet)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for old in sorted(folder.glob("*.m4a"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_TRACKS:]:
+        old.unlink(missing_ok=True)
+    return path
