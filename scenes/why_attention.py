@@ -54,6 +54,7 @@ from attention_explainer.scenes.layout import CONTENT_BOTTOM
 PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
 DETERMINERS = ("the", "a", "an", "this", "that", "these", "those", "my", "your", "our")
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
+STRONGEST = 0.5  # fill opacity of the key's own hidden state: its name on it keeps 4.5:1
 MAX_SHOWN = 16  # at most this many tokens in a row; longer sentences show a slice
 SAY_CHARS = 22  # longer tokens are cut (with "…") where a line names them
 
@@ -234,7 +235,7 @@ class WhyAttention(ExplainerScene):
                 influence = DECAY ** (i - k) if i >= k else 0.0
                 self.play(pulse.animate.move_to(box.get_top() + UP * 0.2),  # above its name, not on it
                           # at most half-strength orange: the name on it keeps 4.5:1 (white on full orange: 2:1)
-                          box.animate.set_fill(th.k, opacity=0.5 * influence).set_stroke(th.accent),
+                          box.animate.set_fill(th.k, opacity=STRONGEST * influence).set_stroke(th.accent),
                           run_time=step_time)
                 box.set_stroke(th.muted)
 

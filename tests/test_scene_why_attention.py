@@ -14,6 +14,7 @@ from attention_explainer.production.catalog import scene_by_id
 from attention_explainer.scenes.components import DARK
 from attention_explainer.scenes.why_attention import (
     DECAY,
+    STRONGEST,
     MAX_SHOWN,
     WhyAttention,
     focus_indices,
@@ -153,7 +154,7 @@ def test_default_config(shared: Path) -> None:
     assert len(boxes) == len(toks)
     opac = [b.get_fill_opacity() for b in boxes]
     assert all(o == 0 for o in opac[:k])
-    assert np.allclose(opac[k:], [DECAY ** (i - k) for i in range(k, len(toks))], atol=1e-6)
+    assert np.allclose(opac[k:], [STRONGEST * DECAY ** (i - k) for i in range(k, len(toks))], atol=1e-6)
     # self-attention: every pair once, the it-animal link highlighted separately
     n = len(toks)
     assert len(scene.arcs) + 1 == n * (n - 1) // 2 and scene.special_arc is not None
