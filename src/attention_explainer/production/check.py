@@ -11,15 +11,17 @@ SCENE as `id=file::Class`, builds them one after another in one process (Manim i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
 import yaml
@@ -73,6 +75,9 @@ class CheckError(UserError):
 
 
 # ------------------------------------------------------------------------------------ parent
+MIN_FREE_BYTES = 1 << 20  # below this a child's silent failure is taken for a full disk
+
+
 def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = Path("media"),
                  jobs: int = 0, use_cache: bool = True) -> CheckResult:
     """Build every scene with animations skipped and return what the inspection found, in scene
@@ -111,13 +116,13 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
     for info in scenes:
         out = work / f"{info.id}.json"
         if not out.is_file():
-            failed = [p for g, p, _ in procs if info in g]
             log_text = ""
             for n, (g, _, _) in enumerate(procs):
                 if info in g:
                     log_text = (work / f"child-{n}.log").read_text(encoding="utf-8", errors="replace")
-            raise CheckError(f"scene {info.id} could not be built for the check: {_last_error(log_text)}"
-                             + ("" if failed and failed[0].returncode else ""))
+            if "No space left on device" in log_text or shutil.disk_usage(work).free < MIN_FREE_BYTES:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(work))  # one line in main()
+            raise CheckError(f"scene {info.id} could not be built for the check: {_last_error(log_text)}")
         data = json.loads(out.read_text(encoding="utf-8"))
         findings += [Finding(**{k: f[k] for k in FIELDS}) for f in data["findings"]]
     result = CheckResult([s.id for s in scenes], findings, time.perf_counter() - t0)
