@@ -102,6 +102,9 @@ def render_settings(config: Config, config_path: Optional[Path], quality: Option
         from attention_explainer.narration.voice import make_voice
 
         make_voice(voice, media_dir / "attention-explainer" / "voice")
+    from attention_explainer.production.scene_input import check_real_model
+
+    check_real_model(config)  # a missing model or bad real_model.path: one line, before any work
 
     return RenderSettings(config=config, name=Path(config_path).stem if config_path else "default",
                           quality=quality, media_dir=media_dir, jobs=jobs or 0, captions=burn_captions,

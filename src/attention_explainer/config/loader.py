@@ -214,7 +214,17 @@ def validate_config(data: Any, source: str = "<config>") -> Config:
 def load_config(path: str | Path | None = None) -> Config:
     """Load and validate a YAML config; None loads the packaged default."""
     p = Path(path) if path is not None else default_config_path()
-    return _with_narration(validate_config(parse_yaml(_read_text(p), str(p)), str(p)), p)
+    config = validate_config(parse_yaml(_read_text(p), str(p)), str(p))
+    return _with_narration(_with_model_path(config, p), p)
+
+
+def _with_model_path(config: Config, path: Path) -> Config:
+    """`real_model.path` is read relative to the config file's folder, like `video.narration`."""
+    folder = config.real_model.path
+    if folder is None or Path(folder).expanduser().is_absolute():
+        return config
+    resolved = str((path.parent / Path(folder).expanduser()).resolve())
+    return config.model_copy(update={"real_model": config.real_model.model_copy(update={"path": resolved})})
 
 
 def _with_narration(config: Config, path: Path) -> Config:
