@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -294,6 +295,17 @@ def test_config_real_model_section_chooses_folder_and_sentence(tiny: Path) -> No
     assert data["pieces"] == ["[CLS]", "it", "was", "warm", "[SEP]"] and data["offsets"][1] == [0, 2]
     assert np.asarray(data["attention"]).shape == (2, 2, 5, 5)
 
+
+
+def test_a_relative_real_model_path_is_read_from_the_config_folder(tmp_path: Path, tiny: Path) -> None:
+    from attention_explainer.config import load_config
+
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (folder / "my.yaml").write_text(f"real_model: {{path: {os.path.relpath(tiny, folder)}}}\n", encoding="utf-8")
+    cfg = load_config(folder / "my.yaml")
+    assert cfg.real_model.path == str(tiny.resolve())
+    assert compute_real_trace(cfg).model_name == tiny.name
 
 # ----------------------------------------------------------------- transformers, when present
 def test_forward_matches_transformers_bert_when_installed(tiny: Path) -> None:
