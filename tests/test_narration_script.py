@@ -70,9 +70,9 @@ def test_fields_come_from_the_config_and_the_trace() -> None:
     cfg = {"sentence": SENTENCE, "model": {"d_model": 5, "d_k": 2, "seed": 4}}
     trace = compute_trace(Config.model_validate(cfg))
     root = f"{math.sqrt(2):.2f}"  # 1.41, formatted here, not by the script
-    assert say("math-scale-dk", cfg) == f"Here d-k is 2, so we divide by about {root}."
+    assert say("math-scale-dk", cfg) == f"Here d_k is 2, so we divide by about {root}."
     assert say("math-x-matrix", cfg) == ("Stacked as rows, they form the matrix X: 5 rows, one per token, "
-                                         "by 5 columns, the model width d-model.")
+                                         "by 5 columns, the model width d_model.")
     assert say("pipeline-tokens", cfg) == f"The sentence “{SENTENCE}” is split into 5 tokens."
     # a repeated token gets its position; a number its two decimals and a true minus sign
     qi, kj = 3, int(np.argmax(trace.weights[3]))
