@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -40,10 +41,12 @@ from attention_explainer.system.preflight import preflight
 @click.option("--check/--no-check", "check", default=True, show_default=True,
               help="Check every beat's layout first (see `check`) and stop on what would show: off screen, "
                    "overlaps, captions out of their band.")
+@click.option("--listen", "listen_back", is_flag=True,
+              help="Then listen back (see `listen`): Whisper's error rate per line; exit 1 above the threshold.")
 @click.pass_context
 def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
                media_dir: Path, jobs: Optional[int], quiet: bool, burn_captions: Optional[bool], voice: str,
-               fmt: Optional[str], x264_preset: str, check: bool) -> None:
+               fmt: Optional[str], x264_preset: str, check: bool, listen_back: bool) -> None:
     """Render the configured scenes, in order, into the full video.
 
     Scenes render in parallel; a scene whose code, config values, quality, captions and voice
@@ -53,6 +56,10 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     from attention_explainer.production.render import render_video, resolve_format
 
     resolve_format(output, fmt)  # a wrong -o suffix fails before anything renders
+    if listen_back:
+        from attention_explainer.narration.listen import model_folder
+
+        model_folder()  # Whisper missing: one line saying how to install it, before any work
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
@@ -74,3 +81,8 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     if not quiet:
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
+    if listen_back:
+        from attention_explainer.cli.listen import report
+
+        if not report(result.video, quiet=quiet):
+            sys.exit(1)

