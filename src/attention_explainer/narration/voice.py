@@ -107,6 +107,7 @@ class EspeakVoice(_GeneratedVoice):
         super().__init__(cache_dir)
         self.voice = voice
         self.wpm = wpm
+        self.spec = f"espeak:{voice}"
 
     @staticmethod
     def program() -> str:
@@ -147,6 +148,7 @@ class CommandVoice(_GeneratedVoice):
     def __init__(self, cache_dir: Path, template: str) -> None:
         super().__init__(cache_dir)
         self.template = template
+        self.spec = f"cmd:{template}"
         try:
             self.argv = shlex.split(template)
         except ValueError as e:
