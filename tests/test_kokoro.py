@@ -41,6 +41,10 @@ def test_resolve_voice_gives_each_language_its_voice() -> None:
     assert resolve_voice("espeak", "pt-BR") == "espeak:pt-br"
     assert resolve_voice("wav-dir:rec+kokoro", "ja") == "wav-dir:rec+kokoro:jf_alpha@ja"
     assert resolve_voice("none", "hi") == "none"
+    assert resolve_voice("neural", "es") == "kokoro:ef_dora@es"  # the language's neural voice
+    assert resolve_voice("neural", "de") == "espeak:de"  # German has none
+    assert resolve_voice("neural", "en") == "neural"  # Piper joe
+    assert resolve_voice("default", "es") == resolve_voice(None, "es")
     assert resolve_voice(None, "en") in ("neural", "kokoro:af_heart@en")
     assert "espeak-ng" in (voice_note(resolve_voice(None, "de"), "de") or "")
     assert voice_note(resolve_voice(None, "es"), "es") is None
@@ -48,7 +52,6 @@ def test_resolve_voice_gives_each_language_its_voice() -> None:
 
 @pytest.mark.parametrize(("spec", "language", "says"), [
     ("kokoro", "de", "no Kokoro voice speaks German"),
-    ("neural", "es", "speaks English only"),
     ("kokoro", "xx", "unknown language 'xx'"),
 ])
 def test_voice_a_language_cannot_have_is_one_line(spec: str, language: str, says: str) -> None:

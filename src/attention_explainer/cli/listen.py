@@ -16,7 +16,8 @@ def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: boo
     line is above `threshold`."""
     from attention_explainer.config.languages import LANGUAGES
 
-    step = (lambda k, n: click.echo(f"\rlistening: line {k}/{n}", nl=False, err=True)) if not quiet else None
+    live = not quiet and sys.stderr.isatty()
+    step = (lambda k, n: click.echo(f"\rlistening: line {k}/{n}", nl=False, err=True)) if live else None
     language, lines = listen(Path(video), progress=step)
     if step is not None:
         click.echo("", err=True)

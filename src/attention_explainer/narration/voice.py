@@ -249,8 +249,8 @@ def check_voice_spec(spec: str) -> str:
             raise ValueError("'+' joins your recordings and one voice for the other lines: wav-dir:PATH+VOICE")
         return f"{check_voice_spec(recorded)}+{check_voice_spec(rest)}"
     name, arg = parse_voice_spec(spec)
-    if name == "none" and not arg:
-        return "none"
+    if name in ("none", "default") and not arg:
+        return name
     if name not in _FACTORIES and _plugin(name) is None:
         raise ValueError(f"unknown voice '{name}'; known: {', '.join(voice_names())}")
     if name in ("wav-dir", "cmd") and not arg:

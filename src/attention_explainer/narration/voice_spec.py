@@ -13,13 +13,15 @@ ENGLISH_DEFAULT = "neural"  # measured in docs/voices.md: joe (Piper) vs af_hear
 
 def resolve_voice(spec: Optional[str], language: str) -> str:
     """The full voice spec for a video in `language` (a code of config/languages.py).
-    None: that language's default (English: ENGLISH_DEFAULT; German: espeak-ng). `kokoro` or
-    `kokoro:NAME` get the language (`kokoro:NAME@LANG`); `espeak` gets the language's espeak-ng
-    voice; `wav-dir:PATH+VOICE` resolves VOICE. Raises VoiceError when the voice cannot speak it."""
+    None or `default`: that language's default (English: ENGLISH_DEFAULT; German: espeak-ng).
+    `neural`: the offline neural voice of the language (English: Piper joe; others: their Kokoro
+    voice; German has none: espeak-ng). `kokoro` or `kokoro:NAME` get the language
+    (`kokoro:NAME@LANG`); `espeak` gets the language's espeak-ng voice; `wav-dir:PATH+VOICE`
+    resolves VOICE. Raises VoiceError when the voice cannot speak it."""
     if language not in LANGUAGES:
         raise VoiceError(f"unknown language '{language}'; known: {', '.join(LANGUAGES)}")
     lang = LANGUAGES[language]
-    if spec is None or not spec.strip():
+    if spec is None or spec.strip() in ("", "default") or (spec.strip() == "neural" and language != "en"):
         spec = ENGLISH_DEFAULT if language == "en" else lang.default_voice
     recorded, plus, rest = spec.strip().partition("+")
     if plus:
@@ -32,9 +34,6 @@ def resolve_voice(spec: Optional[str], language: str) -> str:
         return f"kokoro:{voice_name}@{language}"
     if name == "espeak" and not arg:
         return f"espeak:{lang.espeak}"
-    if name == "neural" and language != "en":
-        raise VoiceError(f"--voice neural (Piper joe) speaks English only; for {lang.name} use "
-                         f"{lang.default_voice} (the default)")
     return spec.strip()
 
 
