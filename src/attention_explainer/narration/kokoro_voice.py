@@ -20,7 +20,7 @@ from typing import Optional
 
 from attention_explainer.config.languages import LANGUAGES
 from attention_explainer.narration import kokoro
-from attention_explainer.narration.kokoro_g2p import G2P_PACKAGES, check as check_g2p, sentences
+from attention_explainer.narration.kokoro_g2p import G2P_PACKAGES, check as check_g2p, load as load_g2p, sentences
 from attention_explainer.narration.loudness import LEVEL_ID, lead_in, level, resample, write_wav
 from attention_explainer.narration.neural import WordTime
 from attention_explainer.narration.neural_voice import load_clip, locked
@@ -102,7 +102,7 @@ class KokoroVoice:
     def warm(self) -> None:
         """Load the model and the phonemiser now (a server does while the scenes start)."""
         kokoro.shared_engine()
-        check_g2p(LANGUAGES[self.code].kokoro_lang or "")
+        load_g2p(LANGUAGES[self.code].kokoro_lang or "")
 
     def make(self, said: str) -> Speech:
         """The clip of a spoken line, made now with this process's model unless cached."""
