@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -11,7 +13,8 @@ from attention_explainer.cli.app import cli
 from attention_explainer.narration.listen import THRESHOLD, listen, total
 
 
-def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: bool = False) -> bool:
+def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: bool = False,
+           json_path: Optional[Path] = None) -> bool:
     """Listen to `video`, print the error per line and overall and the worst lines; True when no
     line is above `threshold`."""
     from attention_explainer.config.languages import LANGUAGES
@@ -22,6 +25,10 @@ def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: boo
     if step is not None:
         click.echo("", err=True)
     metric = LANGUAGES[language].metric.upper()
+    if json_path is not None:
+        data = [{"id": h.id, "said": h.said, "heard": h.heard, "errors": h.errors, "units": h.units} for h in lines]
+        Path(json_path).write_text(json.dumps({"video": str(video), "language": language, "lines": data},
+                                              ensure_ascii=False, indent=1), encoding="utf-8")
     if not quiet:
         for h in lines:
             click.echo(f"  {h.rate:6.1%}  {h.id}")
@@ -45,9 +52,11 @@ def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: boo
               help="Exit 1 when a line's error rate (WER; CER for zh, ja) is above this.")
 @click.option("--worst", type=click.IntRange(min=0), default=5, show_default=True, help="How many worst lines to show.")
 @click.option("--quiet", is_flag=True, help="Only the overall figure, the worst lines and lines above the threshold.")
-def listen_cmd(video: Path, threshold: float, worst: int, quiet: bool) -> None:
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write every line (id, said, heard, errors, units) to this JSON file.")
+def listen_cmd(video: Path, threshold: float, worst: int, quiet: bool, json_path: Optional[Path]) -> None:
     """Transcribe VIDEO's narration line by line (Whisper base, the video's language from its
     manifest) and print the word error rate per line and overall, with what was heard."""
-    if not report(video, threshold, worst, quiet):
+    if not report(video, threshold, worst, quiet, json_path):
         sys.exit(1)
 

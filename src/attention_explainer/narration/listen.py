@@ -121,11 +121,13 @@ def read_audio(path: Path) -> np.ndarray:
 # ------------------------------------------------------------------------------------ scoring
 
 
-def units(text: str, language: str) -> list[str]:
-    """What is counted: words (normalised), or characters for Chinese and Japanese."""
+def units(text: str, language: str, heard: bool = False) -> list[str]:
+    """What is counted: words (normalised), or characters for Chinese and Japanese. English goes
+    through the spoken rules (numbers and symbols in words); what Whisper heard is lower-cased
+    first, so its "SAT" for a quoted word is a word, not three letters."""
     lang = LANGUAGES.get(language)
     if language == "en":
-        text = to_spoken(text.replace("-", " "))
+        text = to_spoken((text.lower() if heard else text).replace("-", " "))
     text = unicodedata.normalize("NFKC", text).lower()
     if lang is not None and lang.metric == "cer":
         return [c for c in text if c.isalnum()]
@@ -147,7 +149,7 @@ def edits(ref: Sequence[str], hyp: Sequence[str]) -> int:
 
 
 def score(line_id: str, said: str, heard: str, language: str) -> Heard:
-    ref, hyp = units(said, language), units(heard, language)
+    ref, hyp = units(said, language), units(heard, language, heard=True)
     return Heard(line_id, said, heard, edits(ref, hyp), len(ref))
 
 
