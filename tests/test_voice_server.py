@@ -31,6 +31,7 @@ def test_only_voices_that_make_clips_are_served(tmp_path: Path) -> None:
         assert socket_path is None
 
 
+@pytest.mark.slow
 @needs_espeak
 def test_server_makes_lines_ahead_and_on_request(tmp_path: Path) -> None:
     voice = make_voice("espeak:en-gb", tmp_path / "cache")
