@@ -124,3 +124,18 @@ def test_one_real_line_per_language(tmp_path: Path, language: str) -> None:
     assert speech.words[0].start == pytest.approx(LEAD_IN, abs=0.15)
     again = voice.speak(f"{language}-02", LINES[language], LINES[language])
     assert again is not None and again.path == speech.path  # cached per line
+
+
+def test_a_long_sentence_is_cut_at_commas_within_the_token_limit() -> None:
+    class Ids:  # the engine's phoneme ids, without loading the model
+        vocab = kokoro.vocab()
+
+        def ids(self, phonemes: str) -> list[int]:
+            return [self.vocab[c] for c in phonemes if c in self.vocab]
+
+    words = [kokoro.PhonemeWord(f"w{i}", "wˈɜɹdz" + ("," if i % 9 == 8 else "")) for i in range(300)]
+    pieces = kokoro._pieces(words, Ids())  # type: ignore[arg-type]
+    assert [w for p in pieces for w in p] == words  # every word, in order
+    sizes = [sum(len(Ids().ids(w.phonemes)) + 1 for w in p) for p in pieces]
+    assert len(pieces) >= 3 and max(sizes) <= kokoro.MAX_TOKENS
+    assert all(p[-1].phonemes.endswith(",") for p in pieces[:-1])  # cut after a comma
