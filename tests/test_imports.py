@@ -38,8 +38,8 @@ TEMPORARY_LONG_FILES = {
 
 # TEMPORARY (removed at merge): known wrong imports in files owned by other engineers, fixed on
 # their branches (`prod`: production/render.py, storyboard.py, sources.py; `voice`:
-# narration/voice_server.py). Each entry is one (importing file, imported module) edge; it is left
-# out of both checks (order and circles), nothing else is.
+# narration/voice_server.py, and voice.py, neural_voice.py which its branch rewrites). Each entry
+# is one (importing file, imported module) edge, left out of both checks (order and circles).
 TEMPORARY_KNOWN_EDGES = {
     # production/sources.py finds the scenes' folder by importing the scenes package, and the scene
     # process writes its loaded sources through it (the scene half of sources.py needs a home that
@@ -51,6 +51,10 @@ TEMPORARY_KNOWN_EDGES = {
     # ... and closes the circle voice -> neural_voice -> voice_server (request) -> voice, neural_voice.
     ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.voice"),
     ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.neural_voice"),
+    # voice.py builds the neural voice (a factory importing neural_voice in a function) while
+    # neural_voice imports Speech and VoiceError from voice.py: both files are being rewritten on
+    # the `voice` branch (Speech and Voice move to narration/clips.py there).
+    ("src/attention_explainer/narration/voice.py", "attention_explainer.narration.neural_voice"),
     # render <-> storyboard: render_storyboard uses contact_sheet, render_beat_storyboards render_segments.
     ("src/attention_explainer/production/render.py", "attention_explainer.production.storyboard"),
     ("src/attention_explainer/production/storyboard.py", "attention_explainer.production.render"),

@@ -24,7 +24,7 @@ from attention_explainer.narration.loudness import LEVEL_ID, level, resample, wr
 from attention_explainer.narration.neural import WordTime, check_runtime, settings_identity, shared_engine
 from attention_explainer.narration.phonemes import espeak_program
 from attention_explainer.narration.spoken import to_spoken
-from attention_explainer.narration.speech import Speech, VoiceError
+from attention_explainer.narration.voice import Speech, VoiceError
 
 SERVER_ENV = "ATTENTION_EXPLAINER_VOICE_SERVER"  # Unix socket of the render's voice server
 FORMAT_VERSION = "1"

@@ -37,13 +37,13 @@ import subprocess
 import tempfile
 import wave
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional, Protocol
 
-from attention_explainer.narration.loudness import LEVEL_ID, SAMPLE_RATE, level, write_wav
-from attention_explainer.narration.neural_voice import NeuralVoice
-from attention_explainer.narration.speech import Speech, VoiceError
+from attention_explainer.errors import UserError
+from attention_explainer.narration.loudness import LEVEL_ID, SAMPLE_RATE
 from attention_explainer.narration.spoken import to_spoken
 
 VOICE_ENV = "ATTENTION_EXPLAINER_VOICE"  # the voice spec for scene processes
@@ -51,6 +51,19 @@ VOICE_CACHE_ENV = "ATTENTION_EXPLAINER_VOICE_CACHE"  # where spoken clips are ke
 ENTRY_POINT_GROUP = "attention_explainer.voices"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 ESPEAK_WPM = 160  # words a minute; beats.reading_time assumes about 156
+
+
+class VoiceError(UserError):
+    """The voice cannot be used (bad spec, missing program, unreadable recording)."""
+
+
+@dataclass(frozen=True)
+class Speech:
+    """A spoken line: a WAV file and its length in seconds."""
+
+    path: Path
+    duration: float
+    words: tuple = ()  # neural.WordTime of each spoken word, when the voice knows them
 
 
 class Voice(Protocol):
@@ -77,6 +90,8 @@ def normalize_audio(src: Path, dst: Path) -> float:
     loudness (loudness.py); returns seconds."""
     import av
     import numpy as np
+
+    from attention_explainer.narration.loudness import level, write_wav
 
     try:
         with av.open(str(src)) as container:
@@ -276,7 +291,13 @@ register_voice("wav-dir", lambda arg, cache: WavDirVoice(cache, Path(arg)) if ar
 register_voice("cmd", lambda arg, cache: CommandVoice(cache, arg))
 
 
-register_voice("neural", lambda arg, cache: NeuralVoice(cache, arg))
+def _neural(arg: str, cache: Path) -> Voice:
+    from attention_explainer.narration.neural_voice import NeuralVoice
+
+    return NeuralVoice(cache, arg)
+
+
+register_voice("neural", _neural)
 
 
 def _fail(message: str) -> Voice:
