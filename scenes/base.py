@@ -18,7 +18,7 @@ from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.core.attention import AttentionTrace
-from attention_explainer.narration.voice import SAMPLE_RATE, VOICE_ENV, voice_from_env
+from attention_explainer.narration.voice import VOICE_ENV
 from attention_explainer.narration.beats import Beat, beats_path_from_env
 from attention_explainer.production.records import BeatsFile
 from attention_explainer.narration.script import Line, context_for, script_for
@@ -152,6 +152,8 @@ class ExplainerScene(NarratedLines):
         so every segment has audio of one format and the segments join without gaps."""
         from manim.scene.scene_file_writer import AudioSegment  # manim's import, warning silenced
 
+        from attention_explainer.narration.voice import SAMPLE_RATE
+
         writer = getattr(self.renderer, "file_writer", None)
         millis = int(round(self.renderer.time * 1000))
         if writer is not None and millis > 0:
@@ -170,4 +172,6 @@ def _voice_from_env():  # type: ignore[no-untyped-def]
     """The narration voice chosen by the CLI (attention_explainer.narration.voice), or None."""
     if not os.environ.get(VOICE_ENV):
         return None
+    from attention_explainer.narration.voice import voice_from_env
+
     return voice_from_env()

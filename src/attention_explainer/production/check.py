@@ -12,9 +12,7 @@ SCENE as `id=file::Class`, builds them one after another in one process (Manim i
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -23,27 +21,25 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import yaml
 
 from attention_explainer.config import Config
 from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.errors import UserError
-from attention_explainer.narration.beats import BEATS_ENV
-from attention_explainer.narration.voice import VOICE_ENV
 from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.records import FINDING_FIELDS, Finding
-from attention_explainer.production.scene_input import CONFIG_ENV, scene_input
-from attention_explainer.production.sources import SOURCES_ENV
+from attention_explainer.production.records import Finding
 
 APP_DIR = "attention-explainer"
 CHECK_FORMAT = 1  # bump when the rules change: cached results are then not reused
 # Relative build cost with animations skipped (measured: math ~12 s, why-attention ~7 s warm):
 # used to share the scenes fairly between the child processes.
 COST = {"math": 5.0, "why-attention": 3.0, "outro": 2.5}
+
+FIELDS = ("scene", "beat", "kind", "what", "where")  # a finding, as scenes/checking.py writes it
+
 
 @dataclass
 class CheckResult:
@@ -111,7 +107,7 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(work))  # one line in main()
             raise CheckError(f"scene {info.id} could not be built for the check: {_last_error(log_text)}")
         data = json.loads(out.read_text(encoding="utf-8"))
-        findings += [Finding(**{k: f[k] for k in FINDING_FIELDS}) for f in data["findings"]]
+        findings += [Finding(**{k: f[k] for k in FIELDS}) for f in data["findings"]]
     result = CheckResult([s.id for s in scenes], findings, time.perf_counter() - t0)
     with AtomicFiles() as files:
         files.write_text(cached, json.dumps(result.to_json(), ensure_ascii=False))
@@ -155,6 +151,8 @@ def _key(scenes: Sequence[SceneInfo], config_text: str) -> str:
     for s in scenes:
         h.update(f"{s.id}={s.cls}@{Path(s.path).resolve()}".encode("utf-8"))
         roots.add(Path(s.path).resolve().parent)
+    from importlib import resources
+
     roots.add(Path(str(resources.files("attention_explainer.scenes"))))
     for root in sorted(roots):
         for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.yaml")):
@@ -165,6 +163,10 @@ def _key(scenes: Sequence[SceneInfo], config_text: str) -> str:
 
 
 def _child_env() -> dict[str, str]:
+    from attention_explainer.narration.beats import BEATS_ENV
+    from attention_explainer.narration.voice import VOICE_ENV
+    from attention_explainer.production.sources import SOURCES_ENV
+
     env = dict(os.environ)
     for name in (VOICE_ENV, BEATS_ENV, SOURCES_ENV):
         env.pop(name, None)
@@ -181,8 +183,12 @@ def _last_error(log_text: str) -> str:
 
 # ------------------------------------------------------------------------------------- child
 def _build(out_dir: Path, config_file: Path, manim_dir: Path, spec: str) -> None:
-    from manim import tempconfig  # the child only: the parent never imports Manim
+    import importlib.util
+
+    from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
+
+    from attention_explainer.production.scene_input import CONFIG_ENV, scene_input
 
     scene_id, _, rest = spec.partition("=")
     file, _, cls = rest.partition("::")
@@ -209,6 +215,8 @@ def _own_dir(root: Path, scene_id: str) -> Iterator[Path]:
     """A Manim media dir for this scene that no other process uses meanwhile (its Tex and text
     caches stay warm between checks): <scene>, else <scene>.1, ... Two processes compiling the
     same formula into one cache read each other's half-written files."""
+    import fcntl
+
     root.mkdir(parents=True, exist_ok=True)
     for n in range(64):
         path = root / (scene_id if n == 0 else f"{scene_id}.{n}")

@@ -5,7 +5,6 @@ loudly (pydantic ValidationError) instead of turning into a silent None.
     LoadedSources <work>/<scene>.sources.json the project files the scene process imported
     SegmentMeta   cache/<scene>/<variant>/<key>.json   a cached segment: its file, sources, beats
     Manifest      <video>.manifest.json       the finished video: scenes, beats, tools
-    Finding       check/work/<scene>.json     one problem the check found (scenes/checking.py)
 
 Each has `to_file(path, files=None)` (through an AtomicFiles when given) and `from_file(path)`.
 The JSON field names are the ones the files always had (tests and users read them).
@@ -45,6 +44,28 @@ class Record(BaseModel):
     def from_file(cls: type[R], path: str | Path) -> R:
         """Read a record (OSError when unreadable, pydantic.ValidationError when malformed)."""
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------ check finding
+VISIBLE_KINDS = ("off-screen", "overlap", "caption")  # what would show: `render` stops on these
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the layout check found (scenes/checking.py writes them, production/check.py reads)."""
+
+    scene: str
+    beat: str
+    kind: str
+    what: str
+    where: str
+
+    def line(self) -> str:
+        return f"{self.scene} {self.beat}: {self.kind}: {self.what} ({self.where})"
+
+    @property
+    def visible(self) -> bool:
+        return self.kind in VISIBLE_KINDS
 
 
 # ------------------------------------------------------------------------------------ beats
@@ -135,28 +156,3 @@ class Manifest(Record):
 
     def as_dict(self) -> dict[str, Any]:
         return json.loads(self.to_json())
-
-
-# --------------------------------------------------------------------------- check findings
-# What scenes/checking.py writes per scene (<check work>/<scene>.json) and production/check.py
-# reads back: here, with the scenes' other records, so that scenes need not import the check.
-FINDING_FIELDS = ("scene", "beat", "kind", "what", "where")
-VISIBLE_KINDS = ("off-screen", "overlap", "caption")  # what would show: `render` stops on these
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem the check found in a scene, at a beat."""
-
-    scene: str
-    beat: str
-    kind: str
-    what: str
-    where: str
-
-    def line(self) -> str:
-        return f"{self.scene} {self.beat}: {self.kind}: {self.what} ({self.where})"
-
-    @property
-    def visible(self) -> bool:
-        return self.kind in VISIBLE_KINDS
