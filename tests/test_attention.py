@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from attention_explainer.core.attention import attend, causal_mask, compute_trace, softmax_rows
+from attention_explainer.core.spec import AttentionSpec
 from attention_explainer.config import Config, validate_config
 
 SETTINGS = settings(max_examples=50, deadline=None)
@@ -296,3 +297,22 @@ def test_to_dict_keys_and_values() -> None:
         assert all(type(x) is float for row in d[name] for x in row)
     assert json.loads(json.dumps(d)) == d
 
+
+
+# ------------------------------------------------------------------------ the core's own input
+def test_the_config_builds_the_cores_input() -> None:
+    """AttentionSpec carries every value compute_trace reads; values outside it leave the trace alone."""
+    config = validate_config({"sentence": "a b", "display": {"precision": 2}, "model": {
+        "d_model": 2, "d_k": 1, "seed": 5, "causal": True, "heads": 1, "positional_encoding": True,
+        "W_Q": [[1], [0.5]]}})
+    spec = config.attention_spec()
+    assert spec == AttentionSpec(tokens=("a", "b"), d_model=2, d_k=1, precision=2, seed=5, causal=True,
+                                 positional_encoding=True, heads=1, W_Q=((1.0,), (0.5,)))
+    assert hash(spec) == hash(config.attention_spec())  # frozen, matrices as tuples
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.seed = 6  # type: ignore[misc]
+    t = compute_trace(spec)
+    np.testing.assert_array_equal(t.W_Q, [[1.0], [0.5]])
+    other = validate_config({**config.model_dump(), "video": {"closing_line": "Bye."}})
+    assert other.attention_spec() == spec
+    np.testing.assert_array_equal(compute_trace(other.attention_spec()).Z, t.Z)

@@ -344,4 +344,5 @@ class Config(_Section):
         return RealModelSpec(
             sentence=rm.sentence or self.sentence, intro_sentence=self.video.intro_sentence,
             path=Path(rm.path) if rm.path else None,
-            sentence_field="real_model.sentence" if rm.sentence else "sentence")
+            sentence_field="real_model.sentence" if rm.sentence else "sentence",
+            main_sentence=self.sentence, main_tokens=tuple(self.tokens), focus_index=self.focus_index)

@@ -46,6 +46,9 @@ class RealModelSpec:
     intro_sentence: str  # the opening question's sentence, run too unless it is `sentence`
     path: Optional[Path] = None  # None: the packaged model
     sentence_field: str = "sentence"
+    main_sentence: str = ""  # the video's sentence (the toy head's), `sentence` unless real_model.sentence
+    main_tokens: tuple[str, ...] = ()  # its tokens
+    focus_index: Optional[int] = None  # video.focus among main_tokens (0-based), None without one
 
 
 def frozen_rows(matrix: Optional[list[list[float]]]) -> Optional[Rows]:
