@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import socket
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional, Protocol, Sequence
 
 from attention_explainer.errors import UserError, one_line
 from attention_explainer.narration.loudness import SAMPLE_RATE
 
 SERVER_ENV = "ATTENTION_EXPLAINER_VOICE_SERVER"  # Unix socket of the render's voice server
+CONNECT_SECONDS = 60.0  # a scene waits this long for the server's socket to appear
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 
 
@@ -91,8 +95,45 @@ def from_server(voice: Any, said: str) -> Optional[Speech]:
     found = voice.cached(said)
     server = voice.server or os.environ.get(SERVER_ENV)
     if found is None and server:
-        from attention_explainer.narration.voice_server import request
-
         request(server, said)
         found = voice.cached(said)
     return found
+
+
+# ------------------------------------------------- asking the render's voice server (voice_server.py)
+
+
+def request(socket_path: str, spoken: str) -> None:
+    """Ask the server for the clip of `spoken`; returns once it is in the cache."""
+    deadline = time.monotonic() + CONNECT_SECONDS
+    while True:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.connect(socket_path)
+                sock.sendall(json.dumps({"spoken": spoken}).encode("utf-8") + b"\n")
+                reply = json.loads(sock.makefile("rb").readline() or b"{}")
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            if time.monotonic() > deadline:
+                return  # no server after all: the caller synthesises itself
+            time.sleep(0.1)
+        except (OSError, ValueError):
+            return  # the server went away mid-answer: the caller synthesises itself
+    if "error" in reply:
+        raise VoiceError(str(reply["error"]))
+
+
+def ahead(socket_path: str, lines: Sequence[str]) -> None:
+    """Queue lines (spoken forms) for the server to make in idle CPU time (best effort)."""
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.connect(socket_path)
+                sock.sendall(json.dumps({"ahead": list(lines)}).encode("utf-8") + b"\n")
+                sock.makefile("rb").readline()
+            return
+        except (FileNotFoundError, ConnectionRefusedError):
+            time.sleep(0.1)
+        except OSError:
+            return

@@ -25,7 +25,7 @@ from attention_explainer.narration.loudness import LEVEL_ID, lead_in, level, res
 from attention_explainer.narration.neural import WordTime
 from attention_explainer.narration.neural_voice import load_clip, locked
 from attention_explainer.narration.spoken import to_spoken
-from attention_explainer.narration.voice import Speech, VoiceError, from_server
+from attention_explainer.narration.clips import Speech, VoiceError, from_server
 
 SPEED = 1.0  # Kokoro's own pace: ~155 words a minute in English
 SENTENCE_PAUSE = 0.0  # each sentence's audio already ends and starts with the model's silence

@@ -24,7 +24,7 @@ from attention_explainer.narration.loudness import LEVEL_ID, lead_in, level, res
 from attention_explainer.narration.neural import WordTime, check_runtime, settings_identity, shared_engine
 from attention_explainer.narration.phonemes import espeak_program
 from attention_explainer.narration.spoken import to_spoken
-from attention_explainer.narration.voice import SERVER_ENV, Speech, VoiceError, from_server  # noqa: F401
+from attention_explainer.narration.clips import SERVER_ENV, Speech, VoiceError, from_server  # noqa: F401
 
 FORMAT_VERSION = "2"  # 2: LEAD_IN before the first sound
 

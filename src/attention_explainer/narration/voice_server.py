@@ -15,7 +15,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import socketserver
 import subprocess
 import sys
@@ -26,45 +25,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from attention_explainer.narration.voice import VoiceError
+from attention_explainer.narration.clips import ahead, request  # noqa: F401 - the client side, here for callers
+from attention_explainer.narration.voice import VoiceError, make_voice
 
-CONNECT_SECONDS = 60.0  # a scene waits this long for the server's socket to appear
-
-
-def request(socket_path: str, spoken: str) -> None:
-    """Ask the server for the clip of `spoken`; returns once it is in the cache."""
-    deadline = time.monotonic() + CONNECT_SECONDS
-    while True:
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.connect(socket_path)
-                sock.sendall(json.dumps({"spoken": spoken}).encode("utf-8") + b"\n")
-                reply = json.loads(sock.makefile("rb").readline() or b"{}")
-            break
-        except (FileNotFoundError, ConnectionRefusedError):
-            if time.monotonic() > deadline:
-                return  # no server after all: the caller synthesises itself
-            time.sleep(0.1)
-        except (OSError, ValueError):
-            return  # the server went away mid-answer: the caller synthesises itself
-    if "error" in reply:
-        raise VoiceError(str(reply["error"]))
-
-
-def ahead(socket_path: str, lines: Sequence[str]) -> None:
-    """Queue lines (spoken forms) for the server to make in idle CPU time (best effort)."""
-    deadline = time.monotonic() + 10.0
-    while time.monotonic() < deadline:
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.connect(socket_path)
-                sock.sendall(json.dumps({"ahead": list(lines)}).encode("utf-8") + b"\n")
-                sock.makefile("rb").readline()
-            return
-        except (FileNotFoundError, ConnectionRefusedError):
-            time.sleep(0.1)
-        except OSError:
-            return
 
 
 def served(voice: Any) -> Any:
@@ -124,8 +87,6 @@ def voice_server(voice: Any, lines: Sequence[str] = ()) -> Iterator[Optional[str
 
 
 def _serve(socket_path: str, cache_dir: str, spec: str) -> None:
-    from attention_explainer.narration.voice import make_voice
-
     voice = served(make_voice(spec, Path(cache_dir)))
     if voice is None:
         raise VoiceError(f"voice server: '{spec}' makes no clips")
