@@ -22,6 +22,7 @@ from attention_explainer.cli.options import (
     quiet_option,
     voice_option,
 )
+from attention_explainer.production.page import after_render, check_extras
 from attention_explainer.system.preflight import preflight
 
 @cli.command("render")
@@ -40,10 +41,14 @@ from attention_explainer.system.preflight import preflight
 @click.option("--check/--no-check", "check", default=True, show_default=True,
               help="Check every beat's layout first (see `check`) and stop on what would show: off screen, "
                    "overlaps, captions out of their band.")
+@click.option("--page", "page", is_flag=True,
+              help="Also write the lesson page <video name>.html beside the video (see `page`).")
+@click.option("--chapter-clips", "chapter_clips", is_flag=True,
+              help="Also write one MP4 per chapter, each with its audio and captions, into <video name>.chapters/.")
 @click.pass_context
 def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
                media_dir: Path, jobs: Optional[int], quiet: bool, burn_captions: Optional[bool], voice: str,
-               fmt: Optional[str], x264_preset: str, check: bool) -> None:
+               fmt: Optional[str], x264_preset: str, check: bool, page: bool, chapter_clips: bool) -> None:
     """Render the configured scenes, in order, into the full video.
 
     Scenes render in parallel; a scene whose code, config values, quality, captions and voice
@@ -53,6 +58,7 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     from attention_explainer.production.render import render_video, resolve_format
 
     resolve_format(output, fmt)  # a wrong -o suffix fails before anything renders
+    check_extras(resolve_format(output, fmt), chapter_clips)
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
@@ -70,6 +76,8 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     click.echo(f"wrote {result.video} ({minutes}:{seconds:02d}; {len(result.segments)} scenes: {rendered} rendered, "
                f"{len(result.segments) - rendered} unchanged; took {result.seconds:.1f} s)")
     for path in result.assembly.files[1:]:
+        click.echo(f"wrote {path}")
+    for path in after_render(result.video, settings.effective_config(), page, chapter_clips):  # post-steps
         click.echo(f"wrote {path}")
     if not quiet:
         for note in result.notes:

@@ -6,7 +6,7 @@ docs/page.md for what it shows and its hooks (data-beat/data-start/data-end, dat
 window.lesson).
 
     write_page(video, ...)        the page for a rendered video, from the files beside it
-    page_after_render(video, config)   the post-step of `render --page`
+    after_render(video, config, page, chapter_clips)   render's post-steps (--page, --chapter-clips)
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any, Optional
 from attention_explainer.config.models import Config
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.production.atomic import AtomicFiles
+from attention_explainer.production.clips import write_chapter_clips
 from attention_explainer.production.page_data import (
     PageError,
     find_lesson,
@@ -30,7 +31,7 @@ from attention_explainer.production.page_data import (
 )
 from attention_explainer.production.records import Manifest
 
-ASSETS = "attention_explainer.production.page_assets"
+ASSETS = "page_assets"  # beside this module; shipped as package data (pyproject.toml)
 
 
 def page_path(video: Path) -> Path:
@@ -39,7 +40,7 @@ def page_path(video: Path) -> Path:
 
 
 def _asset(name: str) -> str:
-    return (package_files(ASSETS) / name).read_text(encoding="utf-8")
+    return (package_files("attention_explainer.production") / ASSETS / name).read_text(encoding="utf-8")
 
 
 def _script_safe(text: str) -> str:
@@ -109,6 +110,18 @@ def _relative_video(video: Path, page: Path) -> Path:
     return Path(os.path.relpath(video.resolve(), page.resolve().parent))
 
 
-def page_after_render(video: Path, config: Config) -> Path:
-    """`render --page`: the page beside the finished video (the one post-step call of render)."""
-    return write_page(video, config=config)
+def check_extras(fmt: str, chapter_clips: bool) -> None:
+    """Refuse, before anything renders, post-steps the chosen format cannot have."""
+    if chapter_clips and fmt != "mp4":
+        raise PageError(f"--chapter-clips cuts MP4 clips; render with --format mp4 (not {fmt})")
+
+
+def after_render(video: Path, config: Config, page: bool = False, chapter_clips: bool = False) -> list[Path]:
+    """The post-steps of `render` on the finished video: the lesson page (--page) and the chapter
+    clips (--chapter-clips). Returns the files written."""
+    written: list[Path] = []
+    if chapter_clips:
+        written += write_chapter_clips(Path(video), find_lesson(Path(video)))
+    if page:
+        written.append(write_page(Path(video), config=config))
+    return written

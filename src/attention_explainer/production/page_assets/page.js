@@ -240,7 +240,7 @@
   video.addEventListener("seeked", follow);
 
   function notes() {
-    var b = D.beats[current], n = D.beats[current + 1];
+    var k = presenting ? presented : current, b = D.beats[k], n = D.beats[k + 1];
     $("notes-now").textContent = b ? b.text : "";
     $("notes-next").textContent = n ? n.text : S.end;
   }
