@@ -65,7 +65,7 @@ def _real(config: Config, manifest: Manifest) -> Optional[dict[str, Any]]:
 def page_html(data: dict[str, Any], captions: str) -> str:
     """The page's HTML from its data (lesson_data) and the captions' WebVTT text."""
     s = data["strings"]
-    title = f"{s['title']}: {data['chapters'][0]['title']}" if data["chapters"] else s["title"]
+    title = f"{s['title']}: “{data['sentence']}”" if data.get("sentence") else s["title"]
     parts = {
         "LANG": html.escape(data["language"]), "THEME": html.escape(data["theme"]), "TITLE": html.escape(title),
         "VIDEO": html.escape(data["video"]), "SKIP": html.escape(s["transcript"]),
@@ -98,6 +98,7 @@ def write_page(video: Path, output: Optional[Path] = None, present: bool = False
     data = lesson_data(manifest, _relative_video(video, output), trace, config.focus_index,
                        _real(config, manifest), present)
     data["theme"] = manifest.theme or config.display.theme
+    data["sentence"] = config.sentence
     text = page_html(data, _captions(manifest, video))
     with AtomicFiles() as out:
         out.write_text(output, text)

@@ -173,7 +173,7 @@ def lesson_data(manifest: Manifest, video: Path, trace: AttentionTrace, focus: O
     language = manifest.language or "en"
     return {
         "video": video.as_posix(), "duration": manifest.duration, "language": language,
-        "theme": manifest.theme or "dark", "present": present, "strings": ui_strings(language),
+        "theme": manifest.theme or "dark", "present": present, "burned_captions": bool(manifest.burned_captions), "strings": ui_strings(language),
         "captions": Path(manifest.captions.get("vtt", "")).name if manifest.captions.get("vtt") else "",
         "chapters": [{"title": s.title, "start": s.start, "end": round(s.start + s.duration, 3), "id": s.id}
                      for s in manifest.scenes],

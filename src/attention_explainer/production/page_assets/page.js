@@ -285,7 +285,7 @@
   function mute(on) {
     video.muted = on === undefined ? !video.muted : !!on;
     $("mute-toggle").setAttribute("aria-pressed", String(video.muted));
-    if (video.muted) captions(true);
+    if (video.muted && !D.burned_captions) captions(true);  /* captions drawn in the frames stay anyway */
   }
   function fullscreen() {
     if (document.fullscreenElement) document.exitFullscreen();
