@@ -157,7 +157,7 @@ def test_a_weight_cell_explains_itself_and_seeks_to_its_row(page: Any, lesson_vi
     assert "cat" in said  # the beat that reads the focus row, "cat"
 
 
-def test_keyboard_reaches_the_cells_and_m_mutes(page: Any) -> None:
+def test_keyboard_reaches_the_cells_and_m_mutes(page: Any, lesson_video: Path) -> None:
     page.locator('#heatmap-box td[data-q="0"][data-k="0"]').focus()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowRight")
@@ -169,6 +169,11 @@ def test_keyboard_reaches_the_cells_and_m_mutes(page: Any) -> None:
     assert abs(landed(page) - page.evaluate("lesson.data.row_seek[1]")) <= 0.1
     page.keyboard.press("m")
     assert page.evaluate("document.getElementById('video').muted")
+    showing = page.evaluate("[...document.getElementById('video').textTracks].some(t => t.mode === 'showing')")
+    assert showing != manifest(lesson_video)["burned_captions"]  # captions stay: in the frames, or shown over them
+    page.evaluate("lesson.data.burned_captions = false")
+    page.keyboard.press("m")
+    page.keyboard.press("m")
     assert page.evaluate("[...document.getElementById('video').textTracks].some(t => t.mode === 'showing')")
 
 
