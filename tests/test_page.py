@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +66,7 @@ def test_the_page_holds_the_videos_numbers_beats_and_words(tmp_path: Path) -> No
     page = write_page(video)
     assert page == video.with_suffix(".html")
     data = data_of(page)
-    trace = compute_trace(load_config(tmp_path / "effective.yaml"))
+    trace = compute_trace(load_config(tmp_path / "effective.yaml").attention_spec())
     assert data["matrices"]["weights"]["shown"] == [[fmt(float(w), 2) for w in row] for row in trace.weights]
     assert data["matrices"]["Q"]["shown"][1] == [fmt(float(v), 2 * trace.precision) for v in trace.Q[1]]
     assert data["focus"] == 2 and data["softmax"][2]["weights"] == data["matrices"]["weights"]["shown"][2]
@@ -138,3 +140,20 @@ def test_bad_videos_are_one_error_line_each(tmp_path: Path, capsys: pytest.Captu
     assert code == 2 and "effective config is gone" in err and err.count("\n") == 1
     code, err = run(["page", str(lesson(tmp_path / "c")), "-o", str(tmp_path / "p.txt")], capsys)
     assert code == 2 and "name it *.html" in err
+
+
+@pytest.mark.slow
+def test_the_real_models_heads_come_with_its_segment(tmp_path: Path) -> None:
+    video = lesson(tmp_path)
+    assert data_of(write_page(video))["real"] is None  # no real-model segment: no heads
+    m = Manifest.from_file(video.with_name("talk.manifest.json"))
+    real = m.scenes[0].model_copy(update={"id": "real-model", "start": 5.0, "beats": []})
+    m.model_copy(update={"scenes": [*m.scenes, real], "duration": 10.0}).to_file(video.with_name("talk.manifest.json"))
+    data = data_of(write_page(video))["real"]
+    export = json.loads(subprocess.run([sys.executable, "-m", "attention_explainer", "export", "--real-model", "--config",
+                                        str(tmp_path / "effective.yaml")], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert data["pieces"] == export["pieces"] and len(data["heads"]) == len(export["picked_heads"]) >= 1
+    for head, pick in zip(data["heads"], export["picked_heads"]):
+        matrix = export["attention"][pick["layer"]][pick["head"]]
+        assert head["shown"] == [[fmt(v, 2) for v in row] for row in matrix]

@@ -84,7 +84,7 @@ def _figure(config_path: Optional[Path], fmt: str, output: Optional[Path]) -> No
 
     if fmt not in ("svg", "png"):
         raise click.UsageError(f"--figure writes svg or png, not --format {fmt}")
-    trace = compute_trace(load(config_path))
+    trace = compute_trace(load(config_path).attention_spec())
     path = heatmap_figure(trace.weights, distinct_labels(list(trace.tokens)), output or Path(f"attention-heatmap.{fmt}"), fmt)
     click.echo(f"wrote {path}")
 

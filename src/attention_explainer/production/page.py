@@ -59,7 +59,7 @@ def _real(config: Config, manifest: Manifest) -> Optional[dict[str, Any]]:
         return None
     from attention_explainer.core.real_model.trace import compute_real_trace  # loads the model: only when shown
 
-    return compute_real_trace(config).to_dict()
+    return compute_real_trace(config.real_model_spec()).to_dict()
 
 
 def page_html(data: dict[str, Any], captions: str) -> str:
@@ -94,7 +94,7 @@ def write_page(video: Path, output: Optional[Path] = None, present: bool = False
         raise PageError(f"{output}: is a directory; give a file name for the page")
     if output.suffix.lower() not in (".html", ".htm"):
         raise PageError(f"{output}: the page is HTML; name it *.html")
-    trace = compute_trace(config)
+    trace = compute_trace(config.attention_spec())
     data = lesson_data(manifest, _relative_video(video, output), trace, config.focus_index,
                        _real(config, manifest), present)
     data["theme"] = manifest.theme or config.display.theme
