@@ -22,7 +22,7 @@ from attention_explainer.cli.options import (
     quiet_option,
     voice_option,
 )
-from attention_explainer.production.page import after_render, check_extras
+from attention_explainer.production.page import check_extras, post_steps
 from attention_explainer.system.preflight import preflight
 
 @cli.command("render")
@@ -71,13 +71,13 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
         refuse_visible(check_scenes(scenes, settings.effective_config(), media_dir, jobs or 0),
                        lambda line: click.echo(line, err=True))
     result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt)
+    for step in post_steps(page, chapter_clips):  # after prod's split: render_video(..., post=post_steps(...))
+        step(result)
     rendered = sum(not s.reused for s in result.segments)
     minutes, seconds = divmod(int(round(result.assembly.duration)), 60)
     click.echo(f"wrote {result.video} ({minutes}:{seconds:02d}; {len(result.segments)} scenes: {rendered} rendered, "
                f"{len(result.segments) - rendered} unchanged; took {result.seconds:.1f} s)")
     for path in result.assembly.files[1:]:
-        click.echo(f"wrote {path}")
-    for path in after_render(result.video, settings.effective_config(), page, chapter_clips):  # post-steps
         click.echo(f"wrote {path}")
     if not quiet:
         for note in result.notes:

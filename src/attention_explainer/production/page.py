@@ -6,7 +6,7 @@ docs/page.md for what it shows and its hooks (data-beat/data-start/data-end, dat
 window.lesson).
 
     write_page(video, ...)        the page for a rendered video, from the files beside it
-    after_render(video, config, page, chapter_clips)   render's post-steps (--page, --chapter-clips)
+    post_steps(page, chapter_clips)   render's post-steps (--page, --chapter-clips)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 import os
 from importlib.resources import files as package_files
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from attention_explainer.config.models import Config
 from attention_explainer.core.attention import compute_trace
@@ -117,12 +117,14 @@ def check_extras(fmt: str, chapter_clips: bool) -> None:
         raise PageError(f"--chapter-clips cuts MP4 clips; render with --format mp4 (not {fmt})")
 
 
-def after_render(video: Path, config: Config, page: bool = False, chapter_clips: bool = False) -> list[Path]:
-    """The post-steps of `render` on the finished video: the lesson page (--page) and the chapter
-    clips (--chapter-clips). Returns the files written."""
-    written: list[Path] = []
+def post_steps(page: bool = False, chapter_clips: bool = False) -> list[Callable[[Any], None]]:
+    """render's post-steps on the finished video (production.video.PostStep: VideoResult -> notes):
+    the chapter clips (--chapter-clips) and the lesson page (--page). Each adds the files it wrote
+    to the result's assembly, so `render` lists them with the others."""
+    steps: list[Callable[[Any], None]] = []
     if chapter_clips:
-        written += write_chapter_clips(Path(video), find_lesson(Path(video)))
+        steps.append(lambda result: result.assembly.files.extend(
+            write_chapter_clips(result.video, find_lesson(result.video))))
     if page:
-        written.append(write_page(Path(video), config=config))
-    return written
+        steps.append(lambda result: result.assembly.files.append(write_page(result.video)))
+    return steps

@@ -222,7 +222,7 @@
       lastWord = idx;
     }
     var k = beatAt(t);
-    if (k !== current || !lines[k].classList.contains("current")) {
+    if (lines.length && (k !== current || !lines[k].classList.contains("current"))) {
       lines.forEach(function (p, i) { p.classList.toggle("current", i === k); });
       if (!video.paused && !presenting) lines[k].scrollIntoView({ block: "nearest" });
       current = k;
@@ -249,11 +249,12 @@
   function seek(seconds, play) {
     video.currentTime = Math.max(0, Math.min(D.duration, +seconds));
     current = presented = beatAt(video.currentTime);
-    stopAt = presenting ? D.beats[current].end : null;
+    stopAt = presenting && D.beats.length ? D.beats[current].end : null;
     if (play) video.play().catch(function () {});
     follow();
   }
   function playBeat(k) {
+    if (!D.beats.length) return;
     k = Math.max(0, Math.min(D.beats.length - 1, k));
     current = presented = k;
     video.currentTime = D.beats[k].start + 0.001;
@@ -279,7 +280,7 @@
     b.setAttribute("aria-pressed", String(presenting));
     b.textContent = presenting ? S.present_off : S.present;
     presented = beatAt(video.currentTime);
-    stopAt = presenting ? D.beats[presented].end : null;
+    stopAt = presenting && D.beats.length ? D.beats[presented].end : null;
     notes();
   }
   function mute(on) {
@@ -308,7 +309,7 @@
   window.lesson = {
     seek: function (s) { seek(s, false); },
     present: present,
-    beat: function () { return D.beats[beatAt(video.currentTime)].id; },
+    beat: function () { return D.beats.length ? D.beats[beatAt(video.currentTime)].id : null; },
     next: next,
     previous: previous,
     data: D,
