@@ -157,3 +157,12 @@ def test_the_real_models_heads_come_with_its_segment(tmp_path: Path) -> None:
     for head, pick in zip(data["heads"], export["picked_heads"]):
         matrix = export["attention"][pick["layer"]][pick["head"]]
         assert head["shown"] == [[fmt(v, 2) for v in row] for row in matrix]
+
+
+def test_render_refuses_a_page_or_clips_its_format_cannot_have(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    for args, said in ((["--page", "--format", "gif"], "--page plays the video in a browser"),
+                       (["--chapter-clips", "--format", "webm"], "--chapter-clips cuts MP4 clips")):
+        code, err = run(["render", "--media-dir", str(tmp_path), *args], capsys)
+        assert code == 2 and err.count("\n") == 1 and said in err, err
+    assert not any(tmp_path.iterdir())  # refused before any work

@@ -58,7 +58,7 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     from attention_explainer.production.render import render_video, resolve_format
 
     resolve_format(output, fmt)  # a wrong -o suffix fails before anything renders
-    check_extras(resolve_format(output, fmt), chapter_clips)
+    check_extras(resolve_format(output, fmt), page, chapter_clips)
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,

@@ -23,6 +23,7 @@ from attention_explainer.core.attention import compute_trace
 from attention_explainer.production.atomic import AtomicFiles
 from attention_explainer.production.clips import write_chapter_clips
 from attention_explainer.production.page_data import (
+    VIDEO_SUFFIXES,
     PageError,
     find_lesson,
     has_real_model,
@@ -111,8 +112,10 @@ def _relative_video(video: Path, page: Path) -> Path:
     return Path(os.path.relpath(video.resolve(), page.resolve().parent))
 
 
-def check_extras(fmt: str, chapter_clips: bool) -> None:
+def check_extras(fmt: str, page: bool, chapter_clips: bool) -> None:
     """Refuse, before anything renders, post-steps the chosen format cannot have."""
+    if page and "." + fmt not in VIDEO_SUFFIXES:
+        raise PageError(f"--page plays the video in a browser: render with --format mp4 or webm (not {fmt})")
     if chapter_clips and fmt != "mp4":
         raise PageError(f"--chapter-clips cuts MP4 clips; render with --format mp4 (not {fmt})")
 
