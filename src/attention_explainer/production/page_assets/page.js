@@ -236,6 +236,17 @@
   }
   function tick() { follow(); requestAnimationFrame(tick); }
   requestAnimationFrame(tick);
+  /* presenting, whatever started or moved the video (its own controls too): stop at this beat's end */
+  function aim() {
+    if (!presenting || !D.beats.length) return;
+    var t = video.currentTime, k = beatAt(t);
+    if (t >= D.beats[k].end - 0.05 && k + 1 < D.beats.length) k += 1;  /* at a beat's end: the next one */
+    presented = k;
+    stopAt = D.beats[k].end;
+    notes();
+  }
+  video.addEventListener("play", aim);
+  video.addEventListener("seeked", aim);
   video.addEventListener("timeupdate", follow);
   video.addEventListener("seeked", follow);
 
