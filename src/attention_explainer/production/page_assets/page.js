@@ -261,8 +261,11 @@
     video.currentTime = Math.max(0, Math.min(D.duration, +seconds));
     current = presented = beatAt(video.currentTime);
     stopAt = presenting && D.beats.length ? D.beats[current].end : null;
-    if (play) video.play().catch(function () {});
+    if (play) playAfterSeek();
     follow();
+  }
+  function playAfterSeek() {  /* play from where the seek lands, not from where the video was */
+    video.addEventListener("seeked", function () { video.play().catch(function () {}); }, { once: true });
   }
   function playBeat(k) {
     if (!D.beats.length) return;
@@ -271,7 +274,7 @@
     video.currentTime = D.beats[k].start + 0.001;
     stopAt = presenting ? D.beats[k].end : null;
     notes();
-    return video.play().catch(function () {});
+    playAfterSeek();
   }
   function next() {
     /* presenting: the beat after the one presented (paused at its end, or skipped); else after now */
