@@ -599,6 +599,8 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
                                                        sort_keys=True).encode()).hexdigest()},
         "burned_captions": settings.effective_config().display.captions,
         "voice": voice_spec(settings),
+        "theme": settings.effective_config().display.theme,  # the lesson page's colours and language
+        "language": getattr(settings.effective_config().video, "language", None),
     }
     voice = _voice(settings) if voice_spec(settings).startswith("wav-dir:") else None
     if isinstance(voice, WavDirVoice):  # which line came from a recording, which from the voice after '+'
