@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +69,18 @@ def test_listen_hears_a_short_clip_with_a_known_text(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "heard '" in result.output and "add up to one" in result.output.lower()
     assert "above 50% WER: math-02" in result.output
+
+
+def test_listen_without_whisper_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from attention_explainer.cli import main
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)  # as if not installed
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"")
+    (tmp_path / "v.manifest.json").write_text(json.dumps({"scenes": []}), encoding="utf-8")
+    with pytest.raises(SystemExit) as e:
+        main(["listen", str(video)])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "bash scripts/bootstrap.sh listen" in err[0]

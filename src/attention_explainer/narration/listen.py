@@ -59,8 +59,8 @@ def model_folder(cache: Optional[Path] = None) -> Path:
     try:
         data = [resources.files(p) / "data" for p in PACKAGES]
         import faster_whisper  # noqa: F401 - imported now, so the message names what to install
-    except ModuleNotFoundError as e:
-        raise ListenError(f"listening back needs faster-whisper and Whisper base ({e.name} is missing); "
+    except (ModuleNotFoundError, ImportError) as e:
+        raise ListenError(f"listening back needs faster-whisper and Whisper base ({getattr(e, 'name', None) or 'faster_whisper'} is missing); "
                           f"install them: {INSTALL}") from None
     root = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "attention-explainer"
     folder = root / "whisper-base-1.0.0"
@@ -86,9 +86,10 @@ class Listener:
     """Whisper base, loaded once, on one CPU thread."""
 
     def __init__(self, cache: Optional[Path] = None, threads: int = 1) -> None:
+        folder = model_folder(cache)  # one line naming what to install when it is missing
         from faster_whisper import WhisperModel
 
-        self.model = WhisperModel(str(model_folder(cache)), device="cpu", compute_type="int8", cpu_threads=threads)
+        self.model = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=threads)
 
     def hear(self, audio: np.ndarray, language: str) -> str:
         """The words in 16 kHz mono audio, in the language given (a Whisper code)."""
@@ -198,12 +199,12 @@ def manifest_lines(manifest: dict) -> list[Line]:
 
 def listen(video: Path, listener: Optional[Listener] = None, progress=None) -> tuple[str, list[Heard]]:  # type: ignore[no-untyped-def]
     """Hear every line of a rendered video; (its language, one Heard per line)."""
+    listener = listener or Listener()  # not installed: one line saying how, before reading anything
     manifest = manifest_of(video)
     language = video_language(manifest)
     if language not in LANGUAGES:
         raise ListenError(f"{video}: unknown language '{language}' in its manifest")
     audio = read_audio(video)
-    listener = listener or Listener()
     out = []
     lines = manifest_lines(manifest)
     for k, line in enumerate(lines):
