@@ -71,10 +71,11 @@ scene_captions_option = click.option(
     help="Draw the narration into the frames (default: the config's display.captions). "
          "`scene` writes no caption files; `render` writes .srt and .vtt.")
 voice_option = click.option(
-    "--voice", default=None, metavar="neural|espeak[:VOICE]|wav-dir:PATH|cmd:TEMPLATE|none",
-    help="Narration (default: the config's video.voice, neural): the offline neural voice, espeak-ng, "
-         "your recordings named <beat-id>.wav (ids in the manifest), any TTS command, e.g. "
-         "'cmd:pico2wave -w {out} {text}', or none (captions only).")
+    "--voice", default=None, metavar="neural|kokoro[:NAME]|espeak[:VOICE]|wav-dir:PATH[+VOICE]|cmd:TEMPLATE|none",
+    help="Narration (default: the config's video.voice, neural): the offline neural voice, Kokoro-82M "
+         "(any language; NAME e.g. af_heart, ef_dora), espeak-ng, your recordings named by the ids `narration` "
+         "prints (+VOICE says the others), any TTS command, e.g. 'cmd:pico2wave -w {out} {text}', or none "
+         "(captions only). See docs/voices.md.")
 preset_option = click.option(
     "--x264-preset", type=click.Choice(X264_PRESETS),
     default=DEFAULT_X264_PRESET, show_default=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -45,10 +46,13 @@ from attention_explainer.system.preflight import preflight
               help="Also write the lesson page <video name>.html beside the video (see `page`).")
 @click.option("--chapter-clips", "chapter_clips", is_flag=True,
               help="Also write one MP4 per chapter, each with its audio and captions, into <video name>.chapters/.")
+@click.option("--listen", "listen_back", is_flag=True,
+              help="Then listen back (see `listen`): Whisper's error rate per line; exit 1 above the threshold.")
 @click.pass_context
 def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
                media_dir: Path, jobs: Optional[int], quiet: bool, burn_captions: Optional[bool], voice: str,
-               fmt: Optional[str], x264_preset: str, check: bool, page: bool, chapter_clips: bool) -> None:
+               fmt: Optional[str], x264_preset: str, check: bool, page: bool, chapter_clips: bool,
+               listen_back: bool) -> None:
     """Render the configured scenes, in order, into the full video.
 
     Scenes render in parallel; a scene whose code, config values, quality, captions and voice
@@ -59,6 +63,10 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
 
     resolve_format(output, fmt)  # a wrong -o suffix fails before anything renders
     check_extras(resolve_format(output, fmt), page, chapter_clips)
+    if listen_back:
+        from attention_explainer.narration.listen import model_folder
+
+        model_folder()  # Whisper missing: one line saying how to install it, before any work
     config = load(config_path)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
@@ -82,3 +90,8 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     if not quiet:
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
+    if listen_back:
+        from attention_explainer.cli.listen import report
+
+        if not report(result.video, quiet=quiet):
+            sys.exit(1)

@@ -175,8 +175,9 @@ class VideoConfig(_Section):
         "neural",
         description=(
             "Narration voice (`--voice` overrides): neural (offline neural voice, the default), "
-            "espeak[:VOICE], wav-dir:PATH (your recordings, <beat-id>.wav), cmd:TEMPLATE (any TTS "
-            "program writing {out}), or none (captions only)."
+            "kokoro[:NAME] (Kokoro-82M, any language), espeak[:VOICE], wav-dir:PATH[+VOICE] (your "
+            "recordings, <line-id>.wav; VOICE says the others), cmd:TEMPLATE (any TTS program "
+            "writing {out}), or none (captions only). See docs/voices.md."
         ),
     )
 
