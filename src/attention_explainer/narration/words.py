@@ -1,0 +1,100 @@
+"""Words on screen and the glossary, per language (no Manim).
+
+Scenes write their labels in English and look them up: `tr("keys (columns)")` is "claves
+(columnas)" in Spanish; `tr("step {i} of {n}", i=2, n=9)` fills fields after the lookup. The
+translations live in `narration/words/<code>.yaml`, one file per language, in three parts:
+
+    glossary:   the terms a class learns (query, key, value, softmax, attention head, ...), used
+                in every line and label of that language (tests check the script uses them)
+    spoken:     words the voice needs for numbers and symbols (minus, point, transposed, ...)
+    labels:     English label -> this language's label (fields in braces stay as they are)
+
+English needs no file: a label is its own English text. A label missing from a language's file
+shows in English (the completeness test lists them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES
+
+SECTIONS = ("glossary", "spoken", "labels")
+
+# The spoken vocabulary in English (each language's `spoken:` gives its own).
+SPOKEN_EN = {
+    "minus": "minus", "point": "point", "transposed": "transposed", "squared": "squared", "cubed": "cubed",
+    "to the": "to the", "root": "root", "the sum of": "the sum of", "times": "times", "over": "over",
+    "by": "by", "about": "about", "is about": "is about", "equals": "equals", "is not equal to": "is not equal to",
+    "at most": "at most", "at least": "at least", "less than": "less than", "greater than": "greater than",
+    "to": "to", "dot": "dot", "plus": "plus", "plus or minus": "plus or minus", "in": "in",
+    "the sum": "the sum", "and": "and", "percent": "percent", "infinity": "infinity", "divided by": "divided by",
+}
+
+
+def words_path(lang: str) -> Path:
+    return Path(str(resources.files("attention_explainer.narration") / "words" / f"{lang}.yaml"))
+
+
+@lru_cache(maxsize=None)
+def words_file(lang: str) -> dict[str, dict[str, str]]:
+    """The sections of one language's words file ({} for English, which needs none)."""
+    path = words_path(lang)
+    if lang == DEFAULT_LANGUAGE and not path.exists():
+        return {s: {} for s in SECTIONS}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    unknown = [k for k in data if k not in SECTIONS]
+    if unknown:
+        raise ValueError(f"{path.name}: unknown section '{unknown[0]}' (sections: {', '.join(SECTIONS)})")
+    return {s: {str(k): str(v) for k, v in (data.get(s) or {}).items()} for s in SECTIONS}
+
+
+def words_digest(lang: str) -> str:
+    """A digest of the language's words file (part of a scene's cache key)."""
+    path = words_path(lang)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
+
+
+def _active(lang: Optional[str]) -> str:
+    if lang:
+        return lang
+    from attention_explainer.narration.locale import current_language
+
+    return current_language().code
+
+
+def tr(english: str, lang: Optional[str] = None, **fields: Any) -> str:
+    """A label in the lesson language: its translation (English when none), fields filled."""
+    code = _active(lang)
+    text = english if code == DEFAULT_LANGUAGE else words_file(code)["labels"].get(english, english)
+    return text.format(**fields) if fields else text
+
+
+def word(name: str, lang: Optional[str] = None) -> str:
+    """A word of the spoken vocabulary ("minus", "point", "transposed"...) in the language."""
+    code = _active(lang)
+    if code == DEFAULT_LANGUAGE:
+        return SPOKEN_EN[name]
+    return words_file(code)["spoken"].get(name, SPOKEN_EN[name])
+
+
+def glossary(lang: str) -> dict[str, str]:
+    """English term -> the term a class learns in `lang` (English: the term itself)."""
+    if lang == DEFAULT_LANGUAGE:
+        return {k: k for k in words_file(LANGUAGES_WITH_GLOSSARY[0])["glossary"]}
+    return dict(words_file(lang)["glossary"])
+
+
+def fields_of(template: str) -> set[str]:
+    """The field names a label or line uses ({n}, {k:token} -> {'n', 'k'})."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+LANGUAGES_WITH_GLOSSARY = [c for c in LANGUAGES if c != DEFAULT_LANGUAGE]
