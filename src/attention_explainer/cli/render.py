@@ -21,11 +21,13 @@ from attention_explainer.cli.options import (
     quality_option,
     quiet_option,
     voice_option,
+    language_option,
 )
 from attention_explainer.system.preflight import preflight
 
 @cli.command("render")
 @config_option
+@language_option
 @quality_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Final video; must end in the format written (default: <media-dir>/attention-explainer/"
@@ -43,7 +45,7 @@ from attention_explainer.system.preflight import preflight
 @click.pass_context
 def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
                media_dir: Path, jobs: Optional[int], quiet: bool, burn_captions: Optional[bool], voice: str,
-               fmt: Optional[str], x264_preset: str, check: bool) -> None:
+               fmt: Optional[str], x264_preset: str, check: bool, language: Optional[str]) -> None:
     """Render the configured scenes, in order, into the full video.
 
     Scenes render in parallel; a scene whose code, config values, quality, captions and voice
@@ -53,7 +55,7 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     from attention_explainer.production.render import render_video, resolve_format
 
     resolve_format(output, fmt)  # a wrong -o suffix fails before anything renders
-    config = load(config_path)
+    config = load(config_path, language)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
                                 x264_preset, check_voice=True)

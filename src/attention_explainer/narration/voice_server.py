@@ -73,8 +73,8 @@ def script_lines(cfg: Any, scene_ids: Sequence[str]) -> list[str]:
     from attention_explainer.narration.script import GLOBAL_FIELDS, context_for, script_for
     from attention_explainer.narration.spoken import to_spoken
 
+    ctx = context_for(cfg, compute_trace(cfg))  # (makes the config's language the one in use)
     script = script_for(cfg.video.narration)
-    ctx = context_for(cfg, compute_trace(cfg))
     per_scene: list[list[str]] = []
     for scene_id in scene_ids:
         said = []

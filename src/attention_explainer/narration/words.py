@@ -1,7 +1,10 @@
 """Words on screen and the glossary, per language (no Manim).
 
-Scenes write their labels in English and look them up: `tr("keys (columns)")` is "claves
-(columnas)" in Spanish; `tr("step {i} of {n}", i=2, n=9)` fills fields after the lookup. The
+Scenes write their labels in English and look them up: `ui("keys (columns)")` is "claves
+(columnas)" in Spanish. A label made with values (`ui(f"step {i} of {n}")`, "step 2 of 9") is
+matched against the file's templates ("step {i} of {n}": "paso {i} de {n}") and its values carried
+over as they are (a field whose name starts with "note" is itself looked up: a note in a note). `tr("step {i} of {n}",
+i=2, n=9)` looks up a template and fills it. The
 translations live in `narration/words/<code>.yaml`, one file per language, in three parts:
 
     glossary:   the terms a class learns (query, key, value, softmax, attention head, ...), used
@@ -16,6 +19,7 @@ shows in English (the completeness test lists them).
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from functools import lru_cache
 from importlib import resources
@@ -75,6 +79,41 @@ def tr(english: str, lang: Optional[str] = None, **fields: Any) -> str:
     code = _active(lang)
     text = english if code == DEFAULT_LANGUAGE else words_file(code)["labels"].get(english, english)
     return text.format(**fields) if fields else text
+
+
+@lru_cache(maxsize=None)
+def _patterns(lang: str) -> list[tuple["re.Pattern[str]", str]]:
+    """(regex of an English template, its translation) for every label with fields."""
+    out = []
+    for english, translated in words_file(lang)["labels"].items():
+        if "{" not in english:
+            continue
+        regex, names = "", []
+        for literal, name, _, _ in string.Formatter().parse(english):
+            regex += re.escape(literal)
+            if name is not None:
+                regex += f"(?P<{name}>.+?)" if name not in names else f"(?P={name})"
+                names.append(name)
+        out.append((re.compile(regex + r"\Z", re.S), translated))
+    return sorted(out, key=lambda p: -len(re.sub(r"\(\?P[<=]\w+>?[^)]*\)", "", p[0].pattern)))  # most literal text first
+
+
+def ui(text: str, lang: Optional[str] = None) -> str:
+    """On-screen text in the lesson language: its translation, or the translation of the
+    template it was made from with the values carried over (English, or no match: unchanged)."""
+    code = _active(lang)
+    if code == DEFAULT_LANGUAGE or not text:
+        return text
+    labels = words_file(code)["labels"]
+    if text in labels:
+        return labels[text]
+    for pattern, translated in _patterns(code):
+        match = pattern.match(text)
+        if match:
+            # a field named note... is itself a label (a note inside a note); others are values
+            return translated.format(**{k: ui(v, code) if k.startswith("note") else v
+                                        for k, v in match.groupdict().items()})
+    return text
 
 
 def word(name: str, lang: Optional[str] = None) -> str:

@@ -43,6 +43,7 @@ import yaml
 from attention_explainer.production.assemble import Assembly, Segment, assemble
 from attention_explainer.production.atomic import AtomicFiles, remove_stale_temps
 from attention_explainer.narration.beats import BEATS_ENV
+from attention_explainer.narration.chapters import chapter_title
 from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.config import Config
 from attention_explainer.config.quality import RESOLUTION
@@ -465,7 +466,8 @@ def _read_sources(job: _Job) -> list[str]:
 
 
 def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
-    return Segment(info.id, info.title, Path(meta.file), tuple(meta.beats), meta.key, reused, meta.render_seconds)
+    return Segment(info.id, chapter_title(info.title), Path(meta.file), tuple(meta.beats), meta.key, reused,
+                   meta.render_seconds)
 
 
 def _note_missing_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
