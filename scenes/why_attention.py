@@ -192,7 +192,7 @@ class WhyAttention(ExplainerScene):
                 slice_note.next_to(row, DOWN, buff=0.25)
                 self.play(FadeIn(slice_note), run_time=0.4)
 
-        ask = ui(f"What does “{qt}” {'refer' if is_pronoun else 'relate'} to?")
+        ask = ui(f"What does “{qt}” refer to?") if is_pronoun else ui(f"What does “{qt}” relate to?")
         question = fit(label(ask, th, 34), 12.5, 0.8).move_to(UP * 2.0)
         qbox, kbox = row.item(q)[0], row.item(k)[0]
         link = VGroup()

@@ -41,12 +41,16 @@ def _lang(lang: Optional[str]) -> Language:
 
 
 # ------------------------------------------------------------------------------------ numbers
-@lru_cache(maxsize=None)
 def decimal_symbol(lang: Optional[str] = None) -> str:
     """The decimal separator of the language's locale (Babel/CLDR): '.' or ','."""
+    return _decimal_symbol(_lang(lang).locale)
+
+
+@lru_cache(maxsize=None)
+def _decimal_symbol(babel_locale: str) -> str:
     from babel.numbers import get_decimal_symbol
 
-    return get_decimal_symbol(_lang(lang).locale)
+    return str(get_decimal_symbol(babel_locale))
 
 
 def number_text(value: float, decimals: int = 2, lang: Optional[str] = None) -> str:
