@@ -31,10 +31,9 @@ from attention_explainer.narration.locale import (  # noqa: F401 (article, short
     number_text,
     parse_number,
     short,
-    token_text,
 )
 from attention_explainer.narration.units import join_units, units
-from attention_explainer.narration.words import tr, ui  # noqa: F401 (ui: re-exported)
+from attention_explainer.narration.words import token_text, tr, ui  # noqa: F401 (ui: re-exported)
 from attention_explainer.scenes.components.theme import FONT, MONO, Theme
 from attention_explainer.scenes.layout import CAPTION_FLOOR, CAPTION_Y, TITLE_Y
 

@@ -2,7 +2,8 @@
 
 One place for the screen and the voice: scenes draw `number_text(-0.35, 2)` ("−0.35" in
 English, "−0,35" in Spanish) and narration lines fill their fields with the same functions; the
-voice says "minus zero point three five" / "menos cero coma tres cinco" (`number_words`).
+voice says "minus zero point three five" / "menos cero coma tres cinco" (words.number_words,
+with the language's own words for minus and the decimal point).
 
 Locale data comes from libraries, not hand tables: Babel (CLDR) gives each language's decimal
 symbol, num2words says integers in words. The language is chosen once per process
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Optional
 
 from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES, Language
 
@@ -94,23 +95,6 @@ def integer_words(n: int, lang: Optional[str] = None) -> str:
     return str(MessageFormat("{n, spellout}", _lang(lang).locale).format({"n": int(n)}))
 
 
-def number_words(text: str, lang: Optional[str] = None) -> str:
-    """A written number said in words: '−0,35' -> 'menos cero coma tres cinco' (the digits after
-    the decimal symbol one by one, as a teacher reads them out)."""
-    from attention_explainer.narration.words import word
-
-    code = _lang(lang).code
-    dec = decimal_symbol(code)
-    whole, _, frac = text.lstrip("−-").partition(dec)
-    whole = re.sub(r"\D", "", whole)  # thousands separators
-    parts = [word("minus", code)] if text[:1] in "−-" else []
-    parts.append(integer_words(int(whole or 0), code))
-    if frac:
-        parts.append(word("point", code))
-        parts += [integer_words(int(d), code) for d in frac if d.isdigit()]
-    return " ".join(parts)
-
-
 def count_text(k: int, spec: str, lang: Optional[str] = None) -> str:
     """A count with its noun: spec 'token' -> '1 token' / '3 tokens' (English adds s), spec
     'fila|filas' -> '1 fila' / '3 filas'; without '|' other languages keep the noun as written
@@ -140,15 +124,3 @@ def quote(text: str, lang: Optional[str] = None) -> str:
 def short(token: str, limit: int = 18) -> str:
     """A token for a line or a tight label: longer than `limit`, cut with an ellipsis."""
     return token if len(token) <= limit else token[: limit - 1] + "…"
-
-
-def token_text(tokens: Sequence[str], i: int, numbered: bool = True, lang: Optional[str] = None,
-               limit: int = TOKEN_CHARS) -> str:
-    """Token i said in a line: quoted, cut to `limit` characters, with its position when repeated
-    ("“the” (token 4)")."""
-    from attention_explainer.narration.words import tr
-
-    said = quote(short(tokens[i], limit), lang)
-    if numbered and list(tokens).count(tokens[i]) > 1:
-        return f"{said} ({tr('token {k}', lang=lang, k=i + 1)})"
-    return said

@@ -16,8 +16,8 @@ import re
 
 from attention_explainer.narration.locale import current_language, number_pattern
 from attention_explainer.narration.locale import integer_words as locale_integer_words
-from attention_explainer.narration.locale import number_words as locale_number_words
 from attention_explainer.narration.units import join_units, units
+from attention_explainer.narration.words import number_words as locale_number_words
 from attention_explainer.narration.words import word as vocab
 
 ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

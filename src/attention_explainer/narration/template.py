@@ -12,13 +12,8 @@ import unicodedata
 from typing import Any, Mapping
 
 from attention_explainer.errors import ConfigError, did_you_mean, one_line
-from attention_explainer.narration.locale import (  # noqa: F401 (re-exported)
-    TOKEN_CHARS,
-    article,
-    count_text,
-    number_text,
-    token_text,
-)
+from attention_explainer.narration.locale import TOKEN_CHARS, article, count_text, number_text  # noqa: F401
+from attention_explainer.narration.words import token_text
 
 MAX_LINE_CHARS = 300  # a caption chunk shows at most 2 lines; longer lines are split and drag
 KINDS = ("count", "number", "text", "token", "intro_token", "flag")

@@ -12,7 +12,8 @@ translations live in `narration/words/<code>.yaml`, one file per language, in th
     spoken:     words the voice needs for numbers and symbols (minus, point, transposed, ...)
     labels:     English label -> this language's label (fields in braces stay as they are)
 
-English needs no file: a label is its own English text. A label missing from a language's file
+Numbers said in words (`number_words`) and tokens said in a line (`token_text`) live here too:
+they use the language's spoken words. English needs no file: a label is its own English text. A label missing from a language's file
 shows in English (the completeness test lists them).
 """
 
@@ -24,11 +25,19 @@ import string
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import yaml
 
 from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES
+from attention_explainer.narration.locale import (
+    TOKEN_CHARS,
+    current_language,
+    decimal_symbol,
+    integer_words,
+    quote,
+    short,
+)
 
 SECTIONS = ("glossary", "spoken", "labels")
 
@@ -67,11 +76,7 @@ def words_digest(lang: str) -> str:
 
 
 def _active(lang: Optional[str]) -> str:
-    if lang:
-        return lang
-    from attention_explainer.narration.locale import current_language
-
-    return current_language().code
+    return lang or current_language().code
 
 
 def tr(english: str, lang: Optional[str] = None, **fields: Any) -> str:
@@ -122,6 +127,32 @@ def word(name: str, lang: Optional[str] = None) -> str:
     if code == DEFAULT_LANGUAGE:
         return SPOKEN_EN[name]
     return words_file(code)["spoken"].get(name, SPOKEN_EN[name])
+
+
+# ------------------------------------------------------------------- numbers and tokens said
+def number_words(text: str, lang: Optional[str] = None) -> str:
+    """A written number said in words: '−0,35' -> 'menos cero coma tres cinco' (the digits after
+    the decimal symbol one by one, as a teacher reads them out)."""
+    code = _active(lang)
+    dec = decimal_symbol(code)
+    whole, _, frac = text.lstrip("−-").partition(dec)
+    whole = re.sub(r"\D", "", whole)  # thousands separators
+    parts = [word("minus", code)] if text[:1] in "−-" else []
+    parts.append(integer_words(int(whole or 0), code))
+    if frac:
+        parts.append(word("point", code))
+        parts += [integer_words(int(d), code) for d in frac if d.isdigit()]
+    return " ".join(parts)
+
+
+def token_text(tokens: Sequence[str], i: int, numbered: bool = True, lang: Optional[str] = None,
+               limit: int = TOKEN_CHARS) -> str:
+    """Token i said in a line: quoted, cut to `limit` characters, with its position when repeated
+    ("“the” (token 4)")."""
+    said = quote(short(tokens[i], limit), lang)
+    if numbered and list(tokens).count(tokens[i]) > 1:
+        return f"{said} ({tr('token {k}', lang=lang, k=i + 1)})"
+    return said
 
 
 def glossary(lang: str) -> dict[str, str]:
