@@ -166,7 +166,7 @@ def test_every_line_fills_in_every_language(code: str) -> None:
     from attention_explainer.narration.script import context_for
 
     cfg = Config().model_copy(update={"video": Config().video.model_copy(update={"language": code})})
-    ctx = context_for(cfg, compute_trace(cfg))
+    ctx = context_for(cfg, compute_trace(cfg.attention_spec()))
     script = default_script(code)
     samples = {"count": 3, "number": 0.25, "text": "x", "token": 1, "intro_token": 1, "flag": False}
     for line_id, entry in script.entries.items():

@@ -57,11 +57,11 @@ def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optio
     if real_model:
         from attention_explainer.core.real_model.trace import compute_real_trace
 
-        text = _trace_json(compute_real_trace(load(config_path)).to_dict()) + "\n"
+        text = _trace_json(compute_real_trace(load(config_path).real_model_spec()).to_dict()) + "\n"
         _write(text, output)
         return
     cfg = load(config_path, language)
-    trace = compute_trace(cfg)
+    trace = compute_trace(cfg.attention_spec())
     data = trace.to_dict()
     labels = distinct_labels(list(trace.tokens))
     if fmt == "json":

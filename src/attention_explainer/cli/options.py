@@ -7,11 +7,12 @@ from typing import Any, Optional
 
 import click
 
-from attention_explainer.config import Config, load_config
+from attention_explainer.config import Config
 from attention_explainer.config.languages import LANGUAGES, language_codes
 from attention_explainer.config.quality import QUALITIES, QUALITY_HELP
 from attention_explainer.errors import did_you_mean
-from attention_explainer.production.catalog import scene_by_id, scene_ids
+from attention_explainer.narration.config_check import load_checked_config
+from attention_explainer.config.catalog import scene_by_id, scene_ids
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, X264_PRESETS
 
 
@@ -51,8 +52,9 @@ class SceneIdType(click.ParamType):
 
 
 def load(config_path: Optional[Path], language: Optional[str] = None) -> Config:
-    """The config, in `language` when given (the --language option; else video.language)."""
-    return with_language(load_config(config_path), language)
+    """The config every command works from: validated, its narration checked (one-line errors),
+    in `language` when given (the --language option; else video.language)."""
+    return with_language(load_checked_config(config_path), language)
 
 
 class LanguageType(click.ParamType):

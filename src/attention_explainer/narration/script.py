@@ -32,7 +32,9 @@ from typing import Any, Mapping, Optional
 
 import yaml
 
+from attention_explainer.config.catalog import scene_ids
 from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES
+from attention_explainer.core.tokens import tokenize
 from attention_explainer.errors import ConfigError, did_you_mean, one_line
 from attention_explainer.narration.locale import current_language, use_language
 from attention_explainer.narration.words import words_digest
@@ -191,8 +193,6 @@ class Script:
 
 def scene_of(line_id: str) -> str:
     """The scene a line belongs to: the longest scene id that prefixes it ("math-x" -> "math")."""
-    from attention_explainer.production.catalog import scene_ids
-
     owners = [s for s in scene_ids() if line_id.startswith(f"{s}-")]
     return max(owners, key=len) if owners else ""
 
@@ -283,21 +283,10 @@ def parse_overrides(data: Any, source: str = "video.narration") -> dict[str, Any
     return out
 
 
-def load_overrides(path: Path, read_text: Any) -> dict[str, Any]:
-    """A user's script file (read with the config loader's limits), checked and normalised."""
-    from attention_explainer.config.loader import parse_yaml
-
-    try:
-        text = read_text(path)
-    except ConfigError as e:
-        raise ConfigError(one_line(f"video.narration: {e}")) from None
-    return parse_overrides(parse_yaml(text, str(path)), str(path))
-
-
 def script_for(overrides: Any, language: Optional[str] = None) -> Script:
     """The effective script: the shipped one of `language` (default: the language in use, see
-    locale.use_language) with a config's checked overrides (the mapping `load_config` puts in
-    `video.narration`; anything else: none)."""
+    locale.use_language) with a config's checked overrides (the mapping `check_narration` puts
+    in `video.narration`; anything else: none)."""
     code = language or current_language().code
     return default_script(code).with_overrides(overrides if isinstance(overrides, Mapping) else None)
 
@@ -305,8 +294,6 @@ def script_for(overrides: Any, language: Optional[str] = None) -> Script:
 def context_for(cfg: Any, trace: Any) -> Context:
     """The global fields and conditions of a config and its trace. Makes the config's
     video.language the one in use (numbers, quoted tokens, labels, spoken forms)."""
-    from attention_explainer.core.tokens import tokenize
-
     use_language(getattr(cfg.video, "language", DEFAULT_LANGUAGE))
     tokens, m = tuple(trace.tokens), cfg.model
     intro = tuple(tokenize(cfg.video.intro_sentence))
