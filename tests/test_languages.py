@@ -270,3 +270,17 @@ def test_the_voice_follows_the_language_until_neural_voices_exist() -> None:
     assert choose_voice("espeak", "zh") == "espeak:cmn"
     assert choose_voice("espeak:fr-fr", "es") == "espeak:fr-fr"
     assert choose_voice("none", "de") == "none"
+
+
+def test_a_teachers_override_file_corrects_lines_of_the_chosen_language(tmp_path: Path) -> None:
+    from attention_explainer.narration.config_check import load_checked_config
+    from attention_explainer.narration.script import script_for
+
+    (tmp_path / "mis-lineas.yaml").write_text(
+        'math-softmax-sum: "Sumamos todo: la suma da {total}."\n', encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("video:\n  language: es\n  narration: mis-lineas.yaml\n", encoding="utf-8")
+    cfg = load_checked_config(tmp_path / "c.yaml")
+    script = script_for(cfg.video.narration, cfg.video.language)
+    assert script.entries["math-softmax-sum"].form.text == "Sumamos todo: la suma da {total}."
+    assert script.entries["math-intro"].form.text == default_script("es").entries["math-intro"].form.text
+    assert script_for(cfg.video.narration, "fr").entries["math-intro"].form.text.startswith("Calculons")
