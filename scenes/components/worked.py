@@ -211,7 +211,7 @@ class SoftmaxRow(VGroup):
                         font_size=34, color=th.accent)
         sigma.move_to([right + sigma.width / 2, e_row[last.start].get_y(), 0])
         one = float(np.sum(weights))
-        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {fmt(one, 2)}", font_size=34,
+        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {tex_number(fmt(one, 2))}", font_size=34,
                       color=th.weight)
         tot.move_to([right + tot.width / 2, w_row[last.start].get_y(), 0])
         heads_all = VGroup(*[h[0] for h in row_heads])
