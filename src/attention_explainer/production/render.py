@@ -568,6 +568,8 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
                                                        sort_keys=True).encode()).hexdigest()},
         "burned_captions": settings.effective_config().display.captions,
         "voice": voice_spec(settings),
+        "theme": settings.effective_config().display.theme,  # the lesson page's colours and language
+        "language": getattr(settings.effective_config().video, "language", None),
     }
     replaced = _describe_existing(output)
     assembly = assemble(segments, output, fmt, extra, soundtrack_cache=settings.app_dir / "cache" / "soundtrack")
