@@ -53,7 +53,7 @@ class ExplainerScene(NarratedLines):
         self.camera.background_color = self.theme.background
         manim_config.tex_template = tex_template()
         self.beats: list[Beat] = []
-        self.script = script_for(self.cfg.video.narration)  # the lines, with the config's own
+        self.script = script_for(self.cfg.video.narration, self.cfg.video.language)  # the lines, with the config's own
         self.narration = context_for(self.cfg, self.trace)  # what the lines are filled from
         self._caption: Optional[Caption] = None
         self._voice = _voice_from_env()

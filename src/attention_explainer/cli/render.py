@@ -22,12 +22,14 @@ from attention_explainer.cli.options import (
     quality_option,
     quiet_option,
     voice_option,
+    language_option,
 )
 from attention_explainer.production.page import check_extras, post_steps
 from attention_explainer.system.preflight import preflight
 
 @cli.command("render")
 @config_option
+@language_option
 @quality_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Final video; must end in the format written (default: <media-dir>/attention-explainer/"
@@ -52,7 +54,7 @@ from attention_explainer.system.preflight import preflight
 def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optional[str], output: Optional[Path],
                media_dir: Path, jobs: Optional[int], quiet: bool, burn_captions: Optional[bool], voice: str,
                fmt: Optional[str], x264_preset: str, check: bool, page: bool, chapter_clips: bool,
-               listen_back: bool) -> None:
+               listen_back: bool, language: Optional[str] = None) -> None:
     """Render the configured scenes, in order, into the full video.
 
     Scenes render in parallel; a scene whose code, config values, quality, captions and voice
@@ -67,7 +69,7 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
         from attention_explainer.narration.listen import model_folder
 
         model_folder()  # Whisper missing: one line saying how to install it, before any work
-    config = load(config_path)
+    config = load(config_path, language)
     preflight(media_dir, output, quality or config.video.quality)
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
                                 x264_preset, check_voice=True)

@@ -43,6 +43,7 @@ import yaml
 from attention_explainer.production.assemble import Assembly, Segment, assemble
 from attention_explainer.production.atomic import AtomicFiles, remove_stale_temps
 from attention_explainer.narration.beats import BEATS_ENV
+from attention_explainer.narration.chapters import chapter_title
 from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.config import Config
 from attention_explainer.config.quality import RESOLUTION
@@ -469,7 +470,8 @@ def _read_sources(job: _Job) -> list[str]:
 
 
 def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
-    return Segment(info.id, info.title, Path(meta.file), tuple(meta.beats), meta.key, reused, meta.render_seconds)
+    return Segment(info.id, chapter_title(info.title), Path(meta.file), tuple(meta.beats), meta.key, reused,
+                   meta.render_seconds)
 
 
 def _note_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
@@ -496,8 +498,8 @@ def _lines_ahead(cfg: Any, scenes: Sequence[SceneInfo]) -> list[str]:
     from attention_explainer.production.catalog import scene_by_id
 
     try:
+        ctx = context_for(cfg, compute_trace(cfg.attention_spec()))  # (makes the config's language the one in use)
         script = script_for(cfg.video.narration)
-        ctx = context_for(cfg, compute_trace(cfg))
         per_scene = [[(line.spoken if line.spoken is not None else to_spoken(line.text))
                       for line_id in script.ids(info.id)
                       if all(k in GLOBAL_FIELDS for k in script.entries[line_id].fields)
