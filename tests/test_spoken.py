@@ -101,3 +101,15 @@ def test_every_written_token_knows_its_spoken_words() -> None:
 def test_plain_words_pass_through() -> None:
     line = "Let's compute self-attention by hand, from the raw sentence."
     assert to_spoken(line) == line
+
+
+def test_applied_function_and_fraction() -> None:
+    """The formula caption: a function's argument, a fraction in it, and the matrix it multiplies."""
+    assert to_spoken("softmax(QKᵀ/√d_k)V") == "softmax of Q K transposed over root d-k, times V"
+    assert to_spoken("Z = softmax(QKᵀ/√d_k) V.") == "Z equals softmax of Q K transposed over root d-k, times V."
+    assert to_spoken("softmax(q·k/√d_k).") == "softmax of q dot k over root d-k."
+    assert to_spoken("3/4") == "three over four"
+    assert to_spoken("and/or (see it)") == "and/or see it"  # words with a slash and brackets around words stay
+    pairs = spoken_tokens("softmax(QKᵀ/√d_k) V")
+    assert [w for w, _ in pairs] == ["softmax(QKᵀ/√d_k)", "V"]
+    assert pairs[1][1] == "times V"

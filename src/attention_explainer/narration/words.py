@@ -49,6 +49,7 @@ SPOKEN_EN = {
     "at most": "at most", "at least": "at least", "less than": "less than", "greater than": "greater than",
     "to": "to", "dot": "dot", "plus": "plus", "plus or minus": "plus or minus", "in": "in",
     "the sum": "the sum", "and": "and", "percent": "percent", "infinity": "infinity", "divided by": "divided by",
+    "{name} of {arg}": "{name} of {arg}",  # a function applied: softmax(x)
 }
 
 
