@@ -103,6 +103,46 @@ def test_screen_components_format_with_the_language_in_use() -> None:
     assert plural(3, "token") == "3个词元"
 
 
+@pytest.mark.slow  # LaTeX and Pango draw the pieces
+def test_words_inside_formulas_follow_the_language() -> None:
+    """English: the formula exactly as before. Latin script: the translated words inside the
+    LaTeX (accents included). Chinese, Japanese, Hindi: the maths in LaTeX, the words as Text."""
+    from manim import MathTex, Text, tempconfig
+
+    from attention_explainer.scenes.components import DARK, math_words, maths, tex_template
+
+    def drawn(mob) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        parts = [mob] if isinstance(mob, (MathTex, Text)) else list(mob)
+        return [("tex", p.tex_string) if isinstance(p, MathTex) else ("text", p.original_text) for p in parts]
+
+    with tempconfig({"tex_template": tex_template()}):
+        _formulas_with_words(drawn)
+
+
+def _formulas_with_words(drawn) -> None:  # type: ignore[no-untyped-def]
+    from attention_explainer.scenes.components import DARK, math_words, maths
+
+    try:
+        locale.use_language("en")
+        assert drawn(math_words("sum of all {n}", DARK, 34, "#fff", after=" = 1.00", n=3)) == \
+            [("tex", r"\text{sum of all 3} = 1.00")]
+        assert drawn(math_words("share of {sigma}", DARK, 40, "#fff", tex={"sigma": r"\Sigma"})) == \
+            [("tex", r"\text{share of }\Sigma")]
+        locale.use_language("pt-BR")
+        assert drawn(maths(r"\text{output}", DARK, 30, "#fff")) == [("tex", r"\text{saída}")]
+        locale.use_language("fr")
+        assert drawn(math_words("sum of all {n}", DARK, 34, "#fff", after=" = 1{,}00", n=11)) == \
+            [("tex", r"\text{somme des 11} = 1{,}00")]
+        locale.use_language("zh")
+        assert drawn(math_words("share of {sigma}", DARK, 40, "#fff", tex={"sigma": r"\Sigma"})) == \
+            [("text", "占"), ("tex", r"\Sigma"), ("text", "的份额")]
+        locale.use_language("ja")
+        assert drawn(maths(r"\text{tokens}", DARK, 36, "#fff")) == [("text", "トークン")]
+        assert drawn(maths(r"Q,\ K,\ V", DARK, 36, "#fff")) == [("tex", r"Q,\ K,\ V")]
+    finally:
+        locale.use_language("en")
+
+
 # ----------------------------------------------------------------------------------- captions
 ZH = ("首先，句子被切分成词元：这里有 5 个词元。每个词元在嵌入表里查到一行，变成一个由四个数组成的向量，"
       "也就是它的嵌入。把它们按行堆起来，就得到矩阵 X。")
@@ -223,14 +263,14 @@ def test_the_glossary_terms_are_used_where_english_uses_them(code: str) -> None:
 # --------------------------------------------------------------------------------- the labels
 @lru_cache(maxsize=1)
 def _labels_in_scenes() -> frozenset[str]:
-    """Every literal label the scenes look up (ui("...") / title("...")), f-string fields named
+    """Every literal label the scenes look up (ui("...") / title("...") / math_words("...")), f-string fields named
     as words.py names them."""
     found = set()
     for path in sorted((ROOT / "scenes").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             func = getattr(node, "func", None) if isinstance(node, ast.Call) else None
             name = getattr(func, "id", None) or getattr(func, "attr", None)
-            if name not in ("ui", "title") or not node.args:
+            if name not in ("ui", "title", "math_words") or not node.args:
                 continue
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):

@@ -135,6 +135,9 @@ def units(text: str, language: str, heard: bool = False) -> list[str]:
     words = re.sub(r"[^\w\s']|_", " ", text).replace("'", "").split()
     if language == "en":  # "dk" and "d k": a word without a vowel is said letter by letter
         words = [c for w in words for c in (list(w) if re.fullmatch(r"[b-df-hj-np-tv-z]{2,4}", w) else [w])]
+        # "d sub k" (how the voice reads d_k) and "d k" are the same name
+        words = [w for i, w in enumerate(words) if not (w == "sub" and 0 < i < len(words) - 1
+                                                         and len(words[i - 1]) == len(words[i + 1]) == 1)]
     return words
 
 

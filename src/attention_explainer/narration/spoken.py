@@ -132,7 +132,8 @@ def _operand(core: str) -> str:
                   lambda m: f" {_say('to the')} " + "".join(SUPERSCRIPTS[c] for c in m.group(0)), said)
     said = re.sub("[" + "".join(SUBSCRIPTS) + "]+",
                   lambda m: " " + "".join(SUBSCRIPTS[c] for c in m.group(0)), said)
-    said = re.sub(r"\bd_k\b", "d-k", said)
+    # "d sub k", as a teacher reads it: joe's quick "d k is" was heard as "decay is" (docs/voices.md)
+    said = re.sub(r"\bd_k\b", "d sub k" if _english() else "d-k", said)
     said = re.sub(r"_\{?([^\s}]+)\}?", r" \1", said)  # W_Q -> W Q, d_model -> d model
     said = "".join(GREEK.get(c, c) for c in said)
     words = []
