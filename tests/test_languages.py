@@ -71,18 +71,19 @@ def test_numbers_said_in_hindi_chinese_japanese_and_english() -> None:
 
 
 @pytest.mark.parametrize("code, said", [
-    ("es", "Z igual a softmax de Q K traspuesta entre raíz de d-k, por V."),
-    ("fr", "Z égale softmax de Q K transposée sur racine de d-k, fois V."),
-    ("it", "Z uguale a softmax di Q K trasposta fratto radice di d-k, per V."),
-    ("pt-BR", "Z igual a softmax de Q K transposta sobre raiz de d-k, vezes V."),
-    ("de", "Z gleich softmax von Q K transponiert durch Wurzel aus d-k, mal V."),
+    ("es", "Z igual a softmax de Q K traspuesta entre raíz de de ka, por V."),
+    ("fr", "Z égale softmax de Q K transposée sur racine de dé ka, fois V."),
+    ("it", "Z uguale a softmax di Q K trasposta fratto radice di di cappa, per V."),
+    ("pt-BR", "Z igual a softmax de Q K transposta sobre raiz de dê cá, vezes V."),
+    ("de", "Z gleich softmax von Q K transponiert durch Wurzel aus d k, mal V."),
     ("hi", "Z बराबर Q K ट्रांसपोज़ बटा वर्गमूल d-k का softmax, गुणा V."),
     ("zh", "Z等于Q K 转置 除以 根号 d-k 的 softmax,乘 V."),
     ("ja", "ZイコールQ K 転置 わる ルート d-k の softmax,かける V."),
 ])
 def test_the_formula_is_said_in_the_language(code: str, said: str) -> None:
     """softmax(...) is said in each language's order (its argument first in hi, zh, ja), the
-    fraction with its 'over', and the V after it multiplied."""
+    fraction with its 'over', the V after it multiplied, and d_k with the language's letter names
+    where Kokoro said "d-k" as one word (Spanish "deca")."""
     locale.use_language(code)
     try:
         assert to_spoken("Z = softmax(QKᵀ/√d_k) V.") == said

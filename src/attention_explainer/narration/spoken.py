@@ -17,6 +17,7 @@ import re
 from attention_explainer.narration.locale import current_language, number_pattern
 from attention_explainer.narration.locale import integer_words as locale_integer_words
 from attention_explainer.narration.units import join_units, units
+from attention_explainer.narration.words import SPOKEN_EN
 from attention_explainer.narration.words import number_words as locale_number_words
 from attention_explainer.narration.words import word as vocab
 
@@ -73,7 +74,7 @@ def _english() -> bool:
 
 def _say(name: str) -> str:
     """An operator or symbol word in the lesson language."""
-    return name if _english() else vocab(name)
+    return SPOKEN_EN.get(name, name) if _english() else vocab(name)
 
 
 def _number(text: str) -> str:
@@ -132,8 +133,8 @@ def _operand(core: str) -> str:
                   lambda m: f" {_say('to the')} " + "".join(SUPERSCRIPTS[c] for c in m.group(0)), said)
     said = re.sub("[" + "".join(SUBSCRIPTS) + "]+",
                   lambda m: " " + "".join(SUBSCRIPTS[c] for c in m.group(0)), said)
-    # "d sub k", as a teacher reads it: joe's quick "d k is" was heard as "decay is" (docs/voices.md)
-    said = re.sub(r"\bd_k\b", "d sub k" if _english() else "d-k", said)
+    # d_k as a teacher reads it ("d sub k", "de ka"): "d k is" was heard "decay is", "d-k" "deca" (docs/voices.md)
+    said = re.sub(r"\bd_k\b", _say("d_k"), said)
     said = re.sub(r"_\{?([^\s}]+)\}?", r" \1", said)  # W_Q -> W Q, d_model -> d model
     said = "".join(GREEK.get(c, c) for c in said)
     words = []

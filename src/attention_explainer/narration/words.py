@@ -50,6 +50,7 @@ SPOKEN_EN = {
     "to": "to", "dot": "dot", "plus": "plus", "plus or minus": "plus or minus", "in": "in",
     "the sum": "the sum", "and": "and", "percent": "percent", "infinity": "infinity", "divided by": "divided by",
     "{name} of {arg}": "{name} of {arg}",  # a function applied: softmax(x)
+    "d_k": "d sub k",  # the keys' width, said
 }
 
 
