@@ -92,6 +92,9 @@ def _letters(core: str) -> str:
 
 def _core(core: str) -> str:
     """The spoken form of a token without its surrounding punctuation."""
+    if core.lower() in ("token", "tokens"):  # French: "tokène", as a class says it (espeak said "tɔkɛ̃")
+        said = _say(core.lower())
+        return said[:1].upper() + said[1:] if core[0].isupper() else said
     if core in ALONE:
         return ALONE[core] if ALONE[core] == "," else _say(ALONE[core])
     if core in OPERATORS:

@@ -51,6 +51,7 @@ SPOKEN_EN = {
     "the sum": "the sum", "and": "and", "percent": "percent", "infinity": "infinity", "divided by": "divided by",
     "{name} of {arg}": "{name} of {arg}",  # a function applied: softmax(x)
     "d_k": "d sub k",  # the keys' width, said
+    "token": "token", "tokens": "tokens",  # the English word as the voice should say it in the language
 }
 
 
