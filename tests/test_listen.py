@@ -32,6 +32,10 @@ def test_words_are_compared_as_said() -> None:
     assert score("math-dk", "d_k is 3.", "D sub K is 3.", "en").errors == 0  # "d sub k" and "d k" alike
     zh = score("zh-1", "注意力机制。", "注意力基制", "zh")  # characters for Chinese
     assert (zh.errors, zh.units) == (1, 5)
+    # numbers are compared in the language's words on both sides, as in English
+    assert score("zh-2", "每个都是 4 乘 3。", "每个都是四乘三", "zh").errors == 0
+    assert score("es-1", "Cada una es de 4 por 3.", "cada una es de cuatro por tres", "es").errors == 0
+    assert score("es-2", "Cada una es de 4 por 3.", "cada una es de cinco por tres", "es").errors == 1
 
 
 @pytest.mark.slow
