@@ -22,7 +22,6 @@ frame is 8 units high, so 135 px per unit):
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,9 +43,9 @@ from manim import (
 )
 from manim.utils.family import extract_mobject_family_members
 
-from attention_explainer.production.check import Finding
+from attention_explainer.production.records import Finding
+from attention_explainer.production.scene_input import run_record
 
-CHECK_ENV = "ATTENTION_EXPLAINER_CHECK"  # where a scene process writes its findings (JSON)
 
 FRAME_W, FRAME_H = 14.0 + 2.0 / 9.0, 8.0  # Manim's frame in units (16:9)
 PX = 1080 / FRAME_H  # pixels per unit at 1080p
@@ -450,6 +449,7 @@ def _caption_lines(cap: Mobject) -> int:
 
 
 def inspector_from_env(scene: Any) -> Optional[Inspector]:
-    """An Inspector writing to $ATTENTION_EXPLAINER_CHECK, or None when not checking."""
-    out = os.environ.get(CHECK_ENV)
+    """An Inspector writing where the run record's `check` says, or None when not checking."""
+    run = run_record()
+    out = run.check if run is not None else None
     return Inspector(scene, out) if out else None

@@ -24,6 +24,13 @@ from attention_explainer.cli.options import (
 )
 from attention_explainer.system.preflight import preflight
 
+
+def post_steps(ctx: click.Context) -> list:
+    """What runs on the finished video (production.video.PostStep: VideoResult -> notes), in order.
+    Options that write files beside the video (a course page, chapter clips) add their step here."""
+    return []
+
+
 @cli.command("render")
 @config_option
 @quality_option
@@ -46,9 +53,10 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
                fmt: Optional[str], x264_preset: str, check: bool) -> None:
     """Render the configured scenes, in order, into the full video.
 
-    Scenes render in parallel; a scene whose code, config values, quality, captions and voice
-    are unchanged is reused from the last render. Beside the video: captions (.srt, .vtt),
-    chapters (.chapters.txt, also embedded) and a manifest (.manifest.json).
+    First the layout check of the scenes that changed; then scenes render in parallel; a scene
+    whose code, narration lines, the config values it reads, quality, captions and voice are
+    unchanged is reused from the last render. Beside the video: captions (.srt, .vtt), chapters
+    (.chapters.txt, also embedded) and a manifest (.manifest.json).
     """
     from attention_explainer.production.render import render_video, resolve_format
 
@@ -58,17 +66,13 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
                                 x264_preset, check_voice=True)
     lookup = scene_lookup(ctx)
-    if check:
-        from attention_explainer.production.check import check_scenes, refuse_visible
-
-        scenes = [lookup(s) for s in config.video.scenes]
-        refuse_visible(check_scenes(scenes, settings.effective_config(), media_dir, jobs or 0),
-                       lambda line: click.echo(line, err=True))
-    result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt)
+    result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt, check=check,
+                          post=post_steps(ctx))
     rendered = sum(not s.reused for s in result.segments)
     minutes, seconds = divmod(int(round(result.assembly.duration)), 60)
-    click.echo(f"wrote {result.video} ({minutes}:{seconds:02d}; {len(result.segments)} scenes: {rendered} rendered, "
-               f"{len(result.segments) - rendered} unchanged; took {result.seconds:.1f} s)")
+    checked = f"{len(result.check.checked)} checked, " if result.check is not None else ""
+    click.echo(f"wrote {result.video} ({minutes}:{seconds:02d}; {len(result.segments)} scenes: {checked}{rendered} "
+               f"rendered, {len(result.segments) - rendered} unchanged; took {result.seconds:.1f} s)")
     for path in result.assembly.files[1:]:
         click.echo(f"wrote {path}")
     if not quiet:

@@ -98,6 +98,7 @@ class NeuralVoice:
         if arg:
             raise VoiceError(f"--voice neural takes no option, got 'neural:{arg}'")
         self.cache_dir = Path(cache_dir)
+        self.server: Optional[str] = None  # the render's voice server socket (set from the run record)
 
     def check(self) -> None:
         """One line naming what to install when the voice or its runtime is missing."""
@@ -115,7 +116,7 @@ class NeuralVoice:
         found = load_clip(wav, meta)
         if found is not None:
             return found
-        socket_path = os.environ.get(SERVER_ENV)
+        socket_path = self.server or os.environ.get(SERVER_ENV)
         if socket_path:
             from attention_explainer.narration.voice_server import request
 
