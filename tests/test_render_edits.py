@@ -157,3 +157,26 @@ def test_render_shows_the_check_as_a_step_and_counts_it(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "checking " in run.stderr and "checked in" in run.stderr
     assert "2 scenes: 2 checked, 2 rendered, 0 unchanged; took" in run.stdout
+
+
+@pytest.mark.slow
+def test_a_new_intro_sentence_leaves_the_math_scene_valid(tmp_path: Path) -> None:
+    """Item 8: a scene's cache entry holds only the config keys it read. The math scene never
+    reads video.intro_sentence, why-attention does: changing it re-builds why-attention alone."""
+    from attention_explainer.config import load_config
+    from attention_explainer.production.catalog import scene_by_id
+    from attention_explainer.production.records import SegmentMeta
+
+    config = load_config(None)
+    scenes = [scene_by_id("why-attention"), scene_by_id("math")]
+    media = tmp_path / "media"
+    first = check_scenes(scenes, config, media)
+    assert sorted(first.checked) == ["math", "why-attention"]
+    keys = {s: set(SegmentMeta.from_file(m).config or {})
+            for s in ("math", "why-attention")
+            for m in (media / "attention-explainer" / "cache" / s / "check").glob("*.json")}
+    assert "video.intro_sentence" in keys["why-attention"] and "video.intro_sentence" not in keys["math"]
+    assert {"sentence", "model.d_k"} <= keys["math"]
+    video = config.video.model_copy(update={"intro_sentence": "The bank raised rates because it feared inflation."})
+    second = check_scenes(scenes, config.model_copy(update={"video": video}), media)
+    assert second.checked == ["why-attention"]

@@ -132,7 +132,7 @@ def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: P
             record_path = work / f"{s.info.id}.run.json"
             s.record.to_file(record_path, indent=1)
             args.append(f"{s.info.id}={Path(s.info.path).resolve()}::{s.info.cls}={record_path.resolve()}")
-        child_id = "check " + ", ".join(s.info.id for s in group)
+        child_id = ", ".join(s.info.id for s in group)
         progress.add(child_id, child_id, None, sum(s.cost for s in group))
         children.append(Child(id=child_id, log=work / f"child-{n}.log", cost=sum(s.cost for s in group),
                               cmd=[sys.executable, "-m", "attention_explainer.production.check",

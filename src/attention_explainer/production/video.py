@@ -75,7 +75,7 @@ def render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output: 
 
 def _check(scenes: Sequence[SceneInfo], settings: RenderSettings) -> CheckResult:
     """The layout check as the render's first step, with its own progress lines."""
-    progress = make_progress(settings.quiet, parallel=settings.parallel)
+    progress = make_progress(settings.quiet, parallel=settings.parallel, verb="check")
     try:
         result = check_scenes(scenes, settings.effective_config(), settings.media_dir, settings.jobs, progress=progress)
         refuse_visible(result, progress.note)
