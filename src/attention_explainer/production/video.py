@@ -65,7 +65,7 @@ def render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output: 
         raise UserError(f"{output}: is a directory; give a file name for the video")
     with SignalsRaise():  # SIGTERM while stitching: temp files removed, old video kept
         checked = _check(scenes, settings) if check else None
-        result = _render_video(scenes, settings, output, fmt, t0)
+        result = _render_video(scenes, settings, output, fmt, t0, checked.plays if checked is not None else None)
         result.check = checked
         for step in post:
             result.notes.extend(step(result) or ())
@@ -85,8 +85,8 @@ def _check(scenes: Sequence[SceneInfo], settings: RenderSettings) -> CheckResult
 
 
 def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output: Path, fmt: str,
-                  t0: float) -> VideoResult:
-    segments = render_segments(scenes, settings)
+                  t0: float, plays: Optional[dict[str, dict[str, list[int]]]] = None) -> VideoResult:
+    segments = render_segments(scenes, settings, plays=plays)
     remove_stale_temps(output.parent if output.parent != Path("") else Path("."))
     effective = settings.effective_config()
     extra = {
