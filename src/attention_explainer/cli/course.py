@@ -48,4 +48,4 @@ def course_cmd(ctx: click.Context, course_file: Path, out_dir: Path, scheduler: 
     click.echo(f"wrote {result.index} ({len(done)}/{len(result.lessons)} lessons; {result.rendered} task(s) "
                f"rendered, {result.reused} reused; took {result.seconds:.1f} s)")
     if len(done) < len(result.lessons):
-        ctx.exit(1)
+        raise SystemExit(1)  # (ctx.exit is swallowed by main's standalone_mode=False)
