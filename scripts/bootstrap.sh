@@ -3,6 +3,7 @@
 #   bash scripts/bootstrap.sh video [render options]   # render the default video into media/
 #   bash scripts/bootstrap.sh test  [pytest options]   # run the whole test suite
 #   bash scripts/bootstrap.sh setup                    # only install
+#   bash scripts/bootstrap.sh dask                     # install Dask too (course --scheduler; a worker)
 # Idempotent: system packages are installed only when missing, the venv (.venv) only when
 # pyproject.toml (or the model package) changed, so a second run starts the task within a few seconds.
 set -euo pipefail
@@ -63,7 +64,9 @@ fi
 
 case "$task" in
   setup) echo "bootstrap: ready. Run .venv/bin/attention-explainer --help" ;;
+  dask) .venv/bin/python -m pip install -q -e '.[dask]' 2>&1 | { grep -v "^WARNING: Location" || true; }
+        echo "bootstrap: Dask installed. Start a worker: .venv/bin/dask worker tcp://HOST:8786 --nthreads 1" ;;
   video) exec .venv/bin/attention-explainer render "$@" ;;
   test) exec .venv/bin/python -m pytest "$@" ;;
-  *) echo "bootstrap: unknown task '$task' (use video, test or setup)" >&2; exit 2 ;;
+  *) echo "bootstrap: unknown task '$task' (use video, test, dask or setup)" >&2; exit 2 ;;
 esac

@@ -104,9 +104,9 @@ def load_course(path: Path) -> CourseFile:
     try:
         return CourseFile.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise CourseError(one_line(f"{path}: {where}: {err['msg']}")) from None
+        said = [f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+                for err in sorted(e.errors(), key=lambda err: err["type"] != "extra_forbidden")[:3]]
+        raise CourseError(one_line(f"{path}: {'; '.join(said)}")) from None
 
 
 def lesson_config(course: Path, defaults: _Overrides, lesson: Lesson) -> Config:

@@ -104,17 +104,18 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str, client: Any = None) -> None:
+    def __init__(self, address: str, client: Any = None, timeout: str = "10s") -> None:
         try:
             import distributed
         except ImportError:
             raise SchedulerError(f"--scheduler {address}: Dask is not installed; install it with {DASK_INSTALL}") \
                 from None
-        if not address.startswith(("tcp://", "tls://", "inproc://")) and client is None:
-            raise SchedulerError(f"--scheduler {address}: give the scheduler's address as tcp://HOST:PORT")
+        if not address.startswith(("tcp://", "tls://")) and client is None:
+            raise SchedulerError(f"--scheduler {address}: give the scheduler's address as tcp://HOST:PORT "
+                                 f"(from --scheduler or ${SCHEDULER_ENV})")
         try:
-            self.client = client or distributed.Client(address, timeout="10s")
-        except (OSError, TimeoutError) as e:
+            self.client = client or distributed.Client(address, timeout=timeout)
+        except (OSError, TimeoutError, ValueError) as e:
             raise SchedulerError(f"--scheduler {address}: cannot reach the Dask scheduler ({one_line(str(e))})") \
                 from None
         self.address = address
