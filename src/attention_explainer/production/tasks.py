@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -30,7 +30,9 @@ from attention_explainer.production.config_reads import value_digest
 from attention_explainer.production.progress import expected_seconds
 from attention_explainer.production.records import SegmentMeta
 from attention_explainer.production.segment_cache import SegmentCache, narration_key, scene_key
+from attention_explainer.production.segments import render_segments
 from attention_explainer.production.settings import RenderSettings, voice_spec
+from attention_explainer.production.video import render_video
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,6 @@ class RenderScene(Task):
         return f"{self.scene.id} ({', '.join(self.lessons)})"
 
     def run(self) -> Done:
-        from attention_explainer.production.segments import render_segments
-
         t0 = time.monotonic()
         segment = render_segments([self.scene], self.settings)[0]
         return Done(self.key, str(segment.video), segment.reused, time.monotonic() - t0)
@@ -92,8 +92,6 @@ class AssembleVideo(Task):
         return f"video of {', '.join(self.lessons)}"
 
     def run(self) -> Done:
-        from attention_explainer.production.video import render_video
-
         t0 = time.monotonic()
         Path(self.output).parent.mkdir(parents=True, exist_ok=True)
         result = render_video(self.scenes, self.settings, Path(self.output))
@@ -151,8 +149,6 @@ def merge(tasks: Sequence[Task]) -> dict[str, Task]:
 
 
 def _with_lessons(task: Task, lessons: tuple[str, ...]) -> Task:
-    from dataclasses import replace
-
     return replace(task, lessons=lessons)
 
 
