@@ -77,7 +77,7 @@ def main() -> None:
     say("(b) one math line edited (--no-check)", wall, cpu)
     print("    " + "\n    ".join(ln for ln in out.splitlines() if "chunks;" in ln), flush=True)
     wall, cpu, _ = timed([*render, "-c", str(edited)], work)
-    say("(b') the same edit, back and forth, with the check", wall, cpu)
+    say("(b') the edited config again, now with the layout check (the check of the edited scene runs)", wall, cpu)
     wall, cpu, _ = timed([*render, "-c", str(edited)], work)
     say("(c) unchanged re-render", wall, cpu)
     metas = [json.loads(p.read_text()) for p in (media / "attention-explainer" / "cache" / "math" / "480p15-chunks")
@@ -87,6 +87,15 @@ def main() -> None:
         per = [(m["beats"][0]["id"], m["render_seconds"] / max(m["duration"], 1e-6)) for m in metas]
         print("(d) render s per video s, by chunk (first beat): "
               + ", ".join(f"{b} {r:.2f}" for b, r in per), flush=True)
+    plan = json.loads(next((media / "attention-explainer" / "cache" / "math" / "480p15-plans").glob("*.json"))
+                      .read_text())
+    scene = Path(__file__).resolve().parents[1] / "scenes" / "attention_math.py"
+    last = max(end for _, end in plan["plays"].values()) - 1
+    for n in sorted({0, *(plan["plays"][s][0] for s in plan["starts"]), last}):  # skip n animations, draw one
+        wall, cpu, _ = timed([sys.executable, "-m", "manim", "render", str(scene), "AttentionMath", "-ql",
+                              "--media_dir", str(work / "skip"), "-n", f"{n},{n}", "--disable_caching",
+                              "--progress_bar", "none", "-v", "WARNING"], work)
+        say(f"(d') math: skip {n} animations and draw one (TeX cache warm after the first)", wall, cpu)
     if args.skip_course:
         return
     scenes = args.course_scenes.split(",")
