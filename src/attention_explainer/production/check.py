@@ -139,8 +139,6 @@ def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: P
                                    str(app / "check" / "manim"), *args]))
     failed = run_children(children, len(children), progress)
     for child, group in zip(children, groups):
-        if child.finished:
-            progress.done(child.id, False, child.seconds)
         for s in group:
             out = Path(s.record.check or "")
             if not out.is_file():

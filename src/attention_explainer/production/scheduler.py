@@ -23,6 +23,7 @@ class Events(Protocol):
 
     def start(self, scene_id: str) -> None: ...
     def update(self, scene_id: str, animations: int) -> None: ...
+    def done(self, scene_id: str, reused: bool, seconds: float) -> None: ...
     def failed(self, scene_id: str) -> None: ...
 
 
@@ -58,10 +59,11 @@ def run_children(children: Sequence[Child], parallel: int, events: Events) -> Op
                     if not child.poll():
                         continue
                     running.remove(child)
-                    if child.error is not None:
-                        with lock:
+                    with lock:
+                        if child.error is not None:
                             events.failed(child.id)
-                        return child
+                            return child
+                        events.done(child.id, False, child.seconds)
                 time.sleep(POLL_SECONDS)
         return None
     finally:

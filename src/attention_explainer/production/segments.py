@@ -149,7 +149,8 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                 continue
             runs.append(SceneRun(info, settings, still, key, config, cost, part))
         ordered = by_cost([r.child for r in runs])
-        with voice_server_for(voice, [] if still else lines_ahead(cfg, trace, [r.info for r in runs])) as server:
+        speaking = voice if runs and not still else None  # nothing to render: no server to start
+        with voice_server_for(speaking, lines_ahead(cfg, trace, [r.info for r in runs]) if speaking else []) as server:
             for run in runs:
                 assert run.child.record is not None
                 run.child.record = run.child.record.model_copy(update={"voice_server": server})
@@ -157,7 +158,6 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         for run in runs:
             if run.child.finished:
                 segments[run.info.id] = _store(run, cache, _variant(variant, run.part), data, settings, still)
-                progress.done(run.info.id, False, run.child.seconds)
         if failed is not None:
             raise RenderError(failed.failure(f"scene '{failed.id}'"))
         if isinstance(voice, WavDirVoice):

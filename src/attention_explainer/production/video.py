@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,9 +79,9 @@ def _check(scenes: Sequence[SceneInfo], settings: RenderSettings) -> CheckResult
     progress = make_progress(settings.quiet, parallel=settings.parallel, verb="check")
     try:
         result = check_scenes(scenes, settings.effective_config(), settings.media_dir, settings.jobs, progress=progress)
-        refuse_visible(result, progress.note)
     finally:
         progress.close()
+    refuse_visible(result, lambda line: print(line, file=sys.stderr, flush=True))  # even with --quiet
     return result
 
 
