@@ -13,7 +13,7 @@ import time
 from collections import deque
 from typing import Optional, Protocol, Sequence
 
-from attention_explainer.production.child import Child, SignalsRaise
+from attention_explainer.production.child import Child, Interrupted, SignalsRaise
 
 POLL_SECONDS = 0.05
 
@@ -33,11 +33,12 @@ def by_cost(children: Sequence[Child]) -> list[Child]:
     return sorted(children, key=lambda c: -(c.cost if c.cost > 0 else float("inf")))
 
 
-def run_children(children: Sequence[Child], parallel: int, events: Events) -> Optional[Child]:
+def run_children(children: Sequence[Child], parallel: int, events: Events,
+                 stop: Optional[threading.Event] = None) -> Optional[Child]:
     """Run the children, `parallel` at once, in the order given. At the first failure the others
-    are stopped and the failed child is returned (its .error set); on a signal everything is
-    stopped and Interrupted (or KeyboardInterrupt) propagates. Unfinished children leave no
-    files behind; every child's run record is removed."""
+    are stopped and the failed child is returned (its .error set); on a signal (or `stop` set,
+    from another thread) everything is stopped and Interrupted (or KeyboardInterrupt)
+    propagates. Unfinished children leave no files behind; every child's run record is removed."""
     lock = threading.Lock()
 
     def animation(child_id: str, count: int) -> None:
@@ -49,6 +50,8 @@ def run_children(children: Sequence[Child], parallel: int, events: Events) -> Op
     try:
         with SignalsRaise():
             while pending or running:
+                if stop is not None and stop.is_set():
+                    raise Interrupted("stopped")
                 while pending and len(running) < max(1, parallel):
                     child = pending.popleft()
                     child.start(animation)

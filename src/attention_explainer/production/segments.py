@@ -113,7 +113,9 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                     progress: Optional[Progress] = None,
                     animations: Optional[dict[str, tuple[int, int]]] = None) -> list[Segment]:
     """One segment per scene (video, or last-frame PNG with still), reused when unchanged.
-    `animations`: scene id -> (start, end), render only that range (a preview; not cached)."""
+    `animations`: scene id -> (start, end), render only that range (a preview). A progress given
+    is the caller's to close."""
+    own = progress is None
     progress = progress or make_progress(settings.quiet, parallel=settings.parallel)
     app = settings.app_dir
     stale = remove_stale_work(app)  # what renders killed outright (SIGKILL, power loss) left behind
@@ -165,7 +167,8 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     finally:
         for run in runs:
             run.finish()
-        progress.close()
+        if own:
+            progress.close()
     for info in scenes:
         cache.prune(info.id, _variant(variant, (animations or {}).get(info.id)))
     return [segments[info.id] for info in scenes]
