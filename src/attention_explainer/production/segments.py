@@ -16,8 +16,8 @@ from typing import Any, Optional, Sequence
 
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.errors import UserError
-from attention_explainer.narration.script import context_for
-from attention_explainer.narration.voice import WavDirVoice, make_voice
+from attention_explainer.narration.script import Context, context_for
+from attention_explainer.narration.voice import Voice, WavDirVoice, make_voice
 from attention_explainer.production.assemble import Segment
 from attention_explainer.production.atomic import remove_stale_temps
 from attention_explainer.production.catalog import SceneInfo
@@ -134,9 +134,7 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     try:
         for info in scenes:
             part = (animations or {}).get(info.id)
-            key = scene_key(info, narration_key(info.id, data, context), settings.q, still,
-                            voice.fingerprint(info.id) if voice else None, None if still else settings.x264_preset,
-                            part)
+            key = _key(info, settings, data, context, voice, still, part)
             last = cache.latest(info.id, variant, "render_seconds")
             cost = last or expected_seconds(info.id, settings.q, still)
             animations_last = cache.latest(info.id, variant, "animations")
@@ -172,6 +170,23 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     for info in scenes:
         cache.prune(info.id, _variant(variant, (animations or {}).get(info.id)))
     return [segments[info.id] for info in scenes]
+
+
+def _key(info: SceneInfo, settings: RenderSettings, data: dict[str, Any], context: Context, voice: Optional[Voice],
+         still: bool, part: Optional[tuple[int, int]] = None) -> str:
+    return scene_key(info, narration_key(info.id, data, context), settings.q, still,
+                     voice.fingerprint(info.id) if voice else None, None if still else settings.x264_preset, part)
+
+
+def cached_plays(info: SceneInfo, settings: RenderSettings) -> Optional[dict[str, list[int]]]:
+    """Each beat's animations ([first, end), Manim's numbering) in the scene's cached video as it
+    would render now (same code, config, voice); None when it is not in the cache."""
+    cfg = settings.effective_config()
+    data = cfg.model_dump(mode="json")
+    voice = make_voice(voice_spec(settings), settings.app_dir / "voice")
+    key = _key(info, settings, data, context_for(cfg, compute_trace(cfg)), voice, False)
+    meta = SegmentCache(settings.app_dir / "cache").lookup(info.id, settings.resolution_dir, key, data)
+    return meta.plays if meta is not None and meta.plays else None
 
 
 def _variant(variant: str, part: Optional[tuple[int, int]]) -> str:
