@@ -91,7 +91,8 @@ class ExplainerScene(NarratedLines):
         if remaining > 0.01:
             self.wait(_whole_frames(remaining))
         self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4), said.spoken,
-                               cues=self._finish_line(), audio=self._line_audio))
+                               cues=self._finish_line(), audio=self._line_audio,
+                               words=self._word_times()))
         self.beat_plays[beat_id] = [first_play, self.renderer.num_plays]  # its animations (Manim's -n), for previews
         if self._checker is not None:
             shown = None if not (self.cfg.display.captions and caption) else (

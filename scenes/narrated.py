@@ -64,6 +64,10 @@ class NarratedLines(Scene):
         self._show_chunk(0, text)
         return hold
 
+    def _word_times(self) -> tuple[tuple[float, float], ...]:
+        """(start, end) of each written word of the current line, from its start (the page's transcript)."""
+        return tuple((round(a, 3), round(b, 3)) for a, b in self._line_times)
+
     def _finish_line(self) -> tuple[tuple[float, float, str], ...]:
         """The line's caption chunks, the last one lasting to the end of the beat."""
         end = float(self.renderer.time) - self._line_start

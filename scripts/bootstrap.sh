@@ -61,6 +61,25 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
   echo "$want" > "$stamp"
 fi
 
+# The lesson page's browser tests (test task only): Debian's chromium (plays H.264/AAC; Playwright's
+# own browser build is not used), Playwright to drive it, and axe-core (npm) into node_modules/.
+PAGE_PLAYWRIGHT="playwright==1.65.2"
+PAGE_AXE="axe-core@4.14.1"
+if [ "$task" = test ]; then
+  if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" || ! command -v npm >/dev/null; then
+    echo "bootstrap: installing chromium and npm (browser tests of the lesson page)"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium npm >/dev/null
+  fi
+  if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("playwright"))' 2>/dev/null)" != "${PAGE_PLAYWRIGHT#*==}" ]; then
+    .venv/bin/python -m pip install -q "$PAGE_PLAYWRIGHT" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  fi
+  if [ ! -f node_modules/axe-core/axe.min.js ] || [ "$(cat node_modules/.axe-stamp 2>/dev/null)" != "$PAGE_AXE" ]; then
+    npm install --no-save --no-package-lock --silent --prefix . "$PAGE_AXE" && echo "$PAGE_AXE" > node_modules/.axe-stamp
+  fi
+fi
+
 case "$task" in
   setup) echo "bootstrap: ready. Run .venv/bin/attention-explainer --help" ;;
   video) exec .venv/bin/attention-explainer render "$@" ;;

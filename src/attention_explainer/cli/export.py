@@ -28,8 +28,11 @@ AXES = {
 
 @cli.command("export")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
-              help="json: one object, a matrix row per line; csv: see --layout.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "svg", "png"]), default=None,
+              help="json (default): one object, a matrix row per line; csv: see --layout; svg or png: with --figure.")
+@click.option("--figure", "figure", type=click.Choice(["heatmap"]), default=None,
+              help="Instead: a print-quality figure (--format svg or png, -o FILE; default attention-heatmap.<format>): "
+                   "the attention weights with their tokens, as the video prints them.")
 @click.option("--layout", type=click.Choice(["long", "wide"]), default="long", show_default=True,
               help="CSV only. long: one number per row (matrix,row,col,row_label,col_label,value); wide: each "
                    "matrix as a table (its name and column labels, then one row per token or dimension), "
@@ -39,13 +42,20 @@ AXES = {
 @click.option("--real-model", "real_model", is_flag=True,
               help="Instead: the pretrained model's attention for real_model.sentence (JSON): model, layers, "
                    "heads, word pieces, character offsets, attention [layer][head][query][key], head scores.")
-def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optional[Path], real_model: bool) -> None:
+def export_cmd(config_path: Optional[Path], fmt: Optional[str], layout: str, output: Optional[Path], real_model: bool,
+               figure: Optional[str]) -> None:
     """Print (or write with -o) every number of the attention computation: X, W_Q, W_K, W_V,
     Q, K, V, the scores, scaled scores, weights and Z, at full precision.
 
     Rows and columns are labelled by token; a repeated word is told apart by its occurrence
     (`the`, `the (2)`), in the CSV and in the JSON's "labels".
     """
+    if figure is not None:
+        _figure(config_path, fmt or "svg", output)
+        return
+    if fmt in ("svg", "png"):
+        raise click.UsageError(f"--format {fmt} is for a figure: add --figure heatmap")
+    fmt = fmt or "json"
     if layout == "wide" and fmt != "csv":
         raise click.UsageError("--layout wide is for --format csv")
     if real_model and fmt != "json":
@@ -53,10 +63,10 @@ def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optio
     if real_model:
         from attention_explainer.core.real_model.trace import compute_real_trace
 
-        text = _trace_json(compute_real_trace(load(config_path)).to_dict()) + "\n"
+        text = _trace_json(compute_real_trace(load(config_path).real_model_spec()).to_dict()) + "\n"
         _write(text, output)
         return
-    trace = compute_trace(load(config_path))
+    trace = compute_trace(load(config_path).attention_spec())
     data = trace.to_dict()
     labels = distinct_labels(list(trace.tokens))
     if fmt == "json":
@@ -66,6 +76,17 @@ def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optio
     else:
         text = _csv_long(data, labels)
     _write(text, output)
+
+
+def _figure(config_path: Optional[Path], fmt: str, output: Optional[Path]) -> None:
+    """The heatmap as SVG or PNG (export --figure heatmap)."""
+    from attention_explainer.production.figure import heatmap_figure
+
+    if fmt not in ("svg", "png"):
+        raise click.UsageError(f"--figure writes svg or png, not --format {fmt}")
+    trace = compute_trace(load(config_path).attention_spec())
+    path = heatmap_figure(trace.weights, distinct_labels(list(trace.tokens)), output or Path(f"attention-heatmap.{fmt}"), fmt)
+    click.echo(f"wrote {path}")
 
 
 def _write(text: str, output: Optional[Path]) -> None:

@@ -24,6 +24,7 @@ class Beat:
     spoken: str | None = None  # what the voice says when it differs from the text (script.Line)
     cues: tuple = ()  # (start, end, chunk) caption chunks, seconds from the beat's start (captions.py)
     audio: str | None = None  # the spoken clip (48 kHz WAV) that starts at `start`, if any
+    words: tuple = ()  # (start, end) of each word of text.split(), seconds from the beat's start
 
 
 def reading_time(text: str) -> float:

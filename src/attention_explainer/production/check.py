@@ -29,7 +29,7 @@ from attention_explainer.config import Config
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.errors import UserError
 from attention_explainer.narration.script import context_for
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.child import Child, MediaDir
 from attention_explainer.production.progress import CHECK, CHECK_SHARE, Progress, Silent, expected_seconds
 from attention_explainer.production.records import (
@@ -92,7 +92,7 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
     app = Path(media_dir) / APP_DIR
     cache = SegmentCache(app / "cache")
     data = config.model_dump(mode="json")
-    context = context_for(config, compute_trace(config))
+    context = context_for(config, compute_trace(config.attention_spec()))
     findings: dict[str, list[Finding]] = {}
     plays: dict[str, dict[str, list[int]]] = {}
     todo: list[_Scene] = []

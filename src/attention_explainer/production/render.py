@@ -27,7 +27,7 @@ from attention_explainer.errors import UserError
 from attention_explainer.narration.beats import Beat
 from attention_explainer.production.assemble import Segment, probe, stitch
 from attention_explainer.production.atomic import AtomicFiles, temp_path
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.check import check_scenes
 from attention_explainer.production.child import Interrupted, SignalsRaise, failure_line
 from attention_explainer.production.formats import convert

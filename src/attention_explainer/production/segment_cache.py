@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from attention_explainer import __version__
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.narration.script import Context, scene_lines
 from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.production.config_reads import digests as config_digests, value_digest
 from attention_explainer.production.records import SegmentMeta
 from attention_explainer.production.sources import file_digest

@@ -20,7 +20,7 @@ from attention_explainer.narration.script import Context, context_for
 from attention_explainer.narration.voice import Voice, WavDirVoice, make_voice
 from attention_explainer.production.assemble import Segment
 from attention_explainer.production.atomic import remove_stale_temps
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.child import Child, MediaDir
 from attention_explainer.production.formats import DEFAULT_X264_PRESET
 from attention_explainer.production.housekeeping import human_size, remove_stale_work
@@ -125,7 +125,7 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     cfg = settings.effective_config()
     data = cfg.model_dump(mode="json")
     config = config_file(settings)
-    trace = compute_trace(cfg)
+    trace = compute_trace(cfg.attention_spec())
     context = context_for(cfg, trace)
     voice = None if still else make_voice(voice_spec(settings), app / "voice")
     variant = f"still-{settings.resolution_dir}" if still else settings.resolution_dir
@@ -184,7 +184,7 @@ def cached_plays(info: SceneInfo, settings: RenderSettings) -> Optional[dict[str
     cfg = settings.effective_config()
     data = cfg.model_dump(mode="json")
     voice = make_voice(voice_spec(settings), settings.app_dir / "voice")
-    key = _key(info, settings, data, context_for(cfg, compute_trace(cfg)), voice, False)
+    key = _key(info, settings, data, context_for(cfg, compute_trace(cfg.attention_spec())), voice, False)
     meta = SegmentCache(settings.app_dir / "cache").lookup(info.id, settings.resolution_dir, key, data)
     return meta.plays if meta is not None and meta.plays else None
 

@@ -19,7 +19,7 @@ from attention_explainer.narration import voice_server
 from attention_explainer.narration.neural_voice import NeuralVoice
 from attention_explainer.narration.script import GLOBAL_FIELDS, context_for, script_for
 from attention_explainer.narration.spoken import to_spoken
-from attention_explainer.production.catalog import SceneInfo, scene_by_id
+from attention_explainer.config.catalog import SceneInfo, scene_by_id
 
 
 def lines_ahead(cfg: Any, trace: AttentionTrace, scenes: Sequence[SceneInfo]) -> list[str]:

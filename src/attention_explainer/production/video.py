@@ -23,7 +23,7 @@ from attention_explainer.errors import UserError
 from attention_explainer.narration.chapters import Chapter, youtube_warnings
 from attention_explainer.production.assemble import Assembly, Segment, assemble, sidecar
 from attention_explainer.production.atomic import remove_stale_temps
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.check import CheckResult, check_scenes, refuse_visible
 from attention_explainer.production.child import SignalsRaise
 from attention_explainer.production.progress import Progress, make_progress
@@ -132,6 +132,8 @@ def _assemble(segments: list[Segment], settings: RenderSettings, output: Path, f
                                                        sort_keys=True).encode()).hexdigest()},
         "burned_captions": effective.display.captions,
         "voice": voice_spec(settings),
+        "theme": effective.display.theme,  # the lesson page's colours and language
+        "language": getattr(effective.video, "language", None),
     }
     kept = unchanged_video(output, segments, fmt, extra)
     if kept is not None:  # the same segments stitched the same way: the video there is this one
@@ -151,7 +153,8 @@ def unchanged_video(output: Path, segments: Sequence[Segment], fmt: str, extra: 
     try:
         manifest = Manifest.from_file(path)
         made = path.stat().st_mtime
-        files = [output, Path(manifest.captions["srt"]), Path(manifest.captions["vtt"]), Path(manifest.chapters), path]
+        files = [output, Path(manifest.captions["srt"]), Path(manifest.captions["vtt"]), Path(manifest.chapters),
+                 *[Path(f) for f in (manifest.transcript, manifest.chapters_vtt) if f], path]
         if any(not f.is_file() or f.stat().st_mtime > made + 1.0 for f in files):
             return None  # gone, or changed after the manifest was written
     except (OSError, ValueError, KeyError):
