@@ -40,15 +40,6 @@ TEMPORARY_LONG_FILES = {
 # narration/voice_server.py, and voice.py, neural_voice.py which its branch rewrites). Each entry
 # is one (importing file, imported module) edge, left out of both checks (order and circles).
 TEMPORARY_KNOWN_EDGES = {
-    # the voice server picks script lines through the scene catalog (production's re-export) ...
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.production.catalog"),
-    # ... and closes the circle voice -> neural_voice -> voice_server (request) -> voice, neural_voice.
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.voice"),
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.neural_voice"),
-    # voice.py builds the neural voice (a factory importing neural_voice in a function) while
-    # neural_voice imports Speech and VoiceError from voice.py: both files are being rewritten on
-    # the `voice` branch (Speech and Voice move to narration/clips.py there).
-    ("src/attention_explainer/narration/voice.py", "attention_explainer.narration.neural_voice"),
 }
 
 

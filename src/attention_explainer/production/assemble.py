@@ -268,7 +268,8 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
                     reused=s.reused,
                     render_seconds=round(s.render_seconds, 2),
                     beats=[ManifestBeat(id=b.id, text=b.text, start=round(start + b.start, 3),
-                                        end=round(start + b.end, 3), words=beat_words(b, start))
+                                        end=round(start + b.end, 3), words=beat_words(b, start),
+                                        spoken=b.spoken)
                            for b in s.beats],
                 )
                 for s, start, d in zip(segments, starts, durations)

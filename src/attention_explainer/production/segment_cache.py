@@ -48,8 +48,9 @@ def _version(dist: str) -> str:
 def narration_key(scene_id: str, config: dict[str, Any], context: Optional[Context]) -> dict[str, Any]:
     """A scene's narration: its effective lines, and the global fields and conditions of
     `context` (narration.script.context_for) that those lines name."""
-    overrides = config.get("video", {}).get("narration")
-    lines = scene_lines(scene_id, overrides if isinstance(overrides, dict) else None)
+    video = config.get("video", {})
+    overrides = video.get("narration")
+    lines = scene_lines(scene_id, overrides if isinstance(overrides, dict) else None, video.get("language"))
     text = json.dumps(lines, sort_keys=True, ensure_ascii=False)
     used: dict[str, Any] = {}
     if context is not None and lines:

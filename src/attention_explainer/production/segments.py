@@ -16,6 +16,7 @@ from typing import Any, Optional, Sequence
 
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.errors import UserError
+from attention_explainer.narration.chapters import chapter_title
 from attention_explainer.narration.script import Context, context_for
 from attention_explainer.narration.voice import Voice, WavDirVoice, make_voice
 from attention_explainer.production.assemble import Segment
@@ -150,7 +151,7 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
             runs.append(SceneRun(info, settings, still, key, config, cost, part))
         ordered = by_cost([r.child for r in runs])
         speaking = voice if runs and not still else None  # nothing to render: no server to start
-        with voice_server_for(speaking, lines_ahead(cfg, trace, [r.info for r in runs]) if speaking else []) as server:
+        with voice_server_for(speaking, _ahead(cfg, trace, [r.info for r in runs]) if speaking else []) as server:
             for run in runs:
                 assert run.child.record is not None
                 run.child.record = run.child.record.model_copy(update={"voice_server": server})
@@ -161,7 +162,7 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         if failed is not None:
             raise RenderError(failed.failure(f"scene '{failed.id}'"))
         if isinstance(voice, WavDirVoice):
-            _note_missing_recordings(voice, [segments[i.id] for i in scenes], progress)
+            _note_recordings(voice, [segments[i.id] for i in scenes], progress)
     finally:
         for run in runs:
             run.finish()
@@ -170,6 +171,13 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     for info in scenes:
         cache.prune(info.id, _variant(variant, (animations or {}).get(info.id)))
     return [segments[info.id] for info in scenes]
+
+
+def _ahead(cfg: Any, trace: Any, scenes: Sequence[SceneInfo]) -> list[str]:
+    try:
+        return lines_ahead(cfg, trace, scenes)
+    except Exception:  # noqa: BLE001 - ahead is an optimisation; the scenes ask for what they need
+        return []
 
 
 def _key(info: SceneInfo, settings: RenderSettings, data: dict[str, Any], context: Context, voice: Optional[Voice],
@@ -210,12 +218,20 @@ def _store(run: SceneRun, cache: SegmentCache, variant: str, data: dict[str, Any
 
 
 def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
-    return Segment(info.id, info.title, Path(meta.file), tuple(meta.beats), meta.key, reused, meta.render_seconds)
+    return Segment(info.id, chapter_title(info.title), Path(meta.file), tuple(meta.beats), meta.key, reused,
+                   meta.render_seconds)
 
 
-def _note_missing_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
-    missing = [b.id for s in segments for b in s.beats if voice.recording(b.id) is None]
+def _note_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
+    beat_ids = [b.id for s in segments for b in s.beats]
+    missing = [b for b in beat_ids if voice.recording(b) is None]
     if missing:
         shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
-        progress.note(f"voice: {len(missing)} beat(s) have no recording in {voice.folder} "
-                      f"(silent, captions only): {shown}")
+        said = f"spoken by {voice.fallback.spec}" if voice.fallback is not None and hasattr(voice.fallback, "spec") \
+            else "silent, captions only"
+        progress.note(f"voice: {len(missing)} beat(s) have no recording in {voice.folder} ({said}): {shown}")
+    unmatched = voice.unmatched(beat_ids)
+    if unmatched:
+        shown = ", ".join(unmatched[:8]) + (", ..." if len(unmatched) > 8 else "")
+        progress.note(f"voice: {len(unmatched)} recording(s) match no line of this video (names are the ids "
+                      f"`attention-explainer narration` prints): {shown}")

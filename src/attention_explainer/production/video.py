@@ -21,6 +21,7 @@ from typing import Callable, Optional, Sequence
 
 from attention_explainer.errors import UserError
 from attention_explainer.narration.chapters import Chapter, youtube_warnings
+from attention_explainer.narration.voice import WavDirVoice, make_voice
 from attention_explainer.production.assemble import Assembly, Segment, assemble, sidecar
 from attention_explainer.production.atomic import remove_stale_temps
 from attention_explainer.config.catalog import SceneInfo
@@ -135,6 +136,10 @@ def _assemble(segments: list[Segment], settings: RenderSettings, output: Path, f
         "theme": effective.display.theme,  # the lesson page's colours and language
         "language": getattr(effective.video, "language", None),
     }
+    voice = make_voice(voice_spec(settings), settings.app_dir / "voice") if voice_spec(settings).startswith("wav-dir:") \
+        else None
+    if isinstance(voice, WavDirVoice):  # which line came from a recording, which from the voice after '+'
+        extra["line_sources"] = {b.id: voice.source(b.id) for s in segments for b in s.beats}
     kept = unchanged_video(output, segments, fmt, extra)
     if kept is not None:  # the same segments stitched the same way: the video there is this one
         return VideoResult(kept, segments, time.monotonic() - t0, list(youtube_warnings(kept.chapters)))
