@@ -39,8 +39,7 @@ TEMPORARY_LONG_FILES = {
 # their branches (`voice`:
 # narration/voice_server.py, and voice.py, neural_voice.py which its branch rewrites). Each entry
 # is one (importing file, imported module) edge, left out of both checks (order and circles).
-TEMPORARY_KNOWN_EDGES = {
-}
+TEMPORARY_KNOWN_EDGES: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True, order=True)
