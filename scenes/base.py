@@ -53,7 +53,7 @@ class ExplainerScene(NarratedLines):
         manim_config.tex_template = tex_template()
         self.beats: list[Beat] = []
         self.beat_plays: dict[str, list[int]] = {}
-        self.script = script_for(self.cfg.video.narration)  # the lines, with the config's own
+        self.script = script_for(self.cfg.video.narration, self.cfg.video.language)  # the lines, with the config's own
         self.narration = self.input.context  # what the lines are filled from
         self._caption: Optional[Caption] = None
         self._voice = _voice_from_run()
@@ -91,7 +91,8 @@ class ExplainerScene(NarratedLines):
         if remaining > 0.01:
             self.wait(_whole_frames(remaining))
         self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4), said.spoken,
-                               cues=self._finish_line(), audio=self._line_audio))
+                               cues=self._finish_line(), audio=self._line_audio,
+                               words=self._word_times()))
         self.beat_plays[beat_id] = [first_play, self.renderer.num_plays]  # its animations (Manim's -n), for previews
         if self._checker is not None:
             shown = None if not (self.cfg.display.captions and caption) else (
@@ -174,6 +175,7 @@ def _voice_from_run():  # type: ignore[no-untyped-def]
     if run is None or not run.voice or run.voice == "none":
         return None
     voice = make_voice(run.voice, Path(run.voice_cache or "media/attention-explainer/voice"))
-    if run.voice_server and hasattr(voice, "server"):
-        voice.server = run.voice_server  # the render's voice server (neural): one model for all scenes
+    for served in (voice, getattr(voice, "fallback", None)):  # (recordings + a voice for the other lines)
+        if run.voice_server and served is not None and hasattr(served, "server"):
+            served.server = run.voice_server  # the render's voice server: one model for all scenes
     return voice

@@ -8,7 +8,7 @@ from pathlib import Path
 from attention_explainer.config import parse_yaml, validate_config
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.narration.script import context_for
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.production.chunk_render import chunk_narration
 from attention_explainer.production.chunks import (
     MIN_BEATS,
@@ -64,7 +64,7 @@ def test_editing_one_line_changes_the_key_of_one_chunk() -> None:
         overrides = {"math-scores-fill": edit} if edit else {}
         config = validate_config(parse_yaml(f"video: {{narration: {overrides!r}}}" if edit else ""))
         data = config.model_dump(mode="json")
-        narration = narration_key("math", data, context_for(config, compute_trace(config)))
+        narration = narration_key("math", data, context_for(config, compute_trace(config.attention_spec())))
         lines = narration["lines"]
         ids = list(lines)
         third = len(ids) // 3

@@ -127,7 +127,7 @@ def test_the_config_recorder_records_what_is_read() -> None:
     config = load_config(None)
     seen = Recorder(config)
     assert isinstance(seen, type(config)) and unwrap(seen) is config
-    trace = compute_trace(seen)  # the core reads the model and the sentence through the view
+    trace = compute_trace(seen.attention_spec())  # the core's input, built from the config through the view
     assert {"sentence", "model.d_k", "model.seed"} <= seen.recorded
     assert not any(k.startswith("video") for k in seen.recorded)
     assert seen.video.intro_sentence == config.video.intro_sentence

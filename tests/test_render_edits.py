@@ -164,7 +164,7 @@ def test_a_new_intro_sentence_leaves_the_math_scene_valid(tmp_path: Path) -> Non
     """Item 8: a scene's cache entry holds only the config keys it read. The math scene never
     reads video.intro_sentence, why-attention does: changing it re-builds why-attention alone."""
     from attention_explainer.config import load_config
-    from attention_explainer.production.catalog import scene_by_id
+    from attention_explainer.config.catalog import scene_by_id
     from attention_explainer.production.records import SegmentMeta
 
     config = load_config(None)

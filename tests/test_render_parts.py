@@ -77,7 +77,7 @@ def _narration(config: Config) -> dict:
     from attention_explainer.narration.script import context_for
     from attention_explainer.production.segment_cache import narration_key
 
-    return narration_key("math", config.model_dump(mode="json"), context_for(config, compute_trace(config)))
+    return narration_key("math", config.model_dump(mode="json"), context_for(config, compute_trace(config.attention_spec())))
 
 
 def test_scene_key_covers_what_the_output_depends_on(scene, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -20,8 +20,10 @@ import numpy as np
 from manim import LEFT, RIGHT, UP, ManimColor, Rectangle, Square, VGroup, VMobject, interpolate_color
 
 from attention_explainer.scenes.components.text import (
+    ui,
     baseline_of, centre_x_height, fit, fmt, label, put_on_baseline, token_label)
 from attention_explainer.scenes.components.theme import VIRIDIS, Theme
+from attention_explainer.scenes.measure import contrast, rgb
 
 
 def heat_color(value: float) -> ManimColor:
@@ -35,8 +37,6 @@ def ink_on(value: float) -> str:
     """Readable number colour on a heat cell: black or white, whichever has the higher WCAG contrast
     with the cell; at least 4.59:1 over the whole scale (a fixed 0.55 threshold left white at 3.9:1
     on the teal of 0.49)."""
-    from attention_explainer.scenes.checking import contrast, rgb
-
     cell = rgb(heat_color(value))
     return max("#000000", "#FFFFFF", key=lambda ink: contrast(rgb(ink), cell))
 
@@ -205,5 +205,5 @@ class ColorScale(VGroup):
             t = label(fmt(value, decimals), theme, 20, theme.muted, mono=True)
             t.next_to(bar, RIGHT, buff=0.12).set_y(bar.get_bottom()[1] + (value - low) / (high - low) * height)
             self.add(t)
-        cap = label(caption, theme, 20, theme.muted).next_to(bar, UP, buff=0.15)
+        cap = label(ui(caption), theme, 20, theme.muted).next_to(bar, UP, buff=0.15)
         self.add(cap)

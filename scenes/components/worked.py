@@ -21,6 +21,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Mobject, Text, VGroup, V
 
 from attention_explainer.scenes.components.matrix import Index, MatrixView
 from attention_explainer.scenes.components.text import (
+    ui,
     fit,
     fmt,
     fmt_big,
@@ -137,7 +138,7 @@ class WeightedRows(VGroup):
         x_times = (self.coefs.get_right()[0] + view.row_labels.get_left()[0]) / 2
         self.times = VGroup(*[MathTex(r"\times", font_size=30, color=th.muted).move_to([x_times, c.get_y(), 0])
                               for c, r in zip(self.coefs, view.rows) if r is not None])
-        self.head = VGroup(label("weights of", th, 20, th.muted), label(name, th, 20, th.weight))
+        self.head = VGroup(label(ui("weights of"), th, 20, th.muted), label(name, th, 20, th.weight))
         self.head.arrange(DOWN, buff=0.06)
         fit(self.head, 2.2, 0.7).next_to(self.coefs, UP, buff=0.2)
         self.head.set_y(view.name.get_y())
@@ -182,7 +183,7 @@ class SoftmaxRow(VGroup):
         s_row, e_row, w_row = row(s_txt, th.text), row(e_txt, th.text), row(w_txt, th.weight)
         col_w = max(m.width for g in (heads, s_row, e_row, w_row) for m in g) + 0.4
         e_tex = r"e^{\,s}" if shift == 0 else rf"e^{{\,s - {tex_number(fmt(shift, 2))}}}"
-        row_heads = [VGroup(label("score s", th, 22, th.muted),
+        row_heads = [VGroup(label(ui("score s"), th, 22, th.muted),
                             MathTex(e_tex, font_size=44, color=th.text),
                             MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
                                     font_size=40, color=th.text))]
@@ -210,7 +211,7 @@ class SoftmaxRow(VGroup):
                         font_size=34, color=th.accent)
         sigma.move_to([right + sigma.width / 2, e_row[last.start].get_y(), 0])
         one = float(np.sum(weights))
-        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {fmt(one, 2)}", font_size=34,
+        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {tex_number(fmt(one, 2))}", font_size=34,
                       color=th.weight)
         tot.move_to([right + tot.width / 2, w_row[last.start].get_y(), 0])
         heads_all = VGroup(*[h[0] for h in row_heads])

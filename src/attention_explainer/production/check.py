@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,9 +29,9 @@ from attention_explainer.config import Config
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.errors import UserError
 from attention_explainer.narration.script import context_for
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.child import Child, MediaDir
-from attention_explainer.production.progress import CHECK_SHARE, Progress, Silent, expected_seconds
+from attention_explainer.production.progress import CHECK, CHECK_SHARE, Progress, Silent, expected_seconds
 from attention_explainer.production.records import (
     RUN_ENV,
     VISIBLE_KINDS,
@@ -81,16 +82,17 @@ class _Scene:
 
 
 def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = Path("media"),
-                 jobs: int = 0, use_cache: bool = True, progress: Optional[Progress] = None) -> CheckResult:
+                 jobs: int = 0, use_cache: bool = True, progress: Optional[Progress] = None,
+                 stop: Optional[threading.Event] = None) -> CheckResult:
     """Build every scene whose findings are not cached with animations skipped and return what
     the inspection found, in scene order. Those scenes are shared between `jobs` child
-    processes (default: one per core)."""
+    processes (default: one per core). `stop` (set from another thread) stops them."""
     t0 = time.perf_counter()
     progress = progress or Silent()
     app = Path(media_dir) / APP_DIR
     cache = SegmentCache(app / "cache")
     data = config.model_dump(mode="json")
-    context = context_for(config, compute_trace(config))
+    context = context_for(config, compute_trace(config.attention_spec()))
     findings: dict[str, list[Finding]] = {}
     plays: dict[str, dict[str, list[int]]] = {}
     todo: list[_Scene] = []
@@ -111,7 +113,7 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
         todo.append(_Scene(info, key, record, expected_seconds(info.id, "l") * CHECK_SHARE))
     if todo:
         try:
-            _build_all(todo, app, work, jobs, progress, cache, data, findings, plays)
+            _build_all(todo, app, work, jobs, progress, cache, data, findings, plays, stop)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     for info in scenes:
@@ -122,7 +124,7 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
 
 def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: Progress, cache: SegmentCache,
                data: dict[str, object], findings: dict[str, list[Finding]],
-               plays: dict[str, dict[str, list[int]]]) -> None:
+               plays: dict[str, dict[str, list[int]]], stop: Optional[threading.Event]) -> None:
     groups = _share(todo, max(1, jobs or os.cpu_count() or 1))
     work.mkdir(parents=True, exist_ok=True)
     children = []
@@ -132,15 +134,13 @@ def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: P
             record_path = work / f"{s.info.id}.run.json"
             s.record.to_file(record_path, indent=1)
             args.append(f"{s.info.id}={Path(s.info.path).resolve()}::{s.info.cls}={record_path.resolve()}")
-        child_id = ", ".join(s.info.id for s in group)
+        child_id = CHECK + ", ".join(s.info.id for s in group)
         progress.add(child_id, child_id, None, sum(s.cost for s in group))
         children.append(Child(id=child_id, log=work / f"child-{n}.log", cost=sum(s.cost for s in group),
                               cmd=[sys.executable, "-m", "attention_explainer.production.check",
                                    str(app / "check" / "manim"), *args]))
-    failed = run_children(children, len(children), progress)
+    failed = run_children(children, len(children), progress, stop)
     for child, group in zip(children, groups):
-        if child.finished:
-            progress.done(child.id, False, child.seconds)
         for s in group:
             out = Path(s.record.check or "")
             if not out.is_file():

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 from attention_explainer.narration.beats import Beat
 from attention_explainer.production.assemble import Segment, probe, stitch
 from attention_explainer.production.atomic import temp_path
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.chunks import (
     Chunk,
     Plans,

@@ -31,17 +31,12 @@ from typing import Any, Callable, Optional, Sequence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from attention_explainer.config import Config
-from attention_explainer.config.loader import (
-    _read_text,
-    _with_model_path,
-    _with_narration,
-    default_config_path,
-    parse_yaml,
-    validate_config,
-)
+from attention_explainer.config.loader import _with_model_path, default_config_path, parse_yaml, read_text, validate_config
 from attention_explainer.errors import UserError, one_line
+from attention_explainer.narration.config_check import check_narration
+from attention_explainer.narration.voice_spec import resolve_voice
 from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.executor import Executor, Outcome
 from attention_explainer.production.settings import RenderSettings
 from attention_explainer.production.tasks import Task, merge, scene_task, video_task
@@ -96,7 +91,7 @@ def load_course(path: Path) -> CourseFile:
     """The course file, or one CourseError line naming the file and the field."""
     path = Path(path)
     try:
-        data = parse_yaml(_read_text(path), str(path))
+        data = parse_yaml(read_text(path), str(path))
     except UserError as e:
         raise CourseError(one_line(str(e))) from None
     if not isinstance(data, dict):
@@ -116,14 +111,14 @@ def lesson_config(course: Path, defaults: _Overrides, lesson: Lesson) -> Config:
     path = (Path(course).parent / source) if source else default_config_path()
     where = f"{course}: lesson '{lesson.name}'"
     try:
-        data = parse_yaml(_read_text(path), str(path)) or {}
+        data = parse_yaml(read_text(path), str(path)) or {}
         for layer in (defaults, lesson):
             for name, keys in OVERRIDES.items():
                 value = getattr(layer, name)
                 if value is not None:
                     _put(data, keys, value)
         config = validate_config(data, f"{where} ({path.name})")
-        return _with_narration(_with_model_path(config, path), path)
+        return check_narration(_with_model_path(config, path), path)
     except UserError as e:
         text = str(e)
         raise UserError(one_line(text if where in text else f"{where}: {text}")) from None
@@ -174,7 +169,7 @@ def render_course(course_path: Path, out_dir: Path, cache_dir: Path, executor: E
             config = lesson_config(course_path, course.defaults, lesson)
             scenes = [lookup(s) for s in config.video.scenes]
             settings = RenderSettings(config=config, name=lesson.name, media_dir=cache_dir, jobs=1,
-                                      voice=config.video.voice, quiet=True,
+                                      voice=resolve_voice(config.video.voice, config.video.language), quiet=True,
                                       **({"x264_preset": x264_preset} if x264_preset else {}))
             mine = [scene_task(info, settings, lesson.name) for info in scenes]
             output = (out_dir / lesson.name / f"{lesson.name}.mp4").resolve()

@@ -147,17 +147,22 @@ class Silent:
     def close(self) -> None: pass
 
 
-VERBS = {"render": ("rendering", "rendered", "scenes"), "check": ("checking", "checked", "parts")}  # the step shown
+CHECK = "check "  # the id of a check's child starts so: 'check math, outro'
+
+
+def _verbs(item: str) -> tuple[str, str, str]:
+    """('rendering', 'rendered', 'math') or, for a check's child, ('checking', 'checked', 'math, outro')."""
+    if item.startswith(CHECK):
+        return "checking", "checked", item[len(CHECK):]
+    return "rendering", "rendered", item
 
 
 class Lines(Silent):
     """For logs and CI: a line when a scene starts and when it ends, the latter with the ETA."""
 
-    def __init__(self, stream: TextIO, parallel: int = 1, clock: Callable[[], float] = time.monotonic,
-                 verb: str = "render") -> None:
+    def __init__(self, stream: TextIO, parallel: int = 1, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.eta = Estimate(parallel, clock)
-        self.doing, self.did, self.unit = VERBS[verb]
 
     def _say(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
@@ -167,7 +172,8 @@ class Lines(Silent):
 
     def start(self, scene_id: str) -> None:
         self.eta.start(scene_id)
-        self._say(f"{self.doing} {scene_id} ...")
+        doing, _, name = _verbs(scene_id)
+        self._say(f"{doing} {name} ...")
 
     def update(self, scene_id: str, animations: int) -> None:
         self.eta.update(scene_id, animations)
@@ -179,7 +185,9 @@ class Lines(Silent):
             return
         finished, count = self.eta.scenes_done()
         left = self.eta.text()
-        self._say(f"{scene_id}: {self.did} in {seconds:.1f} s ({finished}/{count} {self.unit}"
+        _, did, name = _verbs(scene_id)
+        unit = "scenes" if not any(k.startswith(CHECK) for k in self.eta.scenes) else "steps"
+        self._say(f"{name}: {did} in {seconds:.1f} s ({finished}/{count} {unit}"
                   f"{'; ' + left if left else ''})")
 
     def failed(self, scene_id: str) -> None:
@@ -195,7 +203,7 @@ class Bars(Silent):
 
     ALL = "all scenes"
 
-    def __init__(self, stream: TextIO, parallel: int = 1, verb: str = "render") -> None:
+    def __init__(self, stream: TextIO, parallel: int = 1) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
@@ -205,7 +213,6 @@ class Bars(Silent):
             TextColumn("{task.description:<20}"), BarColumn(), TextColumn("{task.fields[status]}"),
             TimeElapsedColumn(), console=self.console, transient=False)
         self.tasks: dict[str, object] = {}
-        self.doing, self.did, self.unit = VERBS[verb]
         self.overall = self.bars.add_task(self.ALL, total=1.0, start=False, status="")
         self.bars.start()
 
@@ -227,7 +234,7 @@ class Bars(Silent):
         self.eta.start(scene_id)
         self.bars.start_task(self.overall)  # type: ignore[arg-type]
         self.bars.start_task(self.tasks[scene_id])  # type: ignore[arg-type]
-        self.bars.update(self.tasks[scene_id], status=self.doing)  # type: ignore[arg-type]
+        self.bars.update(self.tasks[scene_id], status=_verbs(scene_id)[0])  # type: ignore[arg-type]
         self._refresh_overall()
 
     def update(self, scene_id: str, animations: int) -> None:
@@ -244,7 +251,7 @@ class Bars(Silent):
         self.bars.start_task(task)  # type: ignore[arg-type]
         total = self.bars.tasks[task].total or 1  # type: ignore[index]
         self.bars.update(task, total=total, completed=total,  # type: ignore[arg-type]
-                         status="unchanged, reused" if reused else f"{self.did} in {seconds:.1f} s")
+                         status="unchanged, reused" if reused else f"{_verbs(scene_id)[1]} in {seconds:.1f} s")
         self.bars.stop_task(task)  # type: ignore[arg-type]
         self._refresh_overall()
 
@@ -260,12 +267,11 @@ class Bars(Silent):
         self.bars.stop()
 
 
-def make_progress(quiet: bool, stream: Optional[TextIO] = None, parallel: int = 1, verb: str = "render") -> Progress:
-    """Silent with --quiet, bars on a terminal, plain lines when output goes to a file or CI;
-    `verb`: the step shown ('render' or 'check')."""
+def make_progress(quiet: bool, stream: Optional[TextIO] = None, parallel: int = 1) -> Progress:
+    """Silent with --quiet, bars on a terminal, plain lines when output goes to a file or CI."""
     stream = stream or sys.stderr
     if quiet:
         return Silent()
     if getattr(stream, "isatty", lambda: False)():
-        return Bars(stream, parallel, verb)
-    return Lines(stream, parallel, verb=verb)
+        return Bars(stream, parallel)
+    return Lines(stream, parallel)

@@ -27,11 +27,11 @@ from attention_explainer.errors import UserError
 from attention_explainer.narration.beats import Beat
 from attention_explainer.production.assemble import Segment, probe, stitch
 from attention_explainer.production.atomic import AtomicFiles, temp_path
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.check import check_scenes
 from attention_explainer.production.child import Interrupted, SignalsRaise, failure_line
 from attention_explainer.production.formats import convert
-from attention_explainer.production.segments import RenderError, render_segments
+from attention_explainer.production.segments import RenderError, cached_plays, render_segments
 from attention_explainer.production.settings import (
     APP_DIR,
     RESOLUTION_DIR,
@@ -39,6 +39,7 @@ from attention_explainer.production.settings import (
     default_output,
     resolve_format,
     scene_from_file,
+    voice_spec,
     voice_tag,
 )
 from attention_explainer.production.soundtrack import encoded_track
@@ -80,10 +81,15 @@ def render_scene(info: SceneInfo, settings: RenderSettings, still: bool = False,
 
 
 def beat_animations(info: SceneInfo, settings: RenderSettings, beat: str) -> tuple[int, int]:
-    """Manim's animation range (first, last) of one beat, from the scene's check build (cached:
-    instant when the scene is unchanged; else a build with animations skipped)."""
-    result = check_scenes([info], settings.effective_config(), settings.media_dir, 1)
-    plays = result.plays.get(info.id, {})
+    """Manim's animation range (first, last) of one beat: from the scene's cached video, else
+    (silent) its check build, where animations are skipped; with a voice the beats' waits follow
+    the speech, so the whole scene is rendered once first (later beats are then instant to find)."""
+    plays = cached_plays(info, settings)
+    if plays is None and voice_spec(settings) != "none":
+        render_segments([info], settings)
+        plays = cached_plays(info, settings)
+    if plays is None:
+        plays = check_scenes([info], settings.effective_config(), settings.media_dir, 1).plays.get(info.id, {})
     if beat not in plays:
         known = ", ".join(plays) or "none"
         raise UserError(f"--beat {beat}: scene '{info.id}' has no such beat; its beats: {known}")

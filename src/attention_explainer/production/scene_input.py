@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from attention_explainer.core.attention import AttentionTrace, compute_trace
 from attention_explainer.core.multihead import MultiHeadTrace, compute_multihead
+from attention_explainer.core.real_model.trace import RealModelTrace, compute_real_trace
 from attention_explainer.core.tokens import tokenize
 from attention_explainer.core.variants import (
     CausalComparison,
@@ -26,14 +27,12 @@ from attention_explainer.core.variants import (
     realistic_d_k,
     scaling_demo,
 )
-from attention_explainer.config import Config, load_config
+from attention_explainer.config import Config
+from attention_explainer.narration.config_check import load_checked_config
 from attention_explainer.narration.script import Context, context_for
 from attention_explainer.production.config_reads import Recorder, unwrap
 from attention_explainer.production.records import RUN_ENV, LoadedSources, RunRecord
 from attention_explainer.production.sources import loaded_sources, project_roots
-
-if TYPE_CHECKING:
-    from attention_explainer.core.real_model.trace import RealModelTrace
 
 CONFIG_ENV = "ATTENTION_EXPLAINER_CONFIG"  # for a plain `manim render` of a scene file (no run record)
 _data_files: set[str] = set()  # data files a scene read besides code (the real model's weights)
@@ -53,7 +52,7 @@ class SceneInput:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.trace: AttentionTrace = compute_trace(config)
+        self.trace: AttentionTrace = compute_trace(config.attention_spec())
         for scene_id, name in self.OPTIONAL.items():
             if scene_id in config.video.scenes:
                 getattr(self, name)
@@ -71,7 +70,7 @@ class SceneInput:
     @cached_property
     def multihead(self) -> MultiHeadTrace:
         """The multi-head segment's heads, on the main trace's X."""
-        return compute_multihead(self.config, self.trace)
+        return compute_multihead(self.config.attention_spec(), self.trace)
 
     @cached_property
     def causal(self) -> CausalComparison:
@@ -105,7 +104,7 @@ def scene_input() -> SceneInput:
     """The SceneInput of the run record's config (else $ATTENTION_EXPLAINER_CONFIG, else the
     packaged one); under a render that records sources, the config records what is read."""
     run = run_record()
-    config = load_config(run.config if run else (os.environ.get(CONFIG_ENV) or None))
+    config = load_checked_config(run.config if run else (os.environ.get(CONFIG_ENV) or None))
     return SceneInput(Recorder(config) if run and run.sources else config)  # type: ignore[arg-type]
 
 
@@ -123,7 +122,7 @@ def write_sources(scene_file: Optional[str]) -> None:
     os.replace(tmp, run.sources)
 
 
-def real_model_input() -> "RealModelTrace":
+def real_model_input() -> RealModelTrace:
     """The real-model trace of the same config (the pretrained model's attention). Only the
     real-model scene calls it: loading the model takes ~0.3 s and ~200 MB, which the other scenes
     never pay. A missing model or bad real_model.path is a one-line UserError."""
@@ -134,10 +133,8 @@ def real_model_input() -> "RealModelTrace":
 
 
 @lru_cache(maxsize=1)
-def _real_trace(config_json: str) -> "RealModelTrace":
-    from attention_explainer.core.real_model.trace import compute_real_trace
-
-    return compute_real_trace(Config.model_validate_json(config_json))
+def _real_trace(config_json: str) -> RealModelTrace:
+    return compute_real_trace(Config.model_validate_json(config_json).real_model_spec())
 
 
 def check_real_model(config: Config) -> None:

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from typing import Optional, Protocol, Sequence
 
-from attention_explainer.production.child import Child, SignalsRaise
+from attention_explainer.production.child import Child, Interrupted, SignalsRaise
 
 POLL_SECONDS = 0.05
 
@@ -23,6 +23,7 @@ class Events(Protocol):
 
     def start(self, scene_id: str) -> None: ...
     def update(self, scene_id: str, animations: int) -> None: ...
+    def done(self, scene_id: str, reused: bool, seconds: float) -> None: ...
     def failed(self, scene_id: str) -> None: ...
 
 
@@ -32,11 +33,12 @@ def by_cost(children: Sequence[Child]) -> list[Child]:
     return sorted(children, key=lambda c: -(c.cost if c.cost > 0 else float("inf")))
 
 
-def run_children(children: Sequence[Child], parallel: int, events: Events) -> Optional[Child]:
+def run_children(children: Sequence[Child], parallel: int, events: Events,
+                 stop: Optional[threading.Event] = None) -> Optional[Child]:
     """Run the children, `parallel` at once, in the order given. At the first failure the others
-    are stopped and the failed child is returned (its .error set); on a signal everything is
-    stopped and Interrupted (or KeyboardInterrupt) propagates. Unfinished children leave no
-    files behind; every child's run record is removed."""
+    are stopped and the failed child is returned (its .error set); on a signal (or `stop` set,
+    from another thread) everything is stopped and Interrupted (or KeyboardInterrupt)
+    propagates. Unfinished children leave no files behind; every child's run record is removed."""
     lock = threading.Lock()
 
     def animation(child_id: str, count: int) -> None:
@@ -48,6 +50,8 @@ def run_children(children: Sequence[Child], parallel: int, events: Events) -> Op
     try:
         with SignalsRaise():
             while pending or running:
+                if stop is not None and stop.is_set():
+                    raise Interrupted("stopped")
                 while pending and len(running) < max(1, parallel):
                     child = pending.popleft()
                     child.start(animation)
@@ -58,10 +62,11 @@ def run_children(children: Sequence[Child], parallel: int, events: Events) -> Op
                     if not child.poll():
                         continue
                     running.remove(child)
-                    if child.error is not None:
-                        with lock:
+                    with lock:
+                        if child.error is not None:
                             events.failed(child.id)
-                        return child
+                            return child
+                        events.done(child.id, False, child.seconds)
                 time.sleep(POLL_SECONDS)
         return None
     finally:

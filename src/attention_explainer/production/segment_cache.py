@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from attention_explainer import __version__
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.narration.script import Context, scene_lines
 from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.production.config_reads import digests as config_digests, value_digest
 from attention_explainer.production.records import SegmentMeta
 from attention_explainer.production.sources import file_digest
@@ -48,8 +48,9 @@ def _version(dist: str) -> str:
 def narration_key(scene_id: str, config: dict[str, Any], context: Optional[Context]) -> dict[str, Any]:
     """A scene's narration: its effective lines, and the global fields and conditions of
     `context` (narration.script.context_for) that those lines name."""
-    overrides = config.get("video", {}).get("narration")
-    lines = scene_lines(scene_id, overrides if isinstance(overrides, dict) else None)
+    video = config.get("video", {})
+    overrides = video.get("narration")
+    lines = scene_lines(scene_id, overrides if isinstance(overrides, dict) else None, video.get("language"))
     text = json.dumps(lines, sort_keys=True, ensure_ascii=False)
     used: dict[str, Any] = {}
     if context is not None and lines:

@@ -16,11 +16,12 @@ from typing import Any, Optional, Sequence
 
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.errors import UserError
-from attention_explainer.narration.script import context_for
-from attention_explainer.narration.voice import WavDirVoice, make_voice
+from attention_explainer.narration.chapters import chapter_title
+from attention_explainer.narration.script import Context, context_for
+from attention_explainer.narration.voice import Voice, WavDirVoice, make_voice
 from attention_explainer.production.assemble import Segment
 from attention_explainer.production.atomic import remove_stale_temps
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.child import Child, MediaDir
 from attention_explainer.production.chunk_render import (
     PlanMismatch,
@@ -40,13 +41,6 @@ from attention_explainer.production.records import BeatsFile, LoadedSources, Run
 from attention_explainer.production.scheduler import by_cost, run_children
 from attention_explainer.production.segment_cache import SegmentCache, narration_key, scene_key
 from attention_explainer.production.settings import RESOLUTION_DIR, RenderSettings, config_file, voice_spec
-
-
-def settings_chunk_seconds(settings: RenderSettings) -> float:
-    """The longest chunk wanted (settings.chunk_seconds; 0: the ideal share of a core alone)."""
-    return float(settings.chunk_seconds)
-from attention_explainer.production.sources import digests
-from attention_explainer.production.speech import lines_ahead, voice_server_for
 
 
 class RenderError(UserError):
@@ -135,9 +129,10 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                     whole: frozenset[str] = frozenset()) -> list[Segment]:
     """One segment per scene (video, or last-frame PNG with still), reused when unchanged; a scene
     that costs more than a chunk's target renders as chunks (chunk_render), each cached alone.
-    `animations`: scene id -> (start, end), render only that range (a preview; not cached).
-    `plays`: the layout check's animations per beat (a first cut of a silent render);
-    `whole`: scenes rendered in one piece."""
+    `animations`: scene id -> (start, end), render only that range (a preview). `plays`: a layout
+    check's animations per beat (a first cut of a silent render); `whole`: scenes rendered in one
+    piece. A progress given is the caller's to close."""
+    own = progress is None
     progress = progress or make_progress(settings.quiet, parallel=settings.parallel)
     app = settings.app_dir
     stale = remove_stale_work(app)  # what renders killed outright (SIGKILL, power loss) left behind
@@ -148,28 +143,20 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     cfg = settings.effective_config()
     data = cfg.model_dump(mode="json")
     config = config_file(settings)
-    trace = compute_trace(cfg)
+    trace = compute_trace(cfg.attention_spec())
     context = context_for(cfg, trace)
     voice = None if still else make_voice(voice_spec(settings), app / "voice")
     variant = f"still-{settings.resolution_dir}" if still else settings.resolution_dir
     costs = {i.id: cache.latest(i.id, variant, "render_seconds") or expected_seconds(i.id, settings.q, still)
              for i in scenes}
-    target = target_seconds(sum(costs.values()), settings.parallel, settings_chunk_seconds(settings))
+    target = target_seconds(sum(costs.values()), settings.parallel, settings.chunk_seconds)
     segments: dict[str, Segment] = {}
     runs: list[SceneRun] = []
     chunked: list[SceneChunks] = []
     try:
         for info in scenes:
             part = (animations or {}).get(info.id)
-            narration = narration_key(info.id, data, context)
-            fingerprint = voice.fingerprint(info.id) if voice else None
-            preset = None if still else settings.x264_preset
-
-            def key_for(lines: dict[str, Any], info: SceneInfo = info, narration: dict[str, Any] = narration,
-                        fingerprint: Optional[str] = fingerprint, preset: Optional[str] = preset) -> str:
-                return scene_key(info, chunk_narration(narration, lines), settings.q, False, fingerprint, preset)
-
-            key = scene_key(info, narration, settings.q, still, fingerprint, preset, part)
+            key = _key(info, settings, data, context, voice, still, part)
             cost = costs[info.id]
             animations_last = cache.latest(info.id, variant, "animations")
             if part:
@@ -183,8 +170,7 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
             chunks = [] if still or part or info.id in whole else plan_scene(
                 info, key, variant, plans, cost, target, (plays or {}).get(info.id) if voice is None else None)
             if len(chunks) > 1:
-                scene = SceneChunks(info, key, variant, cache, data, chunks, key_for,
-                                    narration["lines"], list(chunks_beats(chunks)))
+                scene = _scene_chunks(info, settings, key, variant, cache, data, context, voice, chunks)
                 for chunk in scene.missing:
                     run = SceneRun(info, settings, False, scene.keys[chunk.index], config, chunk.cost,
                                    chunk.animations, label=chunk.label)
@@ -197,18 +183,17 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                          int(animations_last) if animations_last else None, cost)
             runs.append(SceneRun(info, settings, still, key, config, cost, part))
         ordered = by_cost([r.child for r in runs])
-        with voice_server_for(voice, [] if still else lines_ahead(cfg, trace, [r.info for r in runs])) as server:
+        speaking = voice if runs and not still else None  # nothing to render: no server to start
+        with voice_server_for(speaking, _ahead(cfg, trace, [r.info for r in runs]) if speaking else []) as server:
             for run in runs:
                 assert run.child.record is not None
                 run.child.record = run.child.record.model_copy(update={"voice_server": server})
             failed = run_children(ordered, settings.parallel, progress)
         in_chunks = {id(r) for s in chunked for r in s.runs.values()}
         for run in runs:
-            if run.child.finished:
-                if id(run) not in in_chunks:
-                    segments[run.info.id] = _store(run, cache, _variant(variant, run.part), data, settings, still,
-                                                   None if still or run.part else plans)
-                progress.done(run.child.id, False, run.child.seconds)
+            if run.child.finished and id(run) not in in_chunks:
+                segments[run.info.id] = _store(run, cache, _variant(variant, run.part), data, settings, still,
+                                               None if still or run.part else plans)
         if failed is not None:
             raise RenderError(failed.failure(f"scene '{failed.id}'"))
         again = []
@@ -221,19 +206,58 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                 continue
             progress.note(chunk_note(scene))
         if again:
-            for info, seg in zip(again, render_segments(again, settings, progress=progress, whole=frozenset(
-                    i.id for i in again))):
+            for info, seg in zip(again, render_segments(again, settings, progress=progress,
+                                                        whole=frozenset(i.id for i in again))):
                 segments[info.id] = seg
         if isinstance(voice, WavDirVoice):
-            _note_missing_recordings(voice, [segments[i.id] for i in scenes], progress)
+            _note_recordings(voice, [segments[i.id] for i in scenes], progress)
     finally:
         for run in runs:
             run.finish()
-        progress.close()
+        if own:
+            progress.close()
     for info in scenes:
         cache.prune(info.id, _variant(variant, (animations or {}).get(info.id)))
         cache.prune(info.id, f"{variant}-chunks", keep=KEEP_CHUNKS)
     return [segments[info.id] for info in scenes]
+
+
+def _scene_chunks(info: SceneInfo, settings: RenderSettings, key: str, variant: str, cache: SegmentCache,
+                  data: dict[str, Any], context: Context, voice: Optional[Voice], chunks: Any) -> SceneChunks:
+    """The scene's chunks, each keyed by the scene's key made with the chunk's own lines."""
+    narration = narration_key(info.id, data, context)
+    fingerprint = voice.fingerprint(info.id) if voice else None
+
+    def key_for(lines: dict[str, Any]) -> str:
+        return scene_key(info, chunk_narration(narration, lines), settings.q, False, fingerprint,
+                         settings.x264_preset)
+
+    return SceneChunks(info, key, variant, cache, data, chunks, key_for, narration["lines"],
+                       list(chunks_beats(chunks)))
+
+
+def _ahead(cfg: Any, trace: Any, scenes: Sequence[SceneInfo]) -> list[str]:
+    try:
+        return lines_ahead(cfg, trace, scenes)
+    except Exception:  # noqa: BLE001 - ahead is an optimisation; the scenes ask for what they need
+        return []
+
+
+def _key(info: SceneInfo, settings: RenderSettings, data: dict[str, Any], context: Context, voice: Optional[Voice],
+         still: bool, part: Optional[tuple[int, int]] = None) -> str:
+    return scene_key(info, narration_key(info.id, data, context), settings.q, still,
+                     voice.fingerprint(info.id) if voice else None, None if still else settings.x264_preset, part)
+
+
+def cached_plays(info: SceneInfo, settings: RenderSettings) -> Optional[dict[str, list[int]]]:
+    """Each beat's animations ([first, end), Manim's numbering) in the scene's cached video as it
+    would render now (same code, config, voice); None when it is not in the cache."""
+    cfg = settings.effective_config()
+    data = cfg.model_dump(mode="json")
+    voice = make_voice(voice_spec(settings), settings.app_dir / "voice")
+    key = _key(info, settings, data, context_for(cfg, compute_trace(cfg.attention_spec())), voice, False)
+    meta = SegmentCache(settings.app_dir / "cache").lookup(info.id, settings.resolution_dir, key, data)
+    return meta.plays if meta is not None and meta.plays else None
 
 
 def _variant(variant: str, part: Optional[tuple[int, int]]) -> str:
@@ -259,12 +283,20 @@ def _store(run: SceneRun, cache: SegmentCache, variant: str, data: dict[str, Any
 
 
 def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
-    return Segment(info.id, info.title, Path(meta.file), tuple(meta.beats), meta.key, reused, meta.render_seconds)
+    return Segment(info.id, chapter_title(info.title), Path(meta.file), tuple(meta.beats), meta.key, reused,
+                   meta.render_seconds)
 
 
-def _note_missing_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
-    missing = [b.id for s in segments for b in s.beats if voice.recording(b.id) is None]
+def _note_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
+    beat_ids = [b.id for s in segments for b in s.beats]
+    missing = [b for b in beat_ids if voice.recording(b) is None]
     if missing:
         shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
-        progress.note(f"voice: {len(missing)} beat(s) have no recording in {voice.folder} "
-                      f"(silent, captions only): {shown}")
+        said = f"spoken by {voice.fallback.spec}" if voice.fallback is not None and hasattr(voice.fallback, "spec") \
+            else "silent, captions only"
+        progress.note(f"voice: {len(missing)} beat(s) have no recording in {voice.folder} ({said}): {shown}")
+    unmatched = voice.unmatched(beat_ids)
+    if unmatched:
+        shown = ", ".join(unmatched[:8]) + (", ..." if len(unmatched) > 8 else "")
+        progress.note(f"voice: {len(unmatched)} recording(s) match no line of this video (names are the ids "
+                      f"`attention-explainer narration` prints): {shown}")

@@ -25,7 +25,7 @@ from attention_explainer.config import Config
 from attention_explainer.config.quality import RESOLUTION
 from attention_explainer.errors import UserError
 from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.chunks import CHUNK_SECONDS
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS
 

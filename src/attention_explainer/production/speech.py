@@ -1,25 +1,22 @@
 """The render's voice: which lines to make ahead, and one voice server for all scene processes.
 
-With the neural voice, one server process keeps the model loaded for every scene of the render
-(narration.voice_server); production hands it the spoken lines it can work out before any scene
-runs (`lines_ahead`: the script's lines filled from the config and trace alone), to make in idle
-CPU time. Each scene's run record names the server's socket.
+A voice whose clips are made (neural, kokoro, espeak...) is served by one server process with the
+model loaded once for every scene of the render (narration.voice_server, a pure voice server);
+production hands it the spoken lines it can work out before any scene runs (`lines_ahead`: the
+script's lines filled from the config and trace alone), to make in idle CPU time. Each scene's
+run record names the server's socket.
 """
 
 from __future__ import annotations
 
-import tempfile
-import threading
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Optional, Sequence
 
 from attention_explainer.core.attention import AttentionTrace
 from attention_explainer.narration import voice_server
-from attention_explainer.narration.neural_voice import NeuralVoice
 from attention_explainer.narration.script import GLOBAL_FIELDS, context_for, script_for
 from attention_explainer.narration.spoken import to_spoken
-from attention_explainer.production.catalog import SceneInfo, scene_by_id
+from attention_explainer.config.catalog import SceneInfo, scene_by_id
 
 
 def lines_ahead(cfg: Any, trace: AttentionTrace, scenes: Sequence[SceneInfo]) -> list[str]:
@@ -27,8 +24,8 @@ def lines_ahead(cfg: Any, trace: AttentionTrace, scenes: Sequence[SceneInfo]) ->
     others need values only their scene computes), in the order they are needed: the scenes'
     first lines first (round robin in render order), each scene's in its own order. Scenes that
     are not the project's own (a test's, a copy under another class) have no script lines."""
-    script = script_for(cfg.video.narration)
-    ctx = context_for(cfg, trace)
+    ctx = context_for(cfg, trace)  # (makes the config's language the one in use)
+    script = script_for(cfg.video.narration, getattr(cfg.video, "language", None))
     per_scene: list[list[str]] = []
     for info in scenes:
         if not _is_catalog_scene(info):
@@ -51,19 +48,7 @@ def _is_catalog_scene(info: SceneInfo) -> bool:
         return False
 
 
-@contextmanager
-def voice_server_for(voice: Any, lines: Sequence[str]) -> Iterator[Optional[str]]:
-    """With the neural voice: run one server while the block renders, have it make `lines`
-    ahead, and yield its socket path (for the run records); otherwise yield None."""
-    if not isinstance(voice, NeuralVoice):
-        yield None
-        return
-    # a short path: Unix socket paths are limited to ~100 bytes
-    server = voice_server.Server(Path(tempfile.mkdtemp(prefix="ae-voice-")) / "s", voice.cache_dir)
-    socket_path = str(server.socket_path.resolve())
-    try:
-        if lines:
-            threading.Thread(target=voice_server.ahead, args=(socket_path, list(lines)), daemon=True).start()
-        yield socket_path
-    finally:
-        server.stop()
+def voice_server_for(voice: Any, lines: Sequence[str]) -> "AbstractContextManager[Optional[str]]":
+    """While the block renders, one voice server for `voice` (if it makes its clips) that makes
+    `lines` ahead; yields its socket path (for the run records), or None."""
+    return voice_server.voice_server(voice, lines)

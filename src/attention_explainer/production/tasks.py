@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.narration.script import context_for
 from attention_explainer.narration.voice import make_voice
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.config_reads import value_digest
 from attention_explainer.production.progress import expected_seconds
 from attention_explainer.production.records import SegmentMeta
@@ -103,7 +103,7 @@ def scene_task(info: SceneInfo, settings: RenderSettings, lesson: str) -> Render
     cfg = settings.effective_config()
     data = cfg.model_dump(mode="json")
     voice = make_voice(voice_spec(settings), settings.app_dir / "voice")
-    narration = narration_key(info.id, data, context_for(cfg, compute_trace(cfg)))
+    narration = narration_key(info.id, data, context_for(cfg, compute_trace(cfg.attention_spec())))
     key = scene_key(info, narration, settings.q, False, voice.fingerprint(info.id) if voice else None,
                     settings.x264_preset)
     cache = SegmentCache(settings.app_dir / "cache")
