@@ -41,6 +41,8 @@ from attention_explainer.production.records import BeatsFile, LoadedSources, Run
 from attention_explainer.production.scheduler import by_cost, run_children
 from attention_explainer.production.segment_cache import SegmentCache, narration_key, scene_key
 from attention_explainer.production.settings import RESOLUTION_DIR, RenderSettings, config_file, voice_spec
+from attention_explainer.production.sources import digests
+from attention_explainer.production.speech import lines_ahead, voice_server_for
 
 
 class RenderError(UserError):
