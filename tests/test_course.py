@@ -174,6 +174,6 @@ def test_a_worker_killed_mid_course_and_the_course_completes(tmp_path: Path, mon
     runner.join(300)
     assert killed is not None and not runner.is_alive()
     course = result["course"]
-    assert [s.status for s in course.lessons] == ["done", "done", "done"], said  # type: ignore[attr-defined]
+    assert [s.status for s in course.lessons] == ["done", "done", "done"], "\n".join(said)  # type: ignore[attr-defined]
     # the scene whose worker died ran again elsewhere: more runs than the 4 distinct scene renders
     assert _runs(markers, "tiny-one") + _runs(markers, "tiny-two") >= 5

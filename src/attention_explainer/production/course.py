@@ -209,6 +209,11 @@ def render_course(course_path: Path, out_dir: Path, cache_dir: Path, executor: E
 
     try:
         executor.run(graph, on_done)
+        failed = [s for s in valid if s.status == "failed"]
+        if failed:  # once more (a worker lost twice, a file a dying worker left): finished work is cached
+            say(f"course: trying {len(failed)} failed lesson(s) once more: {', '.join(s.name for s in failed)}")
+            again = {k for s in failed for k in s.tasks}
+            executor.run({k: t for k, t in graph.items() if k in again}, on_done)
     except KeyboardInterrupt:
         for state in valid:
             if state.status == "pending":

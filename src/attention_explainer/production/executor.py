@@ -126,12 +126,14 @@ class DaskExecutor:
         from distributed import as_completed
 
         futures: dict[str, Any] = {}
+        self.rounds = getattr(self, "rounds", 0) + 1  # a graph run again gets fresh Dask keys
 
         def submit(key: str) -> Any:
             if key not in futures:
                 task = graph[key]
                 deps = [submit(d) for d in task.deps]
-                futures[key] = self.client.submit(run_task, task, *deps, key=task.key, pure=False, retries=RETRIES)
+                futures[key] = self.client.submit(run_task, task, *deps, key=f"{task.key}-{self.rounds}",
+                                                  pure=False, retries=RETRIES)
             return futures[key]
 
         for key in graph:
