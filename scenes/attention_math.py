@@ -9,8 +9,9 @@ the products of one worked cell (`products`) and the exponentials of one softmax
 
 The worked examples are picked by a fixed rule, never at random: the query is the last token
 (always on screen, and under a causal mask it sees every key) and the key is the visible token
-that query attends to most (`worked_pair`). Up to 8 tokens are shown in full, more as a slice
-with an ellipsis (components.visible) and a note saying so; widths above 6 are sliced the same way.
+that query attends to most (`worked_pair`). Up to 10 tokens are shown in full, more as a slice
+with ellipses (core.slicing.shown, keeping the worked row and its largest weights in view) and a
+note saying so; widths above 6 are sliced the same way.
 When wide numbers would make a layout tiny, a step switches to a roomier one (Q under X W_Q, Z on
 its own after the worked row, the closing text under Z).
 
@@ -42,7 +43,6 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
-from attention_explainer.core.focus import shown_with
 from attention_explainer.core.provenance import weights_note
 from attention_explainer.scenes.components import (
     NEG_INF,
@@ -54,7 +54,6 @@ from attention_explainer.scenes.components import (
     WeightedRows,
     WorkedCell,
     chars_per_line,
-    count_shown,
     fit,
     fmt,
     label,
@@ -63,14 +62,15 @@ from attention_explainer.scenes.components import (
     slim,
     tex_number,
     text_block,
-    visible,
     wrap_words,
 )
 from attention_explainer.scenes.components.trace_views import TraceViews
 from attention_explainer.scenes.steps import BOTTOM, LEFT_X, RIGHT_X, TITLE_Y, TOP, StepChanges, align_rows, place
-from attention_explainer.core.worked import cell_products as products, exp_row
+from attention_explainer.core.slicing import count_shown, shown, top_keys
+from attention_explainer.core.worked import cell_products as products, exp_row, softmax_by_hand
 
-TOKEN_LIMIT = 8  # tokens shown in full; more: a slice (visible(n, 8) shows 7 and an ellipsis)
+TOKEN_LIMIT = 10  # tokens shown in full; more: a slice of 10 places (core.slicing.shown)
+KEEP_TOP = 2  # a sliced sentence keeps the worked row's largest weights in view, this many
 DIM_LIMIT = 6  # d_model / d_k columns shown in full; more: a slice
 ROW_TOKENS = 16  # tokens in the opening token row
 SOFTMAX_KEYS = 16  # the worked softmax row shows every key up to this many (more: a slice)
@@ -107,11 +107,21 @@ def row_targets(shown: Sequence[Optional[int]], keys: Sequence[Optional[int]], c
     return out
 
 
+def token_rows(weights: np.ndarray, query: Optional[int] = None) -> list[Optional[int]]:
+    """The token rows (and key columns) the matrices show: all up to TOKEN_LIMIT; a longer
+    sentence keeps the worked query (`query`, default the last token) and the KEEP_TOP keys it
+    weighs most in view (core.slicing.shown)."""
+    n = weights.shape[0]
+    qi = n - 1 if query is None else query
+    return shown(n, TOKEN_LIMIT, [qi, *top_keys(weights[qi], KEEP_TOP)])
+
+
 def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None,
-               focus: Optional[int] = None) -> Optional[str]:
-    """What a sliced view leaves out, in words (None when everything is shown)."""
-    parts = [(count_shown(shown_with(n, TOKEN_LIMIT, focus)), n, "tokens")]
-    parts += [(count_shown(visible(d, DIM_LIMIT)), d, f"{name} columns")
+               rows: Optional[Sequence[Optional[int]]] = None) -> Optional[str]:
+    """What a sliced view leaves out, in words (None when everything is shown); `rows` are the
+    token rows shown (default: the plain slice of n)."""
+    parts = [(count_shown(shown(n, TOKEN_LIMIT) if rows is None else rows), n, "tokens")]
+    parts += [(count_shown(shown(d, DIM_LIMIT)), d, f"{name} columns")
               for name, d in (("d_model", d_model), ("d_k", d_k)) if d is not None]
     return showing(*parts)
 
@@ -134,9 +144,9 @@ class AttentionMath(StepChanges, ExplainerScene):
     def construct(self) -> None:
         t = self.trace
         self.focus = self.cfg.focus_index  # video.focus (None: the last token)
-        self.rows = shown_with(t.n, TOKEN_LIMIT, self.focus)  # a long sentence keeps the focus row
-        self.dm = visible(t.d_model, DIM_LIMIT)
-        self.dk = visible(t.d_k, DIM_LIMIT)
+        self.rows = token_rows(t.weights, self.focus)  # a long sentence keeps the focus row and its top keys
+        self.dm = shown(t.d_model, DIM_LIMIT)
+        self.dk = shown(t.d_k, DIM_LIMIT)
         self.qi, self.kj = worked_pair(t.weights, self.rows, self.focus)
         self.p = t.precision
         self.kit = TraceViews(t, self.theme, self.rows, self.dm, self.dk)  # each matrix built once
@@ -195,7 +205,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="intro"):
             self.play(*self.set_title("1 · From words to numbers"), FadeIn(self.formula), FadeIn(sentence))
 
-        row = slim(TokenRow(t.tokens, th, indices=visible(t.n, ROW_TOKENS), max_width=13.2))
+        row = slim(TokenRow(t.tokens, th, indices=shown(t.n, ROW_TOKENS, [self.qi]), max_width=13.2))
         row.next_to(sentence, DOWN, buff=0.7)
         with self.beat(key="tokens"):
             self.play(LaggedStart(*[FadeIn(item, shift=DOWN * 0.2) for item in row], lag_ratio=0.12),
@@ -218,7 +228,7 @@ class AttentionMath(StepChanges, ExplainerScene):
                         if r is None or r not in row.indices],
                       run_time=1.0)
             self.reveal(*X.get_rows(), lag=0.2, run_time=1.2)
-        note = slice_note(t.n, d_model=t.d_model, focus=self.focus)
+        note = slice_note(t.n, d_model=t.d_model, rows=self.rows)
         with self.beat(key="x-matrix"):
             self.play(FadeIn(shape, shift=LEFT * 0.2), *self.set_title("1 · From words to numbers", note))
         if getattr(self.cfg.model, "positional_encoding", False):
@@ -274,7 +284,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         place(eqn, bottom=-1.5)
 
         with self.beat(key="queries"):
-            self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, focus=self.focus))
+            self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, rows=self.rows))
             frame = VGroup(*[m for m in (Q.brackets, Q.name, Q.row_labels) if m in Q.submobjects])
             self.reveal(X, W, times, eq, frame, anims=self.light("Q"), run_time=1.2)
 
@@ -309,7 +319,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         align_rows([Q, K, V], 0)
         place(group)
         with self.beat(key="keys-values"):
-            self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k, focus=self.focus))
+            self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k, rows=self.rows))
             self.reveal(Q, run_time=0.5)
             self.reveal(K, V, lag=0.4, run_time=1.4)
         rects = [m.row_rect(qi, c) for m, c in ((Q, th.q), (K, th.k), (V, th.v))]
@@ -343,7 +353,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         place(work, top=bottom - 0.2, bottom=-2.7, grow=1.1)
 
         with self.beat(key="scores"):
-            self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k, focus=self.focus))
+            self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k, rows=self.rows))
             self.reveal(Q, KT, S.brackets, eq, name, anims=self.light("K"), run_time=1.2)
         with self.beat(key="rows-cols"):
             self.play(FadeIn(legend), Indicate(Q.row_labels, color=th.q), Indicate(KT.col_labels, color=th.k),
@@ -389,7 +399,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         SC.shift(S.grid.get_center() - SC.grid.get_center())
         SC.name.align_to(S.name, DOWN)
         with self.beat(key="scale"):
-            self.clear_to("5 · Scaling the scores", slice_note(t.n, focus=self.focus))
+            self.clear_to("5 · Scaling the scores", slice_note(t.n, rows=self.rows))
             self.reveal(S, panel[0], anims=self.light("sqrt"), run_time=1.2)
         with self.beat(key="scale-dk"):
             self.wait_until_word("divide")  # the divisor appears as it is said
@@ -415,19 +425,19 @@ class AttentionMath(StepChanges, ExplainerScene):
                 inf.scale(SC.scale_factor()).move_to(entry)
                 infs.add(inf)
             with self.beat(key="causal-mask"):
-                self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n, focus=self.focus)), run_time=0.6)
+                self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n, rows=self.rows)), run_time=0.6)
                 if masked:
                     self.play(*[FadeOut(entry) for entry in masked], FadeIn(infs), run_time=1.2)
 
         r_rect = SC.row_rect(qi)
         with self.beat(key="softmax", query=qi):
-            anims = [] if t.causal else self.set_title("6 · Softmax: scores to weights", slice_note(t.n, focus=self.focus))
+            anims = [] if t.causal else self.set_title("6 · Softmax: scores to weights", slice_note(t.n, rows=self.rows))
             self.play(*anims, Create(r_rect), *self.light("softmax"), run_time=1.0)
 
-        exps, shift = exp_row(t.scaled[qi], t.mask[qi])
-        total = float(exps.sum())
-        table = SoftmaxRow(t.tokens, shown_with(t.n, SOFTMAX_KEYS, self.kj), t.scaled[qi], t.mask[qi], exps, shift,
-                           total, t.weights[qi], th, per_line_max=SOFTMAX_PER_LINE)
+        hand = softmax_by_hand(t.scaled[qi], t.mask[qi], t.precision)  # every number checks by hand
+        total, shift = float(hand.total), hand.shift
+        table = SoftmaxRow(t.tokens, shown(t.n, SOFTMAX_KEYS, [self.kj, *top_keys(t.weights[qi], 3)]), hand, th,
+                           per_line_max=SOFTMAX_PER_LINE)
         cells = table.cells
         place(table)
         src = list(SC.row(qi))
@@ -451,7 +461,7 @@ class AttentionMath(StepChanges, ExplainerScene):
                       run_time=1.4)
             self.play(FadeIn(cells["total"], shift=LEFT * 0.2), run_time=0.6)
         kj = self.kj
-        with self.beat(key="softmax-top", query=qi, target=kj, weight=t.weights[qi, kj], itself=kj == qi):
+        with self.beat(key="softmax-top", query=qi, target=kj, weight=float(hand.w[kj]), itself=kj == qi):
             self.wait_until_word("weight")  # the cell is framed as its weight is said
             self.play(Create(self.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
                                                                          color=th.accent),
@@ -498,7 +508,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="output"):
             src = VGroup(*[A.entry(qi, r) for r in A.cols if r is not None])
             dst = VGroup(*[c for c, r in zip(coefs, V.rows) if r is not None])
-            self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k, focus=self.focus)),
+            self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k, rows=self.rows)),
                       Create(A.row_rect(qi)), *self.light("V"), run_time=0.8)
             self.clear_to(anims=[TransformFromCopy(s, d) for s, d in zip(src, dst)], run_time=1.2)
             z_frame = [] if split else [eq, VGroup(Z.brackets, Z.name, Z.row_labels)]
