@@ -36,7 +36,10 @@ from manim import (
     VMobject,
 )
 
-from attention_explainer.core.real_model.roles import percent, role_label
+from attention_explainer.core.intro_link import intro_pair
+from attention_explainer.core.real_model.focus import FocusLink
+from attention_explainer.core.real_model.roles import MAX_PICKS, Pick, percent, role_label
+from attention_explainer.core.slicing import shown as slice_of
 from attention_explainer.production.scene_input import real_model_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
@@ -51,11 +54,9 @@ from attention_explainer.scenes.components import (
     ink_on,
     label,
     short,
-    visible,
     wrap_lines,
 )
 from attention_explainer.scenes.layout import SAFE
-from attention_explainer.scenes.why_attention import focus_indices, focus_pair
 
 MAX_PIECES = 20  # pieces drawn in the piece row; more: a slice with an ellipsis
 MAX_WORDS = 18  # words in a zoomed heatmap or gallery tile ([CLS], [SEP] included); more: the first 18, said
@@ -70,22 +71,24 @@ def quote(text: str) -> str:
 
 def table_keys(n: int, top: int, limit: int) -> list[Optional[int]]:
     """Key indices for the worked row's table, in order, None for a gap ("⋮"): all when n ≤
-    limit, else the first two, the largest weight's key with its neighbours, and the last."""
-    if n <= limit:
-        return list(range(n))
-    chosen = sorted({0, 1, top - 1, top, top + 1, n - 1} & set(range(n)))
-    out: list[Optional[int]] = []
-    for j in chosen:
-        if out and out[-1] is not None and j > out[-1] + 1:
-            out.append(None)
-        out.append(j)
-    return out
+    limit, else the largest weight's key with its neighbours, then the ends (core.slicing.shown)."""
+    return slice_of(n, limit, [top, top - 1, top + 1])
 
 
 def signed(value: float) -> str:
     """A factor of a written-out product: negative numbers in parentheses."""
     text = fmt(value, 2)
     return f"({text})" if text.startswith("\u2212") else text
+
+
+def zoomed_heads(picks: Sequence[Pick], focus: Optional[FocusLink]) -> list[Pick]:
+    """The heads to zoom into: with a focus word, first the head linking it furthest (its share
+    as the score), then the measured picks (that head once, at most MAX_PICKS in all)."""
+    if focus is None:
+        return list(picks)
+    first = Pick(focus.layer, focus.head, "link", focus.share, True)
+    rest = [p for p in picks if (p.layer, p.head) != (focus.layer, focus.head)]
+    return [first, *rest][:MAX_PICKS]
 
 
 # ------------------------------------------------------------------------------------ pictures
@@ -196,7 +199,7 @@ class RealModel(ExplainerScene):
         run, th = self.rt.main, self.theme
         p, words = run.pieces, run.words
         self.change()
-        shown = visible(p.n, MAX_PIECES)
+        shown = slice_of(p.n, MAX_PIECES)
         row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
         row.move_to(UP * 0.7)
         self.piece_row = row
@@ -277,12 +280,13 @@ class RealModel(ExplainerScene):
         run, th = self.rt.main, self.theme
         words = run.words
         w = min(words.n, MAX_WORDS)
-        frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in run.picks])
+        picks = zoomed_heads(run.picks, self.rt.focus)
+        frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in picks])
         self.pick_frames = frames
         with self.beat(key="zoom-read"):
             self.play(LaggedStart(*[Create(f) for f in frames], lag_ratio=0.3), run_time=1.2)
         self.zooms: list[Heatmap] = []
-        for k, pick in enumerate(run.picks):
+        for k, pick in enumerate(picks):
             self.change()
             matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
             hm = self._heatmap(matrix, [short(t, LABEL_CHARS) for t in words.labels[:w]])
@@ -292,7 +296,9 @@ class RealModel(ExplainerScene):
                                        label("columns = keys (looked at)", th, 22, th.k)
                                        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
             axis = axis_template.copy()
-            text = role_label(pick.role, pick.score, words.labels, run.scores.link_pairs[pick.layer, pick.head])
+            focus = self.rt.focus if k == 0 and self.rt.focus is not None else None
+            pair = (focus.query, focus.key) if focus else run.scores.link_pairs[pick.layer, pick.head]
+            text = role_label(pick.role, pick.score, words.labels, pair)
             name = label(f"layer {pick.layer + 1} · head {pick.head + 1}", th, 32, th.accent)
             said = text if pick.labelled else f"no pattern passes the thresholds; largest: {text}"
             verdict = fit(label(textwrap.fill(said, 32), th, 24), 5.2, 1.9)  # one Text, left-aligned lines
@@ -421,7 +427,7 @@ class RealModel(ExplainerScene):
         tokens = list(self.input.intro_tokens)
         if len(tokens) < 2:
             return
-        qi, ki, pronoun = focus_pair(tokens)
+        qi, ki, pronoun = intro_pair(tokens, self.cfg.video.intro_link)
         word_of = {t: a for a, t in enumerate(q_run.words.token_index) if t >= 0}
         if qi not in word_of or ki not in word_of:
             return
@@ -431,7 +437,7 @@ class RealModel(ExplainerScene):
         picked = share >= THRESHOLDS["link"] and int(np.argmax(row)) == ka
         self.question = (layer, head, share, picked)
         self.change()
-        shown = focus_indices(len(tokens), [qi, ki], 12)
+        shown = slice_of(len(tokens), 12, [qi, ki])
         tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.6)
         tr.item(qi)[0].set_stroke(th.q, width=4)
         tr.item(ki)[0].set_stroke(th.k, width=4)
