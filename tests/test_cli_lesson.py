@@ -46,7 +46,7 @@ def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
 
     from attention_explainer.core.slicing import shown
     from attention_explainer.core.worked import softmax_by_hand
-    from attention_explainer.scenes.attention_math import SOFTMAX_KEYS, SOFTMAX_PER_LINE
+    from attention_explainer.scenes.math_helpers import SOFTMAX_KEYS, SOFTMAX_PER_LINE
     from attention_explainer.scenes.components import DARK, SoftmaxRow, tex_template
 
     keys = shown(trace.n, SOFTMAX_KEYS)  # 10 keys: all of them
