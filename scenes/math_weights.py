@@ -43,7 +43,8 @@ def step_softmax(scene: Any, S: MatrixView, SC: MatrixView) -> MatrixView:
             inf.scale(SC.scale_factor()).move_to(entry)
             infs.add(inf)
         with scene.beat(key="causal-mask"):
-            scene.play(*scene.set_title("6 · Softmax: scores to weights", slice_note(t.n, rows=scene.rows)), run_time=0.6)
+            title = scene.set_title("6 · Softmax: scores to weights", slice_note(t.n, rows=scene.rows))
+            scene.play(*title, run_time=0.6)
             if masked:
                 scene.play(*[FadeOut(entry) for entry in masked], FadeIn(infs), run_time=1.2)
 
@@ -67,16 +68,16 @@ def step_softmax(scene: Any, S: MatrixView, SC: MatrixView) -> MatrixView:
         # the keys come in as the scores move under them (not before: the row's ellipsis,
         # still where the matrix was, would cross a key of the wider table)
         scene.play(*[Transform(c, target) for c, target in zip(copies, targets)], FadeIn(cells["head"]),
-                  run_time=1.0)
+                   run_time=1.0)
     with scene.beat(key="softmax-exp", shifted=shift != 0):
         scene.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
-                  run_time=1.4)
+                   run_time=1.4)
     with scene.beat(key="softmax-sum", total=total):
         scene.wait_until_word("sum")  # the sum appears on "The sum is ..."
         scene.play(FadeIn(cells["sum"], shift=LEFT * 0.2), run_time=0.8)
     with scene.beat(key="softmax-divide"):
         scene.play(FadeIn(cells["w_head"]), LaggedStart(*[FadeIn(e) for e in cells["w"]], lag_ratio=0.1),
-                  run_time=1.4)
+                   run_time=1.4)
         scene.play(FadeIn(cells["total"], shift=LEFT * 0.2), run_time=0.6)
     kj = scene.kj
     with scene.beat(key="softmax-top", query=qi, target=kj, weight=float(hand.w[kj]), itself=kj == qi):
@@ -129,11 +130,11 @@ def step_output(scene: Any, A: MatrixView) -> None:
         src = VGroup(*[A.entry(qi, r) for r in A.cols if r is not None])
         dst = VGroup(*[c for c, r in zip(coefs, V.rows) if r is not None])
         scene.play(*scene.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k, rows=scene.rows)),
-                  Create(A.row_rect(qi)), *scene.light("V"), run_time=0.8)
+                   Create(A.row_rect(qi)), *scene.light("V"), run_time=0.8)
         scene.clear_to(anims=[TransformFromCopy(s, d) for s, d in zip(src, dst)], run_time=1.2)
         z_frame = [] if split else [eq, VGroup(Z.brackets, Z.name, Z.row_labels)]
         scene.reveal(head, V, times, VGroup(*[c for c, r in zip(coefs, V.rows) if r is None]), *z_frame,
-                    run_time=1.0)
+                     run_time=1.0)
     with scene.beat(key="output-scale", query=qi):
         pairs = [VGroup(coefs[a], V.row_rect(r, th.v)) for a, r in enumerate(V.rows) if r is not None]
         scene.play(LaggedStart(*[Create(p[1]) for p in pairs], lag_ratio=0.2), run_time=1.2)
@@ -147,7 +148,7 @@ def step_output(scene: Any, A: MatrixView) -> None:
     with scene.beat(key="output-fill"):
         if split:
             scene.clear_to(anims=[TransformFromCopy(z_row.entries, Z.row(qi))],
-                          run_time=1.2)
+                           run_time=1.2)
             scene.reveal(VGroup(Z.brackets, Z.name, Z.row_labels), run_time=0.6)
         rest = [a for a, r in enumerate(Z.rows) if r != qi]
         scene.reveal(*[Z.get_rows()[a] for a in rest], lag=0.25, run_time=max(0.6, 0.3 * len(rest)))
@@ -165,4 +166,4 @@ def step_output(scene: Any, A: MatrixView) -> None:
                                                   buff=0.8 if scales[0] >= scales[1] else 0.5)
         place(target)
         scene.play(Z.animate.scale(target[0].width / Z.width).move_to(target[0]), FadeIn(final),
-                  scene.formula.animate.set_opacity(1), run_time=1.2)
+                   scene.formula.animate.set_opacity(1), run_time=1.2)

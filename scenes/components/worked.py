@@ -195,7 +195,8 @@ class SoftmaxRow(VGroup):
         s_row, e_row, w_row = row(s_txt, th.text), row(e_txt, th.text), row(w_txt, th.weight)
         col_w = max(m.width for g in (heads, s_row, e_row, w_row) for m in g) + 0.4
         shift_txt = tex_number(fmt(float(shift), hand.s_decimals))
-        e_tex = r"e^{\,s}" if shift == 0 else (rf"e^{{\,s - {shift_txt}}}" if shift > 0 else rf"e^{{\,s + {shift_txt[1:]}}}")
+        e_tex = r"e^{\,s}" if shift == 0 else (
+            rf"e^{{\,s - {shift_txt}}}" if shift > 0 else rf"e^{{\,s + {shift_txt[1:]}}}")  # s − (−6) as s + 6
         row_heads = [VGroup(label("score s", th, 22, th.muted),
                             MathTex(e_tex, font_size=44, color=th.text),
                             MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
