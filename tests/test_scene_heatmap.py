@@ -45,7 +45,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
 
 
 def trace_of(name: str):  # type: ignore[no-untyped-def]
-    return compute_trace(validate_config(CONFIGS[name]))
+    return compute_trace(validate_config(CONFIGS[name]).attention_spec())
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,7 @@ def check_row(texts: dict[str, list[str]], scaled: np.ndarray, mask: np.ndarray,
 def test_every_written_number_of_the_row_checks_by_hand(words, precision, seed, causal, d_k, query) -> None:
     cfg = validate_config({"sentence": " ".join(words), "display": {"precision": precision},
                            "model": {"seed": seed, "causal": causal, "d_k": d_k}})
-    t = compute_trace(cfg)
+    t = compute_trace(cfg.attention_spec())
     qi = query % t.n
     hand = softmax_by_hand(t.scaled[qi], t.mask[qi], t.precision)
     texts = softmax_texts(hand, list(range(t.n)))
