@@ -46,6 +46,7 @@ from manim import (
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.core.provenance import weights_note
 from attention_explainer.scenes.components import (
+    ui,
     MatrixView,
     Formula,
     TokenRow,
@@ -120,12 +121,12 @@ class AttentionMath(StepChanges, ExplainerScene):
         """Animations that add where the numbers come from (random and seeded, or the config's;
         not a trained model) to the note under the title: said wherever the narration reads
         meaning into a score or a weight."""
-        th, short = self.theme, weights_note(self.cfg.model)
+        th, short = self.theme, ui(weights_note(self.cfg.model))
         self.provenance_beats = [*getattr(self, "provenance_beats", []), self._beat_id]  # (tests read it)
         before = getattr(self.note_mob, "original_text", None) if self.note_mob is not None else None
         if before and short in before:
             return []  # said already
-        text = f"{before} · {short}" if before else weights_note(self.cfg.model, long=True)
+        text = f"{before} · {short}" if before else ui(weights_note(self.cfg.model, long=True))
         new = self.note_line(text, th.text, self.formula.get_left()[0] - 0.4 - LEFT_X)
         anims: list = [FadeIn(new)]
         if self.note_mob is not None:
@@ -149,7 +150,7 @@ class AttentionMath(StepChanges, ExplainerScene):
 
         X = self.mat("X", canonical=True)
         shape = VGroup(label(f"{t.n} × {t.d_model}", th, 28),
-                       label("tokens × d_model", th, 20, th.muted)).arrange(DOWN, buff=0.12)
+                       label(ui("tokens × d_model"), th, 20, th.muted)).arrange(DOWN, buff=0.12)
         body = VGroup(X, shape).arrange(RIGHT, buff=0.6)
         place(body, top=TOP - 0.9)
         body.shift(RIGHT * max(0.0, min(-X.get_x(), RIGHT_X - body.get_right()[0])))  # X towards the centre
@@ -181,7 +182,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         for key, color, word, meaning in roles:
             W = self.mat(key, canonical=True)
             size = label(f"{t.d_model} × {t.d_k}", th, 20, th.muted).next_to(W, DOWN, buff=0.2)
-            desc = VGroup(label(word, th, 24, color), label(meaning, th, 22)).arrange(DOWN, buff=0.1)
+            desc = VGroup(label(ui(word), th, 24, color), label(ui(meaning), th, 22)).arrange(DOWN, buff=0.1)
             desc.next_to(size, DOWN, buff=0.3)
             columns.append(VGroup(W, size, desc))
             descs.append(desc)
@@ -273,7 +274,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         Q.shift(S.grid.get_left() - Q.grid.get_right() + LEFT * 0.55)
         Q.shift(UP * (S.grid.get_top()[1] - Q.grid.get_top()[1]))
         eq = MathTex("=", color=th.muted).move_to((Q.grid.get_right() + S.grid.get_left()) / 2)
-        legend = VGroup(label("rows: queries", th, 22, th.q), label("columns: keys", th, 22, th.k))
+        legend = VGroup(label(ui("rows: queries"), th, 22, th.q), label(ui("columns: keys"), th, 22, th.k))
         legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         fit(legend, max(Q.width, 1.0), 1.0)
         low = Q.get_top()[1] + 0.2 + legend.height / 2  # above Q's name
@@ -326,8 +327,8 @@ class AttentionMath(StepChanges, ExplainerScene):
             MathTex(rf"\sqrt{{{t.d_k}}} {tex_number(relation(root, 2))} {tex_number(fmt(root, 2))}",
                     font_size=40, color=th.text),
         ).arrange(DOWN, buff=0.35)
-        why = VGroup(label("keeps scores small,", th, 22, th.muted),
-                     label("so softmax does not saturate", th, 22, th.muted)).arrange(DOWN, buff=0.1)
+        why = VGroup(label(ui("keeps scores small,"), th, 22, th.muted),
+                     label(ui("so softmax does not saturate"), th, 22, th.muted)).arrange(DOWN, buff=0.1)
         side = VGroup(panel, why).arrange(DOWN, buff=0.6)
         body = VGroup(S, side).arrange(RIGHT, buff=1.0)
         place(body)

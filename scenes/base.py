@@ -53,7 +53,7 @@ class ExplainerScene(NarratedLines):
         self.camera.background_color = self.theme.background
         manim_config.tex_template = tex_template()
         self.beats: list[Beat] = []
-        self.script = script_for(self.cfg.video.narration)  # the lines, with the config's own
+        self.script = script_for(self.cfg.video.narration, self.cfg.video.language)  # the lines, with the config's own
         self.narration = context_for(self.cfg, self.trace)  # what the lines are filled from
         self._caption: Optional[Caption] = None
         self._voice = _voice_from_env()
@@ -91,7 +91,8 @@ class ExplainerScene(NarratedLines):
         if remaining > 0.01:
             self.wait(_whole_frames(remaining))
         self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4), said.spoken,
-                               cues=self._finish_line(), audio=self._line_audio))
+                               cues=self._finish_line(), audio=self._line_audio,
+                               words=self._word_times()))
         if self._checker is not None:
             shown = None if not (self.cfg.display.captions and caption) else (
                 (self._caption_cleared if self._caption_cleared is not None else self.renderer.time) - start)

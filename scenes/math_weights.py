@@ -26,7 +26,7 @@ from manim import (
 
 from attention_explainer.core.slicing import shown, top_keys
 from attention_explainer.core.worked import softmax_by_hand
-from attention_explainer.scenes.components import NEG_INF, MatrixView, SoftmaxRow, WeightedRows, label, slim
+from attention_explainer.scenes.components import NEG_INF, MatrixView, SoftmaxRow, WeightedRows, label, slim, ui
 from attention_explainer.scenes.math_helpers import SOFTMAX_KEYS, SOFTMAX_PER_LINE, row_targets, slice_note
 from attention_explainer.scenes.steps import BOTTOM, LEFT_X, RIGHT_X, TOP, align_rows, place
 
@@ -87,7 +87,7 @@ def step_softmax(scene: Any, S: MatrixView, SC: MatrixView) -> MatrixView:
                   *scene.with_provenance(), run_time=1.0)
 
     A = scene.mat("weights", canonical=True)
-    sums = label("each row sums to 1", th, 22, th.muted)
+    sums = label(ui("each row sums to 1"), th, 22, th.muted)
     body = VGroup(A, sums).arrange(RIGHT, buff=0.6)
     place(body)
     with scene.beat(key="weights-a"):
@@ -153,8 +153,8 @@ def step_output(scene: Any, A: MatrixView) -> None:
         rest = [a for a, r in enumerate(Z.rows) if r != qi]
         scene.reveal(*[Z.get_rows()[a] for a in rest], lag=0.25, run_time=max(0.6, 0.3 * len(rest)))
 
-    final = VGroup(label("each token's new representation,", th, 26),
-                   label("a blend of the values it attends to", th, 26)).arrange(DOWN, buff=0.15)
+    final = VGroup(label(ui("each token's new representation,"), th, 26),
+                   label(ui("a blend of the values it attends to"), th, 26)).arrange(DOWN, buff=0.15)
     slim(final)
     with scene.beat(key="output-meaning"):
         scene.add(Z)  # Z's parts were added one by one; now the whole view, so it can move

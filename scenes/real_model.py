@@ -41,6 +41,7 @@ from attention_explainer.core.slicing import shown as slice_of
 from attention_explainer.production.scene_input import real_model_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     CONTENT_BOTTOM,
     CONTENT_TOP,
     ColorScale,
@@ -100,8 +101,8 @@ class RealModel(ExplainerScene):
         rt, th = self.rt, self.theme
         card = VGroup(
             label(rt.model_name, th, 40, th.accent),
-            label(f"{rt.layers} layers × {rt.heads} heads · d_model {rt.d_model} · d_k {rt.d_k}", th, 28),
-            label("weights learned in training, not random", th, 24, th.muted),
+            label(ui(f"{rt.layers} layers × {rt.heads} heads · d_model {rt.d_model} · d_k {rt.d_k}"), th, 28),
+            label(ui("weights learned in training, not random"), th, 24, th.muted),
         ).arrange(DOWN, buff=0.3)
         fit(card, 12.5, 3.0).move_to(UP * 0.4)
         self.card = card
@@ -133,7 +134,7 @@ class RealModel(ExplainerScene):
         shrink = min([1.0] + [(b.width + 0.04) / t.width for t, b in zip(ids, boxes)])  # one size for all
         for t, b in zip(ids, boxes):
             t.scale(shrink).next_to(b, DOWN, buff=0.12)
-        ids_caption = fit(label("vocabulary ids (rows of vocab.txt)", th, 20, th.muted), 6, 0.4)
+        ids_caption = fit(label(ui("vocabulary ids (rows of vocab.txt)"), th, 20, th.muted), 6, 0.4)
         ids_caption.next_to(ids, DOWN, buff=0.2)
         self.piece_ids = ids
         example = parts = ""
@@ -160,8 +161,8 @@ class RealModel(ExplainerScene):
                 if items:
                     merged.add(SurroundingRectangle(VGroup(*items), buff=0.08, stroke_color=th.accent, stroke_width=3))
             rule = VGroup(
-                label("to a word: the SUM over its pieces", th, 26),
-                label("from a word: the MEAN over its pieces", th, 26),
+                label(ui("to a word: the SUM over its pieces"), th, 26),
+                label(ui("from a word: the MEAN over its pieces"), th, 26),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             fit(rule, 12, 1.2).move_to(DOWN * 1.6)
             self.merge_rule = rule
@@ -207,15 +208,15 @@ class RealModel(ExplainerScene):
             hm = self._heatmap(matrix, [short(t, LABEL_CHARS) for t in words.labels[:w]])
             self.zooms.append(hm)
             if k == 0:
-                axis_template = VGroup(label("rows = queries (asking)", th, 22, th.q),
-                                       label("columns = keys (looked at)", th, 22, th.k)
+                axis_template = VGroup(label(ui("rows = queries (asking)"), th, 22, th.q),
+                                       label(ui("columns = keys (looked at)"), th, 22, th.k)
                                        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
             axis = axis_template.copy()
             focus = self.rt.focus if k == 0 and self.rt.focus is not None else None
             pair = (focus.query, focus.key) if focus else run.scores.link_pairs[pick.layer, pick.head]
             text = role_label(pick.role, pick.score, words.labels, pair)
-            name = label(f"layer {pick.layer + 1} · head {pick.head + 1}", th, 32, th.accent)
-            said = text if pick.labelled else f"no pattern passes the thresholds; largest: {text}"
+            name = label(ui(f"layer {pick.layer + 1} · head {pick.head + 1}"), th, 32, th.accent)
+            said = ui(text) if pick.labelled else ui(f"no pattern passes the thresholds; largest: {text}")
             verdict = fit(label(textwrap.fill(said, 32), th, 24), 5.2, 1.9)  # one Text, left-aligned lines
             items = [name, verdict, axis]
             if words.n > w:
@@ -234,7 +235,7 @@ class RealModel(ExplainerScene):
                 boxes.add(VGroup(SurroundingRectangle(cell, buff=0, stroke_color=th.background, stroke_width=7),
                                  SurroundingRectangle(cell, buff=0, stroke_color=th.accent, stroke_width=3)))
             self.zoom_boxes = boxes
-            with self.beat(key=f"head-{k + 1}", line="head", layer=pick.layer + 1, head=pick.head + 1, label=text,
+            with self.beat(key=f"head-{k + 1}", line="head", layer=pick.layer + 1, head=pick.head + 1, label=ui(text),
                           labelled=pick.labelled):
                 self.play(FadeIn(hm), FadeIn(name), run_time=0.8)
                 self.play(FadeIn(verdict), FadeIn(axis), Create(boxes), *(
@@ -277,11 +278,11 @@ class RealModel(ExplainerScene):
         self.change()
         formula = MathTex(r"a_j = \mathrm{softmax}_j\!\left(\frac{q \cdot k_j}{\sqrt{d_k}}\right)", font_size=40,
                           color=th.text)
-        dk_note = label(f"d_k = {rt.d_k}:  √{rt.d_k} = {fmt(float(np.sqrt(rt.d_k)), 2)}", th, 24, th.muted)
+        dk_note = label(ui(f"d_k = {rt.d_k}:  √{rt.d_k} = {fmt(float(np.sqrt(rt.d_k)), 2)}"), th, 24, th.muted)
         top = VGroup(formula, dk_note).arrange(RIGHT, buff=0.8)
         fit(top, 12.5, 1.1).move_to(UP * 2.35)
         query = p.source(run.sentence, d.query) if not p.special[d.query] else p.texts[d.query]
-        where = label(f"layer {d.layer + 1} · head {d.head + 1} · query piece {quote(p.texts[d.query])}", th, 26,
+        where = label(ui(f"layer {d.layer + 1} · head {d.head + 1} · query piece {quote(p.texts[d.query])}"), th, 26,
                       th.accent)
         fit(where, 12.5, 0.5).next_to(top, DOWN, buff=0.25)
         top.add(where)
@@ -290,13 +291,13 @@ class RealModel(ExplainerScene):
         terms = " + ".join(f"{signed(a)}×{signed(b)}" for a, b in zip(d.q[:TERMS], d.K[top_key][:TERMS]))
         last = f"{signed(d.q[-1])}×{signed(d.K[top_key][-1])}"
         dot_line = label(f"q·k = {terms} + … + {last} = {fmt(d.dots[top_key], 2)}", th, 24, mono=True)
-        dot_caption = label(f"q of {quote(query)} · k of {quote(p.texts[top_key])} ({rt.d_k} terms)", th, 22,
+        dot_caption = label(ui(f"q of {quote(query)} · k of {quote(p.texts[top_key])} ({rt.d_k} terms)"), th, 22,
                             th.muted)
         dots = VGroup(dot_caption, dot_line).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         fit(dots, 12.8, 1.0).next_to(top, DOWN, buff=0.35)
         # the table: key | q·k | ÷√d_k | weight
         head = ["key piece", "q·k", f"÷ √{rt.d_k}", "weight"]
-        rows = [[label(h, th, 22, th.muted) for h in head]]
+        rows = [[label(ui(h), th, 22, th.muted) for h in head]]
         for j in keys:
             if j is None:
                 rows.append([label("⋮", th, 22, th.muted) for _ in head])
@@ -315,7 +316,7 @@ class RealModel(ExplainerScene):
                 t.move_to([x + col_w[c] / 2, -a * row_h, 0])
                 x += col_w[c]
             table.add(VGroup(*r))
-        total = label(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)", th, 22, th.muted)
+        total = label(ui(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)"), th, 22, th.muted)
         total.next_to(table, DOWN, buff=0.2).align_to(table, RIGHT)
         block = VGroup(table, total)
         room = dots.get_bottom()[1] - 0.3 - CONTENT_BOTTOM
@@ -358,10 +359,10 @@ class RealModel(ExplainerScene):
         arc = ArcBetweenPoints(start, end, angle=1.2 if end[0] < start[0] else -1.2,  # bulging upwards
                                stroke_color=th.accent if picked else th.muted, stroke_width=5)
         arc.set_stroke(width=2 + 6 * share)
-        tag = label(f"layer {layer + 1} · head {head + 1}:  {percent(share)}", th, 28,
+        tag = label(ui(f"layer {layer + 1} · head {head + 1}:  {percent(share)}"), th, 28,
                     th.accent if picked else th.muted)
         fit(tag, 12, 0.6).next_to(arc, UP, buff=0.15)
-        ask = label(f"What does {quote(tokens[qi])} refer to?" if pronoun else "The opening question", th, 34)
+        ask = label(ui(f"What does {quote(tokens[qi])} refer to?") if pronoun else ui("The opening question"), th, 34)
         fit(ask, 12.5, 0.7).move_to(UP * 2.4)
         self.question_parts = VGroup(ask, tr, arc, tag)
         with self.beat(key="question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1,
@@ -373,9 +374,9 @@ class RealModel(ExplainerScene):
     def _caution(self) -> None:
         th = self.theme
         self.change()
-        words = VGroup(label("Attention weights show where each head looks,", th, 30),
-                       label("not why the model outputs what it does.", th, 30),
-                       label("They are not an explanation of the model's output.", th, 26, th.muted)
+        words = VGroup(label(ui("Attention weights show where each head looks,"), th, 30),
+                       label(ui("not why the model outputs what it does."), th, 30),
+                       label(ui("They are not an explanation of the model's output."), th, 26, th.muted)
                        ).arrange(DOWN, buff=0.25)
         fit(words, 11.5, 2.5)
         box = RoundedRectangle(corner_radius=0.15, width=words.width + 0.8, height=words.height + 0.7,

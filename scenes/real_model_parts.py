@@ -13,7 +13,7 @@ from manim import LEFT, UP, Rectangle, SurroundingRectangle, VGroup, VMobject
 from attention_explainer.core.real_model.focus import FocusLink
 from attention_explainer.core.real_model.roles import MAX_PICKS, Pick
 from attention_explainer.core.slicing import shown as slice_of
-from attention_explainer.scenes.components import fit, fmt, heat_color, label, short
+from attention_explainer.scenes.components import fit, fmt, heat_color, label, short, ui
 
 MAX_PIECES = 20  # pieces drawn in the piece row; more: a slice with an ellipsis
 MAX_WORDS = 18  # words in a zoomed heatmap or gallery tile ([CLS], [SEP] included); more: the first 18, said
@@ -98,11 +98,11 @@ class Gallery(VGroup):
                 self.add(t)
             self.tiles.append(row)
         size = max(12, min(22, pitch * 30))
-        self.row_labels = VGroup(*[fit(label(f"layer {l + 1}", theme, size, theme.muted), 1.0, pitch * 0.6)
+        self.row_labels = VGroup(*[fit(label(ui(f"layer {l + 1}"), theme, size, theme.muted), 1.0, pitch * 0.6)
                                    .next_to(self.tiles[l][0], LEFT, buff=0.12) for l in range(L)])
         self.col_labels = VGroup(*[fit(label(f"{h + 1}", theme, size, theme.muted), pitch * 0.9, pitch * 0.5)
                                    .next_to(self.tiles[0][h], UP, buff=0.1) for h in range(H)])
-        self.heads_caption = fit(label("head", theme, size, theme.muted), 2.0, 0.4).next_to(self.col_labels, UP,
+        self.heads_caption = fit(label(ui("head"), theme, size, theme.muted), 2.0, 0.4).next_to(self.col_labels, UP,
                                                                                              buff=0.08)
         self.add(self.row_labels, self.col_labels, self.heads_caption)
 

@@ -38,6 +38,7 @@ from attention_explainer.core.intro_link import guess_pair, intro_pair
 from attention_explainer.core.slicing import shown
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     Theme,
     TokenRow,
     arrow_line,
@@ -138,14 +139,14 @@ class WhyAttention(ExplainerScene):
                 slice_note.next_to(row, DOWN, buff=0.25)
                 self.play(FadeIn(slice_note), run_time=0.4)
 
-        ask = f"What does “{qt}” {'refer' if is_pronoun else 'relate'} to?"
+        ask = ui(f"What does “{qt}” refer to?") if is_pronoun else ui(f"What does “{qt}” relate to?")
         question = fit(label(ask, th, 34), 12.5, 0.8).move_to(UP * 2.0)
         qbox, kbox = row.item(q)[0], row.item(k)[0]
         link = VGroup()
         if dist > 0:
             a, b = kbox.get_top(), qbox.get_top()
             arc = arc_between(a, b, min(1.1, 0.35 + 0.15 * abs(b[0] - a[0])), th.accent, 4, 1.0)
-            apart = label(f"{plural(dist, 'token')} apart", th, 22, th.accent)
+            apart = label(ui(f"{plural(dist, 'token')} apart"), th, 22, th.accent)
             apart.next_to(row, DOWN, buff=0.3 if slice_note is None else 0.75)
             link = VGroup(arc, apart)
         with self.beat(key="long-link", query=q, target=k, dist=dist, pronoun=is_pronoun, far=dist >= 4):
@@ -155,7 +156,7 @@ class WhyAttention(ExplainerScene):
                 self.play(Create(link[0]), FadeIn(link[1]), run_time=0.9)
 
         # -- 2. a recurrent network reads one token at a time ----------------------------------
-        sub = fit(label("A recurrent network (RNN) reads one token at a time", th, 28, th.muted), 12.5, 0.6)
+        sub = fit(label(ui("A recurrent network (RNN) reads one token at a time"), th, 28, th.muted), 12.5, 0.6)
         sub.move_to(UP * 2.55)
         fade_out = [question, *link]
         if slice_note is not None:
@@ -168,7 +169,7 @@ class WhyAttention(ExplainerScene):
             self.play(Create(chain["feeds"]), FadeIn(chain["boxes"]), FadeIn(chain["names"]),
                       Create(chain["arrows"]), run_time=1.4)
 
-        counter = label(f"step 1 of {n}", th, 26, th.text, mono=True)
+        counter = label(ui(f"step 1 of {n}"), th, 26, th.text, mono=True)
         counter.next_to(chain["boxes"], DOWN, buff=0.5).set_x(0)
         pulse = Dot(radius=0.09, color=th.accent)
         slots = [(a, i) for a, i in enumerate(row.indices) if i is not None]
@@ -178,7 +179,7 @@ class WhyAttention(ExplainerScene):
             step_time = min(0.45, 5.0 / len(slots))
             for a, i in slots:
                 box = chain["boxes"][a]
-                counter.become(label(f"step {i + 1} of {n}", th, 26, th.text, mono=True).move_to(counter))
+                counter.become(label(ui(f"step {i + 1} of {n}"), th, 26, th.text, mono=True).move_to(counter))
                 influence = DECAY ** (i - k) if i >= k else 0.0
                 self.play(pulse.animate.move_to(box.get_top() + UP * 0.2),  # above its name, not on it
                           # at most half-strength orange: the name on it keeps 4.5:1 (white on full orange: 2:1)
@@ -186,8 +187,8 @@ class WhyAttention(ExplainerScene):
                           run_time=step_time)
                 box.set_stroke(th.muted)
 
-        note = fit(label(f"colour = what the chain still carries of “{kt}” "
-                         "(an illustration, not computed numbers)", th, 22, th.muted), 12.8, 0.5)
+        note = fit(label(ui(f"colour = what the chain still carries of “{kt}” "
+                            "(an illustration, not computed numbers)"), th, 22, th.muted), 12.8, 0.5)
         note.move_to(DOWN * 2.35)
         with self.beat(key="rnn-fade", query=q, target=k):
             self.play(FadeOut(pulse), FadeIn(note), run_time=0.6)
@@ -197,7 +198,7 @@ class WhyAttention(ExplainerScene):
             self.play(*[Indicate(b, color=th.accent, scale_factor=1.15) for b in focus], run_time=1.0)
 
         # -- 3. self-attention: every pair, one step --------------------------------------------
-        sub2 = fit(label("Self-attention: every token looks at every other, in one step", th, 28, th.muted),
+        sub2 = fit(label(ui("Self-attention: every token looks at every other, in one step"), th, 28, th.muted),
                    12.5, 0.6).move_to(UP * 2.55)
         self.play(FadeOut(VGroup(*chain.values())), FadeOut(counter), FadeOut(note), FadeOut(sub),
                   row.animate.move_to(DOWN * 0.55), run_time=0.7)
@@ -268,18 +269,18 @@ class WhyAttention(ExplainerScene):
     def _contrast_table(self, n: int, dist: int, qt: str, kt: str) -> VGroup:
         th = self.theme
         size = 24
-        head = VGroup(label("recurrent network", th, size, th.muted), label("self-attention", th, size, th.muted))
-        steps = VGroup(label(f"{plural(n, 'step')}, in sequence", th, size),
-                       label("1 step, all pairs in parallel", th, size))
+        head = VGroup(label(ui("recurrent network"), th, size, th.muted), label(ui("self-attention"), th, size, th.muted))
+        steps = VGroup(label(ui(f"{plural(n, 'step')}, in sequence"), th, size),
+                       label(ui("1 step, all pairs in parallel"), th, size))
         if dist > 0:
             path = VGroup(
-                VGroup(label(f"“{kt}” → “{qt}”: {plural(dist, 'step')}", th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
-                VGroup(label(f"“{kt}” → “{qt}”: 1 step", th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
+                VGroup(label(ui(f"“{kt}” → “{qt}”: {plural(dist, 'step')}"), th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
+                VGroup(label(ui(f"“{kt}” → “{qt}”: 1 step"), th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
             )
         else:
             path = VGroup(
-                VGroup(label("path between distant words:", th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
-                VGroup(label("path between any two words:", th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
+                VGroup(label(ui("path between distant words:"), th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
+                VGroup(label(ui("path between any two words:"), th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
             )
         for cell in path:
             cell.arrange(RIGHT, buff=0.25)
@@ -301,7 +302,7 @@ class WhyAttention(ExplainerScene):
     def _configured_sentence(self, heading) -> None:  # type: ignore[no-untyped-def]
         th, tokens = self.theme, list(self.trace.tokens)
         n = len(tokens)
-        intro = label("Let's see exactly how it works for:", th, 30, th.muted).move_to(UP * 2.45)
+        intro = label(ui("Let's see exactly how it works for:"), th, 30, th.muted).move_to(UP * 2.45)
         sentence = wrap_lines(self.cfg.sentence, th, 34, 12.6, 1.6, max_lines=4)
         sentence.next_to(intro, DOWN, buff=0.25)
         row = adaptive_row(tokens, th, lambda lim: visible(n, lim), min_scale=0.5)

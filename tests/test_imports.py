@@ -43,15 +43,6 @@ TEMPORARY_KNOWN_EDGES = {
     # scenes may import: scene_input/records, or scenes/ itself).
     ("src/attention_explainer/production/sources.py", "attention_explainer.scenes"),
     ("scenes/base.py", "attention_explainer.production.sources"),
-    # the voice server picks script lines through the scene catalog (production's re-export) ...
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.production.catalog"),
-    # ... and closes the circle voice -> neural_voice -> voice_server (request) -> voice, neural_voice.
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.voice"),
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.neural_voice"),
-    # voice.py builds the neural voice (a factory importing neural_voice in a function) while
-    # neural_voice imports Speech and VoiceError from voice.py: both files are being rewritten on
-    # the `voice` branch (Speech and Voice move to narration/clips.py there).
-    ("src/attention_explainer/narration/voice.py", "attention_explainer.narration.neural_voice"),
     # render <-> storyboard: render_storyboard uses contact_sheet, render_beat_storyboards render_segments.
     ("src/attention_explainer/production/render.py", "attention_explainer.production.storyboard"),
     ("src/attention_explainer/production/storyboard.py", "attention_explainer.production.render"),

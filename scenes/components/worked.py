@@ -21,6 +21,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Mobject, Text, VGroup, V
 from attention_explainer.core.worked import EXP_DECIMALS, SoftmaxByHand
 from attention_explainer.scenes.components.matrix import Index, MatrixView
 from attention_explainer.scenes.components.text import (
+    ui,
     fit,
     fmt,
     fmt_big,
@@ -137,7 +138,7 @@ class WeightedRows(VGroup):
         x_times = (self.coefs.get_right()[0] + view.row_labels.get_left()[0]) / 2
         self.times = VGroup(*[MathTex(r"\times", font_size=30, color=th.muted).move_to([x_times, c.get_y(), 0])
                               for c, r in zip(self.coefs, view.rows) if r is not None])
-        self.head = VGroup(label("weights of", th, 20, th.muted), label(name, th, 20, th.weight))
+        self.head = VGroup(label(ui("weights of"), th, 20, th.muted), label(name, th, 20, th.weight))
         self.head.arrange(DOWN, buff=0.06)
         fit(self.head, 2.2, 0.7).next_to(self.coefs, UP, buff=0.2)
         self.head.set_y(view.name.get_y())
@@ -197,7 +198,7 @@ class SoftmaxRow(VGroup):
         shift_txt = tex_number(fmt(float(shift), hand.s_decimals))
         e_tex = r"e^{\,s}" if shift == 0 else (
             rf"e^{{\,s - {shift_txt}}}" if shift > 0 else rf"e^{{\,s + {shift_txt[1:]}}}")  # s − (−6) as s + 6
-        row_heads = [VGroup(label("score s", th, 22, th.muted),
+        row_heads = [VGroup(label(ui("score s"), th, 22, th.muted),
                             MathTex(e_tex, font_size=44, color=th.text),
                             MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
                                     font_size=40, color=th.text))]

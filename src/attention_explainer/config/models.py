@@ -10,6 +10,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES, language_codes
 from attention_explainer.config.quality import QUALITY_HELP, Quality
 from attention_explainer.config.limits import (
     MAX_ABS_VALUE,
@@ -180,14 +181,29 @@ class VideoConfig(_Section):
             "overriding only the lines it gives; `attention-explainer narration` prints them all."
         ),
     )
+    language: str = Field(
+        DEFAULT_LANGUAGE,
+        description=(
+            "Language of everything the viewer reads or hears (narration, captions, labels, numbers): "
+            + ", ".join(language_codes()) + " (`--language` overrides; see docs/languages.md)."
+        ),
+    )
     voice: str = Field(
         "neural",
         description=(
             "Narration voice (`--voice` overrides): neural (offline neural voice, the default), "
-            "espeak[:VOICE], wav-dir:PATH (your recordings, <beat-id>.wav), cmd:TEMPLATE (any TTS "
-            "program writing {out}), or none (captions only)."
+            "kokoro[:NAME] (Kokoro-82M, any language), espeak[:VOICE], wav-dir:PATH[+VOICE] (your "
+            "recordings, <line-id>.wav; VOICE says the others), cmd:TEMPLATE (any TTS program "
+            "writing {out}), or none (captions only). See docs/voices.md."
         ),
     )
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if v not in LANGUAGES:
+            raise ValueError(f"unknown language '{v}'; choose one of: {', '.join(language_codes())}")
+        return v
 
     @field_validator("scenes")
     @classmethod

@@ -109,6 +109,8 @@ class ManifestBeat(Record):
     text: str
     start: float  # seconds in the video
     end: float
+    spoken: Optional[str] = None  # what the voice says when it differs from the text (listen compares it)
+    words: list[tuple[float, float]] = Field(default_factory=list)  # (start, end) of each word of text.split()
 
 
 class ManifestScene(Record):
@@ -142,6 +144,11 @@ class Manifest(Record):
     config: Optional[ManifestConfig] = None
     burned_captions: Optional[bool] = None
     voice: Optional[str] = None
+    line_sources: Optional[dict[str, str]] = None  # wav-dir: beat id -> its recording's file name, or the voice
+    language: Optional[str] = None  # the lesson's language code (the page's UI strings); None: en
+    theme: Optional[str] = None  # dark or light (the page's colours)
+    transcript: Optional[str] = None  # <name>.transcript.txt: each line with its start time
+    chapters_vtt: Optional[str] = None  # <name>.chapters.vtt: the chapters as WebVTT
     captions: dict[str, str]  # {"srt": path, "vtt": path}
     chapters: str
     scenes: list[ManifestScene]
@@ -150,7 +157,8 @@ class Manifest(Record):
 
     def to_json(self, indent: int = 2) -> str:
         """As before the records: the render's own keys (quality, config, ...) only when set."""
-        keep = {"quality", "config", "burned_captions", "voice"}
+        keep = {"quality", "config", "burned_captions", "voice", "line_sources", "language", "theme", "transcript",
+                "chapters_vtt"}
         data = {k: v for k, v in self.model_dump(mode="json").items() if k not in keep or v is not None}
         return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 

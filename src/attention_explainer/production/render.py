@@ -43,6 +43,7 @@ import yaml
 from attention_explainer.production.assemble import Assembly, Segment, assemble
 from attention_explainer.production.atomic import AtomicFiles, remove_stale_temps
 from attention_explainer.narration.beats import BEATS_ENV
+from attention_explainer.narration.chapters import chapter_title
 from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.config import Config
 from attention_explainer.config.quality import RESOLUTION
@@ -55,7 +56,7 @@ from attention_explainer.production.records import BeatsFile, LoadedSources, Man
 from attention_explainer.production.scene_input import CONFIG_ENV
 from attention_explainer.production.segment_cache import SegmentCache, scene_key
 from attention_explainer.production.sources import SOURCES_ENV, digests
-from attention_explainer.narration.voice import VOICE_CACHE_ENV, VOICE_ENV, Voice, WavDirVoice, make_voice
+from attention_explainer.narration.voice import SERVER_ENV, VOICE_CACHE_ENV, VOICE_ENV, Voice, WavDirVoice, make_voice
 from attention_explainer.narration.voice_server import voice_server
 
 APP_DIR = "attention-explainer"
@@ -392,7 +393,11 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         # is then a short one, so no core idles while a long scene renders alone.
         seconds = {j.info.id: cache.latest(j.info.id, variant, "render_seconds") or float("inf") for j in jobs}
         ordered = sorted(jobs, key=lambda j: -seconds[j.info.id])
-        with voice_server(voice, ordered, app / "work", settings.effective_config()):  # one model for all
+        lines = [] if still or not ordered else _lines_ahead(settings.effective_config(), [j.info for j in ordered])
+        with voice_server(voice if ordered and not still else None, lines) as socket_path:  # one model for all
+            for job in ordered:
+                if socket_path:
+                    job.env[SERVER_ENV] = socket_path
             _run_jobs(ordered, settings.parallel, progress)
         for job in jobs:
             if not _finished(job):
@@ -415,7 +420,7 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
             where = (f"log incomplete, {job.log_error}: {job.log}" if job.log_error else f"full log: {job.log}")
             raise RenderError(f"scene '{job.info.id}' failed: {job.error} ({where})")
         if isinstance(voice, WavDirVoice):
-            _note_missing_recordings(voice, [segments[i.id] for i in scenes], progress)
+            _note_recordings(voice, [segments[i.id] for i in scenes], progress)
     finally:
         progress.close()
     for info in scenes:
@@ -465,15 +470,45 @@ def _read_sources(job: _Job) -> list[str]:
 
 
 def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
-    return Segment(info.id, info.title, Path(meta.file), tuple(meta.beats), meta.key, reused, meta.render_seconds)
+    return Segment(info.id, chapter_title(info.title), Path(meta.file), tuple(meta.beats), meta.key, reused,
+                   meta.render_seconds)
 
 
-def _note_missing_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
-    missing = [b.id for s in segments for b in s.beats if voice.recording(b.id) is None]
+def _note_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
+    beat_ids = [b.id for s in segments for b in s.beats]
+    missing = [b for b in beat_ids if voice.recording(b) is None]
     if missing:
         shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
-        progress.note(f"voice: {len(missing)} beat(s) have no recording in {voice.folder} "
-                      f"(silent, captions only): {shown}")
+        said = f"spoken by {voice.fallback.spec}" if voice.fallback is not None and hasattr(voice.fallback, "spec") \
+            else "silent, captions only"
+        progress.note(f"voice: {len(missing)} beat(s) have no recording in {voice.folder} ({said}): {shown}")
+    unmatched = voice.unmatched(beat_ids)
+    if unmatched:
+        shown = ", ".join(unmatched[:8]) + (", ..." if len(unmatched) > 8 else "")
+        progress.note(f"voice: {len(unmatched)} recording(s) match no line of this video (names are the ids "
+                      f"`attention-explainer narration` prints): {shown}")
+
+
+def _lines_ahead(cfg: Any, scenes: Sequence[SceneInfo]) -> list[str]:
+    """The spoken forms of the scenes' script lines that the config and trace alone fill, round
+    robin in render order (what the voice server makes ahead); best effort."""
+    from attention_explainer.core.attention import compute_trace
+    from attention_explainer.narration.script import GLOBAL_FIELDS, context_for, script_for
+    from attention_explainer.narration.spoken import to_spoken
+    from attention_explainer.production.catalog import scene_by_id
+
+    try:
+        ctx = context_for(cfg, compute_trace(cfg.attention_spec()))  # (makes the config's language the one in use)
+        script = script_for(cfg.video.narration)
+        per_scene = [[(line.spoken if line.spoken is not None else to_spoken(line.text))
+                      for line_id in script.ids(info.id)
+                      if all(k in GLOBAL_FIELDS for k in script.entries[line_id].fields)
+                      for line in [script.line(line_id, ctx)]]
+                     for info in scenes if scene_by_id(info.id).cls == info.cls]
+    except Exception:  # noqa: BLE001 - ahead is an optimisation; scenes ask for what they need
+        return []
+    out = [lines[k] for k in range(max(map(len, per_scene), default=0)) for lines in per_scene if k < len(lines)]
+    return [s for s in out if s.strip()]
 
 
 # --------------------------------------------------------------------------------- outputs
@@ -566,7 +601,12 @@ def _render_video(scenes: Sequence[SceneInfo], settings: RenderSettings, output:
                                                        sort_keys=True).encode()).hexdigest()},
         "burned_captions": settings.effective_config().display.captions,
         "voice": voice_spec(settings),
+        "theme": settings.effective_config().display.theme,  # the lesson page's colours and language
+        "language": getattr(settings.effective_config().video, "language", None),
     }
+    voice = _voice(settings) if voice_spec(settings).startswith("wav-dir:") else None
+    if isinstance(voice, WavDirVoice):  # which line came from a recording, which from the voice after '+'
+        extra["line_sources"] = {b.id: voice.source(b.id) for s in segments for b in s.beats}
     replaced = _describe_existing(output)
     assembly = assemble(segments, output, fmt, extra, soundtrack_cache=settings.app_dir / "cache" / "soundtrack")
     from attention_explainer.narration.chapters import youtube_warnings

@@ -51,7 +51,7 @@ def scene_key(info: SceneInfo, config: dict[str, Any], quality: str, still: bool
         "cache_format": CACHE_FORMAT,
         "scene": {"id": info.id, "cls": info.cls, "file": str(path), "sha256": file_digest(path)},
         "config": {**config, "video": video},
-        "narration": scene_lines(info.id, overrides if isinstance(overrides, dict) else None),
+        "narration": scene_lines(info.id, overrides if isinstance(overrides, dict) else None, video.get("language")),
         "quality": quality,
         "still": still,
         "voice": voice,
