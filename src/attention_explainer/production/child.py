@@ -105,7 +105,8 @@ class Child:
         self.proc = subprocess.Popen(self.cmd, env=child_env(self.record_path if self.record else None),
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      text=True, encoding="utf-8", errors="replace",
-                                     start_new_session=True)  # its own group: we stop it (and its LaTeX)
+                                     start_new_session=True,  # its own group: we stop it (and its LaTeX)
+                                     preexec_fn=_die_with_parent)
         self.reader = threading.Thread(target=self._read_output, args=(on_animation,), daemon=True)
         self.reader.start()
 
@@ -190,6 +191,17 @@ class Child:
         """'<what> failed: <line> (full log: <path>)'."""
         where = f"log incomplete, {self.log_error}: {self.log}" if self.log_error else f"full log: {self.log}"
         return f"{what} failed: {self.error} ({where})"
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL it when the process that started it dies (a Dask worker
+    killed mid-task must not leave its Manim child rendering into the shared cache). Linux only."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _close_quietly(file: Optional[TextIO]) -> None:

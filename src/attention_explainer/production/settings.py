@@ -26,6 +26,7 @@ from attention_explainer.config.quality import RESOLUTION
 from attention_explainer.errors import UserError
 from attention_explainer.production.atomic import AtomicFiles
 from attention_explainer.config.catalog import SceneInfo
+from attention_explainer.production.chunks import CHUNK_SECONDS
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS
 
 APP_DIR = "attention-explainer"
@@ -61,6 +62,7 @@ class RenderSettings:
     voice: str = "none"  # see narration/voice.py
     quiet: bool = False
     x264_preset: str = DEFAULT_X264_PRESET  # see DEFAULT_X264_PRESET
+    chunk_seconds: float = CHUNK_SECONDS  # the longest chunk of a scene, in expected seconds (chunks.py)
 
     @property
     def q(self) -> str:
