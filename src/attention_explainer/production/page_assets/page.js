@@ -152,7 +152,7 @@
   function weightText(i, j) {
     var r = D.softmax[i];
     return S.weight + " " + tok[i] + " → " + tok[j] + " = e^" + r.scaled[j] + " / " + S.sum + " = " + r.exp[j] +
-      " / " + r.sum + " = " + r.weights[j] + (r.shift ? "  (e^(s − " + r.shift + "))" : "");
+      " / " + r.sum + " " + (r.sum_sign === "=" ? "=" : "≈") + " " + r.weights[j] + (r.shift ? "  (e^(s − " + r.shift + "))" : "");
   }
   var heat = table("weights", M.weights, { heat: true, tokenRows: true, describe: weightText,
     caption: "A = softmax(QKᵀ/√d_k)", corner: "q \\ k" });
@@ -165,7 +165,7 @@
   wh.appendChild(el("th", { scope: "col" }, S.sum));
   worked.appendChild(el("thead")).appendChild(wh);
   var wb = el("tbody");
-  [["s", w.scaled, ""], ["e^s", w.exp, w.sum], [S.weight, w.weights, "1.00"]].forEach(function (r) {
+  [["s", w.scaled, ""], ["e^s", w.exp, w.sum_sign + " " + w.sum], [S.weight, w.weights, w.weight_sum]].forEach(function (r) {
     var tr = el("tr"); tr.appendChild(el("th", { scope: "row" }, r[0]));
     r[1].forEach(function (v) { tr.appendChild(el("td", {}, v)); });
     tr.appendChild(el("td", {}, r[2])); wb.appendChild(tr);

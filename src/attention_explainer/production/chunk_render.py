@@ -1,0 +1,211 @@
+"""A scene rendered as chunks (chunks.py): which chunks it needs, their cache, and the join.
+
+`SceneChunks(info, settings, ...)` is made for a scene whose segment is not cached: it plans the
+cut (the scene's plan for this key, else its latest plan, else the layout check's animations when
+silent, else one piece), looks every chunk up in the chunk cache and makes a `SceneRun` (a
+`manim render -n FIRST,LAST` child) for each one missing. After the children ran, `finish()`
+stores the new chunks, checks that each showed the beats it was planned for, joins them into
+the segment (remux; one narration track from the clips) and stores that as the scene's segment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+from attention_explainer.narration.beats import Beat
+from attention_explainer.production.assemble import Segment, probe, stitch
+from attention_explainer.production.atomic import temp_path
+from attention_explainer.config.catalog import SceneInfo
+from attention_explainer.production.chunks import (
+    Chunk,
+    Plans,
+    ScenePlan,
+    beat_costs,
+    chunk_key,
+    chunk_lines,
+    plan_chunks,
+)
+from attention_explainer.production.records import BeatsFile, SegmentMeta
+from attention_explainer.production.segment_cache import SegmentCache
+from attention_explainer.production.soundtrack import encoded_track
+from attention_explainer.production.sources import digests
+
+KeyFor = Callable[[dict[str, Any]], str]  # the chunk's lines -> segment_cache.scene_key with them
+
+
+class PlanMismatch(Exception):
+    """A chunk showed other beats than planned (the scene's animations moved): render it whole."""
+
+
+class SceneChunks:
+    """The chunks of one scene: cached ones, ones to render (`runs`), and the join."""
+
+    def __init__(self, info: SceneInfo, key: str, variant: str, cache: SegmentCache, data: dict[str, Any],
+                 chunks: Sequence[Chunk], key_for: KeyFor, lines: dict[str, Any], beats: Sequence[str]) -> None:
+        self.info, self.key, self.variant, self.cache, self.data = info, key, variant, cache, data
+        self.chunks = list(chunks)
+        self.all_beats = list(beats)
+        self.keys = [chunk_key(key_for(chunk_lines(lines, info.id, c, beats)), c) for c in self.chunks]
+        self.metas: dict[int, SegmentMeta] = {}
+        for i, k in enumerate(self.keys):
+            meta = cache.lookup(info.id, self.chunk_variant, k, data)
+            if meta is not None:
+                self.metas[i] = meta
+        self.runs: dict[int, Any] = {}  # chunk index -> segments.SceneRun
+
+    @property
+    def chunk_variant(self) -> str:
+        return f"{self.variant}-chunks"
+
+    @property
+    def missing(self) -> list[Chunk]:
+        return [c for c in self.chunks if c.index not in self.metas]
+
+    def finish(self, settings_q: str, plans: Plans) -> Segment:
+        """Store the chunks the children made, join all into the segment and store it."""
+        for i, run in self.runs.items():
+            self.metas[i] = self._store_chunk(self.chunks[i], self.keys[i], run, settings_q)
+        metas = [self.metas[c.index] for c in self.chunks]
+        return self._join(metas, settings_q, plans)
+
+    def _store_chunk(self, chunk: Chunk, key: str, run: Any, quality: str) -> SegmentMeta:
+        child, found = run.child, run.sources()
+        written = BeatsFile.from_file(run.beats_file)
+        mine = [b for b in written.beats if b.id in chunk.beats]
+        plays = written.plays
+        if [b.id for b in mine] != list(chunk.beats):
+            raise PlanMismatch(f"{self.info.id} chunk {chunk.label}: showed beats {[b.id for b in mine]}")
+        if chunk.index > 0 and plays.get(chunk.beats[0], [None])[0] != chunk.first:
+            raise PlanMismatch(f"{self.info.id} chunk {chunk.label}: starts at animation "
+                               f"{plays.get(chunk.beats[0])}, planned {chunk.first}")
+        if chunk.last is not None and plays.get(chunk.beats[-1], [0, 1 << 30])[1] > chunk.last + 1:
+            raise PlanMismatch(f"{self.info.id} chunk {chunk.label}: its last beat ends after animation {chunk.last}")
+        shift = 0.0 if chunk.index == 0 else mine[0].start
+        assert child.expect is not None
+        duration = probe(child.expect).duration
+        beats = [_shifted(b, shift) for b in mine]
+        meta = SegmentMeta(key=key, scene=self.info.id, title=self.info.title, quality=quality,
+                           sources=digests(found.files), animations=child.animations,
+                           render_seconds=round(child.seconds, 2), log=str(child.log), created=time.time(),
+                           duration=duration, beats=beats, plays=written.plays)
+        return self.cache.store(self.info.id, self.chunk_variant, key, child.expect, meta, self.data,
+                                found.config_keys)
+
+    def _join(self, metas: list[SegmentMeta], quality: str, plans: Plans) -> Segment:
+        paths = [Path(m.file) for m in metas]
+        probes = [probe(p) for p in paths]
+        starts = [sum(p.duration for p in probes[:i]) for i in range(len(probes))]
+        beats = [_shifted(b, -start) for m, start in zip(metas, starts) for b in m.beats]
+        out = temp_path(paths[0].with_name(f"join-{self.key[:12]}.mp4"))
+        try:
+            track = None
+            if probes[0].audio is not None:  # the narration from the clips, sample-exact, as in the video
+                track = encoded_track([(p, s, pr.duration, m.beats) for p, s, pr, m in
+                                       zip(paths, starts, probes, metas)], self.cache.root / "soundtrack")
+            stitch(paths, out, None, probes, track)
+            sources = {k: v for m in metas for k, v in m.sources.items()}
+            read = sorted({k for m in metas for k in (m.config or {"": ""})})
+            seconds = sum(m.render_seconds for m in metas)
+            meta = SegmentMeta(key=self.key, scene=self.info.id, title=self.info.title, quality=quality,
+                               sources=sources, animations=sum(m.animations or 0 for m in metas),
+                               render_seconds=round(seconds, 2), log=metas[-1].log, created=time.time(),
+                               duration=sum(p.duration for p in probes), beats=beats, plays=metas[-1].plays)
+            meta = self.cache.store(self.info.id, self.variant, self.key, out, meta, self.data, read)
+        finally:
+            out.unlink(missing_ok=True)
+        self._save_plan(metas, plans)
+        rendered = tuple(c.index for c in self.chunks if c.index in self.runs)
+        return Segment(self.info.id, self.info.title, Path(meta.file), tuple(meta.beats), meta.key, not rendered,
+                       sum(self.metas[i].render_seconds for i in rendered))
+
+    def _save_plan(self, metas: list[SegmentMeta], plans: Plans) -> None:
+        plays = metas[-1].plays
+        seconds: dict[str, float] = {}
+        for chunk, meta in zip(self.chunks, metas):
+            total = sum(max(b.end - b.start, 0.0) for b in meta.beats) or 1.0
+            for b in meta.beats:
+                seconds[b.id] = round(meta.render_seconds * max(b.end - b.start, 0.0) / total, 3)
+        plans.save(ScenePlan(scene=self.info.id, key=self.key, beats=[b for b in self.all_beats if b in plays],
+                             plays=plays, starts=[c.beats[0] for c in self.chunks], seconds=seconds),
+                   self.variant)
+
+
+def plan_scene(info: SceneInfo, key: str, variant: str, plans: Plans, cost: float, target: float,
+               fallback: Optional[dict[str, list[int]]]) -> list[Chunk]:
+    """The chunks of a scene: cut as its plan for `key` (or its latest) says, by the animations
+    that render saw; else by `fallback` animations (the silent layout check); else one piece."""
+    plan = plans.load(info.id, variant, key)
+    if plan is not None:
+        beats, plays, starts = plan.beats, plan.plays, plan.starts
+        measured = plan.seconds
+    elif fallback:
+        beats, plays, starts, measured = list(fallback), fallback, None, {}
+    else:
+        return [Chunk(0, 1, (), 0, None, cost)]
+    weights = {b: float(max(1, plays[b][1] - plays[b][0])) for b in beats if b in plays}
+    costs = beat_costs(beats, weights, cost, measured)
+    if starts is not None and len(starts) > 1:  # sticky: the last cut (an edit re-renders one chunk)
+        return plan_chunks(beats, plays, costs, target, starts)
+    return plan_chunks(beats, plays, costs, target)
+
+
+def plan_of_render(scene_id: str, key: str, meta: SegmentMeta) -> ScenePlan:
+    """The plan a one-piece render leaves: its beats and animations, each beat's share of its time."""
+    total = sum(max(b.end - b.start, 0.0) for b in meta.beats) or 1.0
+    seconds = {b.id: round(meta.render_seconds * max(b.end - b.start, 0.0) / total, 3) for b in meta.beats}
+    beats = [b.id for b in meta.beats if b.id in meta.plays]
+    return ScenePlan(scene=scene_id, key=key, beats=beats, plays=meta.plays, starts=beats[:1], seconds=seconds)
+
+
+def chunk_narration(narration: dict[str, Any], lines: dict[str, Any]) -> dict[str, Any]:
+    """segment_cache.narration_key's value for a chunk: its lines and the context values they name."""
+    text = json.dumps(lines, sort_keys=True, ensure_ascii=False)
+    used = {k: v for k, v in narration.get("context", {}).items() if re.search(rf"\b{re.escape(k)}\b", text)}
+    return {"lines": lines, "context": used}
+
+
+def chunks_beats(chunks: Sequence[Chunk]) -> Iterator[str]:
+    for chunk in chunks:
+        yield from chunk.beats
+
+
+def chunk_note(scene: SceneChunks) -> str:
+    """'math: chunks 2/4 rendered (math-softmax..math-z), 3 reused' for the log."""
+    done = [c for c in scene.chunks if c.index in scene.runs]
+    said = ", ".join(f"{c.label} ({c.beats[0]}..{c.beats[-1]})" for c in done) or "none"
+    return f"{scene.info.id}: {len(scene.chunks)} chunks; rendered {said}; {len(scene.chunks) - len(done)} reused"
+
+
+def share_tex(root: Path, media_dir: Path) -> None:
+    """Copy into `media_dir`'s TeX and text caches what other Manim media dirs under `root` made
+    (finished files only; not Manim's scratch `*_.svg`, rewritten on every use): a chunk in a fresh
+    media dir then compiles no formula again. Copies, not links: Manim rewrites some in place."""
+    now = time.time()
+    for sub in ("Tex", "texts"):
+        mine = media_dir / sub
+        for other in root.glob(f"*/{sub}"):
+            if other == mine or not other.is_dir():
+                continue
+            for path in other.iterdir():
+                target = mine / path.name
+                try:
+                    if (target.exists() or path.stem.endswith("_") or not path.is_file()
+                            or path.stat().st_mtime > now - 2 or path.stat().st_size == 0):
+                        continue
+                    mine.mkdir(parents=True, exist_ok=True)
+                    tmp = mine / f".{path.name}.{os.getpid()}.tmp"
+                    shutil.copyfile(path, tmp)
+                    os.replace(tmp, target)
+                except OSError:
+                    continue
+
+
+def _shifted(beat: Beat, by: float) -> Beat:
+    return replace(beat, start=round(beat.start - by, 4), end=round(beat.end - by, 4))
