@@ -28,6 +28,7 @@ def math_scene(tmp_path_factory: pytest.TempPathFactory):
     return build_scene(AttentionMath, tmp_path_factory.mktemp("math"), FOCUS)
 
 
+@pytest.mark.slow
 def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
     trace = compute_trace(validate_config(FOCUS))
     assert math_scene.qi == 5 and trace.tokens[5] == "sank"
@@ -39,6 +40,7 @@ def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
     assert 5 in Q.rows
 
 
+@pytest.mark.slow
 def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
     trace = compute_trace(validate_config(FOCUS))
     qi = math_scene.qi
@@ -87,6 +89,7 @@ def test_the_heatmap_reads_the_focus_row_and_says_the_weights_are_random(tmp_pat
     assert scene.origin.original_text == "random weights (seed 7), not trained"
 
 
+@pytest.mark.slow
 def test_the_outro_shows_the_closing_line_once(tmp_path: Path) -> None:
     from attention_explainer.scenes.outro import Outro
 
