@@ -23,41 +23,46 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 import numpy as np
-from manim import (
-    Circle,
-    Dot,
-    ManimColor,
-    MarkupText,
-    Mobject,
-    Paragraph,
-    Polygram,
-    SingleStringMathTex,
-    Text,
-    VMobject,
-    Wait,
-)
+from manim import Dot, Mobject, VMobject, Wait
 from manim.utils.family import extract_mobject_family_members
 
-from attention_explainer.production.check import Finding
+from attention_explainer.production.records import Finding
+from attention_explainer.scenes.measure import (
+    BOX_TYPES,
+    FRAME_H,
+    FRAME_W,
+    OVERLAP_TOL,
+    PX,
+    TEXT_TYPES,
+    baseline,
+    blend,
+    bounds,
+    cap_height_px,
+    caption_lines,
+    contrast,
+    drawn_within,
+    glyphs_meet,
+    ink_opacity,
+    is_cover,
+    px_box,
+    rgb,
+    text_colours,
+    text_name,
+)
 
 CHECK_ENV = "ATTENTION_EXPLAINER_CHECK"  # where a scene process writes its findings (JSON)
 
-FRAME_W, FRAME_H = 14.0 + 2.0 / 9.0, 8.0  # Manim's frame in units (16:9)
-PX = 1080 / FRAME_H  # pixels per unit at 1080p
 SAFE_MARGIN = 0.1  # units (13.5 px at 1080p) kept free at every edge
 CAPTION_BAND = (-3.98, -2.7)  # y range a caption must stay inside
 MAX_CAPTION_LINES = 2
-OVERLAP_TOL = 0.02  # units (2.7 px): ink boxes that touch this little do not count as overlapping
 MIN_CAP_PX = 14.0  # capital-letter height at 1080p (an em of about 19 px; see README)
 MIN_CONTRAST = 4.5  # WCAG 2 AA for normal-size text
-TEXT_TYPES: tuple[type, ...] = (Text, MarkupText, Paragraph, SingleStringMathTex)
-BOX_TYPES: tuple[type, ...] = (Polygram, Circle)
 MIN_FILL = 0.05  # a shape with less fill opacity is a frame, not a box
 
 
@@ -87,59 +92,6 @@ def write_findings(path: str | Path, scene_id: str, findings: Iterable[Finding],
 def read_findings(path: str | Path) -> list[Finding]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return [Finding(**f) for f in data["findings"]]
-
-
-# -------------------------------------------------------------------------------- measurements
-def px_box(lo: np.ndarray, hi: np.ndarray) -> str:
-    """A box in pixels at 1080p, origin top-left: 'x 812-1020, y 540-580 px'."""
-    x0, x1 = (lo[0] + FRAME_W / 2) * PX, (hi[0] + FRAME_W / 2) * PX
-    y0, y1 = (FRAME_H / 2 - hi[1]) * PX, (FRAME_H / 2 - lo[1]) * PX
-    return f"x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f} px"
-
-
-def luminance(rgb: np.ndarray) -> float:
-    """WCAG relative luminance of an sRGB colour (components 0..1)."""
-    c = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
-
-
-def contrast(a: np.ndarray, b: np.ndarray) -> float:
-    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def rgb(color: Any) -> np.ndarray:
-    return np.asarray(ManimColor(color).to_rgb(), dtype=float)
-
-
-@lru_cache(maxsize=1)
-def cap_height_per_font_size() -> float:
-    """Units of capital-letter height per unit of Manim font size (measured on an 'H')."""
-    return Text("H", font="DejaVu Sans", font_size=100).height / 100
-
-
-def cap_height_px(text: Mobject) -> Optional[float]:
-    """Capital-letter height of a text at 1080p from its font size (scaling included); a label
-    rotated by 90° is measured across its width (label() keeps its unrotated width)."""
-    try:
-        size = float(text.font_size)  # type: ignore[attr-defined]
-    except (AttributeError, ZeroDivisionError, TypeError):
-        return None
-    w0 = getattr(text, "initial_width", None)
-    h0 = getattr(text, "initial_height", None)
-    if w0 and h0 and text.width > 0 and text.height > 0:
-        # sqrt(h*w / (h0*w0)) is the scale whatever the rotation by a multiple of 90°.
-        scale = float(np.sqrt(text.height * text.width / (h0 * w0)))
-        size = size * scale / (text.height / h0)
-    return size * cap_height_per_font_size() * PX
-
-
-def text_name(m: Mobject) -> str:
-    s = getattr(m, "original_text", None) or getattr(m, "tex_string", None) or getattr(m, "text", None)
-    if not isinstance(s, str):
-        return type(m).__name__
-    s = " ".join(s.split())
-    return f"{type(m).__name__} '{s[:40]}{'…' if len(s) > 40 else ''}'"
 
 
 # ------------------------------------------------------------------------------ the inspector
@@ -198,8 +150,6 @@ class Inspector:
             self.findings[key] = Finding(self.scene_id, beat, kind, what, where)
 
     def inspect(self) -> None:
-        import time
-
         t0 = time.perf_counter()
         mobjects = list(self.scene.mobjects)
         order = {id(m): i for i, m in enumerate(
@@ -220,7 +170,7 @@ class Inspector:
                 fam = [f for f in m.get_family() if f.has_points()]
                 if not fam:
                     return
-                opacity = max(_opacity(f) for f in fam)
+                opacity = max(ink_opacity(f) for f in fam)
                 if opacity <= 0.01:
                     return
                 pts = np.concatenate([f.points for f in fam])
@@ -242,14 +192,14 @@ class Inspector:
         x_lim, y_lim = FRAME_W / 2 - SAFE_MARGIN, FRAME_H / 2 - SAFE_MARGIN
         for m in self.scene.mobjects:
             for f in m.get_family():
-                if not isinstance(f, VMobject) or not f.has_points() or _opacity(f) <= 0.01:
+                if not isinstance(f, VMobject) or not f.has_points() or ink_opacity(f) <= 0.01:
                     continue
-                if _is_cover(f, background):
+                if is_cover(f, background):
                     continue  # looks like the background: nothing to see off screen
                 lo, hi = f.points.min(0), f.points.max(0)
                 if lo[0] < -x_lim or hi[0] > x_lim or lo[1] < -y_lim or hi[1] > y_lim:
                     owner = next((i.mob for i in items if f in i.mob.get_family()), f)
-                    olo, ohi = _bounds(owner)
+                    olo, ohi = bounds(owner)
                     self._add("off-screen", f"{text_name(owner)} outside the safe area", px_box(olo, ohi))
                     break
 
@@ -257,10 +207,10 @@ class Inspector:
         cap = getattr(self.scene, "_caption", None)
         if cap is None or cap not in self.scene.mobjects:
             return
-        lo, hi = _bounds(cap)
+        lo, hi = bounds(cap)
         if lo[1] < CAPTION_BAND[0] or hi[1] > CAPTION_BAND[1]:
             self._add("caption", "caption outside its band", px_box(lo, hi))
-        lines = _caption_lines(cap)
+        lines = caption_lines(cap)
         if lines > MAX_CAPTION_LINES:
             self._add("caption", f"caption of {lines} lines (at most {MAX_CAPTION_LINES})", px_box(lo, hi))
 
@@ -285,9 +235,9 @@ class Inspector:
                     continue  # the text sits on the box
             if A.mob in B.mob.get_family() or B.mob in A.mob.get_family():
                 continue
-            if A.kind == B.kind == "text" and not _glyphs_meet(A.mob, B.mob):
+            if A.kind == B.kind == "text" and not glyphs_meet(A.mob, B.mob):
                 continue  # their boxes overlap but no glyph touches another (scattered glyphs)
-            if A.kind == B.kind == "text" and (_drawn_within(A.mob, B.mob) or _drawn_within(B.mob, A.mob)):
+            if A.kind == B.kind == "text" and (drawn_within(A.mob, B.mob) or drawn_within(B.mob, A.mob)):
                 continue  # the same glyphs twice in the same place (a Transform's target): looks like one
             where = px_box(np.maximum(A.lo, B.lo), np.minimum(A.hi, B.hi))  # where they overlap
             self._add("overlap", f"{text_name(A.mob)} overlaps {text_name(B.mob)}", where)
@@ -300,15 +250,15 @@ class Inspector:
             if cap is not None and cap < MIN_CAP_PX - 0.05:
                 self._add("text-size", f"{text_name(t.mob)} is {cap:.1f} px high (at least {MIN_CAP_PX:.0f})",
                           px_box(t.lo, t.hi))
-            colours = _text_colours(t.mob, lit_only=t.dimmed)
+            colours = text_colours(t.mob, lit_only=t.dimmed)
             if not colours:
                 continue  # faded on purpose (declared with dimmed()); checked again once lit
             centre = (t.lo + t.hi) / 2
             behind = background
             for b in boxes:
                 if b.order < t.order and np.all(b.lo[:2] <= centre[:2]) and np.all(centre[:2] <= b.hi[:2]):
-                    behind = _blend(rgb(b.mob.get_fill_color()), behind, b.opacity)
-            worst = min(contrast(_blend(c, behind, o), behind) for c, o in colours)
+                    behind = blend(rgb(b.mob.get_fill_color()), behind, b.opacity)
+            worst = min(contrast(blend(c, behind, o), behind) for c, o in colours)
             if worst < MIN_CONTRAST:
                 self._add("contrast", f"{text_name(t.mob)} contrast {worst:.2f}:1 (at least {MIN_CONTRAST})",
                           px_box(t.lo, t.hi))
@@ -318,12 +268,12 @@ class Inspector:
             for row in m.get_family():
                 if not (hasattr(row, "boxes") and hasattr(row, "labels") and hasattr(row, "indices")):
                     continue
-                boxes = [b for b in row.boxes if b.has_points() and _opacity(b) > 0.01]
+                boxes = [b for b in row.boxes if b.has_points() and ink_opacity(b) > 0.01]
                 if len(boxes) < 2:
                     continue
                 heights = [b.height for b in boxes]
                 centres = [b.get_y() for b in boxes]
-                lo, hi = _bounds(row)
+                lo, hi = bounds(row)
                 tol = 1.0 / PX
                 if max(heights) - min(heights) > tol:
                     self._add("token-row", f"token boxes of {min(heights) * PX:.0f}-{max(heights) * PX:.0f} px "
@@ -338,28 +288,11 @@ class Inspector:
                               "apart in one row", px_box(lo, hi))
 
 
-def baseline(text: Mobject) -> Optional[float]:
-    """y of a label's baseline: from the ink's bottom and the share of its height below the
-    baseline that the label measured when made (`descent_ratio`), else the ink's bottom."""
-    if not text.get_family() or text.height <= 0:
-        return None
-    return float(text.get_bottom()[1] + getattr(text, "descent_ratio", 0.0) * text.height)
-
-
 # ---------------------------------------------------------------------------------- helpers
-def _is_cover(m: Mobject, background: np.ndarray) -> bool:
-    """An opaque shape of the background's colour (a scene change's cover), without a stroke."""
-    if not isinstance(m, BOX_TYPES) or float(m.get_fill_opacity()) < 0.99:
-        return False
-    if float(getattr(m, "stroke_width", 0) or 0) > 0 and float(m.get_stroke_opacity()) > 0.01:
-        return False
-    return bool(np.allclose(rgb(m.get_fill_color()), background, atol=1 / 255))
-
-
 def _uncovered(items: list[_Item], background: np.ndarray) -> list[_Item]:
     """The items without background-coloured opaque boxes (covers: they look like the empty
     background) and without what lies entirely under such a cover (hidden)."""
-    covers = [i for i in items if i.kind == "box" and _is_cover(i.mob, background)]
+    covers = [i for i in items if i.kind == "box" and is_cover(i.mob, background)]
     if not covers:
         return items
     ids = {id(c) for c in covers}
@@ -371,82 +304,9 @@ def _only_waits(animations: tuple[Any, ...]) -> bool:
     return bool(animations) and all(isinstance(a, Wait) for a in animations)
 
 
-def _opacity(m: Mobject) -> float:
-    fill = float(m.get_fill_opacity()) if hasattr(m, "get_fill_opacity") else 0.0
-    stroke = 0.0
-    if hasattr(m, "get_stroke_opacity") and float(getattr(m, "stroke_width", 0) or 0) > 0:
-        stroke = float(m.get_stroke_opacity())
-    return max(fill, stroke)
-
-
-def _bounds(m: Mobject) -> tuple[np.ndarray, np.ndarray]:
-    pts = [f.points for f in m.get_family() if f.has_points()]
-    if not pts:
-        c = m.get_center()
-        return c, c
-    allp = np.concatenate(pts)
-    return allp.min(0), allp.max(0)
-
-
-def _glyph_boxes(m: Mobject) -> list[np.ndarray]:
-    return [np.concatenate([f.points.min(0)[:2], f.points.max(0)[:2]]) for f in m.get_family() if f.has_points()]
-
-
-def _glyphs_meet(a: Mobject, b: Mobject) -> bool:
-    """Some glyph of `a` overlaps some glyph of `b` by more than OVERLAP_TOL both ways."""
-    ga, gb = np.array(_glyph_boxes(a)), np.array(_glyph_boxes(b))
-    if not len(ga) or not len(gb):
-        return False
-    ox = np.minimum(ga[:, None, 2], gb[None, :, 2]) - np.maximum(ga[:, None, 0], gb[None, :, 0])
-    oy = np.minimum(ga[:, None, 3], gb[None, :, 3]) - np.maximum(ga[:, None, 1], gb[None, :, 1])
-    return bool(np.any((ox > OVERLAP_TOL) & (oy > OVERLAP_TOL)))
-
-
-def _drawn_within(a: Mobject, b: Mobject, tol: float = 0.01) -> bool:
-    """Every glyph of `a` has a glyph of `b` with the same box: `a` adds nothing visible."""
-    theirs = _glyph_boxes(b)
-    if not theirs:
-        return False
-    stack = np.array(theirs)
-    return all(np.any(np.all(np.abs(stack - g) < tol, axis=1)) for g in _glyph_boxes(a))
-
-
 def _inside(a: _Item, b: _Item) -> bool:
     """a's box inside b's (with the overlap tolerance)."""
     return bool(np.all(a.lo[:2] >= b.lo[:2] - OVERLAP_TOL) and np.all(a.hi[:2] <= b.hi[:2] + OVERLAP_TOL))
-
-
-def _blend(top: np.ndarray, under: np.ndarray, alpha: float) -> np.ndarray:
-    return top * alpha + under * (1 - alpha)
-
-
-def _text_colours(m: Mobject, lit_only: bool = False) -> list[tuple[np.ndarray, float]]:
-    """The distinct (fill colour, opacity) pairs of a text's glyphs; with `lit_only`, of those
-    at full opacity only (a dimmed formula whose parts light up one by one)."""
-    seen: dict[tuple[float, ...], tuple[np.ndarray, float]] = {}
-    for f in m.get_family():
-        if not f.has_points():
-            continue
-        o = float(f.get_fill_opacity())
-        if o <= 0.01 or (lit_only and o < 0.99):
-            continue
-        c = rgb(f.get_fill_color())
-        seen[(*np.round(c, 3), round(o, 3))] = (c, o)
-    return list(seen.values()) or ([] if lit_only else [(rgb(m.get_color()), 1.0)])
-
-
-def _caption_lines(cap: Mobject) -> int:
-    """Lines of a Caption (band + words): its Text objects, a Text of several lines counted by
-    its height against one line's."""
-    texts = [f for f in cap.get_family() if isinstance(f, TEXT_TYPES) and f.has_points() or
-             (isinstance(f, TEXT_TYPES) and f.submobjects)]
-    if not texts:
-        return 0
-    lines = 0
-    for t in texts:
-        one = cap_height_per_font_size() * float(getattr(t, "font_size", 24) or 24)
-        lines += max(1, int(t.height / (one * 2.2)) + 1) if t.height > one * 2.4 else 1
-    return lines
 
 
 def inspector_from_env(scene: Any) -> Optional[Inspector]:

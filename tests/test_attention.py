@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from attention_explainer.core.attention import attend, causal_mask, compute_trace, softmax_rows
+from attention_explainer.core.spec import AttentionSpec
 from attention_explainer.config import Config, validate_config
 
 SETTINGS = settings(max_examples=50, deadline=None)
@@ -74,7 +75,7 @@ def reference_attention(Q: np.ndarray, K: np.ndarray, V: np.ndarray, causal: boo
 @SETTINGS
 @given(configs())
 def test_trace_matches_the_formula_written_out(config: Config) -> None:
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     for W, got in ((t.W_Q, t.Q), (t.W_K, t.K), (t.W_V, t.V)):
         np.testing.assert_allclose(got, np.einsum("nd,dk->nk", t.X, W), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(t.scores, np.einsum("ik,jk->ij", t.Q, t.K), rtol=1e-12, atol=1e-12)
@@ -106,14 +107,14 @@ def test_small_example_computed_by_hand() -> None:
     # X = I, so Q, K, V are the weight matrices themselves; d_k = 1, so scaled = scores.
     config = make_config("a b", d_model=2, d_k=1, embeddings=[[1, 0], [0, 1]],
                          W_Q=[[2], [0]], W_K=[[1], [0]], W_V=[[1], [3]])
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     e2 = math.exp(2)
     assert t.scores.tolist() == [[2.0, 0.0], [0.0, 0.0]]
     np.testing.assert_allclose(t.weights, [[e2 / (e2 + 1), 1 / (e2 + 1)], [0.5, 0.5]], rtol=1e-15)
     np.testing.assert_allclose(t.Z, [[(e2 + 3) / (e2 + 1)], [2.0]], rtol=1e-15)
 
     causal = compute_trace(make_config("a b", d_model=2, d_k=1, causal=True, embeddings=[[1, 0], [0, 1]],
-                                       W_Q=[[2], [0]], W_K=[[1], [0]], W_V=[[1], [3]]))
+                                       W_Q=[[2], [0]], W_K=[[1], [0]], W_V=[[1], [3]]).attention_spec())
     assert causal.weights.tolist() == [[1.0, 0.0], [0.5, 0.5]]
     assert causal.Z.tolist() == [[1.0], [2.0]]
 
@@ -121,7 +122,7 @@ def test_small_example_computed_by_hand() -> None:
 def test_scaling_divides_by_sqrt_d_k() -> None:
     ones = [[1.0] * 4] * 4
     t = compute_trace(make_config("a b", d_model=4, d_k=4, embeddings=[[1, 0, 0, 0], [0, 1, 0, 0]],
-                                  W_Q=ones, W_K=ones, W_V=ones))
+                                  W_Q=ones, W_K=ones, W_V=ones).attention_spec())
     assert t.sqrt_d_k == 2.0
     assert t.scores.tolist() == [[4.0, 4.0], [4.0, 4.0]]
     assert t.scaled.tolist() == [[2.0, 2.0], [2.0, 2.0]]
@@ -132,7 +133,7 @@ def test_matches_torch_scaled_dot_product_attention(causal: bool) -> None:
     torch = pytest.importorskip("torch")
     for seed in range(5):
         t = compute_trace(make_config("The animal didn't cross the street", d_model=6, d_k=5,
-                                      seed=seed, causal=causal))
+                                      seed=seed, causal=causal).attention_spec())
         q, k, v = (torch.from_numpy(np.array(a)) for a in (t.Q, t.K, t.V))
         z = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
         np.testing.assert_allclose(t.Z, z.numpy(), rtol=1e-10, atol=1e-12)
@@ -144,7 +145,7 @@ def test_matches_torch_scaled_dot_product_attention(causal: bool) -> None:
 @SETTINGS
 @given(configs())
 def test_weight_rows_sum_to_one(config: Config) -> None:
-    w = compute_trace(config).weights
+    w = compute_trace(config.attention_spec()).weights
     assert np.all(w >= 0)
     np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
@@ -176,7 +177,7 @@ def test_softmax_is_stable_for_large_scores() -> None:
 @SETTINGS
 @given(configs(causal=True))
 def test_causal_weights_are_exactly_zero_above_the_diagonal(config: Config) -> None:
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     n = t.n
     assert t.mask.tolist() == causal_mask(n).tolist() == np.triu(np.ones((n, n), bool), 1).tolist()
     assert np.all(t.weights[np.triu_indices(n, 1)] == 0.0)
@@ -188,7 +189,7 @@ def test_causal_weights_are_exactly_zero_above_the_diagonal(config: Config) -> N
 @SETTINGS
 @given(configs(causal=False))
 def test_without_causal_nothing_is_masked(config: Config) -> None:
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     assert not t.mask.any()
     assert np.all(t.weights > 0.0)
 
@@ -196,7 +197,7 @@ def test_without_causal_nothing_is_masked(config: Config) -> None:
 @SETTINGS
 @given(configs())
 def test_generated_inputs_give_exact_decimal_qkv(config: Config) -> None:
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     p = config.display.precision
     unit = 10**p
     for x in [*t.X.flat, *t.W_Q.flat, *t.W_K.flat, *t.W_V.flat]:
@@ -219,21 +220,21 @@ def test_generated_inputs_give_exact_decimal_qkv(config: Config) -> None:
 @SETTINGS
 @given(configs())
 def test_same_seed_same_trace(config: Config) -> None:
-    a, b = compute_trace(config), compute_trace(config.model_copy(deep=True))
+    a, b = compute_trace(config.attention_spec()), compute_trace(config.model_copy(deep=True).attention_spec())
     for name in MATRICES:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert a.to_dict() == b.to_dict()
 
 
 def test_different_seeds_give_different_numbers() -> None:
-    xs = {compute_trace(make_config(seed=s)).X.tobytes() for s in range(5)}
+    xs = {compute_trace(make_config(seed=s).attention_spec()).X.tobytes() for s in range(5)}
     assert len(xs) == 5
 
 
 @SETTINGS
 @given(configs(), st.sampled_from(["embeddings", "W_Q", "W_K", "W_V"]), st.data())
 def test_supplying_one_matrix_keeps_the_generated_others(config: Config, field: str, data: st.DataObject) -> None:
-    base = compute_trace(config)
+    base = compute_trace(config.attention_spec())
     m = config.model
     rows, cols = (base.n, m.d_model) if field == "embeddings" else (m.d_model, m.d_k)
     given_matrix = data.draw(
@@ -241,7 +242,7 @@ def test_supplying_one_matrix_keeps_the_generated_others(config: Config, field: 
     )
     raw = config.model_dump(exclude_unset=True)
     raw["model"][field] = given_matrix
-    t = compute_trace(validate_config(raw))
+    t = compute_trace(validate_config(raw).attention_spec())
     name = "X" if field == "embeddings" else field
     assert getattr(t, name).tolist() == given_matrix
     for other in {"X", "W_Q", "W_K", "W_V"} - {name}:
@@ -253,7 +254,7 @@ def test_supplying_one_matrix_keeps_the_generated_others(config: Config, field: 
 def test_explicit_inputs_are_used_as_given_without_rounding() -> None:
     X = [[0.123, -0.456], [1.5, 2.25]]
     t = compute_trace(make_config("a b", d_model=2, d_k=2, embeddings=X,
-                                  W_Q=[[1, 0], [0, 1]], W_K=[[1, 0], [0, 1]], W_V=[[1, 0], [0, 1]]))
+                                  W_Q=[[1, 0], [0, 1]], W_K=[[1, 0], [0, 1]], W_V=[[1, 0], [0, 1]]).attention_spec())
     assert t.X.tolist() == X
     assert t.Q.tolist() == X
 
@@ -261,7 +262,7 @@ def test_explicit_inputs_are_used_as_given_without_rounding() -> None:
 @SETTINGS
 @given(configs())
 def test_trace_arrays_are_read_only(config: Config) -> None:
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     for name in MATRICES:
         a = getattr(t, name)
         assert a.dtype == (bool if name == "mask" else np.float64)
@@ -275,7 +276,7 @@ def test_trace_arrays_are_read_only(config: Config) -> None:
 @SETTINGS
 @given(configs())
 def test_shapes(config: Config) -> None:
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     n, d_model, d_k = len(config.tokens), config.model.d_model, config.model.d_k
     shapes = {"X": (n, d_model), "W_Q": (d_model, d_k), "W_K": (d_model, d_k), "W_V": (d_model, d_k),
               "Q": (n, d_k), "K": (n, d_k), "V": (n, d_k), "scores": (n, n), "scaled": (n, n),
@@ -286,7 +287,7 @@ def test_shapes(config: Config) -> None:
 
 def test_to_dict_keys_and_values() -> None:
     config = make_config(causal=True)
-    t = compute_trace(config)
+    t = compute_trace(config.attention_spec())
     d = t.to_dict()
     assert set(TO_DICT_KEYS) <= set(d)
     assert d["tokens"] == ["The", "cat", "sat"]
@@ -296,3 +297,22 @@ def test_to_dict_keys_and_values() -> None:
         assert all(type(x) is float for row in d[name] for x in row)
     assert json.loads(json.dumps(d)) == d
 
+
+
+# ------------------------------------------------------------------------ the core's own input
+def test_the_config_builds_the_cores_input() -> None:
+    """AttentionSpec carries every value compute_trace reads; values outside it leave the trace alone."""
+    config = validate_config({"sentence": "a b", "display": {"precision": 2}, "model": {
+        "d_model": 2, "d_k": 1, "seed": 5, "causal": True, "heads": 1, "positional_encoding": True,
+        "W_Q": [[1], [0.5]]}})
+    spec = config.attention_spec()
+    assert spec == AttentionSpec(tokens=("a", "b"), d_model=2, d_k=1, precision=2, seed=5, causal=True,
+                                 positional_encoding=True, heads=1, W_Q=((1.0,), (0.5,)))
+    assert hash(spec) == hash(config.attention_spec())  # frozen, matrices as tuples
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.seed = 6  # type: ignore[misc]
+    t = compute_trace(spec)
+    np.testing.assert_array_equal(t.W_Q, [[1.0], [0.5]])
+    other = validate_config({**config.model_dump(), "video": {"closing_line": "Bye."}})
+    assert other.attention_spec() == spec
+    np.testing.assert_array_equal(compute_trace(other.attention_spec()).Z, t.Z)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from attention_explainer.production.catalog import SCENES, scene_by_id
+from attention_explainer.config.catalog import SCENES, scene_by_id
 from scenetools import beat_keys, build_scene, sentence
 
 TWENTY = " ".join(f"w{k}" for k in range(1, 21))  # beyond the heatmap's 16 drawn tokens

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from attention_explainer.config.loader import validate_config
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.production.check import CheckResult, check_scenes
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -51,7 +51,7 @@ def test_the_corpus_covers_what_users_bring() -> None:
     assert {"default", "1-token", "8-tokens", "16-tokens", "64-tokens", "40-letter-word", "chinese", "japanese",
             "arabic", "devanagari", "thai", "emoji", "numbers-symbols", "d-1", "d-16", "precision-0",
             "precision-3", "causal", "light-theme", "captions-off"} <= names
-    from attention_explainer.production.catalog import SCENES
+    from attention_explainer.config.catalog import SCENES
 
     assert {s.id for s in SCENES if s.optional} <= names  # each optional segment
     from check_corpus import LONG_WORD, words

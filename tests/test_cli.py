@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from attention_explainer.core.attention import compute_trace
-from attention_explainer.production.catalog import DEFAULT_SCENE_IDS, SCENES as CATALOG
+from attention_explainer.config.catalog import DEFAULT_SCENE_IDS, SCENES as CATALOG
 from attention_explainer.cli import cli, main
 from attention_explainer.config import Config, ConfigError, json_schema, load_config
 
@@ -70,7 +70,7 @@ def test_export_json_equals_compute_trace(write_config, config_text: str | None)
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    expected = compute_trace(load_config(None if config_text is None else args[-1])).to_dict()
+    expected = compute_trace(load_config(None if config_text is None else args[-1]).attention_spec()).to_dict()
     assert set(TRACE_KEYS) <= set(data)
     assert data.pop("labels") == data["tokens"]  # no repeated token here: labels are the tokens
     assert data == expected  # full float precision survives the JSON round trip
@@ -78,7 +78,7 @@ def test_export_json_equals_compute_trace(write_config, config_text: str | None)
 
 def test_export_json_one_matrix_row_per_line() -> None:
     result = CliRunner().invoke(cli, ["export", "--format", "json"])
-    t = compute_trace(Config())
+    t = compute_trace(Config().attention_spec())
     lines = [line.rstrip(",") for line in result.output.splitlines()]
     for row in t.weights.tolist():
         assert "    " + json.dumps(row) in lines
@@ -90,7 +90,7 @@ def test_export_csv_has_one_row_per_number(write_config) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.output)))
     assert rows[0] == ["matrix", "row", "col", "row_label", "col_label", "value"]
-    t = compute_trace(load_config(path))
+    t = compute_trace(load_config(path).attention_spec())
     assert len(rows) - 1 == sum(getattr(t, name).size for name in MATRIX_NAMES)
     tokens = list(t.tokens)
     for name, i, j, row_label, col_label, value in rows[1:]:
@@ -194,7 +194,7 @@ def test_process_export_json_equals_compute_trace(write_config) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     data = json.loads(result.stdout)
-    expected = compute_trace(load_config(path))
+    expected = compute_trace(load_config(path).attention_spec())
     assert set(TRACE_KEYS) <= set(data)
     assert data.pop("labels") == data["tokens"]
     assert data == expected.to_dict()
@@ -206,7 +206,7 @@ def test_process_export_json_equals_compute_trace(write_config) -> None:
 def test_process_export_csv_row_count() -> None:
     result = run("export", "--format", "csv")
     assert result.returncode == 0, result.stderr
-    t = compute_trace(Config())
+    t = compute_trace(Config().attention_spec())
     n, d_model, d_k = 3, 4, 3
     expected = n * d_model + 3 * d_model * d_k + 3 * n * d_k + 3 * n * n + n * d_k
     assert expected == sum(getattr(t, name).size for name in MATRIX_NAMES)

@@ -15,7 +15,7 @@ from attention_explainer.cli import cli, main
 from attention_explainer.config import default_config_path, load_config
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.core.labels import distinct_labels
-from attention_explainer.production.catalog import SCENES
+from attention_explainer.config.catalog import SCENES
 
 REPEATS = 'sentence: "the cat saw the dog and the bird"\nmodel: {d_model: 3, d_k: 2, seed: 4}\n'
 LABELS = ["the", "cat", "saw", "the (2)", "dog", "and", "the (3)", "bird"]
@@ -40,14 +40,14 @@ def test_export_labels_repeated_words_apart_in_csv_and_json(write_config) -> Non
     rows = list(csv.DictReader(io.StringIO(invoke("export", "-c", path, "--format", "csv").output)))
     weights = {(r["row_label"], r["col_label"]): float(r["value"]) for r in rows if r["matrix"] == "weights"}
     assert len(weights) == 64  # no two cells merged under one pair of labels
-    trace = compute_trace(load_config(path))
+    trace = compute_trace(load_config(path).attention_spec())
     assert weights[("the (3)", "the (2)")] == trace.weights[6, 3]
 
 
 def test_export_wide_csv_is_one_table_per_matrix(write_config) -> None:
     path = str(write_config(REPEATS))
     text = invoke("export", "-c", path, "--format", "csv", "--layout", "wide").output
-    trace = compute_trace(load_config(path))
+    trace = compute_trace(load_config(path).attention_spec())
     blocks = [list(csv.reader(io.StringIO(b))) for b in text.split("\n\n")]
     names = ["X", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "scaled", "weights", "Z"]
     assert [b[0][0] for b in blocks] == names
@@ -72,7 +72,7 @@ def test_export_to_a_file_is_atomic_and_says_so(tmp_path: Path) -> None:
     out = tmp_path / "trace.json"
     result = invoke("export", "-o", str(out))
     assert result.output == f"wrote {out}\n"
-    assert json.loads(out.read_text(encoding="utf-8"))["weights"] == compute_trace(load_config()).weights.tolist()
+    assert json.loads(out.read_text(encoding="utf-8"))["weights"] == compute_trace(load_config().attention_spec()).weights.tolist()
     assert [p.name for p in tmp_path.iterdir()] == ["trace.json"]  # no temp file left
 
 

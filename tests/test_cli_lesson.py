@@ -30,7 +30,7 @@ def math_scene(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.slow
 def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
-    trace = compute_trace(validate_config(FOCUS))
+    trace = compute_trace(validate_config(FOCUS).attention_spec())
     assert math_scene.qi == 5 and trace.tokens[5] == "sank"
     assert 5 in math_scene.rows and len(math_scene.rows) <= 8
     # the key worked with it: the shown key it weighs most
@@ -42,7 +42,7 @@ def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
 
 @pytest.mark.slow
 def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
-    trace = compute_trace(validate_config(FOCUS))
+    trace = compute_trace(validate_config(FOCUS).attention_spec())
     qi = math_scene.qi
     exps = np.exp(trace.scaled[qi])  # independent of the scene's exp_row: scores here are small
     from manim import tempconfig
@@ -71,7 +71,7 @@ def test_the_default_is_still_the_last_token(tmp_path: Path) -> None:
 
     config = {"sentence": SENTENCE, "display": {"captions": False}}
     scene = build_scene(AttentionHeatmap, tmp_path, config)
-    trace = compute_trace(validate_config(config))
+    trace = compute_trace(validate_config(config).attention_spec())
     assert scene.reading[0] == reading_row(np.asarray(trace.weights), np.asarray(trace.mask), 10)
 
 
@@ -80,7 +80,7 @@ def test_the_heatmap_reads_the_focus_row_and_says_the_weights_are_random(tmp_pat
 
     config = {**FOCUS, "model": {"seed": 7, "causal": True}}
     scene = build_scene(AttentionHeatmap, tmp_path, config)
-    trace = compute_trace(validate_config(config))
+    trace = compute_trace(validate_config(config).attention_spec())
     r, keys = scene.reading
     assert r == 5
     assert keys[0] == int(np.argmax(trace.weights[5])) and keys[0] <= 5  # causal: an earlier key

@@ -13,9 +13,9 @@ import yaml
 from click.testing import CliRunner
 
 from attention_explainer.cli import cli
-from attention_explainer.config import load_config
+from attention_explainer.narration.config_check import load_checked_config
 from attention_explainer.narration.script import default_script, scene_of, script_for
-from attention_explainer.production.catalog import DEFAULT_SCENE_IDS
+from attention_explainer.config.catalog import DEFAULT_SCENE_IDS
 
 
 def narration(*args: str) -> str:
@@ -38,7 +38,7 @@ def test_prints_every_line_of_the_default_scenes_in_video_order() -> None:
 def test_the_printed_script_round_trips_as_an_override(tmp_path: Path) -> None:
     (tmp_path / "mine.yaml").write_text(narration("--all"), encoding="utf-8")
     (tmp_path / "config.yaml").write_text("video:\n  narration: mine.yaml\n", encoding="utf-8")
-    cfg = load_config(tmp_path / "config.yaml")
+    cfg = load_checked_config(tmp_path / "config.yaml")
     assert script_for(cfg.video.narration).entries == default_script().entries
 
 
@@ -110,7 +110,7 @@ def test_overriding_one_line_rerenders_the_scene_that_says_it_alone(tmp_path: Pa
         (tmp_path / "mine.yaml").write_text(lines, encoding="utf-8")
         (tmp_path / "config.yaml").write_text(
             "video:\n  scenes: [why-attention, math]\n  quality: l\n  narration: mine.yaml\n", encoding="utf-8")
-        settings = RenderSettings(load_config(tmp_path / "config.yaml"), name="tiny", media_dir=tmp_path / "media",
+        settings = RenderSettings(load_checked_config(tmp_path / "config.yaml"), name="tiny", media_dir=tmp_path / "media",
                                   jobs=2, quiet=True)
         result = render_video(scenes, settings)
         beats.update({b.id: b for s in result.segments for b in s.beats})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from attention_explainer.production.catalog import DEFAULT_SCENE_IDS, scene_ids
+from attention_explainer.config.catalog import DEFAULT_SCENE_IDS, scene_ids
 from attention_explainer.config import (
     MAX_CONFIG_BYTES,
     MAX_YAML_ALIASES,

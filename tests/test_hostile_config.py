@@ -27,6 +27,7 @@ from attention_explainer.config import (
     parse_yaml,
     validate_config,
 )
+from attention_explainer.narration.config_check import load_checked_config
 
 
 def is_one_safe_line(message: str) -> bool:
@@ -259,7 +260,7 @@ DOCS = st.recursive(
 
 def loads_or_config_error(path: Path) -> None:
     try:
-        assert isinstance(load_config(path), Config)
+        assert isinstance(load_checked_config(path), Config)  # what every command loads
     except ConfigError as e:  # one safe line per problem
         assert e.lines and all(is_one_safe_line(line) and line.startswith(f"{path}: ") for line in e.lines)
 

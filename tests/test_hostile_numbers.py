@@ -20,7 +20,7 @@ ARRAYS = ("X", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "scaled", "weights"
 
 
 def assert_sound(config_dict: dict) -> None:
-    t = compute_trace(validate_config(config_dict))
+    t = compute_trace(validate_config(config_dict).attention_spec())
     for name in ARRAYS:
         assert np.all(np.isfinite(getattr(t, name))), name
     w = t.weights
@@ -53,7 +53,7 @@ def test_extreme_accepted_values_at_the_largest_sizes(value: float, causal: bool
 def test_largest_scores_are_the_bound_computed_by_hand() -> None:
     n, d = 2, MAX_DIM
     t = compute_trace(validate_config({"sentence": sentence(n), "model": {"d_model": d, "d_k": d,
-                                                                            **matrices(n, d, d, MAX_ABS_VALUE)}}))
+                                                                            **matrices(n, d, d, MAX_ABS_VALUE)}}).attention_spec())
     assert t.scores[0, 0] == pytest.approx(d * (d * MAX_ABS_VALUE**2) ** 2)  # 4.1e27
     assert np.isfinite(t.scores).all()
 
@@ -64,7 +64,7 @@ def test_opposite_extremes_give_a_one_hot_row_not_nan() -> None:
     X = [[MAX_ABS_VALUE] * d, [-MAX_ABS_VALUE] * d]
     W = [[MAX_ABS_VALUE] * d for _ in range(d)]
     t = compute_trace(validate_config({"sentence": "a b", "model": {"d_model": d, "d_k": d, "embeddings": X,
-                                                                     "W_Q": W, "W_K": W, "W_V": W}}))
+                                                                     "W_Q": W, "W_K": W, "W_V": W}}).attention_spec())
     assert t.weights.tolist() == [[1.0, 0.0], [0.0, 1.0]]
 
 
@@ -107,7 +107,7 @@ def test_every_accepted_matrix_gives_finite_weights(config_dict: dict) -> None:
 
 
 def test_one_token_causal() -> None:
-    t = compute_trace(validate_config({"sentence": "alone", "model": {"causal": True}}))
+    t = compute_trace(validate_config({"sentence": "alone", "model": {"causal": True}}).attention_spec())
     assert t.mask.tolist() == [[False]] and t.weights.tolist() == [[1.0]]
     np.testing.assert_array_equal(t.Z, t.V)
 
@@ -117,7 +117,7 @@ def test_identical_tokens_with_identical_embeddings_share_attention_equally(caus
     n, d = 4, 3
     X = [[0.5, -1.0, 2.0]] * n
     t = compute_trace(validate_config({"sentence": "the the the the", "model": {"d_model": d, "d_k": 2,
-                                                                                 "causal": causal, "embeddings": X}}))
+                                                                                 "causal": causal, "embeddings": X}}).attention_spec())
     assert t.tokens == ("the",) * 4
     for i in range(n):
         seen = i + 1 if causal else n

@@ -323,7 +323,7 @@ def test_real_scenes_never_give_user_text_to_latex(tmp_path_factory: pytest.Temp
     from manim import SingleStringMathTex, Text
     from scenetools import build_scene
 
-    from attention_explainer.production.catalog import SCENES
+    from attention_explainer.config.catalog import SCENES
 
     marker = Path("/tmp/hostile-x")
     marker.unlink(missing_ok=True)

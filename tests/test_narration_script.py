@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 import yaml
 
-from attention_explainer.config import Config, ConfigError, load_config
+from attention_explainer.config import Config, ConfigError
 from attention_explainer.core.attention import compute_trace
+from attention_explainer.narration.config_check import check_narration, load_checked_config
 from attention_explainer.narration.script import (
     GLOBAL_CONDITIONS,
     MAX_LINE_CHARS,
@@ -26,7 +27,7 @@ from attention_explainer.narration.script import (
     scene_of,
     script_for,
 )
-from attention_explainer.production.catalog import SCENES, scene_by_id
+from attention_explainer.config.catalog import SCENES, scene_by_id
 from attention_explainer.production.segment_cache import scene_key
 
 MINUS = "\u2212"
@@ -34,7 +35,7 @@ MINUS = "\u2212"
 
 def context(config: dict[str, Any]) -> Context:
     cfg = Config.model_validate(config)
-    return context_for(cfg, compute_trace(cfg))
+    return context_for(cfg, compute_trace(cfg.attention_spec()))
 
 
 def say(line_id: str, config: dict[str, Any], **values: Any) -> str:
@@ -68,7 +69,7 @@ SENTENCE = "the cat saw the dog"
 
 def test_fields_come_from_the_config_and_the_trace() -> None:
     cfg = {"sentence": SENTENCE, "model": {"d_model": 5, "d_k": 2, "seed": 4}}
-    trace = compute_trace(Config.model_validate(cfg))
+    trace = compute_trace(Config.model_validate(cfg).attention_spec())
     root = f"{math.sqrt(2):.2f}"  # 1.41, formatted here, not by the script
     assert say("math-scale-dk", cfg) == f"Here d_k is 2, so we divide by about {root}."
     assert say("math-x-matrix", cfg) == ("Stacked as rows, they form the matrix X: 5 rows, one per token, "
@@ -160,9 +161,9 @@ def write(tmp_path: Path, lines: Any, config: str = "") -> Path:
 
 
 def test_override_of_one_line_keeps_the_others(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, {"math-softmax-sum": "My sum: {total:.3}!"}))
+    cfg = load_checked_config(write(tmp_path, {"math-softmax-sum": "My sum: {total:.3}!"}))
     assert cfg.video.narration == {"math-softmax-sum": {"text": "My sum: {total:.3}!"}}
-    script, ctx = script_for(cfg.video.narration), context_for(cfg, compute_trace(cfg))
+    script, ctx = script_for(cfg.video.narration), context_for(cfg, compute_trace(cfg.attention_spec()))
     assert script.line("math-softmax-sum", ctx, total=2.5).text == "My sum: 2.500!"
     default = default_script()
     for line_id in default.entries:
@@ -171,11 +172,11 @@ def test_override_of_one_line_keeps_the_others(tmp_path: Path) -> None:
 
 
 def test_a_richer_override_gives_spoken_form_and_variants(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, {"pipeline-softmax": {
+    cfg = load_checked_config(write(tmp_path, {"pipeline-softmax": {
         "text": "QKᵀ/√d_k, then softmax.", "spoken": "Q K transposed over root d-k, then softmax.",
         "variants": {"causal": {"text": "Masked: QKᵀ/√d_k.", "spoken": "Masked first."}}}},
         config="model:\n  causal: true\n"))
-    line = script_for(cfg.video.narration).line("pipeline-softmax", context_for(cfg, compute_trace(cfg)))
+    line = script_for(cfg.video.narration).line("pipeline-softmax", context_for(cfg, compute_trace(cfg.attention_spec())))
     assert (line.text, line.spoken, line.voice) == ("Masked: QKᵀ/√d_k.", "Masked first.", "Masked first.")
 
 
@@ -198,7 +199,7 @@ def test_a_richer_override_gives_spoken_form_and_variants(tmp_path: Path) -> Non
 ])
 def test_bad_overrides_are_one_line_at_load_time(tmp_path: Path, lines: Any, message: str) -> None:
     with pytest.raises(ConfigError) as e:
-        load_config(write(tmp_path, lines))
+        load_checked_config(write(tmp_path, lines))
     text = str(e.value)
     assert message in text
     assert "\n" not in text and "lines.yaml" in text
@@ -208,12 +209,14 @@ def test_a_missing_script_file_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("video:\n  narration: nowhere.yaml\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"video.narration: .*nowhere.yaml: no such file"):
-        load_config(path)
+        load_checked_config(path)
 
 
 def test_inline_overrides_are_checked_too() -> None:
-    with pytest.raises(Exception, match="did you mean 'math-intro'"):
-        Config.model_validate({"video": {"narration": {"math-intrp": "x"}}})
+    with pytest.raises(ConfigError) as e:
+        check_narration(Config.model_validate({"video": {"narration": {"math-intrp": "x"}}}), "my.yaml")
+    assert str(e.value) == ("my.yaml: video.narration: unknown narration line 'math-intrp'; "
+                            "did you mean 'math-intro'?")
 
 
 # ----------------------------------------------------------------------------------- cache keys
@@ -222,9 +225,9 @@ def test_overriding_a_line_changes_the_cache_key_of_its_scene_alone(tmp_path: Pa
         data = config.model_dump(mode="json")
         return {s: scene_key(scene_by_id(s), data, "l", False, None) for s in ("math", "heatmap", "outro")}
 
-    plain = keys(load_config(write(tmp_path, {})))
-    edited = keys(load_config(write(tmp_path, {"heatmap-summary": "Read it row by row."})))
-    same_text = keys(load_config(write(tmp_path, {"heatmap-summary": default_script().entries["heatmap-summary"].data()})))
+    plain = keys(load_checked_config(write(tmp_path, {})))
+    edited = keys(load_checked_config(write(tmp_path, {"heatmap-summary": "Read it row by row."})))
+    same_text = keys(load_checked_config(write(tmp_path, {"heatmap-summary": default_script().entries["heatmap-summary"].data()})))
     assert edited["heatmap"] != plain["heatmap"]
     assert {s: edited[s] for s in ("math", "outro")} == {s: plain[s] for s in ("math", "outro")}
     assert same_text == plain  # the lines count, not the file that holds them
@@ -270,5 +273,5 @@ def test_the_narration_field_takes_a_file_name(tmp_path: Path, value: str, messa
     path = tmp_path / "config.yaml"
     path.write_text(f"video:\n  narration: {value}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as e:
-        load_config(path)
+        load_checked_config(path)
     assert [str(line) for line in getattr(e.value, "lines", None) or [str(e.value)]] == [f"{path}: {message}"]

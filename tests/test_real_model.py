@@ -287,7 +287,7 @@ def test_missing_packaged_weights_name_the_set_up_command(monkeypatch: pytest.Mo
 def test_config_real_model_section_chooses_folder_and_sentence(tiny: Path) -> None:
     cfg = validate_config({"sentence": "The cat sat", "real_model": {"path": str(tiny), "sentence": "it was warm"},
                            "video": {"intro_sentence": "The cat sat because it was tired"}})
-    trace = compute_real_trace(cfg)
+    trace = compute_real_trace(cfg.real_model_spec())
     assert trace.model_name == tiny.name and (trace.layers, trace.heads) == (2, 2)
     assert trace.main.words.labels == ("[CLS]", "it", "was", "warm", "[SEP]")
     assert trace.question.sentence == "The cat sat because it was tired"
@@ -305,7 +305,7 @@ def test_a_relative_real_model_path_is_read_from_the_config_folder(tmp_path: Pat
     (folder / "my.yaml").write_text(f"real_model: {{path: {os.path.relpath(tiny, folder)}}}\n", encoding="utf-8")
     cfg = load_config(folder / "my.yaml")
     assert cfg.real_model.path == str(tiny.resolve())
-    assert compute_real_trace(cfg).model_name == tiny.name
+    assert compute_real_trace(cfg.real_model_spec()).model_name == tiny.name
 
 # ----------------------------------------------------------------- transformers, when present
 def test_forward_matches_transformers_bert_when_installed(tiny: Path) -> None:

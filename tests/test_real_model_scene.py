@@ -8,7 +8,7 @@ import pytest
 
 from attention_explainer.config import validate_config
 from attention_explainer.core.real_model.roles import percent
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.real_model import RealModel
 from scenetools import build_scene, check_beats, sentence, shown_number
 

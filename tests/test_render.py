@@ -23,7 +23,7 @@ import pytest
 from fixtures.tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes
 
 from attention_explainer.production.assemble import probe  # noqa: E402
-from attention_explainer.production.catalog import SceneInfo  # noqa: E402
+from attention_explainer.config.catalog import SceneInfo  # noqa: E402
 from attention_explainer.narration.chapters import read_chapters  # noqa: E402
 from attention_explainer.cli import cli, main  # noqa: E402
 from attention_explainer.config import load_config  # noqa: E402

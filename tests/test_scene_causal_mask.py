@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.causal_mask import NEG_INF, CausalMask
 from attention_explainer.scenes.components import LIGHT, heat_color
 from manim import ManimColor

@@ -45,7 +45,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
 
 
 def trace_of(name: str):  # type: ignore[no-untyped-def]
-    return compute_trace(validate_config(CONFIGS[name]))
+    return compute_trace(validate_config(CONFIGS[name]).attention_spec())
 
 SLOW = pytest.mark.slow  # builds beyond "default" and "explicit": the full suite only (docs/testing.md)
 

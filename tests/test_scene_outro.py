@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from attention_explainer.narration.beats import reading_time
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.outro import HEADS, Outro, recap_steps
 from scenetools import build_scene
 

@@ -54,7 +54,7 @@ def built(build_once) -> Callable[[str], FullPipeline]:  # type: ignore[no-untyp
 @pytest.mark.parametrize("name", ["one", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
 def test_shapes_come_from_the_trace(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
-    tr = compute_trace(validate_config(CONFIGS[name]))
+    tr = compute_trace(validate_config(CONFIGS[name]).attention_spec())
     n, dm, dk = tr.n, tr.d_model, tr.d_k
     assert (n, dm, dk) == (len(tr.tokens), tr.X.shape[1], tr.Q.shape[1])
     expected = {"X": tr.X.shape, "W_Q": tr.W_Q.shape, "W_K": tr.W_K.shape, "W_V": tr.W_V.shape,
@@ -149,7 +149,7 @@ def test_beats_hold_long_enough(built: Callable[[str], FullPipeline], name: str)
 
 def test_default_duration_and_numbers_in_narration(built: Callable[[str], FullPipeline]) -> None:
     scene = built("default")
-    tr = compute_trace(validate_config(CONFIGS["default"]))
+    tr = compute_trace(validate_config(CONFIGS["default"]).attention_spec())
     assert 50 <= scene.renderer.time <= 90
     said = " ".join(b.text for b in scene.beats)
     assert f"{tr.n} by {tr.d_model}" in said and f"{tr.d_model} by {tr.d_k}" in said

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.positional_encoding import PositionalEncoding
 from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number, shows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.scaling import WhyScaling
 from attention_explainer.core.variants import scaling_demo

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from attention_explainer.narration.beats import reading_time
-from attention_explainer.production.catalog import scene_by_id
+from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.components import DARK
 from attention_explainer.scenes.why_attention import (
     DECAY,

@@ -81,8 +81,8 @@ def test_position_zero_is_sin0_cos0_and_wavelengths_grow():
 
 
 def test_positional_switch_adds_pe_to_x_and_feeds_the_projections():
-    plain = compute_trace(cfg(d_model=6, d_k=3, seed=4))
-    with_pe = compute_trace(cfg(d_model=6, d_k=3, seed=4, positional_encoding=True))
+    plain = compute_trace(cfg(d_model=6, d_k=3, seed=4).attention_spec())
+    with_pe = compute_trace(cfg(d_model=6, d_k=3, seed=4, positional_encoding=True).attention_spec())
     np.testing.assert_allclose(with_pe.X, plain.X + sinusoidal_encoding(6, 6), atol=1e-15)
     np.testing.assert_array_equal(with_pe.W_Q, plain.W_Q)
     np.testing.assert_allclose(with_pe.Q, with_pe.X @ with_pe.W_Q, atol=1e-12)
@@ -94,14 +94,14 @@ def test_positional_switch_adds_pe_to_x_and_feeds_the_projections():
 def test_positional_switch_with_given_embeddings():
     X = [[0.1, -0.2], [0.3, 0.0], [-0.5, 0.4]]
     t = compute_trace(validate_config({"sentence": "a b c", "model": {
-        "d_model": 2, "d_k": 2, "embeddings": X, "positional_encoding": True}}))
+        "d_model": 2, "d_k": 2, "embeddings": X, "positional_encoding": True}}).attention_spec())
     np.testing.assert_allclose(t.X, np.array(X) + sinusoidal_encoding(3, 2), atol=1e-15)
 
 
 # -------------------------------------------------------------------------------- causal
 @pytest.mark.parametrize("causal", [False, True])
 def test_causal_comparison_against_loops(causal):
-    trace = compute_trace(cfg(seed=7, causal=causal))
+    trace = compute_trace(cfg(seed=7, causal=causal).attention_spec())
     c = causal_comparison(trace)
     n = trace.n
     np.testing.assert_array_equal(c.scaled, trace.scaled)
@@ -122,7 +122,7 @@ def test_causal_comparison_against_loops(causal):
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 16), st.integers(0, 10_000))
 def test_causal_rows_are_zero_above_the_diagonal_and_sum_to_one(n, seed):
-    trace = compute_trace(cfg(sentence=" ".join(f"w{i}" for i in range(n)), seed=seed))
+    trace = compute_trace(cfg(sentence=" ".join(f"w{i}" for i in range(n)), seed=seed).attention_spec())
     c = causal_comparison(trace)
     assert np.all(c.masked[np.triu_indices(n, 1)] == 0)
     np.testing.assert_allclose(c.masked.sum(axis=1), 1, atol=1e-12)
@@ -132,7 +132,7 @@ def test_causal_rows_are_zero_above_the_diagonal_and_sum_to_one(n, seed):
 
 def test_causal_rows_do_not_change_when_the_sentence_grows():
     """Generation: a token's row depends only on the past, so earlier rows never change."""
-    full = compute_trace(cfg(sentence="a b c d e", seed=3))
+    full = compute_trace(cfg(sentence="a b c d e", seed=3).attention_spec())
     c = causal_comparison(full)
     for k in range(1, 6):
         X = full.X[:k]
@@ -187,7 +187,7 @@ def test_dot_product_variance_grows_like_d_k_and_scaling_restores_one():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(1, 12), st.integers(0, 1000), st.randoms(use_true_random=False))
 def test_attention_without_positions_is_permutation_equivariant(n, seed, rnd):
-    trace = compute_trace(cfg(sentence=" ".join(f"t{i}" for i in range(n)), seed=seed))
+    trace = compute_trace(cfg(sentence=" ".join(f"t{i}" for i in range(n)), seed=seed).attention_spec())
     perm = list(range(n))
     rnd.shuffle(perm)
     o = order_demo(trace, positional=False, perm=tuple(perm))
@@ -197,7 +197,7 @@ def test_attention_without_positions_is_permutation_equivariant(n, seed, rnd):
 
 
 def test_order_demo_against_loops_and_positions_break_the_symmetry():
-    trace = compute_trace(cfg(sentence="The cat sat", seed=0))
+    trace = compute_trace(cfg(sentence="The cat sat", seed=0).attention_spec())
     o = order_demo(trace, positional=False)
     assert o.perm == (1, 2, 0) and o.tokens_perm == ("cat", "sat", "The")
     W = (trace.W_Q, trace.W_K, trace.W_V)
@@ -210,15 +210,15 @@ def test_order_demo_against_loops_and_positions_break_the_symmetry():
 
 
 def test_order_demo_takes_positions_off_a_positional_trace():
-    plain = compute_trace(cfg(seed=2))
-    pos = compute_trace(cfg(seed=2, positional_encoding=True))
+    plain = compute_trace(cfg(seed=2).attention_spec())
+    pos = compute_trace(cfg(seed=2, positional_encoding=True).attention_spec())
     a, b = order_demo(plain, positional=False), order_demo(pos, positional=True)
     np.testing.assert_allclose(b.E, a.E, atol=1e-12)
     np.testing.assert_allclose(b.Z_pe, pos.Z, atol=1e-12)
 
 
 def test_order_demo_ignores_the_causal_mask_and_rejects_bad_perms():
-    t = compute_trace(cfg(seed=1, causal=True))
+    t = compute_trace(cfg(seed=1, causal=True).attention_spec())
     o = order_demo(t, positional=False)
     np.testing.assert_allclose(o.Z_perm, o.Z[list(o.perm)], atol=1e-12)
     assert rotation(1) == (0,) and rotation(2) == (1, 0)
@@ -239,8 +239,8 @@ def loop_multihead(X, W_Q, W_K, W_V, W_O, causal=False):
                                                        (4, 8, True, False), (2, 6, False, True)])
 def test_multihead_trace_against_loops(heads, d_model, causal, pos):
     c = cfg(d_model=d_model, heads=heads, seed=11, causal=causal, positional_encoding=pos)
-    trace = compute_trace(c)
-    mh = compute_multihead(c, trace)
+    trace = compute_trace(c.attention_spec())
+    mh = compute_multihead(c.attention_spec(), trace)
     d_head = d_model // heads
     assert (mh.heads, mh.d_head) == (heads, d_head)
     assert mh.W_Q.shape == (heads, d_model, d_head) and mh.W_O.shape == (d_model, d_model)
@@ -258,7 +258,7 @@ def test_multihead_trace_against_loops(heads, d_model, causal, pos):
 
 def test_multihead_weights_are_quantised_and_qkv_exact():
     c = cfg(d_model=4, heads=2, seed=3)
-    mh = compute_multihead(c, compute_trace(c))
+    mh = compute_multihead(c.attention_spec(), compute_trace(c.attention_spec()))
     p = mh.precision
     for W in (mh.W_Q, mh.W_K, mh.W_V, mh.W_O):
         assert np.all(np.abs(W) <= 1)
@@ -270,17 +270,17 @@ def test_multihead_weights_are_quantised_and_qkv_exact():
 
 def test_multihead_is_deterministic_and_adding_a_head_keeps_the_first():
     c2, c4 = cfg(d_model=8, heads=2, seed=5), cfg(d_model=8, heads=4, seed=5)
-    a = compute_multihead(c2, compute_trace(c2))
-    b = compute_multihead(c2, compute_trace(c2))
+    a = compute_multihead(c2.attention_spec(), compute_trace(c2.attention_spec()))
+    b = compute_multihead(c2.attention_spec(), compute_trace(c2.attention_spec()))
     np.testing.assert_array_equal(a.output, b.output)
-    d = compute_multihead(c4, compute_trace(c4))
+    d = compute_multihead(c4.attention_spec(), compute_trace(c4.attention_spec()))
     assert d.W_Q.shape == (4, 8, 2)
     # the main trace does not depend on the heads
-    np.testing.assert_array_equal(compute_trace(c2).Z, compute_trace(c4).Z)
+    np.testing.assert_array_equal(compute_trace(c2.attention_spec()).Z, compute_trace(c4.attention_spec()).Z)
 
 
 def test_one_head_with_identity_output_equals_single_head():
-    trace = compute_trace(cfg(d_model=4, d_k=4, seed=9))
+    trace = compute_trace(cfg(d_model=4, d_k=4, seed=9).attention_spec())
     out = multi_head_attend(trace.X, trace.W_Q[None], trace.W_K[None], trace.W_V[None], np.eye(4))
     np.testing.assert_allclose(out["output"], trace.Z, atol=1e-15)
     np.testing.assert_allclose(out["weights"][0], trace.weights, atol=1e-15)
@@ -303,8 +303,8 @@ def test_heads_must_divide_d_model():
 def test_multihead_matches_torch():
     torch = pytest.importorskip("torch")
     c = cfg(d_model=8, heads=2, seed=13)
-    trace = compute_trace(c)
-    mh = compute_multihead(c, trace)
+    trace = compute_trace(c.attention_spec())
+    mh = compute_multihead(c.attention_spec(), trace)
     mha = torch.nn.MultiheadAttention(8, 2, bias=False, batch_first=True, dtype=torch.float64)
     # torch projects with x Wᵀ; its heads are consecutive column blocks of the (d_model, d_model) W
     stack = [np.concatenate(list(W), axis=1).T for W in (mh.W_Q, mh.W_K, mh.W_V)]

@@ -22,6 +22,7 @@ from manim import LEFT, RIGHT, UP, ManimColor, Rectangle, Square, VGroup, VMobje
 from attention_explainer.scenes.components.text import (
     baseline_of, centre_x_height, fit, fmt, label, put_on_baseline, token_label)
 from attention_explainer.scenes.components.theme import VIRIDIS, Theme
+from attention_explainer.scenes.measure import contrast, rgb
 
 
 def heat_color(value: float) -> ManimColor:
@@ -35,8 +36,6 @@ def ink_on(value: float) -> str:
     """Readable number colour on a heat cell: black or white, whichever has the higher WCAG contrast
     with the cell; at least 4.59:1 over the whole scale (a fixed 0.55 threshold left white at 3.9:1
     on the teal of 0.49)."""
-    from attention_explainer.scenes.checking import contrast, rgb
-
     cell = rgb(heat_color(value))
     return max("#000000", "#FFFFFF", key=lambda ink: contrast(rgb(ink), cell))
 

@@ -11,7 +11,7 @@ Example (Q of a tiny trace, its first row framed)::
     from attention_explainer.config import load_config
     from attention_explainer.core.attention import compute_trace
     from attention_explainer.scenes.components import DARK, TraceViews
-    trace = compute_trace(load_config(None))
+    trace = compute_trace(load_config(None).attention_spec())
     views = TraceViews(trace, DARK, rows=[0, 1, 2], dm=[0, 1, 2, 3], dk=[0, 1, 2])
     Q = views.mat("Q", canonical=True)
     picture = VGroup(Q, Q.row_rect(0))

@@ -53,10 +53,10 @@ def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optio
     if real_model:
         from attention_explainer.core.real_model.trace import compute_real_trace
 
-        text = _trace_json(compute_real_trace(load(config_path)).to_dict()) + "\n"
+        text = _trace_json(compute_real_trace(load(config_path).real_model_spec()).to_dict()) + "\n"
         _write(text, output)
         return
-    trace = compute_trace(load(config_path))
+    trace = compute_trace(load(config_path).attention_spec())
     data = trace.to_dict()
     labels = distinct_labels(list(trace.tokens))
     if fmt == "json":

@@ -11,7 +11,7 @@ import click
 from attention_explainer.cli.app import cli
 from attention_explainer.config import json_schema
 from attention_explainer.cli.options import load
-from attention_explainer.production.catalog import SCENES, scene_by_id
+from attention_explainer.config.catalog import SCENES, scene_by_id
 
 @cli.command("scenes")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=True, path_type=Path), default=None,

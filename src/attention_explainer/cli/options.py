@@ -7,10 +7,11 @@ from typing import Any, Optional
 
 import click
 
-from attention_explainer.config import Config, load_config
+from attention_explainer.config import Config
 from attention_explainer.config.quality import QUALITIES, QUALITY_HELP
 from attention_explainer.errors import did_you_mean
-from attention_explainer.production.catalog import scene_by_id, scene_ids
+from attention_explainer.narration.config_check import load_checked_config
+from attention_explainer.config.catalog import scene_by_id, scene_ids
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, FORMATS, X264_PRESETS
 
 
@@ -50,7 +51,8 @@ class SceneIdType(click.ParamType):
 
 
 def load(config_path: Optional[Path]) -> Config:
-    return load_config(config_path)
+    """The config every command works from: validated, its narration checked (one-line errors)."""
+    return load_checked_config(config_path)
 
 
 media_dir_option = click.option(

@@ -92,7 +92,8 @@ def default_config_path() -> Path:
     return Path(str(resources.files("attention_explainer.configs") / "default.yaml"))
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A YAML file's text, read with the config's limits (size, UTF-8); one-line ConfigError."""
     try:
         return _read_text_unchecked(path)
     except ConfigError as e:
@@ -212,10 +213,11 @@ def validate_config(data: Any, source: str = "<config>") -> Config:
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Load and validate a YAML config; None loads the packaged default."""
+    """Load and validate a YAML config; None loads the packaged default. The narration's part
+    (video.voice, video.narration's lines) is checked by narration/config_check.py."""
     p = Path(path) if path is not None else default_config_path()
-    config = validate_config(parse_yaml(_read_text(p), str(p)), str(p))
-    return _with_narration(_with_model_path(config, p), p)
+    config = validate_config(parse_yaml(read_text(p), str(p)), str(p))
+    return _with_model_path(config, p)
 
 
 def _with_model_path(config: Config, path: Path) -> Config:
@@ -225,19 +227,6 @@ def _with_model_path(config: Config, path: Path) -> Config:
         return config
     resolved = str((path.parent / Path(folder).expanduser()).resolve())
     return config.model_copy(update={"real_model": config.real_model.model_copy(update={"path": resolved})})
-
-
-def _with_narration(config: Config, path: Path) -> Config:
-    """`video.narration: FILE` (relative to the config): read and check the lines now, before
-    any scene renders, and keep the lines themselves in the config (scene processes and the
-    render cache then see the lines, not a path)."""
-    name = config.video.narration
-    if not isinstance(name, str):
-        return config
-    from attention_explainer.narration.script import load_overrides
-
-    lines = load_overrides(path.parent / name, _read_text)
-    return config.model_copy(update={"video": config.video.model_copy(update={"narration": lines})})
 
 
 def json_schema() -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from pathlib import Path
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -17,9 +18,11 @@ from attention_explainer.config.limits import (
     MAX_SENTENCE_CHARS,
     MAX_TOKENS,
 )
+from attention_explainer.core.focus import focus_index, focus_problem
+from attention_explainer.core.spec import AttentionSpec, RealModelSpec, frozen_rows
 from attention_explainer.core.tokens import tokenize
-from attention_explainer.errors import ConfigError, closest
-from attention_explainer.production.catalog import DEFAULT_SCENE_IDS, scene_ids
+from attention_explainer.errors import closest
+from attention_explainer.config.catalog import DEFAULT_SCENE_IDS, scene_ids
 
 Matrix = list[list[float]]
 
@@ -177,13 +180,6 @@ class VideoConfig(_Section):
         ),
     )
 
-    @field_validator("voice")
-    @classmethod
-    def _voice(cls, v: str) -> str:
-        from attention_explainer.narration.voice import check_voice_spec
-
-        return check_voice_spec(v)
-
     @field_validator("scenes")
     @classmethod
     def _scenes(cls, v: list[str]) -> list[str]:
@@ -211,14 +207,9 @@ class VideoConfig(_Section):
     def _narration(cls, v: Any) -> Any:
         if v is not None and not isinstance(v, (str, dict)):
             raise ValueError(f"must name a YAML file of narration lines, got {type(v).__name__}")
-        if isinstance(v, dict):  # inline, or a file the loader has read: checked line by line
-            from attention_explainer.narration.script import parse_overrides
-
-            try:
-                return parse_overrides(v, source="")
-            except ConfigError as e:
-                raise ValueError(str(e)) from None
-        if v is not None and not v.strip():
+        # A mapping (inline, or the lines of the file) is checked against the script by the
+        # narration layer (narration/config_check.py), as is the voice.
+        if isinstance(v, str) and not v.strip():
             raise ValueError("must name a YAML file of narration lines (or be left out)")
         return v
 
@@ -324,8 +315,6 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _focus(self) -> "Config":
-        from attention_explainer.core.focus import focus_problem
-
         problem = focus_problem(self.tokens, self.video.focus)
         if problem:
             raise ValueError(f"video.focus: {problem}")
@@ -334,10 +323,26 @@ class Config(_Section):
     @property
     def focus_index(self) -> Optional[int]:
         """0-based index of video.focus in the tokens; None without a focus (see core/focus.py)."""
-        from attention_explainer.core.focus import focus_index
-
         return focus_index(self.tokens, self.video.focus)
 
     @property
     def tokens(self) -> list[str]:
         return tokenize(self.sentence)
+
+    def attention_spec(self) -> AttentionSpec:
+        """The core's input for the toy head (compute_trace, compute_multihead)."""
+        m = self.model
+        return AttentionSpec(
+            tokens=tuple(self.tokens), d_model=m.d_model, d_k=m.d_k, precision=self.display.precision,
+            seed=m.seed, causal=m.causal, positional_encoding=m.positional_encoding, heads=m.heads,
+            embeddings=frozen_rows(m.embeddings), W_Q=frozen_rows(m.W_Q), W_K=frozen_rows(m.W_K),
+            W_V=frozen_rows(m.W_V))
+
+    def real_model_spec(self) -> RealModelSpec:
+        """The core's input for the real-model segment (compute_real_trace)."""
+        rm = self.real_model
+        return RealModelSpec(
+            sentence=rm.sentence or self.sentence, intro_sentence=self.video.intro_sentence,
+            path=Path(rm.path) if rm.path else None,
+            sentence_field="real_model.sentence" if rm.sentence else "sentence",
+            main_sentence=self.sentence, main_tokens=tuple(self.tokens), focus_index=self.focus_index)

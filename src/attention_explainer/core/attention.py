@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from attention_explainer.config import Config
 from attention_explainer.core.positional import sinusoidal_encoding
+from attention_explainer.core.spec import AttentionSpec
 
 
 @dataclass(frozen=True)
@@ -102,14 +102,14 @@ def _exact_product(a_int: np.ndarray, b_int: np.ndarray, scale: int) -> np.ndarr
     return (a_int @ b_int).astype(np.float64) / scale
 
 
-def compute_trace(config: Config) -> AttentionTrace:
-    """Config -> AttentionTrace. Missing inputs come from the seed, quantised to the precision.
+def compute_trace(spec: AttentionSpec) -> AttentionTrace:
+    """AttentionSpec -> AttentionTrace. Missing inputs come from the seed, quantised to the precision.
 
     When every input is generated, Q, K and V are computed in integers and divided once, so each
     equals (to the nearest float) the exact decimal a viewer gets by hand from the X and W shown.
     """
-    m, p = config.model, config.display.precision
-    tokens = tuple(config.tokens)
+    m, p = spec, spec.precision
+    tokens = tuple(spec.tokens)
     n, unit = len(tokens), 10**p
     rng = np.random.default_rng(m.seed)
 

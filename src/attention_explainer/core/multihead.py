@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from attention_explainer.core.attention import AttentionTrace, _from_qkv, _random_quantised
-from attention_explainer.config import Config
+from attention_explainer.core.spec import AttentionSpec
 from attention_explainer.errors import ConfigError
 
 MULTIHEAD_STREAM = 0x4EAD5  # random stream of the head weights (the main trace uses the bare seed)
@@ -103,9 +103,9 @@ def _on_grid(X: np.ndarray, unit: int) -> np.ndarray | None:
     return X_int.astype(np.int64) if np.array_equal(X_int / unit, X) else None
 
 
-def compute_multihead(config: Config, trace: AttentionTrace) -> MultiHeadTrace:
-    """The multi-head trace for a config, on the single-head trace's X (heads from model.heads)."""
-    m, p = config.model, trace.precision
+def compute_multihead(spec: AttentionSpec, trace: AttentionTrace) -> MultiHeadTrace:
+    """The multi-head trace of a spec, on the single-head trace's X (`spec.heads` heads)."""
+    m, p = spec, trace.precision
     heads = m.heads
     d_model = trace.d_model
     d_head = check_heads(d_model, heads)

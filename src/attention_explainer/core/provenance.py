@@ -9,17 +9,17 @@ and says so itself.)
 
 from __future__ import annotations
 
-from typing import Any
+from attention_explainer.core.spec import AttentionSpec
 
 _GIVEN = ("embeddings", "W_Q", "W_K", "W_V")
 
 
-def weights_note(model: Any, long: bool = False) -> str:
+def weights_note(model: AttentionSpec, long: bool = False) -> str:
     """One short line: random (seeded) numbers, or the config's own, and not a trained model;
     `long` adds why they are shown (to check by hand).
 
         >>> from attention_explainer.config import Config
-        >>> weights_note(Config().model)
+        >>> weights_note(Config().attention_spec())
         'random weights (seed 0), not trained'
     """
     given = [name for name in _GIVEN if getattr(model, name, None) is not None]

@@ -30,6 +30,8 @@ from typing import Any, Mapping, Optional
 
 import yaml
 
+from attention_explainer.config.catalog import scene_ids
+from attention_explainer.core.tokens import tokenize
 from attention_explainer.errors import ConfigError, did_you_mean, one_line
 from attention_explainer.narration.template import (  # noqa: F401 (re-exported)
     KINDS,
@@ -186,8 +188,6 @@ class Script:
 
 def scene_of(line_id: str) -> str:
     """The scene a line belongs to: the longest scene id that prefixes it ("math-x" -> "math")."""
-    from attention_explainer.production.catalog import scene_ids
-
     owners = [s for s in scene_ids() if line_id.startswith(f"{s}-")]
     return max(owners, key=len) if owners else ""
 
@@ -261,27 +261,14 @@ def parse_overrides(data: Any, source: str = "video.narration") -> dict[str, Any
     return out
 
 
-def load_overrides(path: Path, read_text: Any) -> dict[str, Any]:
-    """A user's script file (read with the config loader's limits), checked and normalised."""
-    from attention_explainer.config.loader import parse_yaml
-
-    try:
-        text = read_text(path)
-    except ConfigError as e:
-        raise ConfigError(one_line(f"video.narration: {e}")) from None
-    return parse_overrides(parse_yaml(text, str(path)), str(path))
-
-
 def script_for(overrides: Any) -> Script:
     """The effective script: the shipped one with a config's checked overrides (the mapping
-    `load_config` puts in `video.narration`; anything else: none)."""
+    `check_narration` puts in `video.narration`; anything else: none)."""
     return default_script().with_overrides(overrides if isinstance(overrides, Mapping) else None)
 
 
 def context_for(cfg: Any, trace: Any) -> Context:
     """The global fields and conditions of a config and its trace."""
-    from attention_explainer.core.tokens import tokenize
-
     tokens, m = tuple(trace.tokens), cfg.model
     intro = tuple(tokenize(cfg.video.intro_sentence))
     root = float(trace.sqrt_d_k)

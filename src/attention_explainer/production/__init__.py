@@ -1,1 +1,1 @@
-"""The production line: scene catalog and input, parallel render, cache, assembly, outputs."""
+"""The production line: scene input, parallel render, cache, assembly, outputs."""

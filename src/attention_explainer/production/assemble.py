@@ -22,6 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from attention_explainer import __version__
 from attention_explainer.production.atomic import AtomicFiles, temp_path
 from attention_explainer.narration.beats import Beat
 from attention_explainer.narration.captions import cues_for, to_srt, to_vtt
@@ -29,6 +30,7 @@ from attention_explainer.narration.chapters import Chapter, av_chapters, youtube
 from attention_explainer.errors import UserError
 from attention_explainer.production.formats import convert
 from attention_explainer.production.records import Manifest, ManifestBeat, ManifestScene
+from attention_explainer.production.soundtrack import encoded_track
 
 
 class AssembleError(UserError):
@@ -220,8 +222,6 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
     with AtomicFiles() as files:
         track = None
         if any(p.audio is not None for p in probes):  # narration: one sample-exact track, encoded once
-            from attention_explainer.production.soundtrack import encoded_track
-
             folder = Path(soundtrack_cache) if soundtrack_cache else Path(tempfile.mkdtemp(prefix="ae-track-"))
             scratch = None if soundtrack_cache else folder
             track = encoded_track([(s.video, start, d, s.beats)
@@ -277,8 +277,6 @@ def tool_versions() -> dict[str, str]:
     from importlib.metadata import version
 
     import av
-
-    from attention_explainer import __version__
 
     return {"attention_explainer": __version__, "manim": version("manim"), "av": av.__version__,
             "ffmpeg": _ffmpeg_version(), "python": platform.python_version()}

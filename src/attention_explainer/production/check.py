@@ -27,9 +27,10 @@ from typing import Callable, Iterator, Optional, Sequence
 import yaml
 
 from attention_explainer.config import Config
+from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.errors import UserError
 from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.catalog import SceneInfo
+from attention_explainer.production.records import Finding
 
 APP_DIR = "attention-explainer"
 CHECK_FORMAT = 1  # bump when the rules change: cached results are then not reused
@@ -37,25 +38,7 @@ CHECK_FORMAT = 1  # bump when the rules change: cached results are then not reus
 # used to share the scenes fairly between the child processes.
 COST = {"math": 5.0, "why-attention": 3.0, "outro": 2.5}
 
-# Finding fields, as scenes/checking.py writes them (no Manim import on this side).
-FIELDS = ("scene", "beat", "kind", "what", "where")
-VISIBLE_KINDS = ("off-screen", "overlap", "caption")  # what would show: `render` stops on these
-
-
-@dataclass(frozen=True)
-class Finding:
-    scene: str
-    beat: str
-    kind: str
-    what: str
-    where: str
-
-    def line(self) -> str:
-        return f"{self.scene} {self.beat}: {self.kind}: {self.what} ({self.where})"
-
-    @property
-    def visible(self) -> bool:
-        return self.kind in VISIBLE_KINDS
+FIELDS = ("scene", "beat", "kind", "what", "where")  # a finding, as scenes/checking.py writes it
 
 
 @dataclass

@@ -24,6 +24,7 @@ from typing import Iterable
 
 from attention_explainer.errors import UserError
 from attention_explainer.production.atomic import _TEMP_RE, _alive
+from attention_explainer.production.records import Manifest
 
 _PID_NAME = re.compile(r"^[a-z0-9-]+-[0-9a-f]{12}-(\d+)\.")  # <scene>-<key12>-<pid>.<ext>
 CONFIG_MAX_AGE = 24 * 3600.0  # work/config-<hash>.yaml unused this long is removed
@@ -138,8 +139,6 @@ def remove_stale_work(app_dir: Path, freed: Freed | None = None, dry_run: bool =
 def manifest_segments(app_dir: Path) -> set[str]:
     """Every segment file a manifest beside the outputs refers to (resolved paths)."""
     used: set[str] = set()
-    from attention_explainer.production.records import Manifest
-
     for path in Path(app_dir).glob("*.manifest.json"):
         try:
             manifest = Manifest.from_file(path)

@@ -13,6 +13,7 @@ The JSON field names are the ones the files always had (tests and users read the
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, TypeVar
 
@@ -43,6 +44,28 @@ class Record(BaseModel):
     def from_file(cls: type[R], path: str | Path) -> R:
         """Read a record (OSError when unreadable, pydantic.ValidationError when malformed)."""
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------ check finding
+VISIBLE_KINDS = ("off-screen", "overlap", "caption")  # what would show: `render` stops on these
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the layout check found (scenes/checking.py writes them, production/check.py reads)."""
+
+    scene: str
+    beat: str
+    kind: str
+    what: str
+    where: str
+
+    def line(self) -> str:
+        return f"{self.scene} {self.beat}: {self.kind}: {self.what} ({self.where})"
+
+    @property
+    def visible(self) -> bool:
+        return self.kind in VISIBLE_KINDS
 
 
 # ------------------------------------------------------------------------------------ beats

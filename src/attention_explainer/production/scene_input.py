@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from attention_explainer.core.attention import AttentionTrace, compute_trace
 from attention_explainer.core.multihead import MultiHeadTrace, compute_multihead
+from attention_explainer.core.real_model.trace import RealModelTrace, compute_real_trace
 from attention_explainer.core.tokens import tokenize
 from attention_explainer.core.variants import (
     CausalComparison,
@@ -23,10 +24,8 @@ from attention_explainer.core.variants import (
     realistic_d_k,
     scaling_demo,
 )
-from attention_explainer.config import Config, load_config
-
-if TYPE_CHECKING:
-    from attention_explainer.core.real_model.trace import RealModelTrace
+from attention_explainer.config import Config
+from attention_explainer.narration.config_check import load_checked_config
 
 CONFIG_ENV = "ATTENTION_EXPLAINER_CONFIG"
 
@@ -45,7 +44,7 @@ class SceneInput:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.trace: AttentionTrace = compute_trace(config)
+        self.trace: AttentionTrace = compute_trace(config.attention_spec())
         self.intro_tokens: tuple[str, ...] = tuple(tokenize(config.video.intro_sentence))
         for scene_id, name in self.OPTIONAL.items():
             if scene_id in config.video.scenes:
@@ -54,7 +53,7 @@ class SceneInput:
     @cached_property
     def multihead(self) -> MultiHeadTrace:
         """The multi-head segment's heads, on the main trace's X."""
-        return compute_multihead(self.config, self.trace)
+        return compute_multihead(self.config.attention_spec(), self.trace)
 
     @cached_property
     def causal(self) -> CausalComparison:
@@ -78,10 +77,10 @@ class SceneInput:
 @lru_cache(maxsize=1)
 def scene_input() -> SceneInput:
     """The SceneInput of the config in $ATTENTION_EXPLAINER_CONFIG (default: the packaged one)."""
-    return SceneInput(load_config(os.environ.get(CONFIG_ENV) or None))
+    return SceneInput(load_checked_config(os.environ.get(CONFIG_ENV) or None))
 
 
-def real_model_input() -> "RealModelTrace":
+def real_model_input() -> RealModelTrace:
     """The real-model trace of the same config (the pretrained model's attention). Only the
     real-model scene calls it: loading the model takes ~0.3 s and ~200 MB, which the other scenes
     never pay. A missing model or bad real_model.path is a one-line UserError."""
@@ -89,10 +88,8 @@ def real_model_input() -> "RealModelTrace":
 
 
 @lru_cache(maxsize=1)
-def _real_trace(config_json: str) -> "RealModelTrace":
-    from attention_explainer.core.real_model.trace import compute_real_trace
-
-    return compute_real_trace(Config.model_validate_json(config_json))
+def _real_trace(config_json: str) -> RealModelTrace:
+    return compute_real_trace(Config.model_validate_json(config_json).real_model_spec())
 
 
 def check_real_model(config: Config) -> None:

@@ -23,8 +23,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Optional
 
+from attention_explainer import __version__
+from attention_explainer.config.catalog import SceneInfo
+from attention_explainer.narration.script import scene_lines
 from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.catalog import SceneInfo
 from attention_explainer.production.records import SegmentMeta
 from attention_explainer.production.sources import file_digest
 
@@ -42,10 +44,6 @@ def _version(dist: str) -> str:
 def scene_key(info: SceneInfo, config: dict[str, Any], quality: str, still: bool,
               voice: Optional[str], encoder: Optional[str] = None) -> str:
     """Hex key of everything a scene's output depends on that is known before rendering it."""
-    from attention_explainer import __version__
-
-    from attention_explainer.narration.script import scene_lines
-
     path = Path(info.path).resolve()
     video = dict(config.get("video", {}))
     overrides = video.pop("narration", None)  # only this scene's effective lines count

@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from attention_explainer.narration.neural import INSTALL_HINT, VOICE_PACKAGE, NeuralEngine, check_runtime
 from attention_explainer.system.tex import TEX_DOCUMENTCLASS, TEX_PACKAGES, TEX_PREAMBLE
 
 APT = "apt-get install -y"
@@ -135,12 +136,8 @@ def _script_fonts() -> Check:
 
 def _neural_voice() -> Check:
     """The default narration voice: installed, and it speaks a word (loads the model, ~3 s)."""
-    from attention_explainer.narration.neural import INSTALL_HINT, VOICE_PACKAGE
-
     fix = f"{INSTALL_HINT}; its phonemes need {APT} espeak-ng"
     try:
-        from attention_explainer.narration.neural import NeuralEngine, check_runtime
-
         versions = check_runtime()
         rendered = NeuralEngine().render("Ready.")
         seconds = rendered.audio.size / rendered.sample_rate

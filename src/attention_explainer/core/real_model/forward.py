@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import erf  # scipy comes with manim; exact erf, as torch's gelu uses
 
 from attention_explainer.core.attention import softmax_rows
 from attention_explainer.core.real_model.loader import BertModel
@@ -41,6 +40,8 @@ def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -
 def activation(x: np.ndarray, name: str) -> np.ndarray:
     """config.json's hidden_act: "gelu" is the exact erf form, "gelu_new" the tanh form."""
     if name == "gelu":
+        from scipy.special import erf  # exact erf, as torch's gelu; scipy (with manim) costs 0.35 s to import
+
         return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
     if name == "gelu_new":
         return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))

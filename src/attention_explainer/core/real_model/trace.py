@@ -1,7 +1,8 @@
 """The real-model trace: a sentence through a pretrained BERT, everything the segment shows.
 
-`compute_real_trace(config)` runs the config's real_model.sentence (default: the main sentence)
-and, for the closing of the opening question, video.intro_sentence; the scene only reads this.
+`compute_real_trace(spec)` runs the spec's sentence (the config's real_model.sentence, default the
+main sentence) and, for the closing of the opening question, its intro_sentence (video.intro_sentence);
+the scene only reads this.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from typing import Any, Optional
 
 import numpy as np
 
-from attention_explainer.config import Config
 from attention_explainer.core.attention import softmax_rows
 from attention_explainer.core.real_model.forward import forward
 from attention_explainer.core.real_model.loader import BertModel, load_model
 from attention_explainer.core.real_model.pieces import Pieces, Words, encode, group_words, merge
 from attention_explainer.core.real_model.roles import HeadScores, Pick, head_scores, labels_of, pick_heads
+from attention_explainer.core.spec import RealModelSpec
 from attention_explainer.errors import UserError
 
 
@@ -123,14 +124,13 @@ def run_sentence(model: BertModel, sentence: str, field: str = "real_model.sente
                    picks=tuple(pick_heads(scores)))
 
 
-def compute_real_trace(config: Config, model: Optional[BertModel] = None) -> RealModelTrace:
-    """Config -> RealModelTrace (loads the model named by real_model.path unless given one)."""
-    rm = config.real_model
+def compute_real_trace(spec: RealModelSpec, model: Optional[BertModel] = None) -> RealModelTrace:
+    """RealModelSpec -> RealModelTrace (loads the model at spec.path unless given one)."""
     if model is None:
-        model = load_model(Path(rm.path) if rm.path else None)
-    sentence = rm.sentence or config.sentence
-    main = run_sentence(model, sentence, "real_model.sentence" if rm.sentence else "sentence")
-    intro = config.video.intro_sentence
+        model = load_model(spec.path)
+    sentence = spec.sentence
+    main = run_sentence(model, sentence, spec.sentence_field)
+    intro = spec.intro_sentence
     question = main if intro == sentence else run_sentence(model, intro, "video.intro_sentence")
     c = model.config
     return RealModelTrace(model_name=c.name, model_path=model.path, layers=c.layers, heads=c.heads,
