@@ -112,6 +112,7 @@ def test_the_pipeline_frames_the_focus_token(tmp_path: Path) -> None:
     assert label
 
 
+@pytest.mark.slow
 def test_math_says_the_weights_are_random_where_it_reads_meaning_into_them(math_scene) -> None:
     # the beats whose lines read meaning into a score or weight ("... scores highest with ...",
     # "... pays the most attention to ...") show where the numbers come from
