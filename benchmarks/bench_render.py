@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _scene_copies(folder: Path, scene_ids: list[str]) -> list:
     """SceneInfos of the configured scenes, pointing at copies of their files in folder."""
-    from attention_explainer.production.catalog import scene_by_id
+    from attention_explainer.config.catalog import scene_by_id
     from attention_explainer.production.render import scene_from_file
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -3,16 +3,18 @@
     tokens -> X -> Q = X W_Q, K = X W_K, V = X W_V -> Q Kᵀ -> / √d_k -> softmax -> A V = Z
 
 Every number on screen is read from the trace (self.trace) and formatted with fmt(); the scene
-computes no attention. Two small display helpers below derive what the trace does not store:
-the products of one worked cell (`products`) and the exponentials of one softmax row
-(`exp_row`), both from trace arrays.
+computes no attention. What the trace does not store comes from core/worked.py: the products of
+one worked cell and the softmax row worked by hand (every written number checks by hand).
 
-The worked examples are picked by a fixed rule, never at random: the query is the last token
-(always on screen, and under a causal mask it sees every key) and the key is the visible token
-that query attends to most (`worked_pair`). Up to 8 tokens are shown in full, more as a slice
-with an ellipsis (components.visible) and a note saying so; widths above 6 are sliced the same way.
-When wide numbers would make a layout tiny, a step switches to a roomier one (Q under X W_Q, Z on
-its own after the worked row, the closing text under Z).
+The worked examples are picked by a fixed rule, never at random: the query is video.focus, else
+the last token, and the key the shown token that query attends to most (`worked_pair`). Up to 10
+tokens are shown in full, more as a slice with ellipses (core.slicing.shown, keeping the worked
+row and its largest weights in view) and a note saying so; widths above 6 are sliced the same
+way. When wide numbers would make a layout tiny, a step switches to a roomier one (Q under X W_Q,
+Z on its own after the worked row, the closing text under Z).
+
+Seams: scenes/math_helpers.py holds the rules that need no scene (limits, worked pair, slice
+notes); scenes/math_weights.py the last two steps (softmax, Z = A V) as functions of the scene.
 
 Cost: a Text per number and a copy of every glyph per Fade made this scene slow to build. Numbers
 are put together from cached glyphs (MonoNumbers, identical outlines), and scene changes and
@@ -42,88 +44,33 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
-from attention_explainer.core.focus import shown_with
 from attention_explainer.core.provenance import weights_note
 from attention_explainer.scenes.components import (
-    NEG_INF,
+    ui,
     MatrixView,
     Formula,
-    Theme,
     TokenRow,
-    SoftmaxRow,
-    WeightedRows,
     WorkedCell,
-    chars_per_line,
-    count_shown,
     fit,
     fmt,
     label,
     relation,
-    showing,
     slim,
     tex_number,
-    text_block,
-    visible,
-    wrap_words,
 )
 from attention_explainer.scenes.components.trace_views import TraceViews
-from attention_explainer.scenes.steps import BOTTOM, LEFT_X, RIGHT_X, TITLE_Y, TOP, StepChanges, align_rows, place
-from attention_explainer.core.worked import cell_products as products, exp_row
-
-TOKEN_LIMIT = 8  # tokens shown in full; more: a slice (visible(n, 8) shows 7 and an ellipsis)
-DIM_LIMIT = 6  # d_model / d_k columns shown in full; more: a slice
-ROW_TOKENS = 16  # tokens in the opening token row
-SOFTMAX_KEYS = 16  # the worked softmax row shows every key up to this many (more: a slice)
-SOFTMAX_PER_LINE = 8  # more keys than this: the worked row in two lines
-
-
-# ---------------------------------------------------------------------------------- pure helpers
-def worked_pair(weights: np.ndarray, rows: Sequence[Optional[int]], query: Optional[int] = None
-                ) -> tuple[int, int]:
-    """(query, key) of the worked examples: the focus token (`query`; default the last token),
-    and the shown key it weighs most. Under a causal mask a masked key weighs 0, so the key is
-    one the query may see (itself, when it is the first token)."""
-    qi = weights.shape[0] - 1 if query is None else query
-    shown = [r for r in rows if r is not None]
-    kj = max(shown, key=lambda j: (weights[qi, j], -j))  # ties: the earlier token
-    return qi, kj
-
-
-def row_targets(shown: Sequence[Optional[int]], keys: Sequence[Optional[int]], cells: Sequence[Mobject]
-                ) -> list[Mobject]:
-    """Where each shown entry of a (sliced) matrix row goes in the whole worked row: a key to its
-    cell, an ellipsis to the cells of the keys it stood for (or to the row's own ellipsis)."""
-    slot = {j: k for k, j in enumerate(keys) if j is not None}
-    out: list[Mobject] = []
-    for a, j in enumerate(shown):
-        if j is not None:
-            out.append(cells[slot[j]])
-            continue
-        lo = next((shown[b] for b in range(a - 1, -1, -1) if shown[b] is not None), -1)
-        hi = next((shown[b] for b in range(a + 1, len(shown)) if shown[b] is not None), len(keys) + 10**6)
-        lo_k = slot.get(lo, -1)
-        hi_k = slot.get(hi, len(keys))
-        out.append(VGroup(*cells[lo_k + 1:hi_k]) if hi_k > lo_k + 1 else VGroup(cells[max(lo_k, 0)].copy()))
-    return out
-
-
-def slice_note(n: int, d_model: Optional[int] = None, d_k: Optional[int] = None,
-               focus: Optional[int] = None) -> Optional[str]:
-    """What a sliced view leaves out, in words (None when everything is shown)."""
-    parts = [(count_shown(shown_with(n, TOKEN_LIMIT, focus)), n, "tokens")]
-    parts += [(count_shown(visible(d, DIM_LIMIT)), d, f"{name} columns")
-              for name, d in (("d_model", d_model), ("d_k", d_k)) if d is not None]
-    return showing(*parts)
-
-
-def wrapped(text: str, theme: Theme, size: float, width: float, max_lines: int = 3) -> VGroup:
-    """User text in up to max_lines lines of at most `width` (label(): no markup); longer: '…'."""
-    lines = wrap_words(text, chars_per_line(width, size), cut=False)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] += " …"
-    return text_block(lines, theme, size, 0.15, width, 2.4)
-
+from attention_explainer.scenes.steps import LEFT_X, RIGHT_X, TITLE_Y, TOP, StepChanges, align_rows, place
+from attention_explainer.core.slicing import shown
+from attention_explainer.core.worked import cell_products as products
+from attention_explainer.scenes.math_helpers import (
+    DIM_LIMIT,
+    ROW_TOKENS,
+    slice_note,
+    token_rows,
+    worked_pair,
+    wrapped,
+)
+from attention_explainer.scenes.math_weights import step_output, step_softmax
 
 # ----------------------------------------------------------------------------------------- scene
 class AttentionMath(StepChanges, ExplainerScene):
@@ -134,9 +81,9 @@ class AttentionMath(StepChanges, ExplainerScene):
     def construct(self) -> None:
         t = self.trace
         self.focus = self.cfg.focus_index  # video.focus (None: the last token)
-        self.rows = shown_with(t.n, TOKEN_LIMIT, self.focus)  # a long sentence keeps the focus row
-        self.dm = visible(t.d_model, DIM_LIMIT)
-        self.dk = visible(t.d_k, DIM_LIMIT)
+        self.rows = token_rows(t.weights, self.focus)  # a long sentence keeps the focus row and its top keys
+        self.dm = shown(t.d_model, DIM_LIMIT)
+        self.dk = shown(t.d_k, DIM_LIMIT)
         self.qi, self.kj = worked_pair(t.weights, self.rows, self.focus)
         self.p = t.precision
         self.kit = TraceViews(t, self.theme, self.rows, self.dm, self.dk)  # each matrix built once
@@ -152,8 +99,8 @@ class AttentionMath(StepChanges, ExplainerScene):
         self.step_keys_values()
         self.step_scores()
         S, SC = self.step_scale()
-        A = self.step_softmax(S, SC)
-        self.step_output(A)
+        A = step_softmax(self, S, SC)  # scenes/math_weights.py
+        step_output(self, A)
 
     # -- small tools ----------------------------------------------------------------------------
     def tok(self, i: int) -> str:
@@ -174,12 +121,12 @@ class AttentionMath(StepChanges, ExplainerScene):
         """Animations that add where the numbers come from (random and seeded, or the config's;
         not a trained model) to the note under the title: said wherever the narration reads
         meaning into a score or a weight."""
-        th, short = self.theme, weights_note(self.cfg.model)
+        th, short = self.theme, ui(weights_note(self.cfg.model))
         self.provenance_beats = [*getattr(self, "provenance_beats", []), self._beat_id]  # (tests read it)
         before = getattr(self.note_mob, "original_text", None) if self.note_mob is not None else None
         if before and short in before:
             return []  # said already
-        text = f"{before} · {short}" if before else weights_note(self.cfg.model, long=True)
+        text = f"{before} · {short}" if before else ui(weights_note(self.cfg.model, long=True))
         new = self.note_line(text, th.text, self.formula.get_left()[0] - 0.4 - LEFT_X)
         anims: list = [FadeIn(new)]
         if self.note_mob is not None:
@@ -195,7 +142,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="intro"):
             self.play(*self.set_title("1 · From words to numbers"), FadeIn(self.formula), FadeIn(sentence))
 
-        row = slim(TokenRow(t.tokens, th, indices=visible(t.n, ROW_TOKENS), max_width=13.2))
+        row = slim(TokenRow(t.tokens, th, indices=shown(t.n, ROW_TOKENS, [self.qi]), max_width=13.2))
         row.next_to(sentence, DOWN, buff=0.7)
         with self.beat(key="tokens"):
             self.play(LaggedStart(*[FadeIn(item, shift=DOWN * 0.2) for item in row], lag_ratio=0.12),
@@ -203,7 +150,7 @@ class AttentionMath(StepChanges, ExplainerScene):
 
         X = self.mat("X", canonical=True)
         shape = VGroup(label(f"{t.n} × {t.d_model}", th, 28),
-                       label("tokens × d_model", th, 20, th.muted)).arrange(DOWN, buff=0.12)
+                       label(ui("tokens × d_model"), th, 20, th.muted)).arrange(DOWN, buff=0.12)
         body = VGroup(X, shape).arrange(RIGHT, buff=0.6)
         place(body, top=TOP - 0.9)
         body.shift(RIGHT * max(0.0, min(-X.get_x(), RIGHT_X - body.get_right()[0])))  # X towards the centre
@@ -218,7 +165,7 @@ class AttentionMath(StepChanges, ExplainerScene):
                         if r is None or r not in row.indices],
                       run_time=1.0)
             self.reveal(*X.get_rows(), lag=0.2, run_time=1.2)
-        note = slice_note(t.n, d_model=t.d_model, focus=self.focus)
+        note = slice_note(t.n, d_model=t.d_model, rows=self.rows)
         with self.beat(key="x-matrix"):
             self.play(FadeIn(shape, shift=LEFT * 0.2), *self.set_title("1 · From words to numbers", note))
         if getattr(self.cfg.model, "positional_encoding", False):
@@ -235,7 +182,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         for key, color, word, meaning in roles:
             W = self.mat(key, canonical=True)
             size = label(f"{t.d_model} × {t.d_k}", th, 20, th.muted).next_to(W, DOWN, buff=0.2)
-            desc = VGroup(label(word, th, 24, color), label(meaning, th, 22)).arrange(DOWN, buff=0.1)
+            desc = VGroup(label(ui(word), th, 24, color), label(ui(meaning), th, 22)).arrange(DOWN, buff=0.1)
             desc.next_to(size, DOWN, buff=0.3)
             columns.append(VGroup(W, size, desc))
             descs.append(desc)
@@ -274,7 +221,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         place(eqn, bottom=-1.5)
 
         with self.beat(key="queries"):
-            self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, focus=self.focus))
+            self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, rows=self.rows))
             frame = VGroup(*[m for m in (Q.brackets, Q.name, Q.row_labels) if m in Q.submobjects])
             self.reveal(X, W, times, eq, frame, anims=self.light("Q"), run_time=1.2)
 
@@ -309,7 +256,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         align_rows([Q, K, V], 0)
         place(group)
         with self.beat(key="keys-values"):
-            self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k, focus=self.focus))
+            self.clear_to("3 · Keys and values", slice_note(t.n, d_k=t.d_k, rows=self.rows))
             self.reveal(Q, run_time=0.5)
             self.reveal(K, V, lag=0.4, run_time=1.4)
         rects = [m.row_rect(qi, c) for m, c in ((Q, th.q), (K, th.k), (V, th.v))]
@@ -327,7 +274,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         Q.shift(S.grid.get_left() - Q.grid.get_right() + LEFT * 0.55)
         Q.shift(UP * (S.grid.get_top()[1] - Q.grid.get_top()[1]))
         eq = MathTex("=", color=th.muted).move_to((Q.grid.get_right() + S.grid.get_left()) / 2)
-        legend = VGroup(label("rows: queries", th, 22, th.q), label("columns: keys", th, 22, th.k))
+        legend = VGroup(label(ui("rows: queries"), th, 22, th.q), label(ui("columns: keys"), th, 22, th.k))
         legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         fit(legend, max(Q.width, 1.0), 1.0)
         low = Q.get_top()[1] + 0.2 + legend.height / 2  # above Q's name
@@ -343,7 +290,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         place(work, top=bottom - 0.2, bottom=-2.7, grow=1.1)
 
         with self.beat(key="scores"):
-            self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k, focus=self.focus))
+            self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k, rows=self.rows))
             self.reveal(Q, KT, S.brackets, eq, name, anims=self.light("K"), run_time=1.2)
         with self.beat(key="rows-cols"):
             self.play(FadeIn(legend), Indicate(Q.row_labels, color=th.q), Indicate(KT.col_labels, color=th.k),
@@ -380,8 +327,8 @@ class AttentionMath(StepChanges, ExplainerScene):
             MathTex(rf"\sqrt{{{t.d_k}}} {tex_number(relation(root, 2))} {tex_number(fmt(root, 2))}",
                     font_size=40, color=th.text),
         ).arrange(DOWN, buff=0.35)
-        why = VGroup(label("keeps scores small,", th, 22, th.muted),
-                     label("so softmax does not saturate", th, 22, th.muted)).arrange(DOWN, buff=0.1)
+        why = VGroup(label(ui("keeps scores small,"), th, 22, th.muted),
+                     label(ui("so softmax does not saturate"), th, 22, th.muted)).arrange(DOWN, buff=0.1)
         side = VGroup(panel, why).arrange(DOWN, buff=0.6)
         body = VGroup(S, side).arrange(RIGHT, buff=1.0)
         place(body)
@@ -389,7 +336,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         SC.shift(S.grid.get_center() - SC.grid.get_center())
         SC.name.align_to(S.name, DOWN)
         with self.beat(key="scale"):
-            self.clear_to("5 · Scaling the scores", slice_note(t.n, focus=self.focus))
+            self.clear_to("5 · Scaling the scores", slice_note(t.n, rows=self.rows))
             self.reveal(S, panel[0], anims=self.light("sqrt"), run_time=1.2)
         with self.beat(key="scale-dk"):
             self.wait_until_word("divide")  # the divisor appears as it is said
@@ -403,136 +350,3 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="scale-why"):
             self.play(FadeIn(why, shift=UP * 0.2), run_time=0.8)
         return S, SC
-
-    # -- 6. softmax ------------------------------------------------------------------------------
-    def step_softmax(self, S: MatrixView, SC: MatrixView) -> MatrixView:
-        t, th, qi = self.trace, self.theme, self.qi
-        if t.causal:
-            masked = [SC.entry(r, c) for r, c in SC.numbers() if t.mask[r, c]]
-            infs = VGroup()
-            for entry in masked:
-                inf = slim(label(NEG_INF, th, 24, th.muted, mono=True))
-                inf.scale(SC.scale_factor()).move_to(entry)
-                infs.add(inf)
-            with self.beat(key="causal-mask"):
-                self.play(*self.set_title("6 · Softmax: scores to weights", slice_note(t.n, focus=self.focus)), run_time=0.6)
-                if masked:
-                    self.play(*[FadeOut(entry) for entry in masked], FadeIn(infs), run_time=1.2)
-
-        r_rect = SC.row_rect(qi)
-        with self.beat(key="softmax", query=qi):
-            anims = [] if t.causal else self.set_title("6 · Softmax: scores to weights", slice_note(t.n, focus=self.focus))
-            self.play(*anims, Create(r_rect), *self.light("softmax"), run_time=1.0)
-
-        exps, shift = exp_row(t.scaled[qi], t.mask[qi])
-        total = float(exps.sum())
-        table = SoftmaxRow(t.tokens, shown_with(t.n, SOFTMAX_KEYS, self.kj), t.scaled[qi], t.mask[qi], exps, shift,
-                           total, t.weights[qi], th, per_line_max=SOFTMAX_PER_LINE)
-        cells = table.cells
-        place(table)
-        src = list(SC.row(qi))
-        targets = row_targets(SC.rows, cells["keys"], cells["s"])
-        with self.beat(key="softmax-row"):
-            copies = [e.copy() for e in src]
-            self.add(*copies)
-            self.clear_to(keep=copies, run_time=0.8)
-            # the keys come in as the scores move under them (not before: the row's ellipsis,
-            # still where the matrix was, would cross a key of the wider table)
-            self.play(*[Transform(c, target) for c, target in zip(copies, targets)], FadeIn(cells["head"]),
-                      run_time=1.0)
-        with self.beat(key="softmax-exp", shifted=shift != 0):
-            self.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
-                      run_time=1.4)
-        with self.beat(key="softmax-sum", total=total):
-            self.wait_until_word("sum")  # the sum appears on "The sum is ..."
-            self.play(FadeIn(cells["sum"], shift=LEFT * 0.2), run_time=0.8)
-        with self.beat(key="softmax-divide"):
-            self.play(FadeIn(cells["w_head"]), LaggedStart(*[FadeIn(e) for e in cells["w"]], lag_ratio=0.1),
-                      run_time=1.4)
-            self.play(FadeIn(cells["total"], shift=LEFT * 0.2), run_time=0.6)
-        kj = self.kj
-        with self.beat(key="softmax-top", query=qi, target=kj, weight=t.weights[qi, kj], itself=kj == qi):
-            self.wait_until_word("weight")  # the cell is framed as its weight is said
-            self.play(Create(self.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
-                                                                         color=th.accent),
-                      *self.with_provenance(), run_time=1.0)
-
-        A = self.mat("weights", canonical=True)
-        sums = label("each row sums to 1", th, 22, th.muted)
-        body = VGroup(A, sums).arrange(RIGHT, buff=0.6)
-        place(body)
-        with self.beat(key="weights-a"):
-            self.clear_to(run_time=0.6)
-            self.reveal(VGroup(A.brackets, A.name, A.row_labels, A.col_labels), run_time=0.6)
-            self.reveal(*A.get_rows(), sums, lag=0.2, run_time=1.6)
-            if t.causal:
-                masked = VGroup(*[A.entry(r, c) for r in A.rows for c in A.cols
-                                  if r is not None and c is not None and t.mask[r, c]])
-                if len(masked):
-                    self.play(Indicate(masked, color=th.accent), run_time=1.0)
-        return A
-
-    # -- 7. Z = A V ------------------------------------------------------------------------------
-    def step_output(self, A: MatrixView) -> None:
-        t, th, qi = self.trace, self.theme, self.qi
-        V = self.mat("V")
-        z_row = self.view("Z.row", t.Z[qi:qi + 1], 2, th.text, rows=[0], cols=self.dk, min_cell_width=V.cell_w)
-        Z = self.mat("Z", canonical=True)
-        left = WeightedRows(V, t.weights[qi], z_row, t.tokens[qi], th)  # the worked row of Z = A V
-        head, coefs, times, rule, z_lab, sigma = left.head, left.coefs, left.times, left.rule, left.name_label, left.sigma
-        eq = MathTex("=", color=th.muted)
-        body = VGroup(left, eq, Z).arrange(RIGHT, buff=0.6)
-        align_rows([Z], V.grid.get_y())
-        eq.set_y(V.grid.get_y())
-        # Wide values (many decimals, d_k up to 6) make "V … = Z" tiny: then Z gets the screen to
-        # itself once the worked row is done.
-        box_w, box_h = RIGHT_X - LEFT_X, TOP - BOTTOM
-        together = min(box_w / body.width, box_h / body.height)
-        apart = min(box_w / left.width, box_h / left.height)
-        split = together < 0.75 and apart > 1.2 * together
-        if split:
-            place(left)
-            place(Z)
-        else:
-            place(body)
-        with self.beat(key="output"):
-            src = VGroup(*[A.entry(qi, r) for r in A.cols if r is not None])
-            dst = VGroup(*[c for c, r in zip(coefs, V.rows) if r is not None])
-            self.play(*self.set_title("7 · The output: mixing the values", slice_note(t.n, d_k=t.d_k, focus=self.focus)),
-                      Create(A.row_rect(qi)), *self.light("V"), run_time=0.8)
-            self.clear_to(anims=[TransformFromCopy(s, d) for s, d in zip(src, dst)], run_time=1.2)
-            z_frame = [] if split else [eq, VGroup(Z.brackets, Z.name, Z.row_labels)]
-            self.reveal(head, V, times, VGroup(*[c for c, r in zip(coefs, V.rows) if r is None]), *z_frame,
-                        run_time=1.0)
-        with self.beat(key="output-scale", query=qi):
-            pairs = [VGroup(coefs[a], V.row_rect(r, th.v)) for a, r in enumerate(V.rows) if r is not None]
-            self.play(LaggedStart(*[Create(p[1]) for p in pairs], lag_ratio=0.2), run_time=1.2)
-            self.play(Indicate(coefs[V.rows.index(self.kj)], color=th.accent), run_time=0.8)
-            self.play(*[FadeOut(p[1]) for p in pairs], run_time=0.4)
-        with self.beat(key="output-row", query=qi):
-            self.play(Create(rule), FadeIn(sigma), FadeIn(z_lab), FadeIn(z_row.brackets), run_time=0.6)
-            self.play(FadeIn(z_row.entries), run_time=0.8)
-            if not split:
-                self.play(TransformFromCopy(z_row.entries, Z.row(qi)), run_time=1.0)
-        with self.beat(key="output-fill"):
-            if split:
-                self.clear_to(anims=[TransformFromCopy(z_row.entries, Z.row(qi))],
-                              run_time=1.2)
-                self.reveal(VGroup(Z.brackets, Z.name, Z.row_labels), run_time=0.6)
-            rest = [a for a, r in enumerate(Z.rows) if r != qi]
-            self.reveal(*[Z.get_rows()[a] for a in rest], lag=0.25, run_time=max(0.6, 0.3 * len(rest)))
-
-        final = VGroup(label("each token's new representation,", th, 26),
-                       label("a blend of the values it attends to", th, 26)).arrange(DOWN, buff=0.15)
-        slim(final)
-        with self.beat(key="output-meaning"):
-            self.add(Z)  # Z's parts were added one by one; now the whole view, so it can move
-            self.clear_to(keep=[Z], run_time=0.8)
-            side = VGroup(Z.copy(), final.copy()).arrange(RIGHT, buff=0.8)
-            below = VGroup(Z.copy(), final.copy()).arrange(DOWN, buff=0.5)
-            scales = [min((RIGHT_X - LEFT_X) / g.width, (TOP - BOTTOM) / g.height) for g in (side, below)]
-            target = VGroup(Z.copy(), final).arrange(RIGHT if scales[0] >= scales[1] else DOWN,
-                                                      buff=0.8 if scales[0] >= scales[1] else 0.5)
-            place(target)
-            self.play(Z.animate.scale(target[0].width / Z.width).move_to(target[0]), FadeIn(final),
-                      self.formula.animate.set_opacity(1), run_time=1.2)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from manim import Camera, Scene, Mobject, config as manim_config
@@ -18,13 +18,12 @@ from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.core.attention import AttentionTrace
-from attention_explainer.narration.voice import VOICE_ENV
-from attention_explainer.narration.beats import Beat, beats_path_from_env
+from attention_explainer.narration.beats import Beat
+from attention_explainer.narration.voice import make_voice
 from attention_explainer.production.records import BeatsFile
-from attention_explainer.narration.script import Line, context_for, script_for
+from attention_explainer.narration.script import Line, script_for
 from attention_explainer.config import Config
-from attention_explainer.production.scene_input import scene_input
-from attention_explainer.production.sources import SOURCES_ENV, write_loaded_sources
+from attention_explainer.production.scene_input import run_record, scene_input, write_sources
 from attention_explainer.scenes.components import THEMES, Caption, Theme, slim, tex_template, title
 from attention_explainer.scenes.checking import inspector_from_env
 from attention_explainer.scenes.encoding import held_frame_writer
@@ -53,10 +52,11 @@ class ExplainerScene(NarratedLines):
         self.camera.background_color = self.theme.background
         manim_config.tex_template = tex_template()
         self.beats: list[Beat] = []
-        self.script = script_for(self.cfg.video.narration)  # the lines, with the config's own
-        self.narration = context_for(self.cfg, self.trace)  # what the lines are filled from
+        self.beat_plays: dict[str, list[int]] = {}
+        self.script = script_for(self.cfg.video.narration, self.cfg.video.language)  # the lines, with the config's own
+        self.narration = self.input.context  # what the lines are filled from
         self._caption: Optional[Caption] = None
-        self._voice = _voice_from_env()
+        self._voice = _voice_from_run()
         self._beat_id: Optional[str] = None
         self._caption_cleared: Optional[float] = None  # when the beat's caption left early
         self._checker = inspector_from_env(self)  # only under `attention-explainer check`
@@ -81,7 +81,7 @@ class ExplainerScene(NarratedLines):
         else:
             said = text if isinstance(text, Line) else Line(beat_id, text)
         text = said.text  # captions and SRT/VTT show the written line; the voice says said.voice
-        start = self.renderer.time
+        start, first_play = self.renderer.time, self.renderer.num_plays
         # speaks the line (voice on), shows its first caption chunk; see scenes/narrated.py
         self._beat_caption = caption  # read by _show_chunk (narrated.py)
         hold = self._start_line(beat_id, text, said.spoken)
@@ -91,7 +91,9 @@ class ExplainerScene(NarratedLines):
         if remaining > 0.01:
             self.wait(_whole_frames(remaining))
         self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4), said.spoken,
-                               cues=self._finish_line(), audio=self._line_audio))
+                               cues=self._finish_line(), audio=self._line_audio,
+                               words=self._word_times()))
+        self.beat_plays[beat_id] = [first_play, self.renderer.num_plays]  # its animations (Manim's -n), for previews
         if self._checker is not None:
             shown = None if not (self.cfg.display.captions and caption) else (
                 (self._caption_cleared if self._caption_cleared is not None else self.renderer.time) - start)
@@ -129,12 +131,11 @@ class ExplainerScene(NarratedLines):
             self._checker.finish()
         if self._voice is not None:
             self._pad_audio()
-        path = beats_path_from_env()
-        if path:
-            BeatsFile(scene=self.scene_id, duration=self.renderer.time, beats=self.beats).to_file(path)
-        sources = os.environ.get(SOURCES_ENV)
-        if sources:
-            write_loaded_sources(sources, inspect.getsourcefile(type(self)))
+        run = run_record()
+        if run is not None and run.beats:
+            BeatsFile(scene=self.scene_id, duration=self.renderer.time, beats=self.beats,
+                      plays=self.beat_plays).to_file(run.beats)
+        write_sources(inspect.getsourcefile(type(self)))
 
     def _add_speech(self, path: str) -> None:
         """Scene.add_sound drops the sound when the animation before it came from Manim's cache
@@ -168,10 +169,13 @@ def _whole_frames(seconds: float) -> float:
     return (frames + 1e-3) / fps
 
 
-def _voice_from_env():  # type: ignore[no-untyped-def]
-    """The narration voice chosen by the CLI (attention_explainer.narration.voice), or None."""
-    if not os.environ.get(VOICE_ENV):
+def _voice_from_run():  # type: ignore[no-untyped-def]
+    """The narration voice the run record names (attention_explainer.narration.voice), or None."""
+    run = run_record()
+    if run is None or not run.voice or run.voice == "none":
         return None
-    from attention_explainer.narration.voice import voice_from_env
-
-    return voice_from_env()
+    voice = make_voice(run.voice, Path(run.voice_cache or "media/attention-explainer/voice"))
+    for served in (voice, getattr(voice, "fallback", None)):  # (recordings + a voice for the other lines)
+        if run.voice_server and served is not None and hasattr(served, "server"):
+            served.server = run.voice_server  # the render's voice server: one model for all scenes
+    return voice

@@ -27,6 +27,7 @@ from manim import (
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.checking import dimmed, overlay
 from attention_explainer.scenes.components import (
+    ui,
     NEG_INF,
     ColorScale,
     Heatmap,
@@ -81,7 +82,7 @@ class CausalMask(ExplainerScene):
         scores.scale(min(1.35, 10.5 / scores.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.5) / scores.height))
         scores.move_to(DOWN * 0.05)
         self.views["scaled"] = scores
-        side = VGroup(label("rows: queries", th, 20, th.q), label("columns: keys", th, 20, th.k))
+        side = VGroup(label(ui("rows: queries"), th, 20, th.q), label(ui("columns: keys"), th, 20, th.k))
         side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         said = showing((count_shown(idx), n, "tokens"))
         if said:
@@ -172,13 +173,13 @@ class CausalMask(ExplainerScene):
                 for j in range(n):
                     right.cell(i, j).set_fill(heat_color(cmp.masked[i, j]))
         right.add(right.mask_cells(cmp.mask))  # masked cells: weight 0, an empty panel, hatched
-        caps = [label("softmax, no mask", th, 24, th.muted), label("softmax, causal mask", th, 24, th.weight)]
+        caps = [label(ui("softmax, no mask"), th, 24, th.muted), label(ui("softmax, causal mask"), th, 24, th.weight)]
         boxes = []
         for hm, cap in zip((left, right), caps):
             fit(cap, 5.6, 0.5)
             cap.next_to(hm, UP, buff=0.2)
             boxes.append(VGroup(hm, cap))
-        masked_key = VGroup(masked_swatch(th, 0.3), label("masked", th, 20, th.muted)).arrange(RIGHT, buff=0.12)
+        masked_key = VGroup(masked_swatch(th, 0.3), label(ui("masked"), th, 20, th.muted)).arrange(RIGHT, buff=0.12)
         scale = VGroup(ColorScale(th, height=2.2), masked_key).arrange(DOWN, buff=0.35)
         group = slim(VGroup(boxes[0], scale, boxes[1]).arrange(RIGHT, buff=0.55))
         fit(group, 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
@@ -209,8 +210,8 @@ class CausalMask(ExplainerScene):
     def _status(self, i: int, n: int, anchor: VGroup) -> VGroup:
         """The step counter and the newest token, placed in the status panel `anchor`."""
         th = self.theme
-        lines = VGroup(label(f"step {i + 1} of {n}", th, 24, th.muted, mono=True),
-                       fit(label(f"“{short(self.trace.tokens[i], 14)}”", th, 30, th.accent), 4.0, 0.7))
+        lines = VGroup(label(ui(f"step {i + 1} of {n}"), th, 24, th.muted, mono=True),
+                       fit(label(ui(f"“{short(self.trace.tokens[i], 14)}”"), th, 30, th.accent), 4.0, 0.7))
         lines.arrange(DOWN, buff=0.2)
         slim(fit(lines, 4.2, 1.4)).move_to(anchor)
         return lines
@@ -219,7 +220,7 @@ class CausalMask(ExplainerScene):
         """The status panel right of the heatmap: a slot for the changing lines, a fixed remark."""
         th = self.theme
         slot = Rectangle(width=4.2, height=1.4, stroke_opacity=0, fill_opacity=0)
-        remark = VGroup(label("sees itself and", th, 24), label("the tokens before it", th, 24))
+        remark = VGroup(label(ui("sees itself and"), th, 24), label(ui("the tokens before it"), th, 24))
         remark.arrange(DOWN, buff=0.1)
         panel = slim(VGroup(slot, remark).arrange(DOWN, buff=0.3))
         fit(panel, 4.4, 4.0).next_to(hm, RIGHT, buff=0.6)

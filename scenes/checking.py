@@ -22,7 +22,6 @@ frame is 8 units high, so 135 px per unit):
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from manim import Dot, Mobject, VMobject, Wait
 from manim.utils.family import extract_mobject_family_members
 
 from attention_explainer.production.records import Finding
+from attention_explainer.production.scene_input import run_record
 from attention_explainer.scenes.measure import (
     BOX_TYPES,
     FRAME_H,
@@ -56,7 +56,6 @@ from attention_explainer.scenes.measure import (
     text_name,
 )
 
-CHECK_ENV = "ATTENTION_EXPLAINER_CHECK"  # where a scene process writes its findings (JSON)
 
 SAFE_MARGIN = 0.1  # units (13.5 px at 1080p) kept free at every edge
 CAPTION_BAND = (-3.98, -2.7)  # y range a caption must stay inside
@@ -310,6 +309,7 @@ def _inside(a: _Item, b: _Item) -> bool:
 
 
 def inspector_from_env(scene: Any) -> Optional[Inspector]:
-    """An Inspector writing to $ATTENTION_EXPLAINER_CHECK, or None when not checking."""
-    out = os.environ.get(CHECK_ENV)
+    """An Inspector writing where the run record's `check` says, or None when not checking."""
+    run = run_record()
+    out = run.check if run is not None else None
     return Inspector(scene, out) if out else None

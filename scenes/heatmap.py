@@ -33,6 +33,7 @@ from manim import (
 from attention_explainer.core.provenance import weights_note
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     ColorScale,
     Heatmap,
     Theme,
@@ -106,10 +107,10 @@ class AttentionHeatmap(ExplainerScene):
 
         # axis captions, row sums, mask layer (positions relative to the heatmap)
         grid = hm.cells
-        keys_cap = label("keys (columns)", th, CAPTION_SIZE, th.k)
+        keys_cap = label(ui("keys (columns)"), th, CAPTION_SIZE, th.k)
         fit(keys_cap, max(grid.width + 1.0, 2.0), 0.5)
         keys_cap.next_to(VGroup(grid, hm.col_labels), UP, buff=0.12).set_x(grid.get_x())
-        queries_cap = label("queries (rows)", th, CAPTION_SIZE, th.q).rotate(np.pi / 2)
+        queries_cap = label(ui("queries (rows)"), th, CAPTION_SIZE, th.q).rotate(np.pi / 2)
         fit(queries_cap, 0.5, 5.0)
         queries_cap.next_to(VGroup(grid, hm.row_labels), LEFT, buff=0.15).set_y(grid.get_y())
         self.axis_captions = VGroup(queries_cap, keys_cap)
@@ -122,7 +123,7 @@ class AttentionHeatmap(ExplainerScene):
         sums_x = grid.get_right()[0] + 0.25 + max(t.width for t in sum_texts) / 2
         for i, t in enumerate(sum_texts):
             t.move_to([sums_x, hm.cell(i, 0).get_y(), 0])
-        sums_head = fit(label("row sum", th, max(14, min(22, cell * 30)), th.muted), 1.6, 0.4)
+        sums_head = fit(label(ui("row sum"), th, max(14, min(22, cell * 30)), th.muted), 1.6, 0.4)
         sums_head.next_to(grid, UP, buff=0.15)
         sums_head.set_x(max(sums_x - sum_texts[0].width / 2, hm.col_labels.get_right()[0] + 0.15)
                         + sums_head.width / 2)
@@ -144,34 +145,34 @@ class AttentionHeatmap(ExplainerScene):
         self.reading = (r, keys)
         size = 26
         panel_tok = [short(t, LABEL_CHARS + 4) for t in tokens]
-        lines = [text_line([(panel_tok[r], th.q, False), ("attends most to", th.text, False)], th, size),
+        lines = [text_line([(panel_tok[r], th.q, False), (ui("attends most to"), th.text, False)], th, size),
                  text_line([(panel_tok[keys[0]], th.k, False), (fmt(full[r, keys[0]], 2), th.text, True)], th, size)]
         if len(keys) > 1:
-            lines.append(text_line([("then", th.muted, False), (panel_tok[keys[1]], th.k, False),
+            lines.append(text_line([(ui("then"), th.muted, False), (panel_tok[keys[1]], th.k, False),
                                     (fmt(full[r, keys[1]], 2), th.text, True)], th, size))
         for ln in lines:
             fit(ln, PANEL_MAX_W, 0.6)
         # the pattern is not learned: said beside the reading (see core/provenance.py)
-        origin = fit(label(weights_note(self.cfg.model), th, 20, th.muted), PANEL_MAX_W, 0.4)
+        origin = fit(label(ui(weights_note(self.cfg.model)), th, 20, th.muted), PANEL_MAX_W, 0.4)
         reading = VGroup(*lines, origin).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         self.origin = origin
         shown_sums = sorted({fmt(v, 2) for v in sums})  # one value, "1.00", for a softmax
-        sums_line = fit(text_line([("every row sums to", th.text, False), (" / ".join(shown_sums), th.text, True)],
+        sums_line = fit(text_line([(ui("every row sums to"), th.text, False), (" / ".join(shown_sums), th.text, True)],
                                   th, size), PANEL_MAX_W, 0.6)
         self.sums_line = sums_line
 
         panel_items: list[VMobject] = []
         note = None
         if n > m:
-            note = VGroup(*[label(s, th, 20, th.accent) for s in (
+            note = VGroup(*[label(ui(s), th, 20, th.accent) for s in (
                 f"{n} tokens: too many to show", "as a heatmap; the first", f"{m} rows and columns are shown")]
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
             fit(note, PANEL_MAX_W, 1.4)
             panel_items.append(note)
         legend = None
         if len(mask_layer):
-            legend = VGroup(masked_swatch(th, 0.4), VGroup(label("masked (a later key):", th, 20, th.text),
-                                           label("score −∞ → weight 0", th, 20, th.text)
+            legend = VGroup(masked_swatch(th, 0.4), VGroup(label(ui("masked (a later key):"), th, 20, th.text),
+                                           label(ui("score −∞ → weight 0"), th, 20, th.text)
                                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)).arrange(RIGHT, buff=0.18)
             fit(legend, PANEL_MAX_W, 1.0)
             panel_items.append(legend)

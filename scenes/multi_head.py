@@ -29,6 +29,7 @@ from manim import (
 from attention_explainer.core.multihead import MultiHeadTrace
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     ColorScale,
     Heatmap,
     MatrixView,
@@ -97,7 +98,7 @@ class MultiHead(ExplainerScene):
             self.views[f"{name}1"] = w
             ws.add(slim(w))
         ws.arrange(RIGHT, buff=0.6)
-        shape = note(f"each {dm} × {dh}: d_model × d_model/h" + (" (a slice is shown)" if dm > MAX_ROWS or dh > 4 else ""),
+        shape = note(ui(f"each {dm} × {dh}: d_model × d_model/h") + (ui(" (a slice is shown)") if dm > MAX_ROWS or dh > 4 else ""),
                      th, 22, th.text)
         panel = VGroup(ws, shape).arrange(DOWN, buff=0.35)
         fit(panel, 13.0, CONTENT_TOP - CONTENT_BOTTOM - 0.2).move_to([0, MID_Y, 0])
@@ -131,8 +132,8 @@ class MultiHead(ExplainerScene):
         for m in (parts, concat):
             m.scale(min(1.3, 13.0 / m.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.9) / m.height))
             m.move_to([0, MID_Y + 0.2, 0])
-        shape_note = note(f"{n} × {dh} per head  →  {n} × {dm} side by side"
-                          + (", a slice is shown" if n > MAX_ROWS or dm > MAX_COLS or H > MAX_HEADS_SHOWN else ""),
+        shape_note = note(ui(f"{n} × {dh} per head  →  {n} × {dm} side by side")
+                          + (ui(", a slice is shown") if n > MAX_ROWS or dm > MAX_COLS or H > MAX_HEADS_SHOWN else ""),
                           th, 22, th.text)
         shape_note.next_to(concat, DOWN, buff=0.3)
         with self.beat(key="concat"):
@@ -172,8 +173,8 @@ class MultiHead(ExplainerScene):
                 group.add(slim(label("⋮", th, 30, th.muted)))
                 continue
             tex = MathTex(rf"W_Q{sup(h)},\ W_K{sup(h)},\ W_V{sup(h)}", font_size=30, color=th.text)
-            name = label(f"head {h + 1}", th, 24, color[h])
-            size = label(f"{mh.d_model} × {mh.d_head} each", th, 20, th.muted)
+            name = label(ui(f"head {h + 1}"), th, 24, color[h])
+            size = label(ui(f"{mh.d_model} × {mh.d_head} each"), th, 20, th.muted)
             inner = VGroup(name, tex, size).arrange(DOWN, buff=0.12)
             box = RoundedRectangle(corner_radius=0.1, width=inner.width + 0.4, height=inner.height + 0.3,
                                    stroke_color=color[h], stroke_width=2.5, fill_color=th.panel, fill_opacity=1)
@@ -196,7 +197,7 @@ class MultiHead(ExplainerScene):
                 groups.append(slim(label("⋯", th, 36, th.muted)))
                 continue
             hm = Heatmap(mh.weights[h], mh.tokens, th, cell=cell)
-            cap = label(f"head {h + 1}", th, 24, color[h]).next_to(hm, UP, buff=0.2)
+            cap = label(ui(f"head {h + 1}"), th, 24, color[h]).next_to(hm, UP, buff=0.2)
             maps.append(hm)
             groups.append(slim(VGroup(hm, cap)))
         groups.append(slim(ColorScale(th, height=min(2.4, n * cell))))

@@ -23,6 +23,7 @@ from attention_explainer.narration.alignment import Span, written_times
 from attention_explainer.narration.beats import reading_time
 from attention_explainer.narration.captions import beat_cues
 from attention_explainer.narration.spoken import EDGE
+from attention_explainer.narration.units import units
 from attention_explainer.scenes.components import Caption
 
 OFF_SCREEN = np.array([0.0, 100.0, 0.0])  # where chunks wait during a play
@@ -57,12 +58,16 @@ class NarratedLines(Scene):
         else:
             hold = reading_time(text)
             self._line_times = written_times(text, None)
-        self._line_tokens = text.split()
+        self._line_tokens = units(text)
         self._line_cues = beat_cues(text, self._line_times) if self._line_tokens else [(0.0, hold, text)]
         self._word_cursor = 0
         self._chunk = -1
         self._show_chunk(0, text)
         return hold
+
+    def _word_times(self) -> tuple[tuple[float, float], ...]:
+        """(start, end) of each written word of the current line, from its start (the page's transcript)."""
+        return tuple((round(a, 3), round(b, 3)) for a, b in self._line_times)
 
     def _finish_line(self) -> tuple[tuple[float, float, str], ...]:
         """The line's caption chunks, the last one lasting to the end of the beat."""

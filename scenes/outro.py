@@ -25,6 +25,7 @@ from manim import (
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components import (
+    ui,
     Formula,
     Heatmap,
     Theme,
@@ -93,9 +94,9 @@ class Outro(ExplainerScene):
         heads = self._heads()
         self.heads = heads
         teaser = VGroup(
-            VGroup(label("next: several heads, each with its own", th, 26),
+            VGroup(label(ui("next: several heads, each with its own"), th, 26),
                    MathTex(r"W_Q,\ W_K,\ W_V,", font_size=36, color=th.text)).arrange(RIGHT, buff=0.2),
-            label("looking for different relations", th, 26),
+            label(ui("looking for different relations"), th, 26),
         ).arrange(DOWN, buff=0.15)
         fit(teaser, 12.8, 1.0)
         teaser.next_to(heads, DOWN, buff=0.35)
@@ -111,10 +112,10 @@ class Outro(ExplainerScene):
 
         # -- 4. closing line -----------------------------------------------------------------
         self.play(FadeOut(block), FadeOut(heading2), run_time=0.6)
-        closing = wrap_lines(self.cfg.video.closing_line, th, 44, 12.4, 4.6, max_lines=8)
+        closing = wrap_lines(ui(self.cfg.video.closing_line), th, 44, 12.4, 4.6, max_lines=8)
         closing.move_to(UP * 0.1)
         self.closing = closing
-        for k, piece in enumerate(narration_chunks(self.cfg.video.closing_line)):
+        for k, piece in enumerate(narration_chunks(ui(self.cfg.video.closing_line))):
             # the line is on screen, large: no caption repeating it underneath (SRT/VTT keep it)
             with self.beat(key=f"closing-{k + 1}", line="closing", piece=piece, caption=False):
                 if k == 0:
@@ -127,8 +128,8 @@ class Outro(ExplainerScene):
         rows = VGroup()
         for tex, what, shape in steps:
             rows.add(VGroup(MathTex(tex, font_size=36, color=th.accent),
-                            label(what, th, 26, th.text),
-                            label(shape, th, 26, th.muted, mono=True)))
+                            label(ui(what), th, 26, th.text),
+                            label(ui(shape), th, 26, th.muted, mono=True)))
         w0 = max(r[0].width for r in rows)
         w1 = max(r[1].width for r in rows)
         gap = 0.6
@@ -151,8 +152,8 @@ class Outro(ExplainerScene):
         self.mini_heatmap = heat
         cells = heat.cells
         heads = VGroup()
-        caption = "head 1: this video" if m == tr.n else f"head 1: this video (first {m} of {tr.n} tokens)"
-        heads.add(VGroup(cells, _caption(caption, th, side)).arrange(DOWN, buff=0.2))
+        cut = () if m == tr.n else (f"first {m} of {tr.n} tokens",)
+        heads.add(VGroup(cells, _caption("head 1: this video", th, side, *cut)).arrange(DOWN, buff=0.2))
         for h in range(2, HEADS + 1):
             grid = _empty_grid(m, side, th)
             mark = label("?", th, 48, th.muted).move_to(grid)
@@ -161,8 +162,11 @@ class Outro(ExplainerScene):
         return heads
 
 
-def _caption(text: str, theme: Theme, width: float) -> VGroup:
-    return fit(label(text, theme, 22, theme.muted), width + 0.3, 0.5)
+def _caption(text: str, theme: Theme, width: float, *more: str) -> VGroup:
+    """A caption under a head, a line each (the slice said on its own short line, so no line
+    is shrunk below a legible size to fit the head's width)."""
+    lines = VGroup(*[fit(label(ui(s), theme, 22, theme.muted), width + 0.6, 0.5) for s in (text, *more)])
+    return lines.arrange(DOWN, buff=0.1)
 
 
 def _empty_grid(m: int, side: float, theme: Theme) -> VGroup:

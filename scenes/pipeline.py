@@ -29,6 +29,7 @@ from attention_explainer.core.focus import shown_with
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.checking import dimmed, overlay
 from attention_explainer.scenes.components import (
+    ui,
     DIM,
     Edge,
     Formula,

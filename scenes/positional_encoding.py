@@ -24,6 +24,7 @@ from manim import (
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     DivergingScale,
     MatrixView,
     PEGrid,
@@ -59,7 +60,7 @@ class PositionalEncoding(ExplainerScene):
         rows = visible(n, MAX_ROW_TOKENS)
         a = slim(TokenRow(demo.tokens, th, indices=rows, size=26, max_width=10.5))
         b = slim(TokenRow(demo.tokens_perm, th, indices=rows, size=26, max_width=10.5))
-        names = VGroup(note("your sentence", th, 22), note("reordered", th, 22))
+        names = VGroup(note(ui("your sentence"), th, 22), note(ui("reordered"), th, 22))
         block = VGroup(VGroup(names[0], a).arrange(RIGHT, buff=0.4), VGroup(names[1], b).arrange(RIGHT, buff=0.4))
         block.arrange(DOWN, buff=0.6, aligned_edge=LEFT)
         fit(block, 13.0, 3.0).move_to([0, MID_Y + 0.3, 0])
@@ -118,7 +119,7 @@ class PositionalEncoding(ExplainerScene):
                 self.play(Create(pair2["links"]), run_time=1.0)
 
         with self.beat(key="config-switch"):
-            flag = note(f"model.positional_encoding: {'true' if positional else 'false'}", th, 24, th.accent)
+            flag = note(ui(f"model.positional_encoding: {'true' if positional else 'false'}"), th, 24, th.accent)
             flag.next_to(pair2["views"], DOWN, buff=0.35)
             self.play(FadeIn(flag), run_time=0.6)
 
@@ -138,7 +139,7 @@ class PositionalEncoding(ExplainerScene):
         views = VGroup(left, right).arrange(RIGHT, buff=2.2, aligned_edge=UP) if n > 1 else VGroup(left)
         slices = n > MAX_ROWS or Z.shape[1] > MAX_COLS
         if slices:
-            views.add(note("a slice is shown", th, 20).next_to(views, DOWN, buff=0.25))
+            views.add(note(ui("a slice is shown"), th, 20).next_to(views, DOWN, buff=0.25))
         views.scale(min(1.25, 12.8 / views.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.9) / views.height))
         views.move_to([0, MID_Y + 0.25, 0])
         links = VGroup()
@@ -165,6 +166,6 @@ class PositionalEncoding(ExplainerScene):
         plus, eq = slim(MathTex("+", color=th.text)), slim(MathTex("=", color=th.text))
         group = VGroup(e, plus, pe, eq, x).arrange(RIGHT, buff=0.3)
         if n > MAX_ROWS or demo.PE.shape[1] > MAX_COLS:
-            group.add(note("a slice is shown", th, 20).next_to(group, DOWN, buff=0.25))
+            group.add(note(ui("a slice is shown"), th, 20).next_to(group, DOWN, buff=0.25))
         group.scale(min(1.2, 13.3 / group.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.3) / group.height))
         return group.move_to([0, MID_Y, 0])

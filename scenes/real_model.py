@@ -13,7 +13,7 @@ filled by `self.beat(key=..., fields)`.
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from manim import (
@@ -33,13 +33,15 @@ from manim import (
     RoundedRectangle,
     SurroundingRectangle,
     VGroup,
-    VMobject,
 )
 
-from attention_explainer.core.real_model.roles import percent, role_label
+from attention_explainer.core.intro_link import intro_pair
+from attention_explainer.core.real_model.roles import THRESHOLDS, head_for_link, percent, role_label
+from attention_explainer.core.slicing import shown as slice_of
 from attention_explainer.production.scene_input import real_model_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     CONTENT_BOTTOM,
     CONTENT_TOP,
     ColorScale,
@@ -51,104 +53,21 @@ from attention_explainer.scenes.components import (
     ink_on,
     label,
     short,
-    visible,
     wrap_lines,
 )
 from attention_explainer.scenes.layout import SAFE
-from attention_explainer.scenes.why_attention import focus_indices, focus_pair
-
-MAX_PIECES = 20  # pieces drawn in the piece row; more: a slice with an ellipsis
-MAX_WORDS = 18  # words in a zoomed heatmap or gallery tile ([CLS], [SEP] included); more: the first 18, said
-MAX_KEYS = 7  # keys in the worked row's table (more: the first, the largest and the last, "⋮" between)
-TERMS = 3  # q·k terms written out before the "…"
-LABEL_CHARS = 10
-
-
-def quote(text: str) -> str:
-    return f"“{short(text, 22)}”"
-
-
-def table_keys(n: int, top: int, limit: int) -> list[Optional[int]]:
-    """Key indices for the worked row's table, in order, None for a gap ("⋮"): all when n ≤
-    limit, else the first two, the largest weight's key with its neighbours, and the last."""
-    if n <= limit:
-        return list(range(n))
-    chosen = sorted({0, 1, top - 1, top, top + 1, n - 1} & set(range(n)))
-    out: list[Optional[int]] = []
-    for j in chosen:
-        if out and out[-1] is not None and j > out[-1] + 1:
-            out.append(None)
-        out.append(j)
-    return out
-
-
-def signed(value: float) -> str:
-    """A factor of a written-out product: negative numbers in parentheses."""
-    text = fmt(value, 2)
-    return f"({text})" if text.startswith("\u2212") else text
-
-
-# ------------------------------------------------------------------------------------ pictures
-LEVELS = 24  # colour steps of a gallery tile (cells of one step are drawn as one shape)
-
-
-def tile(matrix: np.ndarray, side: float) -> VGroup:
-    """A small heatmap as at most LEVELS shapes: the cells whose weight falls in the same colour
-    step are subpaths of one VMobject, so 72 or 144 tiles stay cheap to draw. (ImageMobject would
-    be cheaper still, but Manim 0.22's image drawing fails with Pillow 13.)"""
-    m = np.asarray(matrix, dtype=float)
-    n = m.shape[0]
-    cell = side / n
-    step = np.clip(np.floor(m * LEVELS), 0, LEVELS - 1).astype(int)
-    group = VGroup()
-    for level in np.unique(step):
-        color = heat_color((level + 0.5) / LEVELS)
-        # a hairline of the fill colour closes the anti-aliased seams between neighbouring cells
-        shape = VMobject(stroke_color=color, stroke_width=0.8, fill_color=color, fill_opacity=1)
-        for i, j in zip(*np.nonzero(step == level)):
-            x0, y0 = j * cell, -i * cell
-            shape.start_new_path(np.array([x0, y0, 0.0]))
-            for x, y in ((x0 + cell, y0), (x0 + cell, y0 - cell), (x0, y0 - cell), (x0, y0)):
-                shape.add_line_to(np.array([x, y, 0.0]))
-        group.add(shape)
-    # a base in the lowest heat colour: seams between cells of different steps show it, not the page
-    base = Rectangle(width=side, height=side, stroke_width=0, fill_color=heat_color(0.0), fill_opacity=1)
-    base.move_to([side / 2, -side / 2, 0])
-    return VGroup(base, group)
-
-
-class Gallery(VGroup):
-    """Every head as a small heatmap: rows = layers (top = first), columns = heads.
-
-    `tiles[l][h]` is the tile of layer l, head h (0-based); labels are 1-based like the narration.
-    """
-
-    def __init__(self, word_attentions: np.ndarray, theme: Any, width: float, height: float) -> None:
-        super().__init__()
-        L, H = word_attentions.shape[:2]
-        pitch = min((width - 0.9) / H, (height - 0.5) / L)
-        side = pitch * 0.88
-        self.side = side
-        self.tiles: list[list[VGroup]] = []
-        for l in range(L):
-            row = []
-            for h in range(H):
-                t = tile(word_attentions[l, h], side).move_to([h * pitch, -l * pitch, 0])
-                row.append(t)
-                self.add(t)
-            self.tiles.append(row)
-        size = max(12, min(22, pitch * 30))
-        self.row_labels = VGroup(*[fit(label(f"layer {l + 1}", theme, size, theme.muted), 1.0, pitch * 0.6)
-                                   .next_to(self.tiles[l][0], LEFT, buff=0.12) for l in range(L)])
-        self.col_labels = VGroup(*[fit(label(f"{h + 1}", theme, size, theme.muted), pitch * 0.9, pitch * 0.5)
-                                   .next_to(self.tiles[0][h], UP, buff=0.1) for h in range(H)])
-        self.heads_caption = fit(label("head", theme, size, theme.muted), 2.0, 0.4).next_to(self.col_labels, UP,
-                                                                                             buff=0.08)
-        self.add(self.row_labels, self.col_labels, self.heads_caption)
-
-    def frame(self, layer: int, head: int, color: str) -> SurroundingRectangle:
-        return SurroundingRectangle(self.tiles[layer][head], buff=0.03, stroke_color=color, stroke_width=4)
-
+from attention_explainer.scenes.real_model_parts import (
+    LABEL_CHARS,
+    MAX_KEYS,
+    MAX_PIECES,
+    MAX_WORDS,
+    TERMS,
+    Gallery,
+    quote,
+    signed,
+    table_keys,
+    zoomed_heads,
+)
 
 # ---------------------------------------------------------------------------------------- scene
 class RealModel(ExplainerScene):
@@ -182,8 +101,8 @@ class RealModel(ExplainerScene):
         rt, th = self.rt, self.theme
         card = VGroup(
             label(rt.model_name, th, 40, th.accent),
-            label(f"{rt.layers} layers × {rt.heads} heads · d_model {rt.d_model} · d_k {rt.d_k}", th, 28),
-            label("weights learned in training, not random", th, 24, th.muted),
+            label(ui(f"{rt.layers} layers × {rt.heads} heads · d_model {rt.d_model} · d_k {rt.d_k}"), th, 28),
+            label(ui("weights learned in training, not random"), th, 24, th.muted),
         ).arrange(DOWN, buff=0.3)
         fit(card, 12.5, 3.0).move_to(UP * 0.4)
         self.card = card
@@ -196,7 +115,7 @@ class RealModel(ExplainerScene):
         run, th = self.rt.main, self.theme
         p, words = run.pieces, run.words
         self.change()
-        shown = visible(p.n, MAX_PIECES)
+        shown = slice_of(p.n, MAX_PIECES)
         row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
         row.move_to(UP * 0.7)
         self.piece_row = row
@@ -215,7 +134,7 @@ class RealModel(ExplainerScene):
         shrink = min([1.0] + [(b.width + 0.04) / t.width for t, b in zip(ids, boxes)])  # one size for all
         for t, b in zip(ids, boxes):
             t.scale(shrink).next_to(b, DOWN, buff=0.12)
-        ids_caption = fit(label("vocabulary ids (rows of vocab.txt)", th, 20, th.muted), 6, 0.4)
+        ids_caption = fit(label(ui("vocabulary ids (rows of vocab.txt)"), th, 20, th.muted), 6, 0.4)
         ids_caption.next_to(ids, DOWN, buff=0.2)
         self.piece_ids = ids
         example = parts = ""
@@ -242,8 +161,8 @@ class RealModel(ExplainerScene):
                 if items:
                     merged.add(SurroundingRectangle(VGroup(*items), buff=0.08, stroke_color=th.accent, stroke_width=3))
             rule = VGroup(
-                label("to a word: the SUM over its pieces", th, 26),
-                label("from a word: the MEAN over its pieces", th, 26),
+                label(ui("to a word: the SUM over its pieces"), th, 26),
+                label(ui("from a word: the MEAN over its pieces"), th, 26),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             fit(rule, 12, 1.2).move_to(DOWN * 1.6)
             self.merge_rule = rule
@@ -277,24 +196,27 @@ class RealModel(ExplainerScene):
         run, th = self.rt.main, self.theme
         words = run.words
         w = min(words.n, MAX_WORDS)
-        frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in run.picks])
+        picks = zoomed_heads(run.picks, self.rt.focus)
+        frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in picks])
         self.pick_frames = frames
         with self.beat(key="zoom-read"):
             self.play(LaggedStart(*[Create(f) for f in frames], lag_ratio=0.3), run_time=1.2)
         self.zooms: list[Heatmap] = []
-        for k, pick in enumerate(run.picks):
+        for k, pick in enumerate(picks):
             self.change()
             matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
             hm = self._heatmap(matrix, [short(t, LABEL_CHARS) for t in words.labels[:w]])
             self.zooms.append(hm)
             if k == 0:
-                axis_template = VGroup(label("rows = queries (asking)", th, 22, th.q),
-                                       label("columns = keys (looked at)", th, 22, th.k)
+                axis_template = VGroup(label(ui("rows = queries (asking)"), th, 22, th.q),
+                                       label(ui("columns = keys (looked at)"), th, 22, th.k)
                                        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
             axis = axis_template.copy()
-            text = role_label(pick.role, pick.score, words.labels, run.scores.link_pairs[pick.layer, pick.head])
-            name = label(f"layer {pick.layer + 1} · head {pick.head + 1}", th, 32, th.accent)
-            said = text if pick.labelled else f"no pattern passes the thresholds; largest: {text}"
+            focus = self.rt.focus if k == 0 and self.rt.focus is not None else None
+            pair = (focus.query, focus.key) if focus else run.scores.link_pairs[pick.layer, pick.head]
+            text = role_label(pick.role, pick.score, words.labels, pair)
+            name = label(ui(f"layer {pick.layer + 1} · head {pick.head + 1}"), th, 32, th.accent)
+            said = ui(text) if pick.labelled else ui(f"no pattern passes the thresholds; largest: {text}")
             verdict = fit(label(textwrap.fill(said, 32), th, 24), 5.2, 1.9)  # one Text, left-aligned lines
             items = [name, verdict, axis]
             if words.n > w:
@@ -313,7 +235,7 @@ class RealModel(ExplainerScene):
                 boxes.add(VGroup(SurroundingRectangle(cell, buff=0, stroke_color=th.background, stroke_width=7),
                                  SurroundingRectangle(cell, buff=0, stroke_color=th.accent, stroke_width=3)))
             self.zoom_boxes = boxes
-            with self.beat(key=f"head-{k + 1}", line="head", layer=pick.layer + 1, head=pick.head + 1, label=text,
+            with self.beat(key=f"head-{k + 1}", line="head", layer=pick.layer + 1, head=pick.head + 1, label=ui(text),
                           labelled=pick.labelled):
                 self.play(FadeIn(hm), FadeIn(name), run_time=0.8)
                 self.play(FadeIn(verdict), FadeIn(axis), Create(boxes), *(
@@ -356,11 +278,11 @@ class RealModel(ExplainerScene):
         self.change()
         formula = MathTex(r"a_j = \mathrm{softmax}_j\!\left(\frac{q \cdot k_j}{\sqrt{d_k}}\right)", font_size=40,
                           color=th.text)
-        dk_note = label(f"d_k = {rt.d_k}:  √{rt.d_k} = {fmt(float(np.sqrt(rt.d_k)), 2)}", th, 24, th.muted)
+        dk_note = label(ui(f"d_k = {rt.d_k}:  √{rt.d_k} = {fmt(float(np.sqrt(rt.d_k)), 2)}"), th, 24, th.muted)
         top = VGroup(formula, dk_note).arrange(RIGHT, buff=0.8)
         fit(top, 12.5, 1.1).move_to(UP * 2.35)
         query = p.source(run.sentence, d.query) if not p.special[d.query] else p.texts[d.query]
-        where = label(f"layer {d.layer + 1} · head {d.head + 1} · query piece {quote(p.texts[d.query])}", th, 26,
+        where = label(ui(f"layer {d.layer + 1} · head {d.head + 1} · query piece {quote(p.texts[d.query])}"), th, 26,
                       th.accent)
         fit(where, 12.5, 0.5).next_to(top, DOWN, buff=0.25)
         top.add(where)
@@ -369,13 +291,13 @@ class RealModel(ExplainerScene):
         terms = " + ".join(f"{signed(a)}×{signed(b)}" for a, b in zip(d.q[:TERMS], d.K[top_key][:TERMS]))
         last = f"{signed(d.q[-1])}×{signed(d.K[top_key][-1])}"
         dot_line = label(f"q·k = {terms} + … + {last} = {fmt(d.dots[top_key], 2)}", th, 24, mono=True)
-        dot_caption = label(f"q of {quote(query)} · k of {quote(p.texts[top_key])} ({rt.d_k} terms)", th, 22,
+        dot_caption = label(ui(f"q of {quote(query)} · k of {quote(p.texts[top_key])} ({rt.d_k} terms)"), th, 22,
                             th.muted)
         dots = VGroup(dot_caption, dot_line).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         fit(dots, 12.8, 1.0).next_to(top, DOWN, buff=0.35)
         # the table: key | q·k | ÷√d_k | weight
         head = ["key piece", "q·k", f"÷ √{rt.d_k}", "weight"]
-        rows = [[label(h, th, 22, th.muted) for h in head]]
+        rows = [[label(ui(h), th, 22, th.muted) for h in head]]
         for j in keys:
             if j is None:
                 rows.append([label("⋮", th, 22, th.muted) for _ in head])
@@ -394,7 +316,7 @@ class RealModel(ExplainerScene):
                 t.move_to([x + col_w[c] / 2, -a * row_h, 0])
                 x += col_w[c]
             table.add(VGroup(*r))
-        total = label(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)", th, 22, th.muted)
+        total = label(ui(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)"), th, 22, th.muted)
         total.next_to(table, DOWN, buff=0.2).align_to(table, RIGHT)
         block = VGroup(table, total)
         room = dots.get_bottom()[1] - 0.3 - CONTENT_BOTTOM
@@ -415,13 +337,11 @@ class RealModel(ExplainerScene):
 
     # -- 6. the opening question ------------------------------------------------------------------
     def _question(self) -> None:
-        from attention_explainer.core.real_model.roles import THRESHOLDS, head_for_link
-
         q_run, th = self.rt.question, self.theme
         tokens = list(self.input.intro_tokens)
         if len(tokens) < 2:
             return
-        qi, ki, pronoun = focus_pair(tokens)
+        qi, ki, pronoun = intro_pair(tokens, self.cfg.video.intro_link)
         word_of = {t: a for a, t in enumerate(q_run.words.token_index) if t >= 0}
         if qi not in word_of or ki not in word_of:
             return
@@ -431,7 +351,7 @@ class RealModel(ExplainerScene):
         picked = share >= THRESHOLDS["link"] and int(np.argmax(row)) == ka
         self.question = (layer, head, share, picked)
         self.change()
-        shown = focus_indices(len(tokens), [qi, ki], 12)
+        shown = slice_of(len(tokens), 12, [qi, ki])
         tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.6)
         tr.item(qi)[0].set_stroke(th.q, width=4)
         tr.item(ki)[0].set_stroke(th.k, width=4)
@@ -439,10 +359,10 @@ class RealModel(ExplainerScene):
         arc = ArcBetweenPoints(start, end, angle=1.2 if end[0] < start[0] else -1.2,  # bulging upwards
                                stroke_color=th.accent if picked else th.muted, stroke_width=5)
         arc.set_stroke(width=2 + 6 * share)
-        tag = label(f"layer {layer + 1} · head {head + 1}:  {percent(share)}", th, 28,
+        tag = label(ui(f"layer {layer + 1} · head {head + 1}:  {percent(share)}"), th, 28,
                     th.accent if picked else th.muted)
         fit(tag, 12, 0.6).next_to(arc, UP, buff=0.15)
-        ask = label(f"What does {quote(tokens[qi])} refer to?" if pronoun else "The opening question", th, 34)
+        ask = label(ui(f"What does {quote(tokens[qi])} refer to?") if pronoun else ui("The opening question"), th, 34)
         fit(ask, 12.5, 0.7).move_to(UP * 2.4)
         self.question_parts = VGroup(ask, tr, arc, tag)
         with self.beat(key="question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1,
@@ -454,9 +374,9 @@ class RealModel(ExplainerScene):
     def _caution(self) -> None:
         th = self.theme
         self.change()
-        words = VGroup(label("Attention weights show where each head looks,", th, 30),
-                       label("not why the model outputs what it does.", th, 30),
-                       label("They are not an explanation of the model's output.", th, 26, th.muted)
+        words = VGroup(label(ui("Attention weights show where each head looks,"), th, 30),
+                       label(ui("not why the model outputs what it does."), th, 30),
+                       label(ui("They are not an explanation of the model's output."), th, 26, th.muted)
                        ).arrange(DOWN, buff=0.25)
         fit(words, 11.5, 2.5)
         box = RoundedRectangle(corner_radius=0.15, width=words.width + 0.8, height=words.height + 0.7,

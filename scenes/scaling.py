@@ -24,6 +24,7 @@ from manim import (
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     Bars,
     Formula,
     VariancePlot,
@@ -60,9 +61,9 @@ class WhyScaling(ExplainerScene):
         plot = VariancePlot(demo.dims, demo.variance, th)
         self.plot = plot
         key = VGroup(
-            VGroup(Dot(radius=0.07, color=th.k), label("measured, raw q · k", th, 20, th.k)).arrange(RIGHT, buff=0.15),
-            VGroup(Dot(radius=0.07, color=th.q), label("measured, q · k / √dₖ", th, 20, th.q)).arrange(RIGHT, buff=0.15),
-            label(f"{demo.samples} random pairs per width", th, 18, th.muted),
+            VGroup(Dot(radius=0.07, color=th.k), label(ui("measured, raw q · k"), th, 20, th.k)).arrange(RIGHT, buff=0.15),
+            VGroup(Dot(radius=0.07, color=th.q), label(ui("measured, q · k / √dₖ"), th, 20, th.q)).arrange(RIGHT, buff=0.15),
+            label(ui(f"{demo.samples} random pairs per width"), th, 18, th.muted),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         slim(key)
         board = VGroup(plot, key).arrange(RIGHT, buff=0.7, aligned_edge=DOWN)
@@ -76,7 +77,7 @@ class WhyScaling(ExplainerScene):
             self.play(Create(plot.line), FadeIn(plot.line_name), run_time=0.8)
             self.play(FadeIn(plot.dots, lag_ratio=0.2), run_time=1.0)
         top = plot.dots[-1]
-        top_label = slim(label(f"dₖ = {d}: {last_v}", th, 20, th.k)).next_to(top, LEFT, buff=0.15)
+        top_label = slim(label(ui(f"dₖ = {d}: {last_v}"), th, 20, th.k)).next_to(top, LEFT, buff=0.15)
         scaled_dots = VGroup(*[Dot(plot.placed_point(w, v), radius=0.07 * plot_scale, color=th.q)
                                for w, v in zip(demo.dims, demo.scaled_variance)])
         self.scaled_dots = scaled_dots
@@ -93,10 +94,10 @@ class WhyScaling(ExplainerScene):
                       under=[fmt(s, 2) for s in demo.scaled])
         self.charts = {"raw": raw, "scaled": scaled}
         charts = VGroup(raw, scaled).arrange(RIGHT, buff=1.0, aligned_edge=DOWN)
-        score_note = note("score under each key", th, 18)
+        score_note = note(ui("score under each key"), th, 18)
         fit(charts, 13.2, 4.6).move_to([0, MID_Y - 0.35, 0])
         score_note.next_to(charts, DOWN, buff=0.15)
-        setup = note(f"one random query against {demo.m} random keys, dₖ = {d}", th, 22, th.text)
+        setup = note(ui(f"one random query against {demo.m} random keys, dₖ = {d}"), th, 22, th.text)
         setup.next_to(formula, DOWN, buff=0.25)
         top_raw = float(demo.p_raw.max())
         top_scaled = float(demo.p_scaled.max())

@@ -15,7 +15,7 @@ from typing import Any, Optional, Sequence
 
 from manim import UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle
 
-from attention_explainer.scenes.components import Theme, fit, label, slim
+from attention_explainer.scenes.components import Theme, fit, label, slim, ui
 from attention_explainer.scenes.layout import SAFE, cover
 
 TITLE_Y = 3.5  # the step title and the formula, on one line above the content
@@ -52,7 +52,7 @@ class StepChanges:
 
     def set_title(self, text: str, note: Optional[str] = None) -> list:
         """Animations that swap the step title (top left) and the note under it."""
-        new = slim(label(text, self.theme, size=TITLE_SIZE))
+        new = slim(label(ui(text), self.theme, size=TITLE_SIZE))
         fit(new, self.formula.get_left()[0] - 0.4 - LEFT_X, 0.6)
         new.move_to([LEFT_X + new.width / 2, TITLE_Y, 0])
         anims: list = [FadeIn(new)]
@@ -63,7 +63,7 @@ class StepChanges:
             anims.append(FadeOut(self.note_mob))
             self.note_mob = None
         if note:
-            self.note_mob = self.note_line(note)
+            self.note_mob = self.note_line(ui(note))
             anims.append(FadeIn(self.note_mob))
         return anims
 

@@ -5,9 +5,9 @@ word's influence fading along the chain (an illustration, not computed numbers);
 self-attention links every pair of tokens in one step. The segment ends on the sentence the rest
 of the video computes (self.trace.tokens).
 
-Which two tokens the segment talks about is chosen by `focus_pair`, a small fixed rule (no
-language model): a pronoun from PRONOUNS and the first word after a determiner before it; without
-a pronoun, the last and the first word of the sentence.
+Which two tokens the segment talks about: `video.intro_link` (the word and the word it refers
+to), else a small English guess (core/intro_link.py: a pronoun and the word after a determiner
+before it; without a pronoun, the last and the first word of the sentence).
 """
 
 from __future__ import annotations
@@ -34,8 +34,11 @@ from manim import (
     Write,
 )
 
+from attention_explainer.core.intro_link import guess_pair, intro_pair
+from attention_explainer.core.slicing import shown
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
+    ui,
     Theme,
     TokenRow,
     arrow_line,
@@ -51,71 +54,16 @@ from attention_explainer.scenes.components import (
 from attention_explainer.scenes.layout import CONTENT_BOTTOM
 
 # --------------------------------------------------------------------------- the focus pair rule
-PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
-DETERMINERS = ("the", "a", "an", "this", "that", "these", "those", "my", "your", "our")
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
 STRONGEST = 0.5  # fill opacity of the key's own hidden state: its name on it keeps 4.5:1
 MAX_SHOWN = 16  # at most this many tokens in a row; longer sentences show a slice
 SAY_CHARS = 22  # longer tokens are cut (with "…") where a line names them
-
-
-def _is_word(token: str) -> bool:
-    return any(ch.isalnum() for ch in token)
-
-
-def focus_pair(tokens: Sequence[str]) -> tuple[int, int, bool]:
-    """(query, key, is_pronoun): the token that asks and the far-back token it should reach.
-
-    Rule: the query is the last token in PRONOUNS (case-insensitive) that has a word before it;
-    the key is the first word right after a determiner before the query (so "The animal ... it"
-    gives "animal"), else the first word before the query that is no determiner or pronoun,
-    else the first token. Without such a pronoun: the last word and the first word (the two
-    ends of the sentence). One token: (0, 0).
-    """
-    n = len(tokens)
-    low = [t.lower() for t in tokens]
-    words = [i for i, t in enumerate(tokens) if _is_word(t)]
-    for q in range(n - 1, 0, -1):
-        if low[q] in PRONOUNS and any(i < q for i in words):
-            for i in range(1, q):
-                if low[i - 1] in DETERMINERS and _is_word(tokens[i]) and low[i] not in DETERMINERS + PRONOUNS:
-                    return q, i, True
-            for i in words:
-                if i < q and low[i] not in DETERMINERS + PRONOUNS:
-                    return q, i, True
-            return q, 0, True
-    if n <= 1:
-        return 0, 0, False
-    first = words[0] if words else 0
-    last = words[-1] if words else n - 1
-    if first == last:
-        first, last = 0, n - 1
-    return last, first, False
+focus_pair = guess_pair  # the English guess used without video.intro_link (core/intro_link.py)
 
 
 def focus_indices(n: int, must: Sequence[int], limit: int) -> list[Optional[int]]:
-    """At most `limit` token indices to show (None = ellipsis), always including `must`.
-
-    Tokens nearest the must-indices and the two ends of the sentence come first.
-    """
-    if n <= limit:
-        return list(range(n))
-    anchors = list(dict.fromkeys([*must, 0, n - 1]))
-    chosen: list[int] = []
-    for d in range(n):
-        if len(chosen) >= max(limit, len(anchors)):
-            break
-        for a in anchors:
-            for i in ((a,) if d == 0 else (a - d, a + d)):
-                if 0 <= i < n and i not in chosen and len(chosen) < max(limit, len(anchors)):
-                    chosen.append(i)
-    chosen.sort()
-    out: list[Optional[int]] = []
-    for i in chosen:
-        if out and out[-1] is not None and i != out[-1] + 1:
-            out.append(None)
-        out.append(i)
-    return out
+    """At most `limit` places of token indices (None = ellipsis), `must` among them (core.slicing)."""
+    return shown(n, limit, must)
 
 
 def adaptive_row(tokens: Sequence[str], theme: Theme, pick, max_width: float = 13.0,  # type: ignore[no-untyped-def]
@@ -169,7 +117,7 @@ class WhyAttention(ExplainerScene):
         self.intro_tokens = list(self.input.intro_tokens)
         toks = self.intro_tokens
         n = len(toks)
-        q, k, is_pronoun = focus_pair(toks)
+        q, k, is_pronoun = intro_pair(toks, self.cfg.video.intro_link)  # named, or the English guess
         self.pair = (q, k)
         qt, kt = short(toks[q], SAY_CHARS), short(toks[k], SAY_CHARS)
         dist = q - k
@@ -191,14 +139,14 @@ class WhyAttention(ExplainerScene):
                 slice_note.next_to(row, DOWN, buff=0.25)
                 self.play(FadeIn(slice_note), run_time=0.4)
 
-        ask = f"What does “{qt}” {'refer' if is_pronoun else 'relate'} to?"
+        ask = ui(f"What does “{qt}” refer to?") if is_pronoun else ui(f"What does “{qt}” relate to?")
         question = fit(label(ask, th, 34), 12.5, 0.8).move_to(UP * 2.0)
         qbox, kbox = row.item(q)[0], row.item(k)[0]
         link = VGroup()
         if dist > 0:
             a, b = kbox.get_top(), qbox.get_top()
             arc = arc_between(a, b, min(1.1, 0.35 + 0.15 * abs(b[0] - a[0])), th.accent, 4, 1.0)
-            apart = label(f"{plural(dist, 'token')} apart", th, 22, th.accent)
+            apart = label(ui(f"{plural(dist, 'token')} apart"), th, 22, th.accent)
             apart.next_to(row, DOWN, buff=0.3 if slice_note is None else 0.75)
             link = VGroup(arc, apart)
         with self.beat(key="long-link", query=q, target=k, dist=dist, pronoun=is_pronoun, far=dist >= 4):
@@ -208,7 +156,7 @@ class WhyAttention(ExplainerScene):
                 self.play(Create(link[0]), FadeIn(link[1]), run_time=0.9)
 
         # -- 2. a recurrent network reads one token at a time ----------------------------------
-        sub = fit(label("A recurrent network (RNN) reads one token at a time", th, 28, th.muted), 12.5, 0.6)
+        sub = fit(label(ui("A recurrent network (RNN) reads one token at a time"), th, 28, th.muted), 12.5, 0.6)
         sub.move_to(UP * 2.55)
         fade_out = [question, *link]
         if slice_note is not None:
@@ -221,7 +169,7 @@ class WhyAttention(ExplainerScene):
             self.play(Create(chain["feeds"]), FadeIn(chain["boxes"]), FadeIn(chain["names"]),
                       Create(chain["arrows"]), run_time=1.4)
 
-        counter = label(f"step 1 of {n}", th, 26, th.text, mono=True)
+        counter = label(ui(f"step 1 of {n}"), th, 26, th.text, mono=True)
         counter.next_to(chain["boxes"], DOWN, buff=0.5).set_x(0)
         pulse = Dot(radius=0.09, color=th.accent)
         slots = [(a, i) for a, i in enumerate(row.indices) if i is not None]
@@ -231,7 +179,7 @@ class WhyAttention(ExplainerScene):
             step_time = min(0.45, 5.0 / len(slots))
             for a, i in slots:
                 box = chain["boxes"][a]
-                counter.become(label(f"step {i + 1} of {n}", th, 26, th.text, mono=True).move_to(counter))
+                counter.become(label(ui(f"step {i + 1} of {n}"), th, 26, th.text, mono=True).move_to(counter))
                 influence = DECAY ** (i - k) if i >= k else 0.0
                 self.play(pulse.animate.move_to(box.get_top() + UP * 0.2),  # above its name, not on it
                           # at most half-strength orange: the name on it keeps 4.5:1 (white on full orange: 2:1)
@@ -239,8 +187,8 @@ class WhyAttention(ExplainerScene):
                           run_time=step_time)
                 box.set_stroke(th.muted)
 
-        note = fit(label(f"colour = what the chain still carries of “{kt}” "
-                         "(an illustration, not computed numbers)", th, 22, th.muted), 12.8, 0.5)
+        note = fit(label(ui(f"colour = what the chain still carries of “{kt}” "
+                            "(an illustration, not computed numbers)"), th, 22, th.muted), 12.8, 0.5)
         note.move_to(DOWN * 2.35)
         with self.beat(key="rnn-fade", query=q, target=k):
             self.play(FadeOut(pulse), FadeIn(note), run_time=0.6)
@@ -250,7 +198,7 @@ class WhyAttention(ExplainerScene):
             self.play(*[Indicate(b, color=th.accent, scale_factor=1.15) for b in focus], run_time=1.0)
 
         # -- 3. self-attention: every pair, one step --------------------------------------------
-        sub2 = fit(label("Self-attention: every token looks at every other, in one step", th, 28, th.muted),
+        sub2 = fit(label(ui("Self-attention: every token looks at every other, in one step"), th, 28, th.muted),
                    12.5, 0.6).move_to(UP * 2.55)
         self.play(FadeOut(VGroup(*chain.values())), FadeOut(counter), FadeOut(note), FadeOut(sub),
                   row.animate.move_to(DOWN * 0.55), run_time=0.7)
@@ -321,18 +269,18 @@ class WhyAttention(ExplainerScene):
     def _contrast_table(self, n: int, dist: int, qt: str, kt: str) -> VGroup:
         th = self.theme
         size = 24
-        head = VGroup(label("recurrent network", th, size, th.muted), label("self-attention", th, size, th.muted))
-        steps = VGroup(label(f"{plural(n, 'step')}, in sequence", th, size),
-                       label("1 step, all pairs in parallel", th, size))
+        head = VGroup(label(ui("recurrent network"), th, size, th.muted), label(ui("self-attention"), th, size, th.muted))
+        steps = VGroup(label(ui(f"{plural(n, 'step')}, in sequence"), th, size),
+                       label(ui("1 step, all pairs in parallel"), th, size))
         if dist > 0:
             path = VGroup(
-                VGroup(label(f"“{kt}” → “{qt}”: {plural(dist, 'step')}", th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
-                VGroup(label(f"“{kt}” → “{qt}”: 1 step", th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
+                VGroup(label(ui(f"“{kt}” → “{qt}”: {plural(dist, 'step')}"), th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
+                VGroup(label(ui(f"“{kt}” → “{qt}”: 1 step"), th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
             )
         else:
             path = VGroup(
-                VGroup(label("path between distant words:", th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
-                VGroup(label("path between any two words:", th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
+                VGroup(label(ui("path between distant words:"), th, size), MathTex(r"O(n)", font_size=34, color=th.text)),
+                VGroup(label(ui("path between any two words:"), th, size), MathTex(r"O(1)", font_size=34, color=th.accent)),
             )
         for cell in path:
             cell.arrange(RIGHT, buff=0.25)
@@ -354,7 +302,7 @@ class WhyAttention(ExplainerScene):
     def _configured_sentence(self, heading) -> None:  # type: ignore[no-untyped-def]
         th, tokens = self.theme, list(self.trace.tokens)
         n = len(tokens)
-        intro = label("Let's see exactly how it works for:", th, 30, th.muted).move_to(UP * 2.45)
+        intro = label(ui("Let's see exactly how it works for:"), th, 30, th.muted).move_to(UP * 2.45)
         sentence = wrap_lines(self.cfg.sentence, th, 34, 12.6, 1.6, max_lines=4)
         sentence.next_to(intro, DOWN, buff=0.25)
         row = adaptive_row(tokens, th, lambda lim: visible(n, lim), min_scale=0.5)

@@ -179,3 +179,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(flag, action="store_true", default=False, help=text)
         except ValueError:  # already registered (manim's own test plugin is loaded)
             pass
+
+
+# ------------------------------------- one short rendered lesson (tests/test_page_browser.py, test_clips.py)
+LESSON_CONFIG = """\
+sentence: "The cat sat"
+display:
+  theme: light
+video:
+  scenes: [heatmap, real-model]
+  quality: l
+  focus: "cat"
+"""
+
+
+@pytest.fixture(scope="session")
+def lesson_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A short video (heatmap and real-model segments, 480p15, espeak voice) rendered once per
+    session with `render --page --chapter-clips`; returns its path (the page and clips beside it)."""
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("lesson")
+    config = root / "lesson.yaml"
+    config.write_text(LESSON_CONFIG, encoding="utf-8")
+    video = root / "out" / "lesson.mp4"
+    run = subprocess.run([sys.executable, "-m", "attention_explainer", "render", "--config", str(config), "--voice",
+                          "espeak", "--no-check", "--quiet", "--media-dir", str(root / "media"), "-o", str(video),
+                          "--page", "--chapter-clips"], capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return video

@@ -123,7 +123,8 @@ def test_assemble_writes_chapters_captions_manifest(clips: list[Path], tmp_path:
     out = tmp_path / "final" / "video.mp4"
     result = assemble(segments_for(clips), out, manifest_extra={"quality": "l"})
     names = sorted(p.name for p in out.parent.iterdir())
-    assert names == ["video.chapters.txt", "video.manifest.json", "video.mp4", "video.srt", "video.vtt"]
+    assert names == ["video.chapters.txt", "video.chapters.vtt", "video.manifest.json", "video.mp4", "video.srt",
+                     "video.transcript.txt", "video.vtt"]
     assert result.files[0] == out
 
     manifest = json.loads((out.parent / "video.manifest.json").read_text())

@@ -118,3 +118,25 @@ def test_clean_refuses_while_a_render_runs(app: Path, capsys: pytest.CaptureFixt
     assert info.value.code == 2
     assert f"a render is running (process {os.getpid()})" in capsys.readouterr().err
     assert sizes(app) == before
+
+
+def test_clean_removes_the_spoken_clips_no_kept_segment_plays(tmp_path: Path) -> None:
+    """Issue 21 item 15: `clean` left the voice clip cache as it was."""
+    app = tmp_path / "media" / "attention-explainer"
+    used = segment(app, "math", "a" * 32, 1000)
+    played = write(app / "voice" / "neural" / "aaaa.wav", 3000)
+    write(app / "voice" / "neural" / "aaaa.json", 10)
+    meta = used.with_suffix(".json")
+    meta.write_text(json.dumps({"key": "a" * 32, "file": str(used.resolve()),
+                                "beats": [{"id": "math-01", "audio": str(played)}]}))
+    write(app / "voice" / "neural" / "bbbb.wav", 5000)  # a line no segment says any more
+    write(app / "voice" / "neural" / "bbbb.json", 10)
+    write(app / "voice" / "math-02-rec-1234.wav", 7000)
+    scene = ManifestScene(id="math", title="", start=0.0, duration=1.0, segment=str(used), cache_key="a",
+                          reused=False, render_seconds=1.0, beats=[])
+    Manifest(video="v.mp4", format="mp4", duration=1.0, resolution="854x480", fps=15.0, audio=True, captions={},
+             chapters="", scenes=[scene], tools={}, created="").to_file(app / "v.manifest.json")
+    result = CliRunner().invoke(cli, ["clean", "--media-dir", str(tmp_path / "media")])
+    assert result.exit_code == 0, result.output
+    assert "3 spoken clips" in result.output
+    assert sorted(p.name for p in (app / "voice").rglob("*") if p.is_file()) == ["aaaa.json", "aaaa.wav"]

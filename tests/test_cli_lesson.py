@@ -32,7 +32,7 @@ def math_scene(tmp_path_factory: pytest.TempPathFactory):
 def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
     trace = compute_trace(validate_config(FOCUS).attention_spec())
     assert math_scene.qi == 5 and trace.tokens[5] == "sank"
-    assert 5 in math_scene.rows and len(math_scene.rows) <= 8
+    assert math_scene.rows == list(range(10))  # 10 tokens: shown whole (issue 21, item 10)
     # the key worked with it: the shown key it weighs most
     shown = [j for j in math_scene.rows if j is not None]
     assert math_scene.kj == max(shown, key=lambda j: (trace.weights[5, j], -j))
@@ -44,23 +44,25 @@ def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
 def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
     trace = compute_trace(validate_config(FOCUS).attention_spec())
     qi = math_scene.qi
-    exps = np.exp(trace.scaled[qi])  # independent of the scene's exp_row: scores here are small
     from manim import tempconfig
 
-    from attention_explainer.scenes.components import tex_template
+    from attention_explainer.core.slicing import shown
+    from attention_explainer.core.worked import softmax_by_hand
+    from attention_explainer.scenes.math_helpers import SOFTMAX_KEYS, SOFTMAX_PER_LINE
+    from attention_explainer.scenes.components import DARK, SoftmaxRow, tex_template
 
-    from attention_explainer.core.focus import shown_with
-    from attention_explainer.scenes.attention_math import SOFTMAX_KEYS, SOFTMAX_PER_LINE
-    from attention_explainer.scenes.components import DARK, SoftmaxRow
-
-    keys = shown_with(trace.n, SOFTMAX_KEYS, math_scene.kj)  # the keys the scene gives the row
+    keys = shown(trace.n, SOFTMAX_KEYS)  # 10 keys: all of them
+    hand = softmax_by_hand(trace.scaled[qi], trace.mask[qi], trace.precision)
     with tempconfig({"tex_template": tex_template()}):
-        cells = SoftmaxRow(trace.tokens, keys, trace.scaled[qi], trace.mask[qi], exps, 0.0, float(exps.sum()),
-                           trace.weights[qi], DARK, per_line_max=SOFTMAX_PER_LINE).cells
+        cells = SoftmaxRow(trace.tokens, keys, hand, DARK, per_line_max=SOFTMAX_PER_LINE).cells
     assert cells["keys"] == list(range(10))  # every key, no ellipsis
+    total = 0.0
+    for k in range(10):  # e^s of the written score (scores here are small: no shift)
+        s = float(glyph_text(cells["s"][k]).replace("\u2212", "-"))
+        assert glyph_text(cells["e"][k]) == shown_number(np.exp(s) + 1e-12, 2)
+        total += float(glyph_text(cells["e"][k]))
     for k in range(10):
-        assert glyph_text(cells["e"][k]) == shown_number(exps[k], 2)
-        assert glyph_text(cells["w"][k]) == shown_number(trace.weights[qi, k], 2)
+        assert glyph_text(cells["w"][k]) == shown_number(float(glyph_text(cells["e"][k])) / round(total, 2), 2)
     # two lines of five: the second line's cells sit lower than the first's
     assert cells["w"][5].get_y() < cells["head_by_key"][0].get_y() - 1.0
     assert cells["w"][4].get_y() == pytest.approx(cells["w"][0].get_y())

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from attention_explainer.config import Config
-from attention_explainer.production.render import RenderSettings, _describe_existing, default_output
+from attention_explainer.production.render import RenderSettings, default_output
+from attention_explainer.production.video import describe_existing
 
 
 @pytest.mark.parametrize(("voice", "name"), [
@@ -31,11 +32,11 @@ def test_silent_and_narrated_names_differ(tmp_path: Path) -> None:
 
 def test_replacing_an_earlier_video_is_described(tmp_path: Path) -> None:
     video = tmp_path / "v.mp4"
-    assert _describe_existing(video) == ""
+    assert describe_existing(video) == ""
     video.write_bytes(b"old")
-    assert _describe_existing(video).startswith("made ")
+    assert describe_existing(video).startswith("made ")
     from attention_explainer.production.records import Manifest
 
     Manifest(video=str(video), format="mp4", duration=1.0, resolution="854x480", fps=15.0, audio=True, voice="espeak",
              captions={}, chapters="", scenes=[], tools={}, created="").to_file(tmp_path / "v.manifest.json")
-    assert _describe_existing(video).endswith(", voice espeak")
+    assert describe_existing(video).endswith(", voice espeak")

@@ -27,39 +27,6 @@ ALLOWED = {
                "production.scene_input", "production.records"},
 }
 
-# TEMPORARY (removed at merge): files being split by other engineers right now
-# (production/render.py by `prod`, scenes/attention_math.py and scenes/real_model.py by `scenes`).
-# Exempt from the line limit only.
-TEMPORARY_LONG_FILES = {
-    "src/attention_explainer/production/render.py",
-    "scenes/attention_math.py",
-    "scenes/real_model.py",
-}
-
-# TEMPORARY (removed at merge): known wrong imports in files owned by other engineers, fixed on
-# their branches (`prod`: production/render.py, storyboard.py, sources.py; `voice`:
-# narration/voice_server.py, and voice.py, neural_voice.py which its branch rewrites). Each entry
-# is one (importing file, imported module) edge, left out of both checks (order and circles).
-TEMPORARY_KNOWN_EDGES = {
-    # production/sources.py finds the scenes' folder by importing the scenes package, and the scene
-    # process writes its loaded sources through it (the scene half of sources.py needs a home that
-    # scenes may import: scene_input/records, or scenes/ itself).
-    ("src/attention_explainer/production/sources.py", "attention_explainer.scenes"),
-    ("scenes/base.py", "attention_explainer.production.sources"),
-    # the voice server picks script lines through the scene catalog (production's re-export) ...
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.production.catalog"),
-    # ... and closes the circle voice -> neural_voice -> voice_server (request) -> voice, neural_voice.
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.voice"),
-    ("src/attention_explainer/narration/voice_server.py", "attention_explainer.narration.neural_voice"),
-    # voice.py builds the neural voice (a factory importing neural_voice in a function) while
-    # neural_voice imports Speech and VoiceError from voice.py: both files are being rewritten on
-    # the `voice` branch (Speech and Voice move to narration/clips.py there).
-    ("src/attention_explainer/narration/voice.py", "attention_explainer.narration.neural_voice"),
-    # render <-> storyboard: render_storyboard uses contact_sheet, render_beat_storyboards render_segments.
-    ("src/attention_explainer/production/render.py", "attention_explainer.production.storyboard"),
-    ("src/attention_explainer/production/storyboard.py", "attention_explainer.production.render"),
-}
-
 
 @dataclass(frozen=True, order=True)
 class Import:
@@ -138,7 +105,7 @@ def all_imports() -> list[Import]:
 
 
 ALL_IMPORTS = all_imports()
-CHECKED = [imp for imp in ALL_IMPORTS if (imp.file, imp.target) not in TEMPORARY_KNOWN_EDGES]
+CHECKED = ALL_IMPORTS
 
 
 def room(module: str) -> str:
@@ -231,18 +198,9 @@ def test_no_module_over_the_line_limit() -> None:
     long = []
     for path in MODULES.values():
         lines = len(path.read_text(encoding="utf-8").splitlines())
-        if lines > MAX_LINES and _rel(path) not in TEMPORARY_LONG_FILES:
+        if lines > MAX_LINES:
             long.append(f"{_rel(path)}: {lines} lines (limit {MAX_LINES})")
     assert not long, "\n".join(long)
-
-
-def test_the_temporary_lists_name_what_exists() -> None:
-    """An allow-list entry for a file split already or an import that is gone is stale: say so."""
-    lines = {_rel(p): len(p.read_text(encoding="utf-8").splitlines()) for p in MODULES.values()}
-    done = sorted(f for f in TEMPORARY_LONG_FILES if lines.get(f, 0) <= MAX_LINES)
-    assert not done, f"split or gone, remove from TEMPORARY_LONG_FILES: {done}"
-    edges = {(imp.file, imp.target) for imp in ALL_IMPORTS}
-    assert TEMPORARY_KNOWN_EDGES <= edges, TEMPORARY_KNOWN_EDGES - edges
 
 
 # ----------------------------------------------------------------- the walker, on known input

@@ -122,3 +122,34 @@ def test_a_12_by_12_model_fits(tmp_path) -> None:
     assert len(scene.gallery.tiles) == 12 and all(len(r) == 12 for r in scene.gallery.tiles)
     assert "12 layers of 12 heads each" in scene.beats[0].text
     inside(scene.gallery)
+
+
+BANK = "The bank raised interest rates because it feared inflation"
+
+
+@pytest.mark.slow
+def test_the_focus_word_is_worked_and_its_farthest_link_zoomed(tmp_path) -> None:
+    """video.focus in the trained model (issue 21, item 9): its row is the worked row, and the
+    first zoom is the head sending the largest share of its attention to a word ≥ 2 away."""
+    cfg = config(BANK)
+    cfg["video"]["focus"] = "it"
+    scene = build_scene(RealModel, tmp_path, cfg)
+    run = scene.rt.main
+    labels = list(run.words.labels)
+    a = labels.index("it")
+    W = run.word_attentions[:, :, a, :]  # (L, H, words): computed here, not read from the trace
+    far = [b for b in range(len(labels)) if abs(b - a) >= 2 and any(ch.isalnum() for ch in labels[b])
+           and not run.words.special[b]]
+    l, h, b = max(((l, h, b) for l in range(W.shape[0]) for h in range(W.shape[1]) for b in far),
+                  key=lambda x: W[x[0], x[1], x[2]])
+    assert (l, h, labels[b]) == (3, 1, "bank")  # the lecturer's head: layer 4, head 2
+    said = f"“it” sends {percent(W[l, h, b])} of its attention to “bank”"
+    head_beats = [x for x in scene.beats if x.id == "real-model-head-1"]
+    assert head_beats and said in head_beats[0].text
+    assert np.allclose(scene.zooms[0].values, run.word_attentions[l, h][:len(scene.zooms[0].values)][:, :len(
+        scene.zooms[0].values)])
+    # the worked row: the focus word's first piece in that head
+    d = scene.rt.demo
+    assert (d.layer, d.head) == (l, h) and d.query == run.words.groups[a][0]
+    row = [x for x in scene.beats if x.id == "real-model-row"][0]
+    assert "“it”" in row.text and "layer 4" in row.text

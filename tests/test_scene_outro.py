@@ -127,3 +127,17 @@ def test_one_token(shared: Path) -> None:
     assert scene.outside == []
     assert shapes_shown(scene)[0] == "1token"
     assert scene.mini_heatmap.values.shape == (1, 1)
+
+
+@pytest.mark.slow
+def test_a_sliced_mini_heatmap_keeps_its_caption_legible(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21, item 5: 19 tokens, d_k 16: the caption said the slice in one line shrunk to 13.3 px."""
+    from attention_explainer.config import validate_config
+    from attention_explainer.production.catalog import scene_by_id
+    from attention_explainer.production.check import check_scenes
+
+    cfg = validate_config({"sentence": "Why?! — (really) … 100% sure: 3.14 ≠ 22/7 🙂", "model": {"d_k": 16},
+                           "video": {"scenes": ["outro"]}})
+    assert len(cfg.tokens) == 19
+    result = check_scenes([scene_by_id("outro")], cfg, tmp_path, jobs=1, use_cache=False)
+    assert [f.line() for f in result.findings] == []

@@ -62,14 +62,47 @@ def test_focus_indices_keep_the_pair_and_the_limit(n: int, must: list[int], limi
     shown = focus_indices(n, must, limit)
     real = [i for i in shown if i is not None]
     assert set(must) <= set(real)
-    assert len(real) == min(n, max(limit, len(set(must) | {0, n - 1})))
+    assert len(shown) == min(n, limit)  # every place used: items and ellipses
     assert real == sorted(set(real))
-    assert shown[0] is not None and shown[-1] is not None
-    for a, b, c in zip(shown, shown[1:], shown[2:] + [None]):  # an ellipsis exactly where indices jump
+    for a, b in zip(shown, shown[1:]):  # an ellipsis exactly where indices jump
+        assert not (a is None and b is None)
         if a is not None and b is not None:
             assert b == a + 1
-        if b is None:
-            assert a is not None and c is not None and c > a + 1
+    if shown[0] is None:
+        assert real[0] > 0
+    else:
+        assert shown[0] == 0
+
+
+def test_intro_link_names_the_pair_in_any_language() -> None:
+    from attention_explainer.core.intro_link import intro_pair
+
+    toks = tokenize("Das Tier überquerte die Straße nicht, weil es zu müde war")
+    q, k, linked = intro_pair(toks, ["es", "Tier"])
+    assert (toks[q], toks[k], linked) == ("es", "Tier", True)
+    toks = tokenize(DEFAULT_INTRO)
+    assert intro_pair(toks, ["it", "street"])[:2] == (toks.index("it"), toks.index("street"))
+
+
+def test_intro_link_is_checked_with_a_did_you_mean(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from attention_explainer.config import validate_config
+    from attention_explainer.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"video.intro_link: 'anmal' is not a word of video.intro_sentence; "
+                                          r"did you mean 'animal'\?"):
+        validate_config({"video": {"intro_link": ["it", "anmal"]}})
+    with pytest.raises(ConfigError, match="video.intro_link: must be two words"):
+        validate_config({"video": {"intro_link": ["it"]}})
+
+
+@pytest.mark.slow
+def test_the_scene_asks_about_the_named_link(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    intro = "Der Hund bellte, weil er Hunger hatte"
+    scene = build_scene(WhyAttention, tmp_path, {"video": {"intro_sentence": intro, "intro_link": ["er", "Hund"]},
+                                                 "display": {"captions": False}})
+    toks = tokenize(intro)
+    assert scene.pair == (toks.index("er"), toks.index("Hund"))
+    assert any("What does “er” refer to?" in b.text for b in scene.beats)
 
 
 def test_narration_chunks_keep_every_word_and_stay_short() -> None:

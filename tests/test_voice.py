@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from attention_explainer.narration.loudness import LEAD_IN
 from attention_explainer.narration.voice import (
     SAMPLE_RATE,
     Speech,
@@ -100,7 +101,7 @@ def test_command_voice_runs_any_tts_program(tmp_path: Path) -> None:
     assert voice is not None
     speech = voice.speak("outro-01", "four words go here")
     assert speech is not None
-    assert speech.duration == pytest.approx(0.4, abs=0.01)
+    assert speech.duration == pytest.approx(0.4 + LEAD_IN, abs=0.01)  # its sound starts on sample 0
     assert_normalized(speech)
 
 

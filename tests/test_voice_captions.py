@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from attention_explainer.narration.alignment import paced, written_times
 from attention_explainer.narration.captions import beat_cues, chunks, fits
+from attention_explainer.narration.units import join_units, units
 
 WORDS = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=30)
 LINES = st.lists(st.one_of(WORDS, st.sampled_from(["the", "and", "QKᵀ", "−0.35,", "end.", "why?", "x:"])),
@@ -16,11 +17,11 @@ LINES = st.lists(st.one_of(WORDS, st.sampled_from(["the", "and", "QKᵀ", "−0.
 @settings(max_examples=200, deadline=None)
 @given(LINES)
 def test_chunks_cover_the_line_once_in_order_and_fit(text: str) -> None:
-    tokens = text.split()
+    tokens = units(text)  # words; characters in Chinese or Japanese
     groups = chunks(text)
     assert [k for g in groups for k in g] == list(range(len(tokens)))
     for g in groups:
-        said = " ".join(tokens[k] for k in g)
+        said = join_units([tokens[k] for k in g])
         assert fits(said) or len(g) == 1, said
 
 

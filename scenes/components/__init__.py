@@ -52,6 +52,7 @@ from attention_explainer.scenes.components.text import (
     text_block,
     text_line,
     title,
+    ui,
     visible,
     wrap_lines,
     wrap_words,
@@ -79,5 +80,5 @@ __all__ = [
     "fit", "fmt", "fmt_big", "halves", "hatch", "heat_color", "ink_on", "label", "ltr_paragraph", "masked_swatch",
     "matrix_node", "mix", "narration_chunks", "note", "paren", "parse_shown", "plural", "quoted", "relation",
     "short", "showing", "slim", "split_pieces", "subscript", "tex_number", "tex_template", "text_block",
-    "text_line", "title", "to_unit", "visible", "wrap_lines", "wrap_words",
+    "text_line", "title", "to_unit", "ui", "visible", "wrap_lines", "wrap_words",
 ]

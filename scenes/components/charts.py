@@ -17,7 +17,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, DashedLine, Dot, Line, Rectangle, VGroup
 
 from attention_explainer.scenes.components.heat import ColorScale, heat_color, ink_on
-from attention_explainer.scenes.components.text import fit, fmt, label, short, slim
+from attention_explainer.scenes.components.text import ui, fit, fmt, label, short, slim
 from attention_explainer.scenes.components.theme import Theme
 
 
@@ -97,11 +97,11 @@ class VariancePlot(VGroup):
             y = height * v / self.y_max
             ticks.add(Line([0, y, 0], [-0.08, y, 0], color=theme.muted, stroke_width=2))
             ticks.add(label(str(v), theme, 18, theme.muted).next_to([-0.1, y, 0], LEFT, buff=0.08))
-        x_name = label("width dₖ of q and k", theme, 20, theme.muted).move_to([width / 2, -0.7, 0])
-        y_name = label("variance of q · k", theme, 20, theme.muted).rotate(np.pi / 2)
+        x_name = label(ui("width dₖ of q and k"), theme, 20, theme.muted).move_to([width / 2, -0.7, 0])
+        y_name = label(ui("variance of q · k"), theme, 20, theme.muted).rotate(np.pi / 2)
         y_name.move_to([-0.95, height / 2, 0])
         self.line = DashedLine(self.point(0, 0), self.point(d_max, d_max), color=theme.muted, stroke_width=3)
-        self.line_name = label("var = dₖ", theme, 20, theme.muted)
+        self.line_name = label(ui("var = dₖ"), theme, 20, theme.muted)
         self.line_name.next_to(self.point(0.7 * d_max, 0.7 * d_max), DOWN + RIGHT, buff=0.12)
         self.dots = VGroup(*[Dot(self.point(d, v), radius=0.07, color=theme.k) for d, v in zip(dims, variance)])
         self.add(self.axes, ticks, x_name, y_name, self.line, self.line_name, self.dots)
@@ -157,7 +157,7 @@ class PEGrid(VGroup):
         step = max(1, math.ceil(n / 16))
         self.row_labels = VGroup()
         for i in range(0, n, step):
-            t = fit(label(f"{i}  {short(tokens[i], 10)}", theme, size, theme.muted), 2.2, max(cell_h, 0.25) * 0.9)
+            t = fit(label(ui(f"{i}  {short(tokens[i], 10)}"), theme, size, theme.muted), 2.2, max(cell_h, 0.25) * 0.9)
             self.row_labels.add(t.next_to(self.cells[i * d], LEFT, buff=0.12))
         self.col_labels = VGroup()
         cstep = max(1, math.ceil(d / 16))
@@ -165,8 +165,8 @@ class PEGrid(VGroup):
             t = fit(label(str(j), theme, size, theme.muted), cell_w * 0.95, 0.4)
             self.col_labels.add(t.next_to(self.cells[j], UP, buff=0.1))
         self.add(self.row_labels, self.col_labels)
-        cols_name = label("dimension", theme, 20, theme.muted).next_to(self.col_labels, UP, buff=0.12)
-        rows_name = label("position", theme, 20, theme.muted).rotate(math.pi / 2)
+        cols_name = label(ui("dimension"), theme, 20, theme.muted).next_to(self.col_labels, UP, buff=0.12)
+        rows_name = label(ui("position"), theme, 20, theme.muted).rotate(math.pi / 2)
         rows_name.next_to(self.row_labels, LEFT, buff=0.15)
         self.add(cols_name, rows_name)
         slim(self)

@@ -21,7 +21,7 @@ from manim import DOWN, RIGHT, Line, ManimColor, MathTex, RoundedRectangle, Tria
     interpolate_color
 
 from attention_explainer.scenes.checking import dimmed
-from attention_explainer.scenes.components.text import label
+from attention_explainer.scenes.components.text import label, ui
 from attention_explainer.scenes.components.theme import Theme
 
 DIM = 0.3  # opacity of a node the data has not reached yet
@@ -67,7 +67,7 @@ class Node(VGroup):
         self.add(self.box, content)
         self.note: Optional[VMobject] = None
         if note is not None:
-            self.note = label(note, theme, 18, theme.muted)
+            self.note = label(ui(note), theme, 18, theme.muted)
             self.note.next_to(self.box, DOWN, buff=0.1)
             self.add(self.note)
         self.is_lit = False

@@ -20,6 +20,7 @@ import numpy as np
 from manim import LEFT, RIGHT, UP, ManimColor, Rectangle, Square, VGroup, VMobject, interpolate_color
 
 from attention_explainer.scenes.components.text import (
+    ui,
     baseline_of, centre_x_height, fit, fmt, label, put_on_baseline, token_label)
 from attention_explainer.scenes.components.theme import VIRIDIS, Theme
 from attention_explainer.scenes.measure import contrast, rgb
@@ -204,5 +205,5 @@ class ColorScale(VGroup):
             t = label(fmt(value, decimals), theme, 20, theme.muted, mono=True)
             t.next_to(bar, RIGHT, buff=0.12).set_y(bar.get_bottom()[1] + (value - low) / (high - low) * height)
             self.add(t)
-        cap = label(caption, theme, 20, theme.muted).next_to(bar, UP, buff=0.15)
+        cap = label(ui(caption), theme, 20, theme.muted).next_to(bar, UP, buff=0.15)
         self.add(cap)

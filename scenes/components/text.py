@@ -24,33 +24,40 @@ from typing import Optional, Sequence
 from manim import DOWN, RIGHT, UP, Rectangle, Text, VGroup, VMobject
 
 from attention_explainer.core.labels import drawable
+from attention_explainer.core.slicing import count_shown, shown
+from attention_explainer.narration.locale import (  # noqa: F401 (article, short: re-exported)
+    MINUS,
+    article,
+    count_text,
+    number_text,
+    parse_number,
+    short,
+)
+from attention_explainer.narration.units import join_units, units
+from attention_explainer.narration.words import token_text, tr, ui  # noqa: F401 (ui: re-exported)
 from attention_explainer.scenes.components.theme import FONT, MONO, Theme
 from attention_explainer.scenes.layout import CAPTION_FLOOR, CAPTION_Y, TITLE_Y
 
 # ------------------------------------------------------------------------------------- numbers
-MINUS = "\u2212"
+# Numbers and tokens are written in one place, below the scenes, in the lesson language
+# (narration/locale.py): the screen shows what the voice says.
 NEG_INF = MINUS + "∞"  # a masked score
 
 
 def fmt(value: float, decimals: int) -> str:
-    """A number as shown on screen: fixed decimals, a true minus sign, never "-0.00"."""
-    text = f"{value:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", MINUS)
+    """A number as shown on screen: fixed decimals, the language's decimal symbol, a true minus
+    sign, never "-0.00"."""
+    return number_text(value, decimals)
 
 
 def fmt_big(value: float, decimals: int = 2) -> str:
     """fmt, but huge numbers (e^s of big scores) in scientific notation so they stay short."""
-    if abs(value) < 1e5:
-        return fmt(value, decimals)
-    mant, exp = f"{value:.{decimals}e}".split("e")
-    return f"{fmt(float(mant), decimals)}·10^{int(exp)}"
+    return number_text(value, decimals)
 
 
 def parse_shown(text: str) -> float:
     """Inverse of fmt (for tests that read numbers back off the screen)."""
-    return float(text.replace(MINUS, "-"))
+    return parse_number(text)
 
 
 def relation(value: float, decimals: int) -> str:
@@ -59,8 +66,9 @@ def relation(value: float, decimals: int) -> str:
 
 
 def tex_number(text: str) -> str:
-    """A shown number or relation (fmt output) inside MathTex: plain ASCII minus, \\approx."""
-    return text.replace(MINUS, "-").replace("≈", r"\approx").replace("·10^", r"\cdot 10^")
+    """A shown number or relation (fmt output) inside MathTex: plain ASCII minus, \\approx, a
+    decimal comma without the space TeX puts after a comma."""
+    return text.replace(MINUS, "-").replace("≈", r"\approx").replace("·10^", r"\cdot 10^").replace(",", "{,}")
 
 
 def paren(text: str) -> str:
@@ -78,47 +86,26 @@ def subscript(k: int) -> str:
 
 # ------------------------------------------------------------------------------ slices, words
 def visible(n: int, limit: int) -> list[Optional[int]]:
-    """Indices to show of n items when at most `limit` fit; None marks the ellipsis."""
-    if n <= limit:
-        return list(range(n))
-    head = (limit - 1) // 2 + (limit - 1) % 2
-    tail = limit - 1 - head
-    return list(range(head)) + [None] + list(range(n - tail, n))
-
-
-def count_shown(indices: Sequence[Optional[int]]) -> int:
-    """How many real items a slice shows (the ellipsis does not count)."""
-    return sum(1 for i in indices if i is not None)
+    """Indices to show of n items when at most `limit` fit; None marks the ellipsis (the one
+    slicing rule, core.slicing.shown, with nothing to keep)."""
+    return shown(n, limit)
 
 
 def showing(*parts: tuple[int, int, str]) -> Optional[str]:
     """What a slice leaves out, in words: showing((7, 9, "tokens"), (3, 3, "heads")) ->
-    "showing 7 of 9 tokens"; None when every part shows all (k == n)."""
-    said = [f"{k} of {n} {what}" for k, n, what in parts if k < n]
-    return "showing " + ", ".join(said) if said else None
+    "showing 7 of 9 tokens" (in the lesson language); None when every part shows all (k == n)."""
+    said = [tr("{k} of {n} " + what, k=k, n=n) for k, n, what in parts if k < n]
+    return tr("showing {parts}", parts=", ".join(said)) if said else None
 
 
 def plural(k: int, word: str) -> str:
-    """'1 token', '3 tokens'."""
-    return f"{k} {word}" if k == 1 else f"{k} {word}s"
-
-
-def article(k: int) -> str:
-    """"a" or "an" before a number said aloud: an 8, an 11, an 18, an 80…, a 16."""
-    return "an" if str(k).startswith("8") or k in (11, 18) else "a"
-
-
-def short(token: str, limit: int = 18) -> str:
-    """A token for a narration line or a tight label: longer than `limit`, cut with an ellipsis."""
-    return token if len(token) <= limit else token[: limit - 1] + "…"
+    """'1 token', '3 tokens' (in the lesson language: the label "token|tokens")."""
+    return count_text(k, tr(f"{word}|{word}s"))
 
 
 def quoted(tokens: Sequence[str], i: int, limit: int = 22) -> str:
     """Token i for a narration line: in quotes, long ones cut, repeated ones numbered."""
-    tok = short(tokens[i], limit)
-    if list(tokens).count(tokens[i]) > 1:
-        return f"“{tok}” (token {i + 1})"
-    return f"“{tok}”"
+    return token_text(tokens, i, limit=limit)
 
 
 # -------------------------------------------------------------------------------------- labels
@@ -203,8 +190,9 @@ def centre_x_height(mob: VMobject, y: float) -> VMobject:
 
 
 def title(text: str, theme: Theme) -> Text:
-    """The scene's title, centred on the title line, at most 13 wide."""
-    t = label(text, theme, size=36)
+    """The scene's title (written in English, shown in the lesson language), centred on the
+    title line, at most 13 wide."""
+    t = label(ui(text), theme, size=36)
     t.move_to(UP * TITLE_Y)
     if t.width > 13:
         t.scale_to_fit_width(13)
@@ -340,10 +328,13 @@ def narration_chunks(text: str, max_words: int = 20) -> list[str]:
 
 
 def halves(text: str) -> list[str]:
-    """Two lines split at the space nearest the middle of the text (one line if it has no space)."""
-    parts = text.split(" ")
-    best = min(range(1, len(parts)), key=lambda k: abs(len(" ".join(parts[:k])) - len(text) / 2), default=1)
-    return [" ".join(parts[:best]), " ".join(parts[best:])]
+    """Two lines split at the space (between characters in Chinese and Japanese) nearest the
+    middle of the text (one line if it cannot be split)."""
+    parts = units(text)
+    if len(parts) < 2:
+        return [text]
+    best = min(range(1, len(parts)), key=lambda k: abs(len(join_units(parts[:k])) - len(text) / 2))
+    return [join_units(parts[:best]), join_units(parts[best:])]
 
 
 # ------------------------------------------------------------------------------------- caption

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from manim import RIGHT, RoundedRectangle, VGroup
 
-from attention_explainer.scenes.components.text import baseline_of, fit, label, put_on_baseline, short
+from attention_explainer.scenes.components.text import ui, baseline_of, fit, label, put_on_baseline, short
 from attention_explainer.scenes.components.theme import Theme
 
 

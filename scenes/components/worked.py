@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Mobject, Text, VGroup, VMobject
 
+from attention_explainer.core.worked import EXP_DECIMALS, SoftmaxByHand
 from attention_explainer.scenes.components.matrix import Index, MatrixView
 from attention_explainer.scenes.components.text import (
+    ui,
     fit,
     fmt,
     fmt_big,
@@ -137,7 +138,7 @@ class WeightedRows(VGroup):
         x_times = (self.coefs.get_right()[0] + view.row_labels.get_left()[0]) / 2
         self.times = VGroup(*[MathTex(r"\times", font_size=30, color=th.muted).move_to([x_times, c.get_y(), 0])
                               for c, r in zip(self.coefs, view.rows) if r is not None])
-        self.head = VGroup(label("weights of", th, 20, th.muted), label(name, th, 20, th.weight))
+        self.head = VGroup(label(ui("weights of"), th, 20, th.muted), label(name, th, 20, th.weight))
         self.head.arrange(DOWN, buff=0.06)
         fit(self.head, 2.2, 0.7).next_to(self.coefs, UP, buff=0.2)
         self.head.set_y(view.name.get_y())
@@ -156,19 +157,33 @@ class WeightedRows(VGroup):
         return self.coefs[self.view.rows.index(r)]
 
 
+def softmax_texts(hand: SoftmaxByHand, keys: Sequence[Index]) -> dict[str, list[str]]:
+    """The numbers of a worked softmax row as SoftmaxRow writes them, by shown key (None: "⋯"):
+    "s", "e", "w"; "sum" = [relation, Σ e^s]; "total" = [Σ of the written weights]."""
+    return {
+        "s": ["⋯" if j is None else ("−∞" if hand.mask[j] else fmt(float(hand.s[j]), hand.s_decimals))
+              for j in keys],
+        "e": ["⋯" if j is None else fmt_big(float(hand.e[j]), EXP_DECIMALS) for j in keys],
+        "w": ["⋯" if j is None else fmt(float(hand.w[j]), hand.w_decimals) for j in keys],
+        "sum": ["=" if hand.total_exact else "≈", fmt_big(float(hand.total), EXP_DECIMALS)],
+        "total": [fmt(float(hand.weight_sum), hand.w_decimals)],
+    }
+
+
 class SoftmaxRow(VGroup):
     """One softmax row worked out, whole: the keys across (more than `per_line_max` in two lines),
     under each its score s, e^s and weight; the sum of the e^s and of the weights at the end. Every
-    number of the row is there to check. `keys` are the token indices shown (None: an ellipsis),
-    `scores`, `mask`, `exps` and `weights` the row's values by key, `shift` what e^s is relative to
-    (0: plain e^s). `cells` names the parts to animate ("head", "s", "e", "sum", "w", "total", ...).
+    number of the row checks by hand, as written (core.worked.softmax_by_hand: e^s from the shown
+    s, Σ of the shown e^s, each weight the shown e^s over the shown Σ). `keys` are the token
+    indices shown (None: an ellipsis). `cells` names the parts to animate ("head", "s", "e",
+    "sum", "w", "total", ...); `texts` the numbers as drawn.
     """
 
-    def __init__(self, tokens: Sequence[str], keys: Sequence[Index], scores: Sequence[float], mask: Sequence[bool],
-                 exps: Sequence[float], shift: float, total: float, weights: Sequence[float], theme: Theme,
+    def __init__(self, tokens: Sequence[str], keys: Sequence[Index], hand: SoftmaxByHand, theme: Theme,
                  per_line_max: int = 8) -> None:
         super().__init__()
         th, n = theme, len(tokens)
+        mask, shift, total = hand.mask, hand.shift, hand.total
         size = 24
         heads = VGroup(*[token_label("…" if j is None else tokens[j], th, 22, 1.3, 0.4, th.muted) for j in keys])
 
@@ -176,13 +191,14 @@ class SoftmaxRow(VGroup):
             return VGroup(*[label(s, th, size, th.muted, mono=True) if s in ("⋯", "−∞")
                             else NUMBERS.make(s, size, color) for s in texts])
 
-        s_txt = ["⋯" if j is None else ("−∞" if mask[j] else fmt(scores[j], 2)) for j in keys]
-        e_txt = ["⋯" if j is None else fmt_big(exps[j], 2) for j in keys]
-        w_txt = ["⋯" if j is None else fmt(weights[j], 2) for j in keys]
+        self.texts = softmax_texts(hand, keys)  # as drawn (tests read them back)
+        s_txt, e_txt, w_txt = self.texts["s"], self.texts["e"], self.texts["w"]
         s_row, e_row, w_row = row(s_txt, th.text), row(e_txt, th.text), row(w_txt, th.weight)
         col_w = max(m.width for g in (heads, s_row, e_row, w_row) for m in g) + 0.4
-        e_tex = r"e^{\,s}" if shift == 0 else rf"e^{{\,s - {tex_number(fmt(shift, 2))}}}"
-        row_heads = [VGroup(label("score s", th, 22, th.muted),
+        shift_txt = tex_number(fmt(float(shift), hand.s_decimals))
+        e_tex = r"e^{\,s}" if shift == 0 else (
+            rf"e^{{\,s - {shift_txt}}}" if shift > 0 else rf"e^{{\,s + {shift_txt[1:]}}}")  # s − (−6) as s + 6
+        row_heads = [VGroup(label(ui("score s"), th, 22, th.muted),
                             MathTex(e_tex, font_size=44, color=th.text),
                             MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
                                     font_size=40, color=th.text))]
@@ -206,12 +222,13 @@ class SoftmaxRow(VGroup):
         last = lines[-1]
         right = (len(last) - 0.5) * col_w + 0.5
         over = rf"_{{\text{{all {n}}}}}" if None in keys or len(lines) > 1 else ""  # the sum is over every key
-        sigma = MathTex(rf"\Sigma{over} {tex_number(relation(total, 2))} {tex_number(fmt_big(total, 2))}",
-                        font_size=34, color=th.accent)
+        rel, total_txt = self.texts["sum"]
+        sigma = MathTex(rf"\Sigma{over} {tex_number(rel)} {tex_number(total_txt)}", font_size=34, color=th.accent)
         sigma.move_to([right + sigma.width / 2, e_row[last.start].get_y(), 0])
-        one = float(np.sum(weights))
-        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {fmt(one, 2)}", font_size=34,
-                      color=th.weight)
+        one = self.texts["total"][0]  # the written weights added up
+        rounding = "" if hand.weight_sum == 1 else r" \approx 1"
+        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {tex_number(one)}{rounding}",
+                      font_size=34, color=th.weight)
         tot.move_to([right + tot.width / 2, w_row[last.start].get_y(), 0])
         heads_all = VGroup(*[h[0] for h in row_heads])
         self.add(heads, s_row, e_row, w_row, heads_all, *[VGroup(*h[1:]) for h in row_heads], sigma, tot)

@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 import click
 
-from attention_explainer.cli import check, clean, doctor, export, init, listing, narration, render, scene, storyboard  # noqa: F401 (register)
+from attention_explainer.cli import check, clean, doctor, export, init, listen, listing, narration, render, scene, storyboard  # noqa: F401 (register)
+from attention_explainer.cli import page  # noqa: F401 (register)
 from attention_explainer.cli.app import cli
 from attention_explainer.cli.render import render_cmd
 from attention_explainer.cli.scene import scene_cmd

@@ -9,17 +9,25 @@ from typing import Optional
 import click
 
 from attention_explainer.cli.app import cli
-from attention_explainer.cli.options import config_option, jobs_option, load, media_dir_option, scene_lookup
+from attention_explainer.cli.options import (
+    config_option,
+    jobs_option,
+    language_option,
+    load,
+    media_dir_option,
+    scene_lookup,
+)
 
 
 @cli.command("check")
 @config_option
+@language_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (scenes, findings, seconds) on stdout.")
 @media_dir_option
 @jobs_option
 @click.pass_context
 def check_cmd(ctx: click.Context, config_path: Optional[Path], as_json: bool, media_dir: Path,
-              jobs: Optional[int]) -> None:
+              jobs: Optional[int], language: Optional[str] = None) -> None:
     """Check the layout and readability of every configured scene, for the config's sentence.
 
     Builds each scene with animations skipped (nothing is drawn or encoded) and looks at every
@@ -30,7 +38,7 @@ def check_cmd(ctx: click.Context, config_path: Optional[Path], as_json: bool, me
     """
     from attention_explainer.production.check import check_scenes
 
-    config = load(config_path)
+    config = load(config_path, language)
     lookup = scene_lookup(ctx)
     result = check_scenes([lookup(s) for s in config.video.scenes], config, media_dir, jobs or 0)
     if as_json:
@@ -38,7 +46,8 @@ def check_cmd(ctx: click.Context, config_path: Optional[Path], as_json: bool, me
     else:
         for finding in result.findings:
             click.echo(finding.line())
-        how = "unchanged, reused" if result.reused else f"{result.seconds:.1f} s"
+        how = "unchanged, reused" if result.reused else \
+            f"{len(result.checked)} changed, built in {result.seconds:.1f} s"
         click.echo(f"checked {len(result.scenes)} scenes ({how}): "
                    f"{len(result.findings) or 'no'} finding{'' if len(result.findings) == 1 else 's'}", err=True)
     if result.findings:

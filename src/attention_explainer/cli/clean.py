@@ -24,7 +24,7 @@ def clean_cmd(media_dir: Path, everything: bool, dry_run: bool) -> None:
     only by a video written elsewhere (-o) is removed too: that scene renders again next time.
     """
     from attention_explainer.production.housekeeping import clean
-    from attention_explainer.production.render import APP_DIR
+    from attention_explainer.production.settings import APP_DIR
 
     app_dir = media_dir / APP_DIR
     freed = clean(app_dir, everything=everything, dry_run=dry_run)

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import click
 
 from attention_explainer.cli.app import cli
-from attention_explainer.cli.options import load, config_option
+from attention_explainer.cli.options import config_option, language_option, load
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.core.labels import distinct_labels
 
@@ -28,8 +28,12 @@ AXES = {
 
 @cli.command("export")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
-              help="json: one object, a matrix row per line; csv: see --layout.")
+@language_option
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "svg", "png"]), default=None,
+              help="json (default): one object, a matrix row per line; csv: see --layout; svg or png: with --figure.")
+@click.option("--figure", "figure", type=click.Choice(["heatmap"]), default=None,
+              help="Instead: a print-quality figure (--format svg or png, -o FILE; default attention-heatmap.<format>): "
+                   "the attention weights with their tokens, as the video prints them.")
 @click.option("--layout", type=click.Choice(["long", "wide"]), default="long", show_default=True,
               help="CSV only. long: one number per row (matrix,row,col,row_label,col_label,value); wide: each "
                    "matrix as a table (its name and column labels, then one row per token or dimension), "
@@ -39,13 +43,22 @@ AXES = {
 @click.option("--real-model", "real_model", is_flag=True,
               help="Instead: the pretrained model's attention for real_model.sentence (JSON): model, layers, "
                    "heads, word pieces, character offsets, attention [layer][head][query][key], head scores.")
-def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optional[Path], real_model: bool) -> None:
+def export_cmd(config_path: Optional[Path], fmt: Optional[str], layout: str, output: Optional[Path], real_model: bool,
+               figure: Optional[str], language: Optional[str] = None) -> None:
     """Print (or write with -o) every number of the attention computation: X, W_Q, W_K, W_V,
     Q, K, V, the scores, scaled scores, weights and Z, at full precision.
 
     Rows and columns are labelled by token; a repeated word is told apart by its occurrence
-    (`the`, `the (2)`), in the CSV and in the JSON's "labels".
+    (`the`, `the (2)`), in the CSV and in the JSON's "labels". With --language in a language
+    that writes a decimal comma (es, fr, it, pt-BR, de) the CSV does too, with ";" between
+    fields, as spreadsheets in that language read it; JSON numbers never change.
     """
+    if figure is not None:
+        _figure(config_path, fmt or "svg", output)
+        return
+    if fmt in ("svg", "png"):
+        raise click.UsageError(f"--format {fmt} is for a figure: add --figure heatmap")
+    fmt = fmt or "json"
     if layout == "wide" and fmt != "csv":
         raise click.UsageError("--layout wide is for --format csv")
     if real_model and fmt != "json":
@@ -56,16 +69,28 @@ def export_cmd(config_path: Optional[Path], fmt: str, layout: str, output: Optio
         text = _trace_json(compute_real_trace(load(config_path).real_model_spec()).to_dict()) + "\n"
         _write(text, output)
         return
-    trace = compute_trace(load(config_path).attention_spec())
+    cfg = load(config_path, language)
+    trace = compute_trace(cfg.attention_spec())
     data = trace.to_dict()
     labels = distinct_labels(list(trace.tokens))
     if fmt == "json":
         text = _trace_json({**data, "labels": labels}) + "\n"
     elif layout == "wide":
-        text = _csv_wide(data, labels)
+        text = _csv_wide(data, labels, *_csv_style(cfg.video.language))
     else:
-        text = _csv_long(data, labels)
+        text = _csv_long(data, labels, *_csv_style(cfg.video.language))
     _write(text, output)
+
+
+def _figure(config_path: Optional[Path], fmt: str, output: Optional[Path]) -> None:
+    """The heatmap as SVG or PNG (export --figure heatmap)."""
+    from attention_explainer.production.figure import heatmap_figure
+
+    if fmt not in ("svg", "png"):
+        raise click.UsageError(f"--figure writes svg or png, not --format {fmt}")
+    trace = compute_trace(load(config_path).attention_spec())
+    path = heatmap_figure(trace.weights, distinct_labels(list(trace.tokens)), output or Path(f"attention-heatmap.{fmt}"), fmt)
+    click.echo(f"wrote {path}")
 
 
 def _write(text: str, output: Optional[Path]) -> None:
@@ -90,27 +115,35 @@ def _axis(kind: str, labels: list[str], size: int) -> list[str]:
     return [f"{prefix}{i}" for i in range(1, size + 1)]
 
 
-def _csv_long(data: dict[str, Any], labels: list[str]) -> str:
+def _csv_style(language: str) -> tuple[str, str]:
+    """(field separator, decimal symbol) of a CSV for spreadsheets in `language`."""
+    from attention_explainer.narration.locale import decimal_symbol
+
+    dec = decimal_symbol(language)
+    return (";" if dec == "," else ","), dec
+
+
+def _csv_long(data: dict[str, Any], labels: list[str], sep: str = ",", dec: str = ".") -> str:
     """One number per line; row_label/col_label name tokens (empty for a dimension)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\n", delimiter=sep)
     writer.writerow(["matrix", "row", "col", "row_label", "col_label", "value"])
     for name in MATRICES:
         rows, cols = AXES[name]
         for i, row in enumerate(data[name]):
             for j, value in enumerate(row):
                 writer.writerow([name, i, j, labels[i] if rows == "token" else "",
-                                 labels[j] if cols == "token" else "", repr(value)])
+                                 labels[j] if cols == "token" else "", repr(value).replace(".", dec)])
     return buf.getvalue()
 
 
-def _csv_wide(data: dict[str, Any], labels: list[str]) -> str:
+def _csv_wide(data: dict[str, Any], labels: list[str], sep: str = ",", dec: str = ".") -> str:
     """Each matrix as a table: a header (name, column labels), then its rows, each led by its label.
 
     Token rows and columns are labelled by token; dimensions d1..d_model and k1..d_k.
     """
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\n", delimiter=sep)
     for n, name in enumerate(MATRICES):
         rows, cols = AXES[name]
         matrix = data[name]
@@ -118,7 +151,7 @@ def _csv_wide(data: dict[str, Any], labels: list[str]) -> str:
             writer.writerow([])
         writer.writerow([name, *_axis(cols, labels, len(matrix[0]) if matrix else 0)])
         for row_label, row in zip(_axis(rows, labels, len(matrix)), matrix):
-            writer.writerow([row_label, *(repr(v) for v in row)])
+            writer.writerow([row_label, *(repr(v).replace(".", dec) for v in row)])
     return buf.getvalue()
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 import click
 
 from attention_explainer.cli.app import cli
-from attention_explainer.cli.options import config_option, load
+from attention_explainer.cli.options import config_option, language_option, load
 from attention_explainer.errors import one_line
 from attention_explainer.narration.script import GLOBAL_CONDITIONS, GLOBAL_FIELDS, script_for
 
@@ -29,15 +29,16 @@ HEADER = """\
 
 @cli.command("narration")
 @config_option
+@language_option
 @click.option("--all", "all_scenes", is_flag=True,
               help="Every scene's lines, not only those of the config's video.scenes.")
-def narration_cmd(config_path: Optional[Path], all_scenes: bool) -> None:
+def narration_cmd(config_path: Optional[Path], all_scenes: bool, language: Optional[str] = None) -> None:
     """Print the narration script the config uses (id, written line, spoken line) as YAML.
 
     Your own lines from video.narration are in it; the output works as an override file.
     """
-    cfg = load(config_path)
-    script = script_for(cfg.video.narration if isinstance(cfg.video.narration, dict) else None)
+    cfg = load(config_path, language)
+    script = script_for(cfg.video.narration if isinstance(cfg.video.narration, dict) else None, cfg.video.language)
     ids = script.ids() if all_scenes else [i for s in cfg.video.scenes for i in script.ids(s)]
     what = "" if config_path is None else f" for {one_line(str(config_path))}"
     fields = "".join(f"\n#   {{{name}}} ({kind}): {doc}" for name, (kind, doc) in GLOBAL_FIELDS.items())

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import click
 
 from attention_explainer.config import Config
+from attention_explainer.config.languages import LANGUAGES, language_codes
 from attention_explainer.config.quality import QUALITIES, QUALITY_HELP
 from attention_explainer.errors import did_you_mean
 from attention_explainer.narration.config_check import load_checked_config
@@ -50,9 +51,34 @@ class SceneIdType(click.ParamType):
         return [CompletionItem(s) for s in scene_ids() if s.startswith(incomplete)]
 
 
-def load(config_path: Optional[Path]) -> Config:
-    """The config every command works from: validated, its narration checked (one-line errors)."""
-    return load_checked_config(config_path)
+def load(config_path: Optional[Path], language: Optional[str] = None) -> Config:
+    """The config every command works from: validated, its narration checked (one-line errors),
+    in `language` when given (the --language option; else video.language)."""
+    return with_language(load_checked_config(config_path), language)
+
+
+class LanguageType(click.ParamType):
+    """A lesson language code; an unknown one is one line listing the choices."""
+
+    name = "language"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> str:
+        if value in LANGUAGES:
+            return str(value)
+        self.fail(f"unknown language '{value}'; choose one of: {', '.join(language_codes())}", param, ctx)
+
+
+language_option = click.option(
+    "--language", "language", type=LanguageType(), default=None, metavar="|".join(language_codes()),
+    help="Language of the narration, captions and on-screen words (default: the config's video.language, en). "
+         "de is spoken by espeak-ng (no neural German voice exists).")
+
+
+def with_language(config: Config, language: Optional[str]) -> Config:
+    """The config with video.language set (None: unchanged)."""
+    if language is None or language == config.video.language:
+        return config
+    return config.model_copy(update={"video": config.video.model_copy(update={"language": language})})
 
 
 media_dir_option = click.option(
@@ -71,10 +97,11 @@ scene_captions_option = click.option(
     help="Draw the narration into the frames (default: the config's display.captions). "
          "`scene` writes no caption files; `render` writes .srt and .vtt.")
 voice_option = click.option(
-    "--voice", default=None, metavar="neural|espeak[:VOICE]|wav-dir:PATH|cmd:TEMPLATE|none",
-    help="Narration (default: the config's video.voice, neural): the offline neural voice, espeak-ng, "
-         "your recordings named <beat-id>.wav (ids in the manifest), any TTS command, e.g. "
-         "'cmd:pico2wave -w {out} {text}', or none (captions only).")
+    "--voice", default=None, metavar="neural|kokoro[:NAME]|espeak[:VOICE]|wav-dir:PATH[+VOICE]|cmd:TEMPLATE|none",
+    help="Narration (default: the config's video.voice, neural): the offline neural voice, Kokoro-82M "
+         "(any language; NAME e.g. af_heart, ef_dora), espeak-ng, your recordings named by the ids `narration` "
+         "prints (+VOICE says the others), any TTS command, e.g. 'cmd:pico2wave -w {out} {text}', or none "
+         "(captions only). See docs/voices.md.")
 preset_option = click.option(
     "--x264-preset", type=click.Choice(X264_PRESETS),
     default=DEFAULT_X264_PRESET, show_default=True,
@@ -98,8 +125,15 @@ def render_settings(config: Config, config_path: Optional[Path], quality: Option
     line, if that voice cannot speak (not installed, unknown espeak voice...), before any work."""
     from attention_explainer.production.render import RenderSettings
 
-    if voice is None:
-        voice = config.video.voice
+    from attention_explainer.narration.locale import use_language
+    from attention_explainer.narration.voice_spec import resolve_voice, voice_note
+
+    use_language(config.video.language)  # chapter titles and notes of this process
+
+    voice = resolve_voice(config.video.voice if voice is None else voice, config.video.language)
+    note = voice_note(voice, config.video.language)
+    if note and not quiet:
+        click.echo(f"note: {note}", err=True)
     if check_voice:
         from attention_explainer.narration.voice import make_voice
 

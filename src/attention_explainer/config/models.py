@@ -10,6 +10,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES, language_codes
 from attention_explainer.config.quality import QUALITY_HELP, Quality
 from attention_explainer.config.limits import (
     MAX_ABS_VALUE,
@@ -19,6 +20,7 @@ from attention_explainer.config.limits import (
     MAX_TOKENS,
 )
 from attention_explainer.core.focus import focus_index, focus_problem
+from attention_explainer.core.intro_link import link_problem
 from attention_explainer.core.spec import AttentionSpec, RealModelSpec, frozen_rows
 from attention_explainer.core.tokens import tokenize
 from attention_explainer.errors import closest
@@ -164,6 +166,14 @@ class VideoConfig(_Section):
             "math segment, the most peaked row in the heatmap."
         ),
     )
+    intro_link: Optional[list[str]] = Field(
+        None,
+        description=(
+            "The link the why-attention segment asks about: [word, the word it refers to], both words "
+            "of intro_sentence (\"[it, animal]\"); the real-model segment answers it. Default: an "
+            "English guess (the last pronoun and the noun after a determiner before it)."
+        ),
+    )
     narration: Optional[str | dict[str, Any]] = Field(
         None,
         description=(
@@ -171,14 +181,29 @@ class VideoConfig(_Section):
             "overriding only the lines it gives; `attention-explainer narration` prints them all."
         ),
     )
+    language: str = Field(
+        DEFAULT_LANGUAGE,
+        description=(
+            "Language of everything the viewer reads or hears (narration, captions, labels, numbers): "
+            + ", ".join(language_codes()) + " (`--language` overrides; see docs/languages.md)."
+        ),
+    )
     voice: str = Field(
         "neural",
         description=(
             "Narration voice (`--voice` overrides): neural (offline neural voice, the default), "
-            "espeak[:VOICE], wav-dir:PATH (your recordings, <beat-id>.wav), cmd:TEMPLATE (any TTS "
-            "program writing {out}), or none (captions only)."
+            "kokoro[:NAME] (Kokoro-82M, any language), espeak[:VOICE], wav-dir:PATH[+VOICE] (your "
+            "recordings, <line-id>.wav; VOICE says the others), cmd:TEMPLATE (any TTS program "
+            "writing {out}), or none (captions only). See docs/voices.md."
         ),
     )
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if v not in LANGUAGES:
+            raise ValueError(f"unknown language '{v}'; choose one of: {', '.join(language_codes())}")
+        return v
 
     @field_validator("scenes")
     @classmethod
@@ -318,6 +343,13 @@ class Config(_Section):
         problem = focus_problem(self.tokens, self.video.focus)
         if problem:
             raise ValueError(f"video.focus: {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _intro_link(self) -> "Config":
+        problem = link_problem(tokenize(self.video.intro_sentence), self.video.intro_link)
+        if problem:
+            raise ValueError(f"video.intro_link: {problem}")
         return self
 
     @property

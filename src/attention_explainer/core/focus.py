@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Optional, Sequence, Union
 
 from attention_explainer.core.labels import distinct_labels
+from attention_explainer.core.slicing import shown
 from attention_explainer.errors import did_you_mean
 
 Focus = Union[int, str, None]
@@ -59,24 +60,12 @@ def focus_or(tokens: Sequence[str], focus: Focus, default: int) -> int:
 
 
 def shown_with(n: int, limit: int, keep: Optional[int]) -> list[Optional[int]]:
-    """Indices of n items to show when at most `limit` fit, None marking each gap (ellipsis):
-    the first ones and the last one as usual, and `keep` always among them (the focus row of a
-    long sentence), beside a gap.
+    """Indices of n items to show in at most `limit` places, `keep` (the focus row of a long
+    sentence) always among them: core.slicing.shown with one item to keep.
 
         >>> shown_with(12, 8, None)
         [0, 1, 2, 3, None, 9, 10, 11]
         >>> shown_with(12, 8, 6)
         [0, 1, 2, None, 6, None, 10, 11]
     """
-    if n <= limit:
-        return list(range(n))
-    head = (limit - 1) // 2 + (limit - 1) % 2
-    tail = limit - 1 - head
-    plain: list[Optional[int]] = list(range(head)) + [None] + list(range(n - tail, n))
-    if keep is None or keep in plain:
-        return plain
-    # limit - 2 places left for items around two gaps: keep, then share the rest head-first
-    rest = limit - 3
-    head = (rest + 1) // 2
-    tail = rest - head
-    return list(range(head)) + [None, keep, None] + list(range(n - tail, n))
+    return shown(n, limit, [keep])

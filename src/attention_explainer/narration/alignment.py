@@ -12,13 +12,14 @@ from typing import Optional, Sequence
 
 from attention_explainer.narration.beats import WORDS_PER_SECOND
 from attention_explainer.narration.spoken import spoken_tokens, to_spoken
+from attention_explainer.narration.units import units, width, word_count
 
 Span = tuple[float, float]  # (start, end) in seconds from the start of the line
 
 
 def paced(tokens: Sequence[str], duration: float) -> list[Span]:
     """Times spread over `duration` in proportion to each token's length (plus one for its space)."""
-    weights = [len(t) + 1 for t in tokens]
+    weights = [width(t) + 1 for t in tokens]
     total = float(sum(weights)) or 1.0
     out, acc = [], 0.0
     for w in weights:
@@ -29,22 +30,22 @@ def paced(tokens: Sequence[str], duration: float) -> list[Span]:
 
 def reading_duration(text: str) -> float:
     """How long the words take at the captions' reading pace (beats.WORDS_PER_SECOND)."""
-    return max(1.0, len(text.split()) / WORDS_PER_SECOND)
+    return max(1.0, word_count(text) / WORDS_PER_SECOND)
 
 
 def written_times(text: str, word_times: Optional[Sequence[Span]], spoken: Optional[str] = None,
                   duration: Optional[float] = None) -> list[Span]:
-    """(start, end) of every whitespace token of the written `text`.
+    """(start, end) of every unit (word; CJK character) of the written `text` (units.py).
 
     word_times: the spoken words' times (whitespace tokens of `spoken`, or of the automatic
     spoken form when spoken is None). Without them the tokens are paced over `duration` (the
     clip's length) or the reading time."""
-    tokens = text.split()
+    tokens = units(text)
     if not tokens:
         return []
     if not word_times:
         return paced(tokens, duration if duration else reading_duration(text))
-    if spoken is None:
+    if spoken is None and len(tokens) == len(text.split()):
         pairs = spoken_tokens(text)
         counts = [len(s.split()) for _, s in pairs]
         if sum(counts) == len(word_times) and len(to_spoken(text).split()) == len(word_times):

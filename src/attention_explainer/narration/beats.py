@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from attention_explainer.narration.units import word_count
+
 BEATS_ENV = "ATTENTION_EXPLAINER_BEATS"  # where a scene process writes its beats JSON
 WORDS_PER_SECOND = 2.6  # a calm narration pace (about 155 words a minute)
 
@@ -24,11 +26,12 @@ class Beat:
     spoken: str | None = None  # what the voice says when it differs from the text (script.Line)
     cues: tuple = ()  # (start, end, chunk) caption chunks, seconds from the beat's start (captions.py)
     audio: str | None = None  # the spoken clip (48 kHz WAV) that starts at `start`, if any
+    words: tuple = ()  # (start, end) of each word of text.split(), seconds from the beat's start
 
 
 def reading_time(text: str) -> float:
     """Seconds a viewer needs to read (or a narrator to say) the line."""
-    return max(2.0, len(text.split()) / WORDS_PER_SECOND + 0.7)
+    return max(2.0, word_count(text) / WORDS_PER_SECOND + 0.7)
 
 
 def beats_path_from_env() -> str | None:

@@ -1,7 +1,8 @@
 """Caption files (SubRip .srt and WebVTT .vtt) for the whole video, from the scenes' beats.
 
-A beat's line is cut into readable chunks (`chunks`: at most 2 lines of about 42 characters,
-cut at sentence ends where possible); each chunk is shown from the moment its first word is
+A beat's line is cut into readable chunks (`chunks`: at most 2 lines of about 42 columns, cut
+at sentence ends where possible; Chinese and Japanese by characters, about 21 to a line, see
+units.py); each chunk is shown from the moment its first word is
 said (`beat_cues`, with word times from the voice, or by reading pace without one) until the
 next chunk. The scene shows the same chunks at the same times (scenes/base.py), and the cues
 are shifted by the start of their scene in the stitched video.
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 from attention_explainer.narration.beats import Beat
+from attention_explainer.narration.units import PAUSES, SENTENCE_ENDS, has_wide, join_units, units, width as cols
 
-LINE_CHARS = 42  # the usual limit for a caption line
+LINE_CHARS = 42  # the usual limit for a caption line (columns: a CJK character takes 2)
 MAX_LINES = 2
 WEAK_ENDS = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "by", "for", "with", "is", "are"}  # not at a cut
 MIN_CHUNK_CHARS = 20  # a sentence end closes a chunk only once it has this much text
@@ -57,17 +59,17 @@ def chunks(text: str, width: int = LINE_CHARS, lines: int = MAX_LINES) -> list[l
     than MIN_CHUNK_CHARS joins its neighbour when they fit together); a sentence too long for
     one chunk is cut into the fewest parts that fit, of balanced length, after a comma when one
     is near."""
-    tokens = text.split()
+    tokens = units(text)
     sentences: list[list[int]] = []
     for i, token in enumerate(tokens):
-        if not sentences or tokens[sentences[-1][-1]][-1:] in ".!?":
+        if not sentences or tokens[sentences[-1][-1]][-1:] in SENTENCE_ENDS:
             sentences.append([])
         sentences[-1].append(i)
     groups: list[list[int]] = []
     for sentence in sentences:
         for part in _split(tokens, sentence, width, lines):
             said = _text(tokens, part)
-            if groups and (len(said) < MIN_CHUNK_CHARS or len(_text(tokens, groups[-1])) < MIN_CHUNK_CHARS) \
+            if groups and (cols(said) < MIN_CHUNK_CHARS or cols(_text(tokens, groups[-1])) < MIN_CHUNK_CHARS) \
                     and fits(_text(tokens, groups[-1] + part), width, lines):
                 groups[-1] = groups[-1] + part
             else:
@@ -76,22 +78,22 @@ def chunks(text: str, width: int = LINE_CHARS, lines: int = MAX_LINES) -> list[l
 
 
 def _text(tokens: Sequence[str], ids: Sequence[int]) -> str:
-    return " ".join(tokens[k] for k in ids)
+    return join_units([tokens[k] for k in ids])
 
 
 def _split(tokens: Sequence[str], ids: list[int], width: int, lines: int) -> list[list[int]]:
     if fits(_text(tokens, ids), width, lines) or len(ids) == 1:
         return [ids]
-    total = len(_text(tokens, ids))
+    total = cols(_text(tokens, ids))
     for n in range(2, len(ids) + 1):
         parts, rest = [], list(ids)
         for k in range(n - 1, 0, -1):  # k more cuts after this one
-            target = (total - sum(len(_text(tokens, p)) + 1 for p in parts)) / (k + 1)
+            target = (total - sum(cols(_text(tokens, p)) + 1 for p in parts)) / (k + 1)
             pos, best, best_score = 0, 1, float("inf")
             for j in range(1, len(rest)):
-                pos = len(_text(tokens, rest[:j]))
+                pos = cols(_text(tokens, rest[:j]))
                 last = tokens[rest[j - 1]]
-                score = abs(pos - target) - (max(12.0, 0.25 * total) if last[-1:] in ",;:" else 0) \
+                score = abs(pos - target) - (max(12.0, 0.25 * total) if last[-1:] in PAUSES else 0) \
                     + (10 if last.lower() in WEAK_ENDS else 0)
                 if score < best_score:
                     best, best_score = j, score
@@ -113,7 +115,7 @@ def beat_cues(text: str, times: Sequence[tuple[float, float]], end: Optional[flo
     `times` are the written tokens' (start, end) (alignment.written_times). The first chunk shows
     from 0; each next one from when its first word starts; each lasts until the next, the last
     until `end` (default: its last word's end)."""
-    tokens = text.split()
+    tokens = units(text)
     groups = chunks(text)
     if not groups:
         return []
@@ -122,12 +124,20 @@ def beat_cues(text: str, times: Sequence[tuple[float, float]], end: Optional[flo
         starts[k] = max(starts[k], starts[k - 1])
     last = times[groups[-1][-1]][1] if end is None else max(end, starts[-1])
     ends = starts[1:] + [last]
-    return [(round(a, 4), round(b, 4), " ".join(tokens[k] for k in g)) for a, b, g in zip(starts, ends, groups)]
+    return [(round(a, 4), round(b, 4), join_units([tokens[k] for k in g])) for a, b, g in zip(starts, ends, groups)]
 
 
 def wrap(text: str, width: int = LINE_CHARS) -> list[str]:
-    """Split a line into caption lines of at most `width` characters (longer words stay whole)."""
-    return textwrap.wrap(" ".join(text.split()), width=width, break_long_words=False) or [""]
+    """Split a line into caption lines of at most `width` columns (longer words stay whole;
+    Chinese and Japanese break between characters)."""
+    if not has_wide(text):
+        return textwrap.wrap(" ".join(text.split()), width=width, break_long_words=False) or [""]
+    lines: list[list[str]] = [[]]
+    for unit in units(text):
+        if lines[-1] and cols(join_units(lines[-1] + [unit])) > width:
+            lines.append([])
+        lines[-1].append(unit)
+    return [join_units(line) for line in lines]
 
 
 def timestamp(seconds: float, decimal: str) -> str:

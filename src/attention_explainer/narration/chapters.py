@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
+
+from attention_explainer.narration.words import tr
 
 YOUTUBE_MIN_CHAPTERS = 3
 YOUTUBE_MIN_SECONDS = 10.0
@@ -21,6 +23,11 @@ class Chapter:
     title: str
     start: float  # seconds in the whole video
     end: float
+
+
+def chapter_title(title: str, language: Optional[str] = None) -> str:
+    """A scene's chapter title (the catalog's, in English) in the lesson language."""
+    return tr(title, language)
 
 
 def clock(seconds: float) -> str:

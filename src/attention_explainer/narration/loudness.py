@@ -7,6 +7,10 @@ loudness (peak-to-loudness ~21-22 dB), so a plain gain would leave lines between
 the window, which never lets a peak through) takes the 1-3 dB off the peaks, and a second pass
 restores the loudness. Every clip gets 5 ms fades in and out, so a clip starting or ending
 mid-wave does not click where it meets silence. Clips are 48 kHz mono 16-bit.
+
+Generated voices start their speech after LEAD_IN of silence (`lead_in`): a clip whose first
+sound is on its first sample (Piper's lines starting with "s") lost that sound to the fade and
+to listeners (Whisper heard "oftmax"); one whose model adds ~0.4 s of silence (Kokoro) is trimmed.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ PEAK_DBFS = -1.0
 FADE_SECONDS = 0.005
 MIN_MEASURABLE = 0.4  # seconds: BS.1770 gating blocks are 400 ms
 LIMIT_SECONDS = 0.010  # the limiter's look-ahead window
+LEAD_IN = 0.12  # seconds of silence before a generated clip's first sound
+ONSET = 0.02  # a sample above this fraction of the clip's peak is its first sound
 LEVEL_ID = (f"level {TARGET_LUFS:g} LUFS peak {PEAK_DBFS:g} dBFS limiter {LIMIT_SECONDS * 1000:g} ms "
-            f"fade {FADE_SECONDS * 1000:g} ms")
+            f"fade {FADE_SECONDS * 1000:g} ms lead {LEAD_IN:g} s")
 
 
 def resample(audio: np.ndarray, rate: int, to: int = SAMPLE_RATE) -> np.ndarray:
@@ -80,6 +86,19 @@ def level(audio: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
         audio[:n] *= ramp
         audio[-n:] *= ramp[::-1]
     return audio.astype(np.float32)
+
+
+def lead_in(audio: np.ndarray, rate: int = SAMPLE_RATE, lead: float = LEAD_IN) -> tuple[np.ndarray, float]:
+    """The clip with exactly `lead` seconds before its first sound (silence added or trimmed), and
+    how far everything moved (seconds, + later): add it to the clip's word times."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak <= 0.0:
+        return audio, 0.0
+    onset = int(np.argmax(np.abs(audio) > ONSET * peak))
+    shift = int(round(lead * rate)) - onset
+    if shift >= 0:
+        return np.concatenate([np.zeros(shift, dtype=audio.dtype), audio]), shift / rate
+    return audio[-shift:], shift / rate
 
 
 def to_int16(audio: np.ndarray) -> np.ndarray:

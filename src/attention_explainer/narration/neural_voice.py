@@ -20,14 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
-from attention_explainer.narration.loudness import LEVEL_ID, level, resample, write_wav
+from attention_explainer.narration.loudness import LEVEL_ID, lead_in, level, resample, write_wav
 from attention_explainer.narration.neural import WordTime, check_runtime, settings_identity, shared_engine
 from attention_explainer.narration.phonemes import espeak_program
 from attention_explainer.narration.spoken import to_spoken
-from attention_explainer.narration.voice import Speech, VoiceError
+from attention_explainer.narration.clips import SERVER_ENV, Speech, VoiceError, from_server  # noqa: F401
 
-SERVER_ENV = "ATTENTION_EXPLAINER_VOICE_SERVER"  # Unix socket of the render's voice server
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: LEAD_IN before the first sound
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +56,7 @@ def load_clip(wav: Path, meta: Path) -> Optional[Speech]:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """One process at a time makes a given clip (scene processes and the server may race)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
@@ -74,13 +73,15 @@ def synthesise_cached(cache_dir: Path, spoken: str) -> Speech:
     found = load_clip(wav, meta)
     if found is not None:
         return found
-    with _locked(wav.with_suffix(".lock")):
+    with locked(wav.with_suffix(".lock")):
         found = load_clip(wav, meta)
         if found is not None:
             return found
         rendered = shared_engine().render(spoken)
-        duration = write_wav(wav, level(resample(rendered.audio, rendered.sample_rate)))
-        words = [[w.word, round(w.start, 4), round(w.end, 4)] for w in rendered.words]
+        audio, shift = lead_in(resample(rendered.audio, rendered.sample_rate))
+        duration = write_wav(wav, level(audio))
+        words = [[w.word, round(max(0.0, w.start + shift), 4), round(max(0.0, w.end + shift), 4)]
+                 for w in rendered.words]
         tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"spoken": spoken, "duration": duration, "words": words}, ensure_ascii=False),
                        encoding="utf-8")
@@ -98,6 +99,8 @@ class NeuralVoice:
         if arg:
             raise VoiceError(f"--voice neural takes no option, got 'neural:{arg}'")
         self.cache_dir = Path(cache_dir)
+        self.spec = "neural"
+        self.server: Optional[str] = None  # the render's voice server socket (set from the run record)
 
     def check(self) -> None:
         """One line naming what to install when the voice or its runtime is missing."""
@@ -107,20 +110,20 @@ class NeuralVoice:
     def fingerprint(self, scene_id: str) -> str:
         return hashlib.sha256(identity().encode("utf-8")).hexdigest()[:16]
 
+    def cached(self, said: str) -> Optional[Speech]:
+        """The clip of a spoken line if it was made already."""
+        return load_clip(*clip_paths(self.cache_dir, said))
+
+    def warm(self) -> None:
+        """Load the model now (a server does while the scenes start)."""
+        shared_engine()
+
+    def make(self, said: str) -> Speech:
+        """The clip of a spoken line, made now (this process's model) unless cached."""
+        return synthesise_cached(self.cache_dir, said)
+
     def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
         said = spoken if spoken is not None else to_spoken(text)
         if not said.strip():
             return None
-        wav, meta = clip_paths(self.cache_dir, said)
-        found = load_clip(wav, meta)
-        if found is not None:
-            return found
-        socket_path = os.environ.get(SERVER_ENV)
-        if socket_path:
-            from attention_explainer.narration.voice_server import request
-
-            request(socket_path, said)
-            found = load_clip(wav, meta)
-            if found is not None:
-                return found
-        return synthesise_cached(self.cache_dir, said)
+        return from_server(self, said) or self.make(said)

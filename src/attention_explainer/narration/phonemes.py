@@ -55,24 +55,25 @@ def espeak_program() -> str:
     return exe
 
 
-def _run(lines: Sequence[str], voice: str) -> list[str]:
+def _run(lines: Sequence[str], voice: str, tie: bool = False) -> list[str]:
     text = "".join(line + ".\n" for line in lines)
-    result = subprocess.run([espeak_program(), "-q", "--ipa", "-v", voice], input=text, text=True,
+    ties = ["--tie=^"] if tie else []  # Kokoro's mapping (misaki) reads tied affricates and diphthongs
+    result = subprocess.run([espeak_program(), "-q", "--ipa", *ties, "-v", voice], input=text, text=True,
                             capture_output=True, check=False)
     if result.returncode != 0:
         raise UserError(f"espeak-ng failed: {(result.stderr.strip().splitlines() or ['no message'])[-1]}")
     return [_LANG_SWITCH.sub("", ln).strip() for ln in result.stdout.splitlines() if ln.strip()]
 
 
-def ipa(lines: Sequence[str], voice: str = "en-us") -> list[str]:
+def ipa(lines: Sequence[str], voice: str = "en-us", tie: bool = False) -> list[str]:
     """IPA of each line (one espeak-ng call; one call per line if espeak-ng split a line)."""
     if not lines:
         return []
     speakable = [bool(re.search(r"\w", line)) for line in lines]
     asked = [line for line, ok in zip(lines, speakable) if ok]
-    got = _run(asked, voice) if asked else []
+    got = _run(asked, voice, tie) if asked else []
     if len(got) != len(asked):
-        got = [" ".join(_run([line], voice)) for line in asked]
+        got = [" ".join(_run([line], voice, tie)) for line in asked]
     it = iter(got)
     return [next(it) if ok else "" for ok in speakable]
 

@@ -1,7 +1,9 @@
 """The narration script: every line of the video as data, keyed by beat id (no Manim).
 
-The English script ships as `script.yaml` beside this module; a config's `video.narration` names
-a file (or holds a mapping) that overrides any of its lines. A line is a template:
+The English script ships as `script.yaml` beside this module, the other languages' as
+`scripts/<code>.yaml` (same ids, same fields; `fields:` are declared in English only). A config's
+`video.narration` names a file (or holds a mapping) that overrides any line of the script of its
+`video.language`. A line is a template:
 
     math-softmax-sum:
       fields: {total: number}                  # values the scene passes (kind per name)
@@ -31,8 +33,11 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from attention_explainer.config.catalog import scene_ids
+from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES
 from attention_explainer.core.tokens import tokenize
 from attention_explainer.errors import ConfigError, did_you_mean, one_line
+from attention_explainer.narration.locale import current_language, use_language
+from attention_explainer.narration.words import words_digest
 from attention_explainer.narration.template import (  # noqa: F401 (re-exported)
     KINDS,
     MAX_LINE_CHARS,
@@ -224,18 +229,35 @@ def _entry(line_id: str, data: Any, fields: Mapping[str, str]) -> Entry:
                        for c, v in variants.items()), fields)
 
 
-@lru_cache(maxsize=1)
-def default_script() -> Script:
-    """The English script shipped with the package."""
-    path = Path(str(resources.files("attention_explainer.narration") / "script.yaml"))
+def script_path(language: str = DEFAULT_LANGUAGE) -> Path:
+    """The shipped script of a language: script.yaml (English) or scripts/<code>.yaml."""
+    base = resources.files("attention_explainer.narration")
+    name = "script.yaml" if language == DEFAULT_LANGUAGE else f"scripts/{language}.yaml"
+    return Path(str(base / name))
+
+
+@lru_cache(maxsize=None)
+def default_script(language: str = DEFAULT_LANGUAGE) -> Script:
+    """The script shipped with the package, in one language (English: the reference, which
+    declares every line's fields; a translation has the same ids and takes English's fields)."""
+    path = script_path(language)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    english = None if language == DEFAULT_LANGUAGE else default_script(DEFAULT_LANGUAGE)
     entries = {}
     for line_id, item in data.items():
         fields = dict(item.pop("fields", None) or {}) if isinstance(item, dict) else {}
+        if english is not None:
+            if line_id not in english.entries:
+                raise ValueError(f"{path.name}: line '{line_id}' is not in the English script")
+            if fields and fields != dict(english.entries[line_id].fields):
+                raise ValueError(f"{path.name}: {line_id}: fields differ from the English script's")
+            fields = dict(english.entries[line_id].fields)
         bad = [k for k, kind in fields.items() if kind not in KINDS or k in GLOBAL_FIELDS]
         if bad:
-            raise ValueError(f"script.yaml: {line_id}: field {bad[0]} redefines a global or has no kind")
+            raise ValueError(f"{path.name}: {line_id}: field {bad[0]} redefines a global or has no kind")
         entries[line_id] = _entry(line_id, item, fields)
+    if english is not None:  # a line not yet translated is said in English (the tests list them)
+        entries = {i: entries.get(i, e) for i, e in english.entries.items()}
     return Script(entries)
 
 
@@ -261,14 +283,18 @@ def parse_overrides(data: Any, source: str = "video.narration") -> dict[str, Any
     return out
 
 
-def script_for(overrides: Any) -> Script:
-    """The effective script: the shipped one with a config's checked overrides (the mapping
-    `check_narration` puts in `video.narration`; anything else: none)."""
-    return default_script().with_overrides(overrides if isinstance(overrides, Mapping) else None)
+def script_for(overrides: Any, language: Optional[str] = None) -> Script:
+    """The effective script: the shipped one of `language` (default: the language in use, see
+    locale.use_language) with a config's checked overrides (the mapping `check_narration` puts
+    in `video.narration`; anything else: none)."""
+    code = language or current_language().code
+    return default_script(code).with_overrides(overrides if isinstance(overrides, Mapping) else None)
 
 
 def context_for(cfg: Any, trace: Any) -> Context:
-    """The global fields and conditions of a config and its trace."""
+    """The global fields and conditions of a config and its trace. Makes the config's
+    video.language the one in use (numbers, quoted tokens, labels, spoken forms)."""
+    use_language(getattr(cfg.video, "language", DEFAULT_LANGUAGE))
     tokens, m = tuple(trace.tokens), cfg.model
     intro = tuple(tokenize(cfg.video.intro_sentence))
     root = float(trace.sqrt_d_k)
@@ -289,8 +315,14 @@ def context_for(cfg: Any, trace: Any) -> Context:
     return Context(values, flags, tokens, intro)
 
 
-def scene_lines(scene_id: str, overrides: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+def scene_lines(scene_id: str, overrides: Optional[Mapping[str, Any]],
+                language: Optional[str] = None) -> dict[str, Any]:
     """The effective lines of one scene (its part of the render cache key: editing a line of
-    another scene leaves this scene's segment valid)."""
-    script = script_for(overrides)
-    return {i: script.entries[i].data() for i in script.ids(scene_id)}
+    another scene leaves this scene's segment valid); in another language than English, with a
+    digest of that language's on-screen words under "@words"."""
+    code = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    script = script_for(overrides, code)
+    lines = {i: script.entries[i].data() for i in script.ids(scene_id)}
+    if code != DEFAULT_LANGUAGE:
+        lines["@words"] = f"{code}:{words_digest(code)}"
+    return lines

@@ -5,11 +5,20 @@ transposed over root d-k"). Rules work on one whitespace-separated token at a ti
 written token knows which spoken words it became (`spoken_tokens`): captions use that to time
 the written words from the spoken ones. A line's own spoken form (from the narration script)
 replaces all of this.
+
+In another lesson language the same rules speak its words (narration/words.py `word`: "menos",
+"coma", "traspuesta") and its numbers (locale.number_words: "menos cero coma tres cinco").
 """
 
 from __future__ import annotations
 
 import re
+
+from attention_explainer.narration.locale import current_language, number_pattern
+from attention_explainer.narration.locale import integer_words as locale_integer_words
+from attention_explainer.narration.units import join_units, units
+from attention_explainer.narration.words import number_words as locale_number_words
+from attention_explainer.narration.words import word as vocab
 
 ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
         "fifteen sixteen seventeen eighteen nineteen").split()
@@ -26,7 +35,7 @@ SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": 
                 "⁸": "8", "⁹": "9", "ⁿ": "n", "ᵢ": "i", "ʲ": "j", "ᵏ": "k"}
 SUBSCRIPTS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7",
               "₈": "8", "₉": "9", "ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₙ": "n"}
-EDGE = "\"'“”‘’([{)]}.,;:!?…"  # stripped from a token's ends, kept around its spoken form
+EDGE = "\"'“”‘’([{)]}.,;:!?…«»„。、，！？；：「」『』（）《》।"  # stripped from a token's ends
 NUMBER = re.compile(r"[−-]?\d+(?:,\d{3})*(?:\.\d+)?")
 
 
@@ -56,6 +65,23 @@ def number_words(text: str) -> str:
     return sign + said
 
 
+def _english() -> bool:
+    return current_language().code == "en"
+
+
+def _say(name: str) -> str:
+    """An operator or symbol word in the lesson language."""
+    return name if _english() else vocab(name)
+
+
+def _number(text: str) -> str:
+    return number_words(text) if _english() else locale_number_words(text)
+
+
+def _integer(n: int) -> str:
+    return integer_words(n) if _english() else locale_integer_words(n)
+
+
 def _letters(core: str) -> str:
     """'QK' -> 'Q K' (matrix names and acronyms are said letter by letter)."""
     return " ".join(core) if re.fullmatch(r"[A-Z]{2,4}", core) else core
@@ -64,34 +90,35 @@ def _letters(core: str) -> str:
 def _core(core: str) -> str:
     """The spoken form of a token without its surrounding punctuation."""
     if core in ALONE:
-        return ALONE[core]
+        return ALONE[core] if ALONE[core] == "," else _say(ALONE[core])
     if core in OPERATORS:
-        return OPERATORS[core]
+        return _say(OPERATORS[core])
     if core in GREEK:
         return GREEK[core]
-    if NUMBER.fullmatch(core):
-        return number_words(core)
+    if number_pattern().fullmatch(core):
+        return _number(core)
     out: list[str] = []
     # operands joined by an operator inside one token: "3×4", "x≈0.5", "Z=AV"
     parts = re.split(r"([×÷≈=≠≤≥→·±<>+])", core)
     if len(parts) > 1 and all(parts[::2]):
         for i, part in enumerate(parts):
-            out.append(("is about" if part == "≈" else OPERATORS[part]) if i % 2 else _operand(part))
+            out.append(_say("is about" if part == "≈" else OPERATORS[part]) if i % 2 else _operand(part))
         return " ".join(out)
     return _operand(core)
 
 
 def _operand(core: str) -> str:
     said = core
-    said = re.sub(r"^[Σ∑]", "the sum of ", said)
-    said = re.sub(r"^√", "root ", said)
-    said = said.replace("ᵀ", " transposed").replace("^T", " transposed").replace("^⊤", " transposed")
-    said = said.replace("⊤", " transposed")
-    said = re.sub(r"\^2\b|²", " squared", said)
-    said = re.sub(r"\^3\b|³", " cubed", said)
-    said = re.sub(r"\^\(?([^\s)]+)\)?", r" to the \1", said)  # e^s, e^(x)
+    said = re.sub(r"^[Σ∑]", _say("the sum of") + " ", said)
+    said = re.sub(r"^√", _say("root") + " ", said)
+    tr = " " + _say("transposed")
+    said = said.replace("ᵀ", tr).replace("^T", tr).replace("^⊤", tr)
+    said = said.replace("⊤", tr)
+    said = re.sub(r"\^2\b|²", " " + _say("squared"), said)
+    said = re.sub(r"\^3\b|³", " " + _say("cubed"), said)
+    said = re.sub(r"\^\(?([^\s)]+)\)?", lambda m: f" {_say('to the')} {m.group(1)}", said)  # e^s, e^(x)
     said = re.sub("[" + "".join(SUPERSCRIPTS) + "]+",
-                  lambda m: " to the " + "".join(SUPERSCRIPTS[c] for c in m.group(0)), said)
+                  lambda m: f" {_say('to the')} " + "".join(SUPERSCRIPTS[c] for c in m.group(0)), said)
     said = re.sub("[" + "".join(SUBSCRIPTS) + "]+",
                   lambda m: " " + "".join(SUBSCRIPTS[c] for c in m.group(0)), said)
     said = re.sub(r"\bd_k\b", "d-k", said)
@@ -99,10 +126,10 @@ def _operand(core: str) -> str:
     said = "".join(GREEK.get(c, c) for c in said)
     words = []
     for word in said.split():
-        if NUMBER.fullmatch(word):
-            words.append(number_words(word))
+        if number_pattern().fullmatch(word):
+            words.append(_number(word))
         elif re.fullmatch(r"\d+", word):
-            words.append(integer_words(int(word)))
+            words.append(_integer(int(word)))
         else:
             words.append(_letters(word))
     return " ".join(words)
@@ -119,16 +146,16 @@ def spoken_token(token: str) -> str:
     if not core:
         return token if any(c in ".,;:!?" for c in token) else ""
     lead = ""  # opening quotes and brackets are not said
-    tail = "".join(c for c in token[end:] if c in ".,;:!?…")
+    tail = "".join(c for c in token[end:] if c in ".,;:!?…。、，！？；：।")
     # a number's decimal point was kept in the core; a sentence's full stop stays in the tail
     return lead + _core(core) + tail
 
 
 def spoken_tokens(written: str) -> list[tuple[str, str]]:
     """(written token, its spoken form) for every whitespace-separated token of the line."""
-    return [(tok, spoken_token(tok)) for tok in written.split()]
+    return [(tok, spoken_token(tok)) for tok in units(written)]
 
 
 def to_spoken(written: str) -> str:
     """The whole line as the voice should read it."""
-    return " ".join(s for _, s in spoken_tokens(written) if s.strip())
+    return join_units([s for _, s in spoken_tokens(written) if s.strip()])

@@ -12,51 +12,26 @@ import unicodedata
 from typing import Any, Mapping
 
 from attention_explainer.errors import ConfigError, did_you_mean, one_line
+from attention_explainer.narration.locale import TOKEN_CHARS, article, count_text, number_text  # noqa: F401
+from attention_explainer.narration.words import token_text
 
 MAX_LINE_CHARS = 300  # a caption chunk shows at most 2 lines; longer lines are split and drag
-TOKEN_CHARS = 22  # tokens said in a line are cut to this many characters ("…")
 KINDS = ("count", "number", "text", "token", "intro_token", "flag")
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
-_NOUN = re.compile(r"[^\W\d_][\w' -]*(\|[^\W\d_][\w' -]*)?\Z")
+_NOUN = re.compile(r"[^\W\d_][\w\u0900-\u097F' -]*(\|[^\W\d_][\w\u0900-\u097F' -]*)?\Z")  # + Devanagari marks
 _DECIMALS = re.compile(r"\.([0-4])\Z")
-_MINUS = "\u2212"
 
 
 # ------------------------------------------------------------------------------ numbers, tokens
-def number_text(value: float, decimals: int = 2) -> str:
-    """A number as the video shows it: fixed decimals, a true minus, never "-0.00"; beyond 10⁵
-    in scientific notation ("1.23·10^7")."""
-    if abs(value) >= 1e5:
-        mant, exp = f"{value:.{decimals}e}".split("e")
-        return f"{number_text(float(mant), decimals)}·10^{int(exp)}"
-    text = f"{value:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", _MINUS)
-
-
-def token_text(tokens: tuple[str, ...], i: int, numbered: bool = True) -> str:
-    """A token said in a line: quoted, cut to TOKEN_CHARS, with its position when repeated."""
-    tok = tokens[i] if len(tokens[i]) <= TOKEN_CHARS else tokens[i][: TOKEN_CHARS - 1] + "…"
-    if numbered and tokens.count(tokens[i]) > 1:
-        return f"“{tok}” (token {i + 1})"
-    return f"“{tok}”"
-
-
-def article(k: int) -> str:
-    """'a' or 'an' before a number said aloud: an 8, an 11, an 18, an 80…, a 16."""
-    return "an" if str(k).startswith("8") or k in (11, 18) else "a"
-
-
+# One place for the screen and the voice, in the lesson language: narration/locale.py.
 def render_value(value: Any, kind: str, spec: str, tokens: tuple[str, ...], intro_tokens: tuple[str, ...]) -> str:
     """One field as said in a line (kinds and specs: see narration/script.py)."""
     if kind == "count":
         if spec == "a":
             return f"{article(int(value))} {int(value)}"
         if spec:
-            one, _, many = spec.partition("|")
-            return f"{int(value)} {one if int(value) == 1 else (many or one + 's')}"
+            return count_text(int(value), spec)
         return str(int(value))
     if kind == "number":
         match = _DECIMALS.match(spec)

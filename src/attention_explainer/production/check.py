@@ -1,44 +1,58 @@
 """`check`: build the scenes with animations skipped (nothing drawn, nothing encoded) in child
 processes and collect what scenes/checking.py finds at every beat and animation.
 
-`check_scenes(scenes, config)` returns a CheckResult; results are cached under
-<media_dir>/attention-explainer/check/ by a hash of the config and of every source file of the
-package and the scenes, so an unchanged re-check (and `render` after `check`) is instant.
+`check_scenes(scenes, config)` returns a CheckResult. Each scene's findings are cached like a
+segment (segment_cache, variant 'check'): by the scene's code and narration, the project files it
+imported and the config values it read; so after an edit only the scenes that changed are built
+again, and an unchanged re-check (and `render` after `check`) is instant. Children are started,
+logged and stopped by production/child.py, like the render's.
 
-The child side: `python -m attention_explainer.production.check OUT_DIR CONFIG SCENE...`, each
-SCENE as `id=file::Class`, builds them one after another in one process (Manim imported once).
+The child side: `python -m attention_explainer.production.check SCENE_ID=FILE::CLASS=RECORD ...`
+builds them one after another in one process (Manim imported once), each told by its run record
+where to write its findings, beats and sources.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
-
-import yaml
+from typing import Callable, Optional, Sequence
 
 from attention_explainer.config import Config
-from attention_explainer.config.catalog import SceneInfo
+from attention_explainer.core.attention import compute_trace
 from attention_explainer.errors import UserError
-from attention_explainer.production.atomic import AtomicFiles
-from attention_explainer.production.records import Finding
+from attention_explainer.narration.script import context_for
+from attention_explainer.config.catalog import SceneInfo
+from attention_explainer.production.child import Child, MediaDir
+from attention_explainer.production.progress import CHECK, CHECK_SHARE, Progress, Silent, expected_seconds
+from attention_explainer.production.records import (
+    RUN_ENV,
+    VISIBLE_KINDS,
+    BeatsFile,
+    Finding,
+    LoadedSources,
+    RunRecord,
+    SegmentMeta,
+)
+from attention_explainer.production.scene_input import run_record, scene_input
+from attention_explainer.production.scheduler import run_children
+from attention_explainer.production.segment_cache import SegmentCache, narration_key, scene_key
+from attention_explainer.production.settings import APP_DIR, write_config
+from attention_explainer.production.sources import digests
 
-APP_DIR = "attention-explainer"
-CHECK_FORMAT = 1  # bump when the rules change: cached results are then not reused
-# Relative build cost with animations skipped (measured: math ~12 s, why-attention ~7 s warm):
-# used to share the scenes fairly between the child processes.
-COST = {"math": 5.0, "why-attention": 3.0, "outro": 2.5}
-
+CHECK_FORMAT = 2  # bump when the rules change: cached results are then not reused
+VARIANT = "check"
 FIELDS = ("scene", "beat", "kind", "what", "where")  # a finding, as scenes/checking.py writes it
+MIN_FREE_BYTES = 1 << 20  # below this a child's silent failure is taken for a full disk
+__all__ = ["CheckError", "CheckResult", "Finding", "VISIBLE_KINDS", "check_scenes", "refuse_visible",
+           "visible_problems"]
 
 
 @dataclass
@@ -46,76 +60,125 @@ class CheckResult:
     scenes: list[str]
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
-    reused: bool = False
+    reused: bool = False  # every scene's findings came from the cache
+    checked: list[str] = field(default_factory=list)  # the scenes built this time
+    plays: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # scene -> beat -> [first, end)
 
     def to_json(self) -> dict[str, object]:
-        return {"scenes": self.scenes, "seconds": round(self.seconds, 2), "reused": self.reused,
-                "findings": [asdict(f) for f in self.findings]}
+        return {"scenes": self.scenes, "checked": self.checked, "seconds": round(self.seconds, 2),
+                "reused": self.reused, "findings": [asdict(f) for f in self.findings]}
 
 
 class CheckError(UserError):
     """A scene could not be built for the check."""
 
 
-# ------------------------------------------------------------------------------------ parent
-MIN_FREE_BYTES = 1 << 20  # below this a child's silent failure is taken for a full disk
+@dataclass
+class _Scene:
+    info: SceneInfo
+    key: str
+    record: RunRecord
+    cost: float
 
 
 def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = Path("media"),
-                 jobs: int = 0, use_cache: bool = True) -> CheckResult:
-    """Build every scene with animations skipped and return what the inspection found, in scene
-    order. Scenes are shared between `jobs` child processes (default: one per core)."""
+                 jobs: int = 0, use_cache: bool = True, progress: Optional[Progress] = None,
+                 stop: Optional[threading.Event] = None) -> CheckResult:
+    """Build every scene whose findings are not cached with animations skipped and return what
+    the inspection found, in scene order. Those scenes are shared between `jobs` child
+    processes (default: one per core). `stop` (set from another thread) stops them."""
     t0 = time.perf_counter()
+    progress = progress or Silent()
     app = Path(media_dir) / APP_DIR
-    text = yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
-    key = _key(scenes, text)
-    cached = app / "check" / f"{key}.json"
-    if use_cache and cached.is_file():
-        data = json.loads(cached.read_text(encoding="utf-8"))
-        return CheckResult(data["scenes"], [Finding(**f) for f in data["findings"]],
-                           time.perf_counter() - t0, reused=True)
-    work = app / "check" / "work" / f"{key[:16]}-{os.getpid()}"
-    work.mkdir(parents=True, exist_ok=True)
-    config_file = work / "config.yaml"
-    config_file.write_text(text, encoding="utf-8")
-    groups = _share(list(scenes), max(1, jobs or os.cpu_count() or 1))
-    procs = []
-    for n, group in enumerate(groups):
-        args = [f"{s.id}={Path(s.path).resolve()}::{s.cls}" for s in group]
-        cmd = [sys.executable, "-m", "attention_explainer.production.check", str(work), str(config_file),
-               str(app / "check" / "manim"), *args]
-        log = open(work / f"child-{n}.log", "w", encoding="utf-8")
-        procs.append((group, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=_child_env()), log))
-    try:
-        for group, proc, log in procs:
-            proc.wait()
-            log.close()
-    except BaseException:
-        for _, proc, _ in procs:
-            if proc.poll() is None:
-                proc.kill()
-        raise
-    findings: list[Finding] = []
+    cache = SegmentCache(app / "cache")
+    data = config.model_dump(mode="json")
+    context = context_for(config, compute_trace(config.attention_spec()))
+    findings: dict[str, list[Finding]] = {}
+    plays: dict[str, dict[str, list[int]]] = {}
+    todo: list[_Scene] = []
+    work = app / "check" / f"work-{os.getpid()}"
+    config_path: Optional[Path] = None
     for info in scenes:
-        out = work / f"{info.id}.json"
-        if not out.is_file():
-            log_text = ""
-            for n, (g, _, _) in enumerate(procs):
-                if info in g:
-                    log_text = (work / f"child-{n}.log").read_text(encoding="utf-8", errors="replace")
+        key = scene_key(info, {"check": CHECK_FORMAT, **narration_key(info.id, data, context)}, "check", False, None)
+        meta = cache.lookup(info.id, VARIANT, key, data) if use_cache else None
+        if meta is not None:
+            findings[info.id] = _read(Path(meta.file))
+            plays[info.id] = meta.plays
+            continue
+        config_path = config_path or write_config(config, work)
+        record = RunRecord(scene=info.id, config=str(config_path.resolve()),
+                           check=str((work / f"{info.id}.findings").resolve()),
+                           beats=str((work / f"{info.id}.beats.json").resolve()),
+                           sources=str((work / f"{info.id}.sources.json").resolve()))
+        todo.append(_Scene(info, key, record, expected_seconds(info.id, "l") * CHECK_SHARE))
+    if todo:
+        try:
+            _build_all(todo, app, work, jobs, progress, cache, data, findings, plays, stop)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    for info in scenes:
+        cache.prune(info.id, VARIANT)
+    return CheckResult([s.id for s in scenes], [f for s in scenes for f in findings[s.id]],
+                       time.perf_counter() - t0, reused=not todo, checked=[s.info.id for s in todo], plays=plays)
+
+
+def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: Progress, cache: SegmentCache,
+               data: dict[str, object], findings: dict[str, list[Finding]],
+               plays: dict[str, dict[str, list[int]]], stop: Optional[threading.Event]) -> None:
+    groups = _share(todo, max(1, jobs or os.cpu_count() or 1))
+    work.mkdir(parents=True, exist_ok=True)
+    children = []
+    for n, group in enumerate(groups):
+        args = []
+        for s in group:
+            record_path = work / f"{s.info.id}.run.json"
+            s.record.to_file(record_path, indent=1)
+            args.append(f"{s.info.id}={Path(s.info.path).resolve()}::{s.info.cls}={record_path.resolve()}")
+        child_id = CHECK + ", ".join(s.info.id for s in group)
+        progress.add(child_id, child_id, None, sum(s.cost for s in group))
+        children.append(Child(id=child_id, log=work / f"child-{n}.log", cost=sum(s.cost for s in group),
+                              cmd=[sys.executable, "-m", "attention_explainer.production.check",
+                                   str(app / "check" / "manim"), *args]))
+    failed = run_children(children, len(children), progress, stop)
+    for child, group in zip(children, groups):
+        for s in group:
+            out = Path(s.record.check or "")
+            if not out.is_file():
+                continue
+            findings[s.info.id] = _read(out)
+            plays[s.info.id] = _store(cache, s, out, data, child.seconds / len(group)).plays
+    for child, group in zip(children, groups):
+        missing = [s for s in group if s.info.id not in findings]
+        if missing:
+            log_text = "".join(child.tail)
             if "No space left on device" in log_text or shutil.disk_usage(work).free < MIN_FREE_BYTES:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(work))  # one line in main()
-            raise CheckError(f"scene {info.id} could not be built for the check: {_last_error(log_text)}")
-        data = json.loads(out.read_text(encoding="utf-8"))
-        findings += [Finding(**{k: f[k] for k in FIELDS}) for f in data["findings"]]
-    result = CheckResult([s.id for s in scenes], findings, time.perf_counter() - t0)
-    with AtomicFiles() as files:
-        files.write_text(cached, json.dumps(result.to_json(), ensure_ascii=False))
-        files.commit()
-    for path in work.iterdir():
-        path.unlink()
-    work.rmdir()
-    return result
+            raise CheckError(f"scene {missing[0].info.id} could not be built for the check: "
+                             f"{child.error or 'no findings written'}")
+    if failed is not None:
+        raise CheckError(failed.failure("the check"))
+
+
+def _store(cache: SegmentCache, s: _Scene, out: Path, data: dict[str, object], seconds: float) -> SegmentMeta:
+    """Keep a scene's findings (with its beats' animation ranges, for `scene --beat`)."""
+    try:
+        found = LoadedSources.from_file(s.record.sources or "")
+    except (OSError, ValueError):
+        found = LoadedSources(files=[], config_keys=None)
+    files = sorted({str(Path(s.info.path).resolve()), *found.files})
+    meta = SegmentMeta(key=s.key, scene=s.info.id, title=s.info.title, sources=digests(files),
+                       render_seconds=round(seconds, 2), created=time.time())
+    try:
+        beats = BeatsFile.from_file(s.record.beats or "")
+        meta = meta.model_copy(update={"beats": beats.beats, "plays": beats.plays, "duration": beats.duration})
+    except (OSError, ValueError):
+        pass  # a scene that is not an ExplainerScene writes no beats
+    return cache.store(s.info.id, VARIANT, s.key, out, meta, data, found.config_keys)  # type: ignore[arg-type]
+
+
+def _read(path: Path) -> list[Finding]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [Finding(**{k: f[k] for k in FIELDS}) for f in data["findings"]]
 
 
 def visible_problems(result: CheckResult) -> list[Finding]:
@@ -135,62 +198,24 @@ def refuse_visible(result: CheckResult, echo: Callable[[str], None]) -> None:
                      "--no-check")
 
 
-def _share(scenes: list[SceneInfo], parts: int) -> list[list[SceneInfo]]:
+def _share(scenes: list[_Scene], parts: int) -> list[list[_Scene]]:
     """The scenes in at most `parts` groups of about equal build cost (largest first)."""
-    groups: list[tuple[float, list[SceneInfo]]] = [(0.0, []) for _ in range(min(parts, len(scenes)))]
-    for info in sorted(scenes, key=lambda s: -COST.get(s.id, 1.0)):
+    groups: list[tuple[float, list[_Scene]]] = [(0.0, []) for _ in range(min(parts, len(scenes)))]
+    for s in sorted(scenes, key=lambda s: -s.cost):
         i = min(range(len(groups)), key=lambda k: groups[k][0])
-        groups[i] = (groups[i][0] + COST.get(info.id, 1.0), groups[i][1] + [info])
+        groups[i] = (groups[i][0] + s.cost, groups[i][1] + [s])
     return [g for _, g in groups if g]
 
 
-def _key(scenes: Sequence[SceneInfo], config_text: str) -> str:
-    """Hash of the config, the scenes and every Python file they may run."""
-    h = hashlib.sha256(f"{CHECK_FORMAT}\n{config_text}".encode("utf-8"))
-    roots = {Path(__file__).resolve().parents[1]}
-    for s in scenes:
-        h.update(f"{s.id}={s.cls}@{Path(s.path).resolve()}".encode("utf-8"))
-        roots.add(Path(s.path).resolve().parent)
-    from importlib import resources
-
-    roots.add(Path(str(resources.files("attention_explainer.scenes"))))
-    for root in sorted(roots):
-        for path in sorted(root.rglob("*.py")) + sorted(root.rglob("*.yaml")):
-            if "__pycache__" not in path.parts:
-                h.update(str(path).encode("utf-8"))
-                h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def _child_env() -> dict[str, str]:
-    from attention_explainer.narration.beats import BEATS_ENV
-    from attention_explainer.narration.voice import VOICE_ENV
-    from attention_explainer.production.sources import SOURCES_ENV
-
-    env = dict(os.environ)
-    for name in (VOICE_ENV, BEATS_ENV, SOURCES_ENV):
-        env.pop(name, None)
-    return env
-
-
-def _last_error(log_text: str) -> str:
-    lines = [ln.strip() for ln in log_text.splitlines() if ln.strip()]
-    for ln in reversed(lines):
-        if "Error" in ln or "Exception" in ln:
-            return ln
-    return lines[-1] if lines else "no output"
-
-
 # ------------------------------------------------------------------------------------- child
-def _build(out_dir: Path, config_file: Path, manim_dir: Path, spec: str) -> None:
+def _build(manim_root: Path, spec: str) -> None:
     import importlib.util
 
-    from manim import tempconfig
+    from manim import tempconfig  # Manim only in the child: the parent starts in a fraction of a second
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    from attention_explainer.production.scene_input import CONFIG_ENV, scene_input
-
     scene_id, _, rest = spec.partition("=")
+    rest, _, record = rest.rpartition("=")
     file, _, cls = rest.partition("::")
     name = f"_checked_{Path(file).stem}"
     module = sys.modules.get(name)
@@ -200,44 +225,20 @@ def _build(out_dir: Path, config_file: Path, manim_dir: Path, spec: str) -> None
         module = importlib.util.module_from_spec(loader)
         sys.modules[name] = module
         loader.loader.exec_module(module)
-    os.environ[CONFIG_ENV] = str(config_file)
-    os.environ["ATTENTION_EXPLAINER_CHECK"] = str(out_dir / f"{scene_id}.json")
+    os.environ[RUN_ENV] = record
+    run_record.cache_clear()
     scene_input.cache_clear()
-    with _own_dir(manim_dir, scene_id) as media, tempconfig({
+    with MediaDir(manim_root, scene_id) as media, tempconfig({
             "dry_run": True, "disable_caching": True, "media_dir": str(media),
-                     "quality": "low_quality", "progress_bar": "none", "verbosity": "WARNING"}):
+            "quality": "low_quality", "progress_bar": "none", "verbosity": "WARNING"}):
         scene = getattr(module, cls)(renderer=CairoRenderer(skip_animations=True))
         scene.render()
 
 
-@contextmanager
-def _own_dir(root: Path, scene_id: str) -> Iterator[Path]:
-    """A Manim media dir for this scene that no other process uses meanwhile (its Tex and text
-    caches stay warm between checks): <scene>, else <scene>.1, ... Two processes compiling the
-    same formula into one cache read each other's half-written files."""
-    import fcntl
-
-    root.mkdir(parents=True, exist_ok=True)
-    for n in range(64):
-        path = root / (scene_id if n == 0 else f"{scene_id}.{n}")
-        lock = open(f"{path}.lock", "w")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            continue
-        try:
-            yield path
-        finally:
-            lock.close()
-        return
-    raise RuntimeError(f"no free media dir for {scene_id} under {root}")
-
-
 def main(argv: list[str]) -> int:
-    out_dir, config_file, manim_dir, *specs = argv
+    manim_root, *specs = argv
     for spec in specs:
-        _build(Path(out_dir), Path(config_file), Path(manim_dir), spec)
+        _build(Path(manim_root), spec)
     return 0
 
 

@@ -1,15 +1,17 @@
 """Keep media/ from only growing: stale work files of interrupted renders, and `clean`.
 
 Under <media_dir>/attention-explainer/ a render leaves, besides its outputs:
-  work/<scene>-<key>-<pid>.beats.json|.sources.json, config-<hash>.yaml   per-render files
+  work/<scene>-<key>-<pid>.run.json|.beats.json|.sources.json             per-render files
+  work/config-<hash>.yaml, check/work-<pid>/                             configs, a check's files
   manim/<scene>/videos|images/.../<scene>-<key>-<pid>.mp4|.png           Manim's output before
                                                                          it moves into the cache
   manim/<scene>/videos/.../partial_movie_files/                          Manim's per-animation files
   .<name>.tmp-<pid>-<hex>.<ext>                                          atomic-write temp files
 A render that was killed outright (SIGKILL, power loss, a closed laptop lid) leaves these behind;
 `remove_stale_work` deletes the ones whose process is gone, at the start of the next render.
-`clean` also removes cached segments that no manifest refers to (or, with everything=True, the
-whole cache: segments, Manim's folders with the TeX cache, spoken clips, work files, logs).
+`clean` also removes cached segments that no manifest refers to and the spoken clips no kept
+segment plays (or, with everything=True, the whole cache: segments, Manim's folders with the
+TeX cache, spoken clips, work files, logs).
 """
 
 from __future__ import annotations
@@ -128,6 +130,10 @@ def remove_stale_work(app_dir: Path, freed: Freed | None = None, dry_run: bool =
             for path in folder.rglob("*"):
                 if path.is_file() and now - path.stat().st_mtime > PARTIAL_MAX_AGE:
                     freed.add(path, "unfinished scene files", dry_run)
+    for folder in (app_dir / "check").glob("work-*") if (app_dir / "check").is_dir() else []:
+        pid = folder.name.removeprefix("work-")
+        if pid.isdigit() and not _alive(int(pid)):
+            freed.add(folder, "work files", dry_run)  # a check killed outright
     cache = app_dir / "cache"
     if cache.is_dir():
         for folder in cache.glob("*/*/"):
@@ -165,14 +171,21 @@ def clean(app_dir: Path, everything: bool = False, dry_run: bool = False) -> Fre
     remove_stale_work(app_dir, freed, dry_run)
     used = manifest_segments(app_dir)
     cache = app_dir / "cache"
+    spoken: set[str] = set()  # the clips the kept segments play
     for meta in sorted(cache.glob("*/*/*.json")) if cache.is_dir() else []:
         try:
-            segment = str(Path(json.loads(meta.read_text(encoding="utf-8"))["file"]).resolve())
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            segment = str(Path(data["file"]).resolve())
         except (OSError, ValueError, KeyError, TypeError):
-            segment = ""
+            segment, data = "", {}
         if segment in used:
             freed.kept += 1
+            spoken.update(str(Path(b["audio"]).resolve()) for b in data.get("beats", []) if b.get("audio"))
             continue
         for sibling in meta.parent.glob(meta.stem + ".*"):
             freed.add(sibling, "cached segment files", dry_run)
+    voice = app_dir / "voice"
+    for path in sorted(voice.rglob("*")) if voice.is_dir() else []:
+        if path.is_file() and str(path.with_suffix(".wav").resolve()) not in spoken:
+            freed.add(path, "spoken clips", dry_run)  # made again when a line is spoken again
     return freed

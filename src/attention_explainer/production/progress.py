@@ -5,10 +5,12 @@ The render calls `add` (per scene: animations and seconds its last render took, 
 `start`, `update` (animations done so far), `done`, `failed`, `note` and `close`; `--quiet`
 uses `Silent`. rich comes with Manim, so this adds no dependency.
 
-The ETA (`Estimate`) weighs each scene to render by how long it took last time (a scene never
-rendered counts as the mean of the known ones, or DEFAULT_SCENE_SECONDS), counts a running
-scene done in proportion to its animations, and divides the work left by the rate measured so
-far; before anything is measured, by the number of scenes rendered at once.
+The ETA (`Estimate`) knows each scene's expected cost from the start: how long it took last
+time, else `expected_seconds` (measured costs per scene and quality). A running scene needs
+what its own pace so far says (time per share of its animations), else its expected cost minus
+the time it ran. The speed of this machine today (seconds taken / expected, over the scenes
+finished) scales the scenes not started, which are laid out on the cores they will run on
+(`parallel`), slowest first: the ETA is when the last core finishes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,20 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional, Protocol, TextIO
 
-DEFAULT_SCENE_SECONDS = 60.0  # a scene never rendered before, when no other scene is known either
-MIN_MEASURED_SECONDS = 3.0  # trust the measured rate after this long
+DEFAULT_SCENE_SECONDS = 30.0  # a scene of unknown cost at 1080p60 (a test's, your own)
+# CPU seconds of each scene of the default video at 1080p60, on one core of this machine (issue 19);
+# a check (animations skipped) costs about CHECK_SHARE of a 480p15 render.
+SCENE_SECONDS_1080P60 = {"why-attention": 114.0, "math": 249.0, "heatmap": 48.0, "pipeline": 74.0, "outro": 44.0}
+QUALITY_SHARE = {"l": 0.3, "m": 0.5, "h": 1.0, "p": 1.8, "k": 3.5}  # of the 1080p60 cost (480p15 is not 1/8:
+CHECK_SHARE = 0.5                                                     # drawing and TeX do not scale down)
+STILL_SHARE = 0.25
+MIN_MEASURED_SECONDS = 3.0  # a running scene's own pace is trusted after this long
+
+
+def expected_seconds(scene_id: str, quality: str, still: bool = False) -> float:
+    """How long a scene never rendered here is expected to take (one core)."""
+    seconds = SCENE_SECONDS_1080P60.get(scene_id, DEFAULT_SCENE_SECONDS) * QUALITY_SHARE.get(quality, 1.0)
+    return seconds * (STILL_SHARE if still else 1.0)
 
 
 class Progress(Protocol):
@@ -34,10 +48,12 @@ class Progress(Protocol):
 
 @dataclass
 class _Work:
-    weight: Optional[float]  # estimated seconds; None: unknown (the mean of the known ones)
+    weight: Optional[float]  # expected seconds; None: unknown (the mean of the known ones)
     total: Optional[int]  # animations expected
-    fraction: float = 0.0  # done so far
+    fraction: float = 0.0  # done so far, by animations
     reused: bool = False
+    started: Optional[float] = None  # when it started running
+    seconds: Optional[float] = None  # what it took, once finished
 
 
 class Estimate:
@@ -53,8 +69,10 @@ class Estimate:
         self.scenes[scene_id] = _Work(seconds if seconds and seconds > 0 else None, total)
 
     def start(self, scene_id: str) -> None:
+        now = self.clock()
         if self.began is None:
-            self.began = self.clock()
+            self.began = now
+        self.scenes[scene_id].started = now
 
     def update(self, scene_id: str, animations: int) -> None:
         work = self.scenes[scene_id]
@@ -64,6 +82,8 @@ class Estimate:
     def done(self, scene_id: str, reused: bool) -> None:
         work = self.scenes[scene_id]
         work.fraction, work.reused = 1.0, reused
+        if not reused and work.started is not None:
+            work.seconds = self.clock() - work.started
 
     def _weights(self) -> dict[str, float]:
         active = {k: w for k, w in self.scenes.items() if not w.reused}
@@ -75,18 +95,38 @@ class Estimate:
         """(scenes finished or reused, scenes in all)."""
         return sum(w.fraction >= 1.0 for w in self.scenes.values()), len(self.scenes)
 
+    def speed(self) -> float:
+        """Seconds taken per second expected, over the scenes finished (1 before any)."""
+        weights = self._weights()
+        finished = [(w.seconds, weights[k]) for k, w in self.scenes.items() if w.seconds is not None and k in weights]
+        expected = sum(e for _, e in finished)
+        return sum(t for t, _ in finished) / expected if expected > 0 else 1.0
+
     def remaining(self) -> Optional[float]:
         """Seconds left, or None when nothing is left to render."""
-        weights = self._weights()
-        total = sum(weights.values())
-        done = sum(weights[k] * self.scenes[k].fraction for k in weights)
-        left = total - done
-        if left <= 1e-9:
+        weights, speed, now = self._weights(), self.speed(), self.clock()
+        running: list[float] = []
+        queued: list[float] = []
+        for k, cost in weights.items():
+            work = self.scenes[k]
+            if work.fraction >= 1.0:
+                continue
+            cost *= speed
+            if work.started is None:
+                queued.append(cost)
+                continue
+            ran = now - work.started
+            if work.fraction > 0 and ran >= MIN_MEASURED_SECONDS:
+                running.append(ran * (1.0 - work.fraction) / work.fraction)  # its own pace so far
+            else:
+                running.append(max(cost - ran, 0.05 * cost))  # as expected; overdue: nearly done
+        if not running and not queued:
             return None
-        elapsed = self.clock() - self.began if self.began is not None else 0.0
-        if done > 0 and elapsed >= MIN_MEASURED_SECONDS:
-            return left * elapsed / done  # the rate measured on this machine, now
-        return max(0.0, left / self.parallel - elapsed)
+        cores = sorted(running + [0.0] * max(0, self.parallel - len(running)))
+        for cost in sorted(queued, reverse=True):  # each queued scene goes to the core free first
+            cores[0] += cost
+            cores.sort()
+        return max(cores)
 
     def text(self) -> str:
         """'about 2:05 left', '' when nothing is left."""
@@ -107,6 +147,16 @@ class Silent:
     def close(self) -> None: pass
 
 
+CHECK = "check "  # the id of a check's child starts so: 'check math, outro'
+
+
+def _verbs(item: str) -> tuple[str, str, str]:
+    """('rendering', 'rendered', 'math') or, for a check's child, ('checking', 'checked', 'math, outro')."""
+    if item.startswith(CHECK):
+        return "checking", "checked", item[len(CHECK):]
+    return "rendering", "rendered", item
+
+
 class Lines(Silent):
     """For logs and CI: a line when a scene starts and when it ends, the latter with the ETA."""
 
@@ -122,7 +172,8 @@ class Lines(Silent):
 
     def start(self, scene_id: str) -> None:
         self.eta.start(scene_id)
-        self._say(f"rendering {scene_id} ...")
+        doing, _, name = _verbs(scene_id)
+        self._say(f"{doing} {name} ...")
 
     def update(self, scene_id: str, animations: int) -> None:
         self.eta.update(scene_id, animations)
@@ -134,7 +185,9 @@ class Lines(Silent):
             return
         finished, count = self.eta.scenes_done()
         left = self.eta.text()
-        self._say(f"{scene_id}: rendered in {seconds:.1f} s ({finished}/{count} scenes"
+        _, did, name = _verbs(scene_id)
+        unit = "scenes" if not any(k.startswith(CHECK) for k in self.eta.scenes) else "steps"
+        self._say(f"{name}: {did} in {seconds:.1f} s ({finished}/{count} {unit}"
                   f"{'; ' + left if left else ''})")
 
     def failed(self, scene_id: str) -> None:
@@ -181,7 +234,7 @@ class Bars(Silent):
         self.eta.start(scene_id)
         self.bars.start_task(self.overall)  # type: ignore[arg-type]
         self.bars.start_task(self.tasks[scene_id])  # type: ignore[arg-type]
-        self.bars.update(self.tasks[scene_id], status="rendering")  # type: ignore[arg-type]
+        self.bars.update(self.tasks[scene_id], status=_verbs(scene_id)[0])  # type: ignore[arg-type]
         self._refresh_overall()
 
     def update(self, scene_id: str, animations: int) -> None:
@@ -198,7 +251,7 @@ class Bars(Silent):
         self.bars.start_task(task)  # type: ignore[arg-type]
         total = self.bars.tasks[task].total or 1  # type: ignore[index]
         self.bars.update(task, total=total, completed=total,  # type: ignore[arg-type]
-                         status="unchanged, reused" if reused else f"rendered in {seconds:.1f} s")
+                         status="unchanged, reused" if reused else f"{_verbs(scene_id)[1]} in {seconds:.1f} s")
         self.bars.stop_task(task)  # type: ignore[arg-type]
         self._refresh_overall()
 

@@ -1,6 +1,7 @@
 """What the pipeline writes and reads back, as typed records: a mistyped or missing key fails
 loudly (pydantic ValidationError) instead of turning into a silent None.
 
+    RunRecord     <work>/<scene>.run.json     what a child process is asked to do ($ATTENTION_EXPLAINER_RUN)
     BeatsFile     <work>/<scene>.beats.json   a scene process's beats (written by ExplainerScene)
     LoadedSources <work>/<scene>.sources.json the project files the scene process imported
     SegmentMeta   cache/<scene>/<variant>/<key>.json   a cached segment: its file, sources, beats
@@ -23,6 +24,7 @@ from attention_explainer.narration.beats import Beat
 from attention_explainer.production.atomic import AtomicFiles
 
 R = TypeVar("R", bound="Record")
+RUN_ENV = "ATTENTION_EXPLAINER_RUN"  # the path of a child process's RunRecord (its only variable of ours)
 
 
 class Record(BaseModel):
@@ -44,6 +46,22 @@ class Record(BaseModel):
     def from_file(cls: type[R], path: str | Path) -> R:
         """Read a record (OSError when unreadable, pydantic.ValidationError when malformed)."""
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------- run record
+class RunRecord(Record):
+    """What one child process of production is asked to do, read by the scene (scene_input.run_record).
+
+    A path left None means: do not write that file. Issue 19's chunks add their beat range here."""
+
+    scene: str  # the scene id
+    config: str  # the effective config (YAML) the scene draws
+    beats: Optional[str] = None  # where to write its BeatsFile
+    sources: Optional[str] = None  # where to write its LoadedSources (files and config keys read)
+    check: Optional[str] = None  # where the layout check writes its findings (check runs only)
+    voice: Optional[str] = None  # the voice spec ('neural', 'espeak:en-us', ...); None: silent
+    voice_cache: Optional[str] = None  # where spoken clips are kept
+    voice_server: Optional[str] = None  # the Unix socket of the render's voice server, if any
 
 
 # ------------------------------------------------------------------------------ check finding
@@ -75,13 +93,16 @@ class BeatsFile(Record):
     scene: str
     duration: float
     beats: list[Beat]
+    plays: dict[str, list[int]] = Field(default_factory=dict)  # beat id -> [first, end) of its animations
 
 
 # --------------------------------------------------------------------------- loaded sources
 class LoadedSources(Record):
-    """The project source files a scene process imported (its segment's cache depends on them)."""
+    """What a scene process depended on: the project source files it imported and the config
+    keys it read (dotted paths, e.g. 'video.intro_sentence'; None: not recorded, i.e. all)."""
 
     files: list[str]
+    config_keys: Optional[list[str]] = None
 
 
 # ------------------------------------------------------------------------------ segment meta
@@ -91,6 +112,7 @@ class SegmentMeta(Record):
     key: str  # the scene_key of its inputs
     file: str = ""  # the cached media file (set when stored)
     sources: dict[str, Optional[str]] = Field(default_factory=dict)  # source file -> sha256 when rendered
+    config: Optional[dict[str, str]] = None  # config key read -> hash of its value (None: whole config in key)
     scene: str = ""
     title: str = ""
     still: bool = False
@@ -101,6 +123,7 @@ class SegmentMeta(Record):
     created: float = 0.0
     duration: Optional[float] = None  # seconds (videos only)
     beats: list[Beat] = Field(default_factory=list)
+    plays: dict[str, list[int]] = Field(default_factory=dict)  # beat id -> [first, end) of its animations
 
 
 # ---------------------------------------------------------------------------------- manifest
@@ -109,6 +132,8 @@ class ManifestBeat(Record):
     text: str
     start: float  # seconds in the video
     end: float
+    spoken: Optional[str] = None  # what the voice says when it differs from the text (listen compares it)
+    words: list[tuple[float, float]] = Field(default_factory=list)  # (start, end) of each word of text.split()
 
 
 class ManifestScene(Record):
@@ -142,6 +167,11 @@ class Manifest(Record):
     config: Optional[ManifestConfig] = None
     burned_captions: Optional[bool] = None
     voice: Optional[str] = None
+    line_sources: Optional[dict[str, str]] = None  # wav-dir: beat id -> its recording's file name, or the voice
+    language: Optional[str] = None  # the lesson's language code (the page's UI strings); None: en
+    theme: Optional[str] = None  # dark or light (the page's colours)
+    transcript: Optional[str] = None  # <name>.transcript.txt: each line with its start time
+    chapters_vtt: Optional[str] = None  # <name>.chapters.vtt: the chapters as WebVTT
     captions: dict[str, str]  # {"srt": path, "vtt": path}
     chapters: str
     scenes: list[ManifestScene]
@@ -150,7 +180,8 @@ class Manifest(Record):
 
     def to_json(self, indent: int = 2) -> str:
         """As before the records: the render's own keys (quality, config, ...) only when set."""
-        keep = {"quality", "config", "burned_captions", "voice"}
+        keep = {"quality", "config", "burned_captions", "voice", "line_sources", "language", "theme", "transcript",
+                "chapters_vtt"}
         data = {k: v for k, v in self.model_dump(mode="json").items() if k not in keep or v is not None}
         return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 

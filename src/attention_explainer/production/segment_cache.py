@@ -1,15 +1,17 @@
 """The render cache: a scene's segment is reused while nothing it depends on has changed.
 
-A segment is stored under a key (`scene_key`) hashing everything known before the render:
-the scene (id, class, file and that file's bytes), the effective config (every value, with this
-render's quality and captions), the quality, still-or-video, the voice (its spec and what it
-would say: espeak-ng's version, the recordings' bytes...), the x264 preset and the versions of this package,
-Manim, PyAV and Python. Next to the segment, its meta JSON lists every source file the scene
-process actually imported from this project (scenes/base.py, scenes/components/, the
-attention maths, ...) with their sha256; a lookup hits only if all of them are unchanged.
-So editing one scene's code re-renders it alone, while an edit to components.py re-renders every
-scene that imports it. Of the narration script, the key holds the scene's own effective lines
-only (`narration.script.scene_lines`), so overriding one line re-renders the scene that says it.
+A segment's key (`scene_key`) hashes what is known before the render: the scene (id, class, file
+and that file's bytes), its narration (its own effective lines, `narration.script.scene_lines`,
+and the global values and conditions those lines use), the quality, still-or-video, the voice
+(its spec and what it would say: espeak-ng's version, the recordings' bytes...), the x264 preset
+and the versions of this package, Manim, PyAV and Python. Next to the segment, its meta JSON
+lists what the scene process turned out to depend on: every source file it imported from this
+project (scenes/base.py, scenes/components/, the attention maths, ...) and data file it read (a
+real model's weights) with their digests, and every config key it read with a digest of its
+value (config_reads). A lookup hits only if all of them are unchanged. So editing one scene's
+code re-renders it alone, an edit to components.py every scene that imports it, overriding one
+line the scene that says it, and changing `video.intro_sentence` the scenes that read it.
+Entries of one key with different config values live side by side (named by both).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -25,12 +28,13 @@ from typing import Any, Optional
 
 from attention_explainer import __version__
 from attention_explainer.config.catalog import SceneInfo
-from attention_explainer.narration.script import scene_lines
+from attention_explainer.narration.script import Context, scene_lines
 from attention_explainer.production.atomic import AtomicFiles
+from attention_explainer.production.config_reads import digests as config_digests, value_digest
 from attention_explainer.production.records import SegmentMeta
 from attention_explainer.production.sources import file_digest
 
-CACHE_FORMAT = 1  # bump when the layout or the meaning of a key changes
+CACHE_FORMAT = 2  # bump when the layout or the meaning of a key changes
 KEEP_PER_SCENE = 8  # entries kept per scene and quality (least recently used go first)
 
 
@@ -41,21 +45,37 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def scene_key(info: SceneInfo, config: dict[str, Any], quality: str, still: bool,
-              voice: Optional[str], encoder: Optional[str] = None) -> str:
-    """Hex key of everything a scene's output depends on that is known before rendering it."""
+def narration_key(scene_id: str, config: dict[str, Any], context: Optional[Context]) -> dict[str, Any]:
+    """A scene's narration: its effective lines, and the global fields and conditions of
+    `context` (narration.script.context_for) that those lines name."""
+    video = config.get("video", {})
+    overrides = video.get("narration")
+    lines = scene_lines(scene_id, overrides if isinstance(overrides, dict) else None, video.get("language"))
+    text = json.dumps(lines, sort_keys=True, ensure_ascii=False)
+    used: dict[str, Any] = {}
+    if context is not None and lines:
+        for name, value in {**context.values, **context.flags}.items():
+            if re.search(rf"\b{re.escape(name)}\b", text):
+                used[name] = value
+    return {"lines": lines, "context": used}
+
+
+def scene_key(info: SceneInfo, narration: dict[str, Any], quality: str, still: bool,
+              voice: Optional[str], encoder: Optional[str] = None,
+              animations: Optional[tuple[int, int]] = None) -> str:
+    """Hex key of everything a scene's output depends on that is known before rendering it,
+    except the config values it reads (see SegmentCache.lookup). `animations`: a preview of
+    that range only."""
     path = Path(info.path).resolve()
-    video = dict(config.get("video", {}))
-    overrides = video.pop("narration", None)  # only this scene's effective lines count
     payload = {
         "cache_format": CACHE_FORMAT,
         "scene": {"id": info.id, "cls": info.cls, "file": str(path), "sha256": file_digest(path)},
-        "config": {**config, "video": video},
-        "narration": scene_lines(info.id, overrides if isinstance(overrides, dict) else None),
+        "narration": narration,
         "quality": quality,
         "still": still,
         "voice": voice,
         "encoder": encoder,
+        "animations": list(animations) if animations else None,
         "versions": {"attention_explainer": __version__, "manim": _version("manim"), "av": _version("av"),
                      "python": platform.python_version()},
     }
@@ -63,7 +83,8 @@ def scene_key(info: SceneInfo, config: dict[str, Any], quality: str, still: bool
 
 
 class SegmentCache:
-    """<root>/<scene>/<variant>/<key>.mp4|.png with <key>.json (variant: '480p15', 'still-480p15')."""
+    """<root>/<scene>/<variant>/<name>.mp4|.png with <name>.json (variant: '480p15', 'still-480p15',
+    'check'); <name> hashes the key and the config values the entry was made from."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -71,34 +92,39 @@ class SegmentCache:
     def _dir(self, scene_id: str, variant: str) -> Path:
         return self.root / scene_id / variant
 
-    def _meta_path(self, scene_id: str, variant: str, key: str) -> Path:
-        return self._dir(scene_id, variant) / f"{key[:32]}.json"
+    def lookup(self, scene_id: str, variant: str, key: str, config: dict[str, Any]) -> Optional[SegmentMeta]:
+        """The stored meta (with its file) of an entry for this key whose config values read
+        (in `config`, the effective config as JSON data) and sources are unchanged. A meta that
+        does not read as a SegmentMeta (an older format) is a miss."""
+        folder = self._dir(scene_id, variant)
+        for meta_path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True) \
+                if folder.is_dir() else []:
+            try:
+                meta = SegmentMeta.from_file(meta_path)
+            except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
+                continue
+            if meta.key != key or meta.config is None or not meta.file or not Path(meta.file).is_file():
+                continue
+            if any(value_digest(config, k) != d for k, d in meta.config.items()):
+                continue
+            if any(d is None or file_digest(path) != d for path, d in meta.sources.items()):
+                continue
+            now = time.time()
+            os.utime(meta_path, (now, now))  # recently used: kept by prune()
+            return meta
+        return None
 
-    def lookup(self, scene_id: str, variant: str, key: str) -> Optional[SegmentMeta]:
-        """The stored meta (with its file) if a segment for this key exists and its sources are
-        unchanged. A meta that does not read as a SegmentMeta (an older format) is a miss."""
-        meta_path = self._meta_path(scene_id, variant, key)
-        try:
-            meta = SegmentMeta.from_file(meta_path)
-        except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
-            return None
-        media = Path(meta.file)
-        if meta.key != key or not meta.file or not media.is_file():
-            return None
-        for path, digest in meta.sources.items():
-            if digest is None or file_digest(path) != digest:
-                return None
-        now = time.time()
-        os.utime(meta_path, (now, now))  # recently used: kept by prune()
-        return meta
-
-    def store(self, scene_id: str, variant: str, key: str, produced: Path, meta: SegmentMeta) -> SegmentMeta:
-        """Move a freshly rendered file into the cache and record its meta (file first, meta last)."""
+    def store(self, scene_id: str, variant: str, key: str, produced: Path, meta: SegmentMeta,
+              config: dict[str, Any], keys_read: Optional[list[str]]) -> SegmentMeta:
+        """Move a freshly made file into the cache and record its meta (file first, meta last).
+        `keys_read`: the config keys the scene read (None: all of them)."""
+        read = config_digests(config, keys_read if keys_read is not None else [""])
+        name = hashlib.sha256(json.dumps([key, read], sort_keys=True).encode("utf-8")).hexdigest()[:32]
         folder = self._dir(scene_id, variant)
         folder.mkdir(parents=True, exist_ok=True)
-        media = folder / f"{key[:32]}{produced.suffix}"
-        meta = meta.model_copy(update={"file": str(media.resolve())})
-        meta_path = self._meta_path(scene_id, variant, key)
+        media = folder / f"{name}{produced.suffix}"
+        meta = meta.model_copy(update={"file": str(media.resolve()), "config": read})
+        meta_path = folder / f"{name}.json"
         meta_path.unlink(missing_ok=True)  # no moment where an old meta describes the new file
         os.replace(produced, media)
         with AtomicFiles() as files:

@@ -1,36 +1,37 @@
-"""Which of our source files a scene process loaded: the render cache re-runs a scene when one changes.
+"""Which of our files a scene process depended on: the render cache re-runs a scene when one changes.
 
-The scene process (scenes/base.py, at tear-down) writes the list to $ATTENTION_EXPLAINER_SOURCES:
-the scene's own file, the shared scene code it imported (scenes/base.py, scenes/components.py,
-any helper module) and this package's modules (config, attention maths, voice...). Installed
-libraries are covered by their versions in the cache key instead.
+The scene process (scene_input.write_sources, at tear-down) records the scene's own file, the
+shared scene code it imported (scenes/base.py, scenes/components/, any helper module), this
+package's modules (config, attention maths, voice...) and data files it read (a real model's
+weights). Installed libraries are covered by their versions in the cache key instead.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from pathlib import Path
 from typing import Iterable, Optional
 
-SOURCES_ENV = "ATTENTION_EXPLAINER_SOURCES"
+PACKAGE = "attention_explainer"
+SCENES_PACKAGE = "attention_explainer.scenes"
+BIG_FILE = 16 << 20  # larger files (model weights) are known by size and mtime, not read again
 
 
 def project_roots(scene_file: Optional[str | Path] = None) -> list[Path]:
-    """Folders whose Python files count as the scene's sources."""
-    import attention_explainer
-    import attention_explainer.scenes
-
-    roots = [Path(attention_explainer.__file__).resolve().parent,
-             Path(attention_explainer.scenes.__file__).resolve().parent]
+    """Folders whose Python files count as the scene's sources: this package, the scenes package
+    (when the process imported it) and the scene file's folder."""
+    roots = [Path(__file__).resolve().parents[1]]
+    scenes = sys.modules.get(SCENES_PACKAGE)  # imported by the scene itself; production never imports it
+    if scenes is not None and getattr(scenes, "__file__", None):
+        roots.append(Path(scenes.__file__).resolve().parent)  # type: ignore[arg-type]
     if scene_file is not None:
         roots.append(Path(scene_file).resolve().parent)
     return roots
 
 
 def loaded_sources(roots: Iterable[Path], extra: Iterable[str | Path] = ()) -> list[str]:
-    """The .py files of imported modules that live under one of the roots (sorted, absolute)."""
+    """The .py files of imported modules that live under one of the roots, and `extra` (sorted, absolute)."""
     roots = [Path(r) for r in roots]
     found = {str(Path(p).resolve()) for p in extra}
     for module in list(sys.modules.values()):
@@ -43,20 +44,14 @@ def loaded_sources(roots: Iterable[Path], extra: Iterable[str | Path] = ()) -> l
     return sorted(found)
 
 
-def write_loaded_sources(path: str | Path, scene_file: Optional[str | Path]) -> None:
-    """Called in the scene process: record the sources for the render cache."""
-    files = loaded_sources(project_roots(scene_file), [scene_file] if scene_file else [])
-    from attention_explainer.production.records import LoadedSources
-
-    tmp = Path(f"{path}.{os.getpid()}.tmp")
-    LoadedSources(files=files).to_file(tmp, indent=1)
-    os.replace(tmp, path)
-
-
 def file_digest(path: str | Path) -> Optional[str]:
-    """sha256 of a file's bytes, or None when it is gone."""
+    """sha256 of a file's bytes (of its size and mtime when larger than BIG_FILE), None when gone."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        path = Path(path)
+        stat = path.stat()
+        if stat.st_size > BIG_FILE:
+            return f"stat:{stat.st_size}:{stat.st_mtime_ns}"
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
 

@@ -113,34 +113,3 @@ def beat_sheet(video: Path, beats: Sequence[Any], fps: float, out: Path, work: P
     labels = [f"{i}. {b.id}  ({b.end - b.start:.1f} s)" for i, b in enumerate(beats, start=1)]
     contact_sheet(list(zip(labels, frames)), out, theme=theme, columns=BEAT_COLUMNS,
                   thumb_width=BEAT_THUMB_WIDTH)
-
-
-def render_beat_storyboards(scenes: Sequence[Any], settings: Any, output: Optional[Path] = None) -> list[Path]:
-    """Render the scenes (or reuse them) and write one sheet per scene: <stem>_<scene id>.png
-    beside `output` (default <media>/attention-explainer/<config>_<quality>_storyboard.png)."""
-    import shutil
-    import tempfile
-
-    from attention_explainer.production.atomic import AtomicFiles
-    from attention_explainer.production.render import render_segments
-
-    if output is None:
-        output = settings.app_dir / f"{settings.name}_{settings.resolution_dir}_storyboard.png"
-    output = Path(output)
-    fps = float(settings.resolution_dir.split("p")[1])
-    segments = render_segments(scenes, settings)
-    written = []
-    work = Path(tempfile.mkdtemp(prefix="beats-", dir=settings.app_dir))
-    try:
-        with AtomicFiles() as files:
-            for seg in segments:
-                if not seg.beats:
-                    continue
-                out = output.with_name(f"{output.stem}_{seg.scene_id}.png")
-                beat_sheet(seg.video, seg.beats, fps, files.temp_for(out), work / seg.scene_id,
-                           theme=settings.config.display.theme)
-                written.append(out)
-            files.commit()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return written

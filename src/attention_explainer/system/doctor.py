@@ -148,6 +148,32 @@ def _neural_voice() -> Check:
         return Check("neural voice", False, str(e).splitlines()[0] if str(e) else type(e).__name__, fix)
 
 
+def _kokoro_voice() -> Check:
+    """Kokoro-82M: model parts, vocabulary, voices, and an English word said (loads the model, ~3 s)."""
+    from attention_explainer.narration import kokoro
+    from attention_explainer.narration.kokoro_g2p import sentences
+
+    fix = "bash scripts/bootstrap.sh setup (Kokoro's model, vocabulary and phonemisers)"
+    try:
+        kokoro.check_installed()
+        said = kokoro.KokoroEngine().speak(sentences("Ready.", "a"), "af_heart")
+        seconds = said.audio.size / kokoro.SAMPLE_RATE
+        ok = seconds > 0.2 and said.timed == said.audio.size
+        detail = f"{kokoro.MODEL_ID}, {len(kokoro.voice_names())} voices: said 'Ready.' in {seconds:.2f} s"
+        return Check("Kokoro voice", ok, detail if ok else "Kokoro made no speech", fix)
+    except Exception as e:  # noqa: BLE001 - any failure is the finding
+        return Check("Kokoro voice", False, str(e).splitlines()[0] if str(e) else type(e).__name__, fix)
+
+
+def _optional_module(name: str, module: str, what: str, task: str) -> Check:
+    """An optional part: importable (not loaded)."""
+    from importlib.util import find_spec
+
+    found = find_spec(module) is not None
+    return Check(name, found, what if found else f"not installed ({what})", f"bash scripts/bootstrap.sh {task}",
+                 optional=True)
+
+
 def run_checks() -> list[Check]:
     """All checks, in the order a user would fix them."""
     return [
@@ -161,4 +187,7 @@ def run_checks() -> list[Check]:
         _script_fonts(),
         _binary("espeak-ng", "espeak-ng"),
         _neural_voice(),
+        _kokoro_voice(),
+        _optional_module("Japanese phonemes", "pyopenjtalk", "pyopenjtalk-plus, for Kokoro in Japanese", "ja"),
+        _optional_module("listening back", "faster_whisper", "faster-whisper + Whisper base, for `listen`", "listen"),
     ]

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import numpy as np
 
 from attention_explainer.core.attention import softmax_rows
+from attention_explainer.core.real_model.focus import FocusLink, focus_link, focus_word
 from attention_explainer.core.real_model.forward import forward
 from attention_explainer.core.real_model.loader import BertModel, load_model
 from attention_explainer.core.real_model.pieces import Pieces, Words, encode, group_words, merge
@@ -57,10 +58,14 @@ class RowDemo:
     weights: np.ndarray  # (n,) = softmax(scaled): the head's attention row
 
 
-def row_demo(run: "RealRun") -> RowDemo:
-    """The worked row of a run (see RowDemo)."""
+def row_demo(run: "RealRun", focus: Optional[FocusLink] = None) -> RowDemo:
+    """The worked row of a run (see RowDemo); with a focus link, the focus word's first piece in
+    the head that links it furthest (core/real_model/focus.py)."""
     pick = next((p for p in run.picks if p.role == "link" and p.labelled), run.picks[0])
-    if pick.role == "link" and pick.labelled:
+    if focus is not None:
+        pick = Pick(focus.layer, focus.head, "link", focus.share, True)
+        query = run.words.groups[focus.query][0]
+    elif pick.role == "link" and pick.labelled:
         query = run.words.groups[int(run.scores.link_pairs[pick.layer, pick.head, 0])][0]
     else:
         content = [i for i in range(run.pieces.n) if not run.pieces.special[i]]
@@ -87,6 +92,7 @@ class RealModelTrace:
     main: RealRun  # real_model.sentence, default the main sentence
     question: RealRun  # video.intro_sentence (the opening question); `main` when the same text
     demo: RowDemo  # one row of `main` worked out
+    focus: Optional[FocusLink] = None  # video.focus in `main`, and the head linking it furthest
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the model, the main run's pieces, offsets, attentions and head scores."""
@@ -132,7 +138,9 @@ def compute_real_trace(spec: RealModelSpec, model: Optional[BertModel] = None) -
     main = run_sentence(model, sentence, spec.sentence_field)
     intro = spec.intro_sentence
     question = main if intro == sentence else run_sentence(model, intro, "video.intro_sentence")
+    word = focus_word(main.words, spec.main_tokens, spec.focus_index, sentence == spec.main_sentence)
+    link = None if word is None else focus_link(main.word_attentions, main.words, word)
     c = model.config
     return RealModelTrace(model_name=c.name, model_path=model.path, layers=c.layers, heads=c.heads,
                           d_model=c.d_model, d_k=c.d_k, max_positions=c.max_positions, main=main,
-                          question=question, demo=row_demo(main))
+                          question=question, demo=row_demo(main, link), focus=link)

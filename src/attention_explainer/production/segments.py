@@ -1,0 +1,237 @@
+"""Segments: one MP4 (or last-frame PNG) per scene, from the cache when nothing it depends on
+changed, else from a `manim render` child process (settings.parallel at once).
+
+`render_segments(scenes, settings)` is what render_video, render_scene and the storyboards call.
+Each child gets a run record (records.RunRecord): the config, where to write its beats and
+sources, its voice; it leaves <scene>-<key12>-<pid>.* files in work/ while it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from attention_explainer.core.attention import compute_trace
+from attention_explainer.errors import UserError
+from attention_explainer.narration.chapters import chapter_title
+from attention_explainer.narration.script import Context, context_for
+from attention_explainer.narration.voice import Voice, WavDirVoice, make_voice
+from attention_explainer.production.assemble import Segment
+from attention_explainer.production.atomic import remove_stale_temps
+from attention_explainer.config.catalog import SceneInfo
+from attention_explainer.production.child import Child, MediaDir
+from attention_explainer.production.formats import DEFAULT_X264_PRESET
+from attention_explainer.production.housekeeping import human_size, remove_stale_work
+from attention_explainer.production.progress import Progress, expected_seconds, make_progress
+from attention_explainer.production.records import BeatsFile, LoadedSources, RunRecord, SegmentMeta
+from attention_explainer.production.scheduler import by_cost, run_children
+from attention_explainer.production.segment_cache import SegmentCache, narration_key, scene_key
+from attention_explainer.production.settings import RESOLUTION_DIR, RenderSettings, config_file, voice_spec
+from attention_explainer.production.sources import digests
+from attention_explainer.production.speech import lines_ahead, voice_server_for
+
+
+class RenderError(UserError):
+    """A scene failed to render."""
+
+
+def manim_command(info: SceneInfo, quality: str, media_dir: Path, name: str, still: bool = False,
+                  x264_preset: str = DEFAULT_X264_PRESET,
+                  animations: Optional[tuple[int, int]] = None) -> list[str]:
+    """The `manim render` call for one scene (`animations`: only that range, Manim's -n)."""
+    cmd = [sys.executable, "-m", "manim", "render", str(info.path), info.cls, f"-q{quality}",
+           "--media_dir", str(media_dir), "-o", name, "--progress_bar", "none", "-v", "INFO"]
+    if still:
+        return cmd + ["-s"]
+    # Manim's per-animation cache is off: the segment cache supersedes it, and its hashing of
+    # every mobject at every play() cost ~12 % of a cold render (and kept a second copy on disk).
+    cmd += ["--format", "mp4", "--disable_caching"]
+    if animations is not None:
+        cmd += ["-n", f"{animations[0]},{animations[1]}"]
+    return cmd + ["--encoder-option", f"preset={x264_preset}"]
+
+
+def manim_output(info: SceneInfo, quality: str, media_dir: Path, name: str, still: bool = False) -> Path:
+    """Where Manim writes the file for `manim_command(...)`."""
+    stem = Path(info.path).stem
+    if still:
+        return media_dir / "images" / stem / f"{name}.png"
+    return media_dir / "videos" / stem / RESOLUTION_DIR[quality] / f"{name}.mp4"
+
+
+class SceneRun:
+    """One scene rendered by one child: its Child, its Manim media dir (held while it runs),
+    and the files it writes for the cache."""
+
+    def __init__(self, info: SceneInfo, settings: RenderSettings, still: bool, key: str, config: Path,
+                 cost: float, animations: Optional[tuple[int, int]] = None) -> None:
+        if not Path(info.path).is_file():
+            raise RenderError(f"scene '{info.id}': no such file {info.path}")
+        app, work = settings.app_dir, settings.work_dir
+        work.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(work)
+        self.info, self.still, self.key, self.part = info, still, key, animations
+        self.media = MediaDir(app / "manim", info.id)
+        manim_dir = self.media.path
+        name = f"{info.id}-{key[:12]}-{os.getpid()}"
+        self.beats_file, self.sources_file = work / f"{name}.beats.json", work / f"{name}.sources.json"
+        spec = "none" if still else voice_spec(settings)
+        record = RunRecord(scene=info.id, config=str(config.resolve()),
+                           beats=None if still else str(self.beats_file.resolve()),
+                           sources=str(self.sources_file.resolve()),
+                           voice=None if spec == "none" else spec,
+                           voice_cache=str((app / "voice").resolve()))
+        out = manim_output(info, settings.q, manim_dir, name, still)
+        suffix = "still" if still else settings.resolution_dir
+        self.child = Child(
+            id=info.id, cmd=manim_command(info, settings.q, manim_dir, name, still, settings.x264_preset, animations),
+            log=app / "logs" / f"{settings.name}_{info.id}_{suffix}.log", record=record,
+            record_path=work / f"{name}.run.json", expect=out, leaves=[self.beats_file, self.sources_file],
+            scratch=[out.with_suffix(".wav")],  # Manim's audio before it muxes AAC (the soundtrack is ours)
+            partial_dir=manim_dir / "videos" / Path(info.path).stem / settings.resolution_dir
+            / "partial_movie_files" / info.cls, cost=cost)
+
+    def sources(self) -> LoadedSources:
+        """What the scene process recorded (a scene that is not an ExplainerScene: its own file only)."""
+        try:
+            found = LoadedSources.from_file(self.sources_file)
+        except (OSError, ValueError):
+            found = LoadedSources(files=[], config_keys=None)
+        files = sorted({str(Path(self.info.path).resolve()), *found.files})
+        return found.model_copy(update={"files": files})
+
+    def finish(self) -> None:
+        """Release the media dir and remove the work files the parent has read."""
+        self.media.release()
+        for path in (self.beats_file, self.sources_file):
+            path.unlink(missing_ok=True)
+
+
+def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still: bool = False,
+                    progress: Optional[Progress] = None,
+                    animations: Optional[dict[str, tuple[int, int]]] = None) -> list[Segment]:
+    """One segment per scene (video, or last-frame PNG with still), reused when unchanged.
+    `animations`: scene id -> (start, end), render only that range (a preview). A progress given
+    is the caller's to close."""
+    own = progress is None
+    progress = progress or make_progress(settings.quiet, parallel=settings.parallel)
+    app = settings.app_dir
+    stale = remove_stale_work(app)  # what renders killed outright (SIGKILL, power loss) left behind
+    if stale.files:
+        progress.note(f"removed {stale.files} work file(s) of interrupted renders ({human_size(stale.bytes)})")
+    cache = SegmentCache(app / "cache")
+    cfg = settings.effective_config()
+    data = cfg.model_dump(mode="json")
+    config = config_file(settings)
+    trace = compute_trace(cfg.attention_spec())
+    context = context_for(cfg, trace)
+    voice = None if still else make_voice(voice_spec(settings), app / "voice")
+    variant = f"still-{settings.resolution_dir}" if still else settings.resolution_dir
+    segments: dict[str, Segment] = {}
+    runs: list[SceneRun] = []
+    try:
+        for info in scenes:
+            part = (animations or {}).get(info.id)
+            key = _key(info, settings, data, context, voice, still, part)
+            last = cache.latest(info.id, variant, "render_seconds")
+            cost = last or expected_seconds(info.id, settings.q, still)
+            animations_last = cache.latest(info.id, variant, "animations")
+            if part:
+                cost *= (part[1] - part[0]) / max(animations_last or part[1], 1)
+            progress.add(info.id, info.title, (part[1] - part[0]) if part else
+                         int(animations_last) if animations_last else None, cost)
+            meta = cache.lookup(info.id, _variant(variant, part), key, data)
+            if meta is not None:
+                segments[info.id] = _segment(info, meta, reused=True)
+                progress.done(info.id, True, 0.0)
+                continue
+            runs.append(SceneRun(info, settings, still, key, config, cost, part))
+        ordered = by_cost([r.child for r in runs])
+        speaking = voice if runs and not still else None  # nothing to render: no server to start
+        with voice_server_for(speaking, _ahead(cfg, trace, [r.info for r in runs]) if speaking else []) as server:
+            for run in runs:
+                assert run.child.record is not None
+                run.child.record = run.child.record.model_copy(update={"voice_server": server})
+            failed = run_children(ordered, settings.parallel, progress)
+        for run in runs:
+            if run.child.finished:
+                segments[run.info.id] = _store(run, cache, _variant(variant, run.part), data, settings, still)
+        if failed is not None:
+            raise RenderError(failed.failure(f"scene '{failed.id}'"))
+        if isinstance(voice, WavDirVoice):
+            _note_recordings(voice, [segments[i.id] for i in scenes], progress)
+    finally:
+        for run in runs:
+            run.finish()
+        if own:
+            progress.close()
+    for info in scenes:
+        cache.prune(info.id, _variant(variant, (animations or {}).get(info.id)))
+    return [segments[info.id] for info in scenes]
+
+
+def _ahead(cfg: Any, trace: Any, scenes: Sequence[SceneInfo]) -> list[str]:
+    try:
+        return lines_ahead(cfg, trace, scenes)
+    except Exception:  # noqa: BLE001 - ahead is an optimisation; the scenes ask for what they need
+        return []
+
+
+def _key(info: SceneInfo, settings: RenderSettings, data: dict[str, Any], context: Context, voice: Optional[Voice],
+         still: bool, part: Optional[tuple[int, int]] = None) -> str:
+    return scene_key(info, narration_key(info.id, data, context), settings.q, still,
+                     voice.fingerprint(info.id) if voice else None, None if still else settings.x264_preset, part)
+
+
+def cached_plays(info: SceneInfo, settings: RenderSettings) -> Optional[dict[str, list[int]]]:
+    """Each beat's animations ([first, end), Manim's numbering) in the scene's cached video as it
+    would render now (same code, config, voice); None when it is not in the cache."""
+    cfg = settings.effective_config()
+    data = cfg.model_dump(mode="json")
+    voice = make_voice(voice_spec(settings), settings.app_dir / "voice")
+    key = _key(info, settings, data, context_for(cfg, compute_trace(cfg.attention_spec())), voice, False)
+    meta = SegmentCache(settings.app_dir / "cache").lookup(info.id, settings.resolution_dir, key, data)
+    return meta.plays if meta is not None and meta.plays else None
+
+
+def _variant(variant: str, part: Optional[tuple[int, int]]) -> str:
+    """The cache folder: a preview of some animations is kept apart from whole scenes."""
+    return f"{variant}-part" if part else variant
+
+
+def _store(run: SceneRun, cache: SegmentCache, variant: str, data: dict[str, Any], settings: RenderSettings,
+           still: bool) -> Segment:
+    """The finished run's segment, moved into the cache with its meta."""
+    child, found = run.child, run.sources()
+    meta = SegmentMeta(key=run.key, scene=run.info.id, title=run.info.title, still=still, quality=settings.q,
+                       sources=digests(found.files), animations=child.animations,
+                       render_seconds=round(child.seconds, 2), log=str(child.log), created=time.time())
+    if not still:
+        written = BeatsFile.from_file(run.beats_file)
+        meta = meta.model_copy(update={"duration": written.duration, "beats": written.beats, "plays": written.plays})
+    assert child.expect is not None
+    meta = cache.store(run.info.id, variant, run.key, child.expect, meta, data, found.config_keys)
+    return _segment(run.info, meta, reused=False)
+
+
+def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
+    return Segment(info.id, chapter_title(info.title), Path(meta.file), tuple(meta.beats), meta.key, reused,
+                   meta.render_seconds)
+
+
+def _note_recordings(voice: WavDirVoice, segments: Sequence[Segment], progress: Progress) -> None:
+    beat_ids = [b.id for s in segments for b in s.beats]
+    missing = [b for b in beat_ids if voice.recording(b) is None]
+    if missing:
+        shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
+        said = f"spoken by {voice.fallback.spec}" if voice.fallback is not None and hasattr(voice.fallback, "spec") \
+            else "silent, captions only"
+        progress.note(f"voice: {len(missing)} beat(s) have no recording in {voice.folder} ({said}): {shown}")
+    unmatched = voice.unmatched(beat_ids)
+    if unmatched:
+        shown = ", ".join(unmatched[:8]) + (", ..." if len(unmatched) > 8 else "")
+        progress.note(f"voice: {len(unmatched)} recording(s) match no line of this video (names are the ids "
+                      f"`attention-explainer narration` prints): {shown}")
