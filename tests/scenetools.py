@@ -62,19 +62,30 @@ def build_scene(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[st
 def build_checked(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[str, Any]] = None,
                   ) -> tuple[Scene, list[Any]]:
     """build_scene under the frame check's own inspector, as `attention-explainer check` builds a
-    scene: returns the scene and the inspector's findings (scenes/checking.py's Finding records).
-    Layout tests assert on these instead of bounds of their own."""
-    from attention_explainer.scenes.checking import CHECK_ENV, read_findings
+    scene (a RunRecord naming the config and where to write the findings): returns the scene and
+    the inspector's findings. Layout tests assert on these instead of bounds of their own."""
+    from attention_explainer.config.catalog import SCENES
+    from attention_explainer.production.records import RUN_ENV, RunRecord
+    from attention_explainer.production.scene_input import run_record
+    from attention_explainer.scenes.checking import read_findings
 
-    out = tmp_path / f"findings-{scene_cls.__name__}-{os.getpid()}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    os.environ[CHECK_ENV] = str(out)
+    names = {c.__name__ for c in scene_cls.__mro__}
+    scene_id = next((s.id for s in SCENES if s.cls in names), scene_cls.__name__)
+    config_file, out = tmp_path / "checked-config.yaml", tmp_path / f"findings-{scene_id}-{os.getpid()}.json"
+    config_file.write_text(yaml.safe_dump(config or {}, allow_unicode=True), encoding="utf-8")
+    record = tmp_path / f"run-{scene_id}-{os.getpid()}.json"
+    RunRecord(scene=scene_id, config=str(config_file), check=str(out)).to_file(record)
+    os.environ[RUN_ENV] = str(record)
+    run_record.cache_clear()
     try:
         scene = build_scene(scene_cls, tmp_path, config)
     finally:
-        os.environ.pop(CHECK_ENV, None)
+        os.environ.pop(RUN_ENV, None)
+        run_record.cache_clear()
+        scene_input.cache_clear()
     findings = read_findings(out)
-    out.unlink()
+    for path in (out, record, config_file):
+        path.unlink()
     return scene, findings
 
 
