@@ -1,9 +1,17 @@
-"""Shared pytest setup. Keep each section small; add new sections below with their own header."""
+"""Shared pytest setup: markers, the session's LaTeX/text cache, and fixtures used by several files.
+
+Keep each section small; add new sections below with their own header. Nothing here imports Manim,
+so collecting the tests that do not build scenes stays fast. docs/testing.md describes the layers.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
-from typing import Callable, Union
+from typing import Any, Callable, Iterator, Union
 
 import pytest
 
@@ -18,8 +26,67 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "slow: builds every real scene (minutes on a busy 2-core box); deselect with -m 'not slow'",
+        "slow: takes more than ~3 s (real scene builds, renders, the check corpus, child processes); "
+        "the quick layer is -m 'not slow'",
     )
+    _start_tex_cache()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _end_tex_cache()
+
+
+# ------------------------------------------------------------ one LaTeX and text cache per process
+# Manim writes each formula's .tex/.svg and each Text's .svg under names made from a hash of their
+# content, so one folder can serve every scene build of a session: LaTeX runs once per formula per
+# session instead of once per test. scenetools reads the folder from TEX_CACHE_ENV (at import,
+# for frames_comparison's decorators). Every pytest process makes its own (an xdist worker does not
+# share the controller's: two processes writing one .svg at once could read it half written).
+
+TEX_CACHE_ENV = "ATTENTION_EXPLAINER_TEST_TEX_CACHE"
+_made: list[str] = []
+
+
+def _start_tex_cache() -> None:
+    folder = tempfile.mkdtemp(prefix="attention-explainer-tex-")
+    _made.append(folder)
+    os.environ[TEX_CACHE_ENV] = folder
+
+
+def _end_tex_cache() -> None:
+    while _made:
+        shutil.rmtree(_made.pop(), ignore_errors=True)
+
+
+# ---------------------------------------------------------------- CPU time per test (--cpu-durations)
+# On a shared machine wall time says more about the neighbours than about a test: --cpu-durations=N
+# lists the N tests (setup and teardown included) that used the most CPU, this process's and its
+# finished child processes' (LaTeX, `check` builds, renders).
+
+_cpu: dict[str, float] = {}
+
+
+def _cpu_now() -> float:
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Iterator[None]:
+    start = _cpu_now()
+    yield
+    _cpu[item.nodeid] = _cpu_now() - start
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    n = config.getoption("cpu_durations", None)
+    if n is None or not _cpu:  # (under xdist the workers hold the times: run without -n to list them)
+        return
+    terminalreporter.write_sep("=", f"CPU time per test: the {n or len(_cpu)} largest, total {sum(_cpu.values()):.1f} s")
+    for nodeid, cpu in sorted(_cpu.items(), key=lambda kv: -kv[1])[: n or None]:
+        terminalreporter.write_line(f"{cpu:8.2f}s  {nodeid}")
 
 
 # ----------------------------------------------------------------------------- config files
@@ -42,15 +109,67 @@ def write_config(tmp_path: Path) -> WriteConfig:
     return write
 
 
+# ------------------------------------------------------------------------ small real file systems
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """tmpfs(options) -> a fresh tmpfs mounted with those options ("size=64k", "ro,size=1m"),
+    unmounted after the test. Needs root: the test is skipped elsewhere."""
+    mounts: list[Path] = []
+
+    def mount(options: str) -> Path:
+        where = tmp_path / f"mnt{len(mounts)}"
+        where.mkdir()
+        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                                               capture_output=True).returncode != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        mounts.append(where)
+        return where
+
+    yield mount
+    for where in mounts:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+# ------------------------------------------------------------------ one build per scene and config
+
+
+@pytest.fixture(scope="module")
+def build_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[type, Any], Any]:
+    """build_once(SceneClass, config dict or None) -> the scene built by scenetools.build_scene
+    (animations skipped), once per module for each class and config: the tests of a module observe
+    the same build. Tests must only read the scene."""
+    import yaml
+
+    from scenetools import build_scene
+
+    cache: dict[tuple[type, str], Any] = {}
+    folder = tmp_path_factory.mktemp("built")
+
+    def get(scene_cls: type, config: Any = None) -> Any:
+        key = (scene_cls, yaml.safe_dump(config, allow_unicode=True, sort_keys=True))
+        if key not in cache:
+            (work := folder / str(len(cache))).mkdir()
+            scene = build_scene(scene_cls, work, config)
+            assert isinstance(scene, scene_cls)
+            cache[key] = scene
+        return cache[key]
+
+    return get
+
+
 # ------------------------------------------------------ last-frame regression (tests/test_frames.py)
 # Manim's frames_comparison reads these two options; its pytest plugin is not installed with the
 # wheel, so they are registered here. --set_test writes the control frames instead of comparing;
 # --show_diff plots a failing frame against its control (needs matplotlib and a display).
-# Manim's minimum cairo version is lowered in tests/test_frames.py (kept out of here, so that
+# Manim's minimum cairo version is lowered in tests/scenetools.py (kept out of here, so that
 # collecting the other tests does not import manim).
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--cpu-durations", type=int, default=None, metavar="N",
+                     help="list the N tests that used the most CPU time (0: all)")
     group = parser.getgroup("frames", "last-frame regression tests (tests/test_frames.py)")
     for flag, text in (
         ("--set_test", "write the control frames of tests/test_frames.py instead of comparing"),

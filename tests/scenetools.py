@@ -25,10 +25,12 @@ _fc = importlib.import_module("manim.utils.testing.frames_comparison")  # the mo
 _fc.MIN_CAIRO_VERSION = min(_fc.MIN_CAIRO_VERSION, cairo.cairo_version())
 frames_comparison = _fc.frames_comparison
 
-# LaTeX and Pango output cached across tests and runs (keyed by content hashes, so sharing is safe);
-# frames_comparison would otherwise use a fresh folder per test and rerun LaTeX every time.
-_CACHE = Path(tempfile.gettempdir()) / "attention-explainer-frames-cache"
-CACHES: dict[str, Any] = {"tex_dir": str(_CACHE / "tex"), "text_dir": str(_CACHE / "texts")}
+# LaTeX and Pango output cached across the session (files named by content hashes, so sharing is
+# safe): conftest.py makes one folder per pytest process. frames_comparison and build_scene would
+# otherwise use a fresh folder per test and run LaTeX again every time.
+_CACHE = Path(os.environ.get("ATTENTION_EXPLAINER_TEST_TEX_CACHE")
+              or tempfile.mkdtemp(prefix="attention-explainer-tex-"))  # (imported outside pytest)
+CACHES: dict[str, Any] = {"tex_dir": str(_CACHE / "Tex"), "text_dir": str(_CACHE / "texts")}
 
 
 def use_config(tmp_path: Path, config: Optional[dict[str, Any]]) -> None:
@@ -48,13 +50,43 @@ def build_scene(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[st
     try:
         with tempconfig({"dry_run": True, "disable_caching": True,
                          "media_dir": str(tmp_path / "media"), "quality": "low_quality",
-                         "progress_bar": "none", "verbosity": "WARNING"}):
+                         "progress_bar": "none", "verbosity": "WARNING", **CACHES}):
             scene = scene_cls(renderer=CairoRenderer(skip_animations=True))
             scene.render()
     finally:
         os.environ.pop(CONFIG_ENV, None)
         scene_input.cache_clear()
     return scene
+
+
+def build_checked(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[str, Any]] = None,
+                  ) -> tuple[Scene, list[Any]]:
+    """build_scene under the frame check's own inspector, as `attention-explainer check` builds a
+    scene (a RunRecord naming the config and where to write the findings): returns the scene and
+    the inspector's findings. Layout tests assert on these instead of bounds of their own."""
+    from attention_explainer.config.catalog import SCENES
+    from attention_explainer.production.records import RUN_ENV, RunRecord
+    from attention_explainer.production.scene_input import run_record
+    from attention_explainer.scenes.checking import read_findings
+
+    names = {c.__name__ for c in scene_cls.__mro__}
+    scene_id = next((s.id for s in SCENES if s.cls in names), scene_cls.__name__)
+    config_file, out = tmp_path / "checked-config.yaml", tmp_path / f"findings-{scene_id}-{os.getpid()}.json"
+    config_file.write_text(yaml.safe_dump(config or {}, allow_unicode=True), encoding="utf-8")
+    record = tmp_path / f"run-{scene_id}-{os.getpid()}.json"
+    RunRecord(scene=scene_id, config=str(config_file), check=str(out)).to_file(record)
+    os.environ[RUN_ENV] = str(record)
+    run_record.cache_clear()
+    try:
+        scene = build_scene(scene_cls, tmp_path, config)
+    finally:
+        os.environ.pop(RUN_ENV, None)
+        run_record.cache_clear()
+        scene_input.cache_clear()
+    findings = read_findings(out)
+    for path in (out, record, config_file):
+        path.unlink()
+    return scene, findings
 
 
 # --------------------------------------------------------- checks shared by the scene test files

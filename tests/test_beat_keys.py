@@ -97,6 +97,7 @@ def tmp_path(tmp_path_factory):  # type: ignore[no-untyped-def]
     return tmp_path_factory.mktemp("beat_keys")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scene_id", list(CASES))
 def test_beat_ids_are_keyed_unique_and_stable(tmp_path, scene_id: str) -> None:  # type: ignore[no-untyped-def]
     configs, conditional = CASES[scene_id]

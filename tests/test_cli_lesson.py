@@ -28,6 +28,7 @@ def math_scene(tmp_path_factory: pytest.TempPathFactory):
     return build_scene(AttentionMath, tmp_path_factory.mktemp("math"), FOCUS)
 
 
+@pytest.mark.slow
 def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
     trace = compute_trace(validate_config(FOCUS).attention_spec())
     assert math_scene.qi == 5 and trace.tokens[5] == "sank"
@@ -39,6 +40,7 @@ def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
     assert 5 in Q.rows
 
 
+@pytest.mark.slow
 def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
     trace = compute_trace(validate_config(FOCUS).attention_spec())
     qi = math_scene.qi
@@ -89,6 +91,7 @@ def test_the_heatmap_reads_the_focus_row_and_says_the_weights_are_random(tmp_pat
     assert scene.origin.original_text == "random weights (seed 7), not trained"
 
 
+@pytest.mark.slow
 def test_the_outro_shows_the_closing_line_once(tmp_path: Path) -> None:
     from attention_explainer.scenes.outro import Outro
 
@@ -111,6 +114,7 @@ def test_the_pipeline_frames_the_focus_token(tmp_path: Path) -> None:
     assert label
 
 
+@pytest.mark.slow
 def test_math_says_the_weights_are_random_where_it_reads_meaning_into_them(math_scene) -> None:
     # the beats whose lines read meaning into a score or weight ("... scores highest with ...",
     # "... pays the most attention to ...") show where the numbers come from

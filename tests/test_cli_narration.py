@@ -69,6 +69,7 @@ def test_a_bad_line_is_one_error_line_and_exit_2(tmp_path: Path, lines: str, mes
         assert not (tmp_path / "media").exists()  # refused before anything rendered
 
 
+@pytest.mark.slow
 def test_an_overridden_line_reaches_the_rendered_captions(tmp_path: Path) -> None:
     """The outro at 480p15: the overridden line in the SRT, every other line as shipped."""
     mine = "Only head one is ours; the others, {heads} in all, would find their own patterns."
@@ -89,6 +90,7 @@ def test_an_overridden_line_reaches_the_rendered_captions(tmp_path: Path) -> Non
     assert re.search(r"Attention is all you need", srt)  # the closing line, from the config
 
 
+@pytest.mark.slow
 def test_overriding_one_line_rerenders_the_scene_that_says_it_alone(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Two tiny scenes saying script lines, rendered for real at 480p15: overriding the second

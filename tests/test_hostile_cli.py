@@ -6,12 +6,10 @@ exit-code contract."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import unicodedata
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
@@ -248,22 +246,15 @@ def test_process_closed_pipe_ends_quietly(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
+def full_disk(tmpfs) -> Path:  # type: ignore[no-untyped-def]  # tmpfs: conftest.py
     """A 64 KB tmpfs, already full (needs root; skipped elsewhere)."""
-    mount = tmp_path / "full"
-    mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                                           capture_output=True).returncode != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    try:
-        with open(mount / "fill", "wb") as f:
-            try:
-                f.write(b"\0" * 128 * 1024)
-            except OSError:
-                pass
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
+    mount = tmpfs("size=64k")
+    with open(mount / "fill", "wb") as f:
+        try:
+            f.write(b"\0" * 128 * 1024)
+        except OSError:
+            pass
+    return mount
 
 
 def test_process_export_to_a_full_disk_is_one_line(full_disk: Path, tmp_path: Path) -> None:

@@ -190,10 +190,10 @@ def test_odd_yaml_scalars_and_keys_are_config_errors(write_config, text: str, me
 
 
 def test_a_device_without_end_is_read_only_up_to_the_limit() -> None:
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the bounds below hold however busy the machine is
     with pytest.raises(ConfigError, match=rf"^/dev/zero: more than {MAX_CONFIG_BYTES} bytes; a config is at most "):
         load_config("/dev/zero")
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert load_config("/dev/null") == Config()  # an empty file: the defaults
 
 
@@ -222,9 +222,9 @@ def largest_config() -> dict:
 def test_the_largest_valid_config_fits_the_limits_with_room(write_config) -> None:
     text = "# a comment line of some length, as users write them\n" * 100 + yaml.safe_dump(largest_config())
     assert len(text.encode()) < MAX_CONFIG_BYTES / 2
-    start = time.perf_counter()
+    start = time.process_time()
     config = load_config(write_config(text))
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert len(config.tokens) == MAX_TOKENS and config.model.W_V[15][15] == -123456.78901234567
 
 
@@ -239,9 +239,9 @@ def test_a_long_flat_list_is_refused_before_it_is_all_read(write_config) -> None
     # 120,000 values under the byte limit: PyYAML would take ~20 s for them; the count stops it.
     text = "x: [" + ",".join(["1"] * 120_000) + "]\n"
     assert len(text) < MAX_CONFIG_BYTES
-    start = time.perf_counter()
+    start = time.process_time()
     assert message_of(write_config, text) == f"YAML expands to more than {MAX_YAML_NODES} values; refusing to expand"
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 # ---------------------------------------------------------------------------------- fuzzing

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -95,25 +94,6 @@ def test_output_folder_is_a_file(tmp_path: Path) -> None:
     with pytest.raises(PreflightError, match=r"cannot be the output folder: .*file is a file, not a folder; "
                                              r"choose another with -o$"):
         preflight(tmp_path / "media", tmp_path / "file" / "video.mp4")
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path):
-    """tmpfs(options) -> a fresh tmpfs mount (root only; skipped elsewhere); unmounted after."""
-    mounts: list[Path] = []
-
-    def mount(options: str) -> Path:
-        where = tmp_path / f"mnt{len(mounts)}"
-        where.mkdir()
-        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
-                                               capture_output=True).returncode != 0:
-            pytest.skip("mounting a tmpfs needs root")
-        mounts.append(where)
-        return where
-
-    yield mount
-    for where in mounts:
-        subprocess.run(["umount", str(where)], check=False)
 
 
 def test_read_only_media_folder(tmpfs) -> None:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -22,25 +21,6 @@ from attention_explainer.system import preflight as preflight_module  # noqa: E4
 from attention_explainer.cli import cli, main  # noqa: E402
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator:
-    """tmpfs(options) -> a fresh tmpfs mount (root only; skipped elsewhere); unmounted after."""
-    mounts: list[Path] = []
-
-    def mount(options: str) -> Path:
-        where = tmp_path / f"mnt{len(mounts)}"
-        where.mkdir()
-        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
-                                               capture_output=True).returncode != 0:
-            pytest.skip("mounting a tmpfs needs root")
-        mounts.append(where)
-        return where
-
-    yield mount
-    for where in mounts:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

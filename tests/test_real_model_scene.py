@@ -9,9 +9,8 @@ import pytest
 from attention_explainer.config import validate_config
 from attention_explainer.core.real_model.roles import percent
 from attention_explainer.config.catalog import scene_by_id
-from attention_explainer.scenes.components import fmt
 from attention_explainer.scenes.real_model import RealModel
-from scenetools import build_scene, check_beats, sentence
+from scenetools import build_scene, check_beats, sentence, shown_number
 
 FRAME_X, TOP, BOTTOM = 7.1, 3.2, -2.9  # inside the frame, below the title, above the caption band
 
@@ -66,10 +65,10 @@ def test_catalog_and_default_config(tmp_path) -> None:
     np.testing.assert_allclose(weights, rt.main.attentions[d.layer, d.head, d.query], atol=1e-12)
     rows = [r for r, j in zip(scene.row_table[1:], scene.table_keys) if j is not None]
     shown_keys = [j for j in scene.table_keys if j is not None]
-    assert [r[3].original_text for r in rows] == [fmt(weights[j], 2) for j in shown_keys]
-    assert [r[1].original_text for r in rows] == [fmt(float(d.K[j] @ d.q), 2) for j in shown_keys]
+    assert [r[3].original_text for r in rows] == [shown_number(weights[j], 2) for j in shown_keys]
+    assert [r[1].original_text for r in rows] == [shown_number(float(d.K[j] @ d.q), 2) for j in shown_keys]
     top = int(np.argmax(weights))
-    assert scene.dot_line.original_text.endswith(f"= {fmt(float(d.K[top] @ d.q), 2)}")
+    assert scene.dot_line.original_text.endswith(f"= {shown_number(float(d.K[top] @ d.q), 2)}")
     # the opening question: "it" -> "animal", the strongest head measured here
     q_run = rt.question
     it, animal = q_run.words.labels.index("it"), q_run.words.labels.index("animal")
@@ -89,6 +88,7 @@ def test_catalog_and_default_config(tmp_path) -> None:
     ("The animal didn't cross because it was 🐈", "dark"),  # 8 words: a split word and an [UNK]
     (sentence(16), "light"),
 ])
+@pytest.mark.slow
 def test_builds_for_1_8_16_words(tmp_path, words, theme) -> None:
     scene = build_scene(RealModel, tmp_path, config(words, theme))
     check_beats(scene, "real-model")
@@ -106,6 +106,7 @@ def test_builds_for_1_8_16_words(tmp_path, words, theme) -> None:
         inside(mob)
 
 
+@pytest.mark.slow
 def test_a_12_by_12_model_fits(tmp_path) -> None:
     """Sizes come from the model: a bert-base-shaped gallery (12 layers × 12 heads) of a tiny
     random BERT written by the test stays inside the frame."""

@@ -164,6 +164,7 @@ def test_an_edit_to_shared_scene_code_is_a_change(rendered: Rendered) -> None:
     assert {"two.py", "base.py", "text.py", "matrix.py", "attention.py", "models.py", "loader.py"} <= names  # text, matrix: components
 
 
+@pytest.mark.slow
 def test_burn_captions_override_reaches_the_scene(rendered: Rendered) -> None:
     on = RenderSettings(rendered.settings.config, name="tiny", media_dir=rendered.settings.media_dir, quiet=True)
     off = RenderSettings(rendered.settings.config, name="tiny", media_dir=rendered.settings.media_dir, quiet=True,

@@ -17,6 +17,8 @@ from fixtures.tiny_catalog import TINY_CONFIG, cli_lookup, tiny_scenes
 
 from attention_explainer.cli import cli, main  # noqa: E402
 
+pytestmark = pytest.mark.slow  # real renders in child processes, ~8 s of CPU each
+
 RUN_CLI = Path(__file__).parent / "fixtures" / "run_cli.py"
 
 

@@ -35,6 +35,7 @@ def audio_levels(path: Path, spans: list[tuple[float, float]]) -> list[float]:
     return [float(np.abs(samples[int((a - t0) * rate):int((b - t0) * rate)]).mean()) for a, b in spans]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_espeak_narration_stretches_beats_and_the_video_has_sound(tmp_path: Path) -> None:
     settings = RenderSettings(CONFIG, name="voice", media_dir=tmp_path / "media", quiet=True, voice="espeak")

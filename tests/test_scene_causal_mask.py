@@ -28,6 +28,7 @@ def test_default_config_duration_and_catalog(tmp_path):
     assert any("rows are queries, columns are keys" in b.text.lower() for b in scene.beats)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [1, 16])
 def test_builds_for_sentence_lengths(tmp_path, n):
     # captions off in the layout cases: building them is most of the time, and the test checks
@@ -50,6 +51,7 @@ def test_builds_for_sentence_lengths(tmp_path, n):
     assert scene.status[0].original_text == f"step {n} of {n}"
 
 
+@pytest.mark.slow
 def test_numbers_on_screen_equal_the_trace(tmp_path):
     """3 tokens with explicit matrices: every number shown is the reference value, formatted."""
     config = {
@@ -86,6 +88,7 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
         assert shown == [shown_number(v, 2) for v in ref.ravel()], name
 
 
+@pytest.mark.slow
 def test_light_theme_and_causal_trace_with_8_tokens(tmp_path):
     scene = build_scene(CausalMask, tmp_path, {"sentence": sentence(8), "display": {"theme": "light", "captions": False},
                                                "model": {"causal": True}})

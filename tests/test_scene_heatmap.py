@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from scenetools import build_scene, glyph_text, shown_number
+from scenetools import glyph_text, shown_number
 
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.narration.beats import reading_time
@@ -47,20 +47,13 @@ CONFIGS: dict[str, dict[str, Any]] = {
 def trace_of(name: str):  # type: ignore[no-untyped-def]
     return compute_trace(validate_config(CONFIGS[name]).attention_spec())
 
+SLOW = pytest.mark.slow  # builds beyond "default" and "explicit": the full suite only (docs/testing.md)
+
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], AttentionHeatmap]:
-    cache: dict[str, AttentionHeatmap] = {}
-    shared = tmp_path_factory.mktemp("scenes")  # one media dir: LaTeX and text caches are reused
-
-    def get(name: str) -> AttentionHeatmap:
-        if name not in cache:
-            scene = build_scene(AttentionHeatmap, shared, CONFIGS[name])
-            assert isinstance(scene, AttentionHeatmap)
-            cache[name] = scene
-        return cache[name]
-
-    return get
+def built(build_once) -> Callable[[str], AttentionHeatmap]:  # type: ignore[no-untyped-def]  # build_once: conftest.py
+    """built(name) -> the scene for CONFIGS[name], built once for the module."""
+    return lambda name: build_once(AttentionHeatmap, CONFIGS[name])
 
 
 # ------------------------------------------------------------------------------- pure rules
@@ -118,7 +111,7 @@ def _content(scene: AttentionHeatmap) -> list:
     return [m for m in scene.mobjects if id(m) not in skip]
 
 
-@pytest.mark.parametrize("name", ["one", "default", "eight_light", "sixteen_causal", "twenty"])
+@pytest.mark.parametrize("name", ["default", *(pytest.param(n, marks=SLOW) for n in ("one", "eight_light", "sixteen_causal", "twenty"))])
 def test_layout_fits_the_content_area(built: Callable[[str], AttentionHeatmap], name: str) -> None:
     scene = built(name)
     n = len(validate_config(CONFIGS[name]).tokens)
@@ -131,12 +124,14 @@ def test_layout_fits_the_content_area(built: Callable[[str], AttentionHeatmap], 
     assert (len(hm.numbers) > 0) == (hm.cell_size >= 0.55)
 
 
+@SLOW
 def test_cells_shrink_as_tokens_grow(built: Callable[[str], AttentionHeatmap]) -> None:
     sizes = [built(name).heatmap.cell_size for name in ("one", "default", "eight_light", "sixteen_causal")]
     assert sizes == sorted(sizes, reverse=True) and sizes[-1] < sizes[0]
     assert len(built("default").heatmap.numbers) == 9  # 3 tokens: values printed
 
 
+@SLOW
 def test_more_than_sixteen_tokens_says_so(built: Callable[[str], AttentionHeatmap]) -> None:
     scene = built("twenty")
     trace = trace_of("twenty")
@@ -150,6 +145,7 @@ def test_more_than_sixteen_tokens_says_so(built: Callable[[str], AttentionHeatma
     assert [glyph_text(t) for t in scene.sum_texts] == [shown_number(v, 2) for v in trace.weights.sum(axis=1)[:16]]
 
 
+@SLOW
 def test_causal_cells_are_masked(built: Callable[[str], AttentionHeatmap]) -> None:
     scene = built("sixteen_causal")
     trace = trace_of("sixteen_causal")
@@ -173,6 +169,7 @@ def test_no_mask_layer_without_causal(built: Callable[[str], AttentionHeatmap]) 
     assert not any("minus infinity" in b.text for b in scene.beats)
 
 
+@SLOW
 def test_theme_colours(built: Callable[[str], AttentionHeatmap]) -> None:
     light, dark = built("eight_light"), built("default")
     assert str(light.camera.background_color).upper() == LIGHT.background.upper()
@@ -184,7 +181,7 @@ def test_theme_colours(built: Callable[[str], AttentionHeatmap]) -> None:
 
 
 # ------------------------------------------------------------------------------------ beats
-@pytest.mark.parametrize("name", ["one", "default", "sixteen_causal", "twenty"])
+@pytest.mark.parametrize("name", ["default", *(pytest.param(n, marks=SLOW) for n in ("one", "sixteen_causal", "twenty"))])
 def test_beats_hold_long_enough(built: Callable[[str], AttentionHeatmap], name: str) -> None:
     scene = built(name)
     assert len(scene.beats) >= 6

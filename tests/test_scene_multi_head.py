@@ -27,6 +27,7 @@ def test_default_config_duration(tmp_path):
     assert any("rows are queries, columns are keys" in b.text.lower() for b in scene.beats)
 
 
+@pytest.mark.slow
 def test_numbers_on_screen_equal_the_trace(tmp_path):
     X = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.25, -0.5, 0.75], [-0.5, 0.75, 1.0, -0.25]]
     scene = build_scene(MultiHead, tmp_path, {"sentence": "a b c", "display": {"captions": False},
@@ -56,6 +57,7 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     (1, {"heads": 1}, "dark"),
     (16, {"d_model": 16, "d_k": 4, "heads": 8}, "light"),
 ])
+@pytest.mark.slow
 def test_builds_for_other_configs(tmp_path, n, model, theme):
     scene = build_scene(MultiHead, tmp_path, {"sentence": sentence(n), "model": model,
                                               "display": {"theme": theme, "captions": False}})

@@ -98,6 +98,7 @@ def test_default_config(shared: Path) -> None:
     assert scene.beats[-1].text == scene.cfg.video.closing_line
 
 
+@pytest.mark.slow
 def test_explicit_matrices_light_causal_long_closing(shared: Path) -> None:
     scene = build_scene(Checked, shared, EXPLICIT)
     check_beats(scene)
@@ -119,6 +120,7 @@ def test_explicit_matrices_light_causal_long_closing(shared: Path) -> None:
     assert " ".join(pieces).split() == LONG_CLOSING.split() and len(pieces) > 1
 
 
+@pytest.mark.slow
 def test_one_token(shared: Path) -> None:
     scene = build_scene(Checked, shared, {"sentence": "Hello", "display": {"captions": False}})
     check_beats(scene)

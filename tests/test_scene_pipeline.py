@@ -11,7 +11,6 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from scenetools import build_scene
 
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.narration.beats import reading_time
@@ -43,23 +42,16 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 ORDER = ["sentence", "tokens", "X", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "softmax", "A", "AV", "Z"]
 
+SLOW = pytest.mark.slow  # builds beyond "one" and "default": the full suite only (docs/testing.md)
+
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], FullPipeline]:
-    cache: dict[str, FullPipeline] = {}
-    shared = tmp_path_factory.mktemp("scenes")  # one media dir: LaTeX and text caches are reused
-
-    def get(name: str) -> FullPipeline:
-        if name not in cache:
-            scene = build_scene(FullPipeline, shared, CONFIGS[name])
-            assert isinstance(scene, FullPipeline)
-            cache[name] = scene
-        return cache[name]
-
-    return get
+def built(build_once) -> Callable[[str], FullPipeline]:  # type: ignore[no-untyped-def]  # build_once: conftest.py
+    """built(name) -> the scene for CONFIGS[name], built once for the module."""
+    return lambda name: build_once(FullPipeline, CONFIGS[name])
 
 
-@pytest.mark.parametrize("name", ["one", "eight_dims", "sixteen_big_light_causal"])
+@pytest.mark.parametrize("name", ["one", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
 def test_shapes_come_from_the_trace(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
     tr = compute_trace(validate_config(CONFIGS[name]).attention_spec())
@@ -78,7 +70,7 @@ def test_explicit_shapes_are_distinct(built: Callable[[str], FullPipeline]) -> N
     assert shown == {"X": "1 × 3", "W_Q": "3 × 2", "Q": "1 × 2", "A": "1 × 1", "Z": "1 × 2"}
 
 
-@pytest.mark.parametrize("name", ["one", "default", "eight_dims", "sixteen_big_light_causal"])
+@pytest.mark.parametrize("name", ["one", "default", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
 def test_data_flows_in_order_and_everything_ends_lit(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
     assert scene.lit_order == ORDER
@@ -92,6 +84,7 @@ def test_data_flows_in_order_and_everything_ends_lit(built: Callable[[str], Full
         assert part.get_fill_opacity() == pytest.approx(1.0), part
 
 
+@SLOW
 def test_node_colours_follow_the_theme(built: Callable[[str], FullPipeline]) -> None:
     for name, th in (("default", DARK), ("sixteen_big_light_causal", LIGHT)):
         nodes = built(name).nodes
@@ -111,7 +104,7 @@ def _overlap(a: Any, b: Any) -> bool:
                 or a.get_top()[1] <= b.get_bottom()[1] or b.get_top()[1] <= a.get_bottom()[1])
 
 
-@pytest.mark.parametrize("name", ["one", "default", "eight_dims", "sixteen_big_light_causal"])
+@pytest.mark.parametrize("name", ["one", "default", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
 def test_diagram_fits_without_overlaps(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
     content = [m for m in scene.mobjects if m is not scene.heading and m is not scene._caption]
@@ -135,6 +128,7 @@ def test_diagram_fits_without_overlaps(built: Callable[[str], FullPipeline], nam
                     assert not _inside(p, node.box, pad=0.05), (key, other)
 
 
+@SLOW
 def test_causal_is_said_and_shown(built: Callable[[str], FullPipeline]) -> None:
     causal, plain = built("sixteen_big_light_causal"), built("default")
     assert "masked" in causal.nodes["softmax"].note.original_text
@@ -143,7 +137,7 @@ def test_causal_is_said_and_shown(built: Callable[[str], FullPipeline]) -> None:
     assert not any("masked" in b.text for b in plain.beats)
 
 
-@pytest.mark.parametrize("name", ["one", "default", "sixteen_big_light_causal"])
+@pytest.mark.parametrize("name", ["one", "default", pytest.param("sixteen_big_light_causal", marks=SLOW)])
 def test_beats_hold_long_enough(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
     assert len(scene.beats) >= 8

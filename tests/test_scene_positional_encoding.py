@@ -39,6 +39,7 @@ def test_default_config_duration(tmp_path):
     assert any("set model dot positional encoding to true" in b.text for b in scene.beats)
 
 
+@pytest.mark.slow
 def test_numbers_on_screen_equal_the_trace(tmp_path):
     """Explicit embeddings with the switch on: the scene takes the positions off again for the
     order demo (E = X − PE) and every number shown is the by-hand value, formatted."""
@@ -71,6 +72,7 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     assert any("is on" in b.text for b in scene.beats)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n,theme", [(1, "dark"), (16, "light")])
 def test_builds_for_other_lengths(tmp_path, n, theme):
     scene = build_scene(PositionalEncoding, tmp_path, {"sentence": sentence(n),

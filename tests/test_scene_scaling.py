@@ -48,6 +48,7 @@ def test_default_config_duration_and_numbers(tmp_path):
     assert fmt(float(demo.p_raw.max()), 2) in text and fmt(float(demo.variance[-1]), 1) in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n,seed,theme", [(1, 3, "dark"), (16, 1, "light")])
 def test_builds_for_other_configs(tmp_path, n, seed, theme):
     scene = build_scene(WhyScaling, tmp_path, {"sentence": sentence(n), "model": {"seed": seed},

@@ -200,6 +200,7 @@ def test_default_config(shared: Path) -> None:
     assert "“it”" in lines and "“animal”" in lines and "11 tokens take 11 steps" in lines
 
 
+@pytest.mark.slow
 def test_long_intro_sixteen_tokens_light_causal(shared: Path) -> None:
     cfg = {"sentence": SIXTEEN, "model": {"causal": True}, "display": {"theme": "light", "captions": False},
            "video": {"intro_sentence": LONG_INTRO}}
@@ -224,6 +225,7 @@ def test_long_intro_sixteen_tokens_light_causal(shared: Path) -> None:
     assert scene.theme.name == "light"
 
 
+@pytest.mark.slow
 def test_one_token_sentences(shared: Path) -> None:
     cfg = {"sentence": "Hello", "display": {"captions": False}, "video": {"intro_sentence": "Hi"}}
     scene = build_scene(Checked, shared, cfg)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from attention_explainer.narration.loudness import LEAD_IN
+import attention_explainer.narration.voice as voice_module
 from attention_explainer.narration.voice import (
     SAMPLE_RATE,
     Speech,
@@ -105,7 +106,10 @@ def test_command_voice_runs_any_tts_program(tmp_path: Path) -> None:
     assert_normalized(speech)
 
 
-def test_registered_voice_plugs_in(tmp_path: Path) -> None:
+def test_registered_voice_plugs_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the registry as it was comes back after the test (others, in this process, list the voices)
+    monkeypatch.setattr(voice_module, "_FACTORIES", dict(voice_module._FACTORIES))
+
     class Fixed:
         def __init__(self, arg: str) -> None:
             self.seconds = float(arg)

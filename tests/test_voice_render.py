@@ -84,6 +84,7 @@ def narrated(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     return settings, tiny_scenes(tmp / "scenes"), render_video(tiny_scenes(tmp / "scenes"), settings)
 
 
+@pytest.mark.slow
 def test_each_segment_has_sound_as_long_as_its_picture(narrated) -> None:  # type: ignore[no-untyped-def]
     _, _, result = narrated
     for segment in result.segments:
@@ -100,6 +101,7 @@ def test_each_segment_has_sound_as_long_as_its_picture(narrated) -> None:  # typ
             assert beat.end - beat.start == pytest.approx(max(1.5, clip.size / rate + SPEECH_PAUSE), abs=1 / FPS)
 
 
+@pytest.mark.slow
 def test_stitched_sound_is_sample_aligned_with_every_beat(narrated) -> None:  # type: ignore[no-untyped-def]
     _, _, result = narrated
     track = decode_audio(result.video)
@@ -113,6 +115,7 @@ def test_stitched_sound_is_sample_aligned_with_every_beat(narrated) -> None:  # 
             assert abs(_lag(track, clip, at)) <= 1, beat.id  # the offset at the end too: no drift
 
 
+@pytest.mark.slow
 def test_captions_follow_the_spoken_words(narrated) -> None:  # type: ignore[no-untyped-def]
     settings, _, result = narrated
     srt = result.video.with_suffix(".srt").read_text(encoding="utf-8")
@@ -121,6 +124,7 @@ def test_captions_follow_the_spoken_words(narrated) -> None:  # type: ignore[no-
     assert "Antidisestablishmentarianism" in srt
 
 
+@pytest.mark.slow
 def test_unchanged_rerender_reuses_every_clip_and_segment(narrated) -> None:  # type: ignore[no-untyped-def]
     settings, scenes, first = narrated
     clips = sorted((settings.app_dir / "voice" / "neural").glob("*.wav"))
@@ -133,6 +137,7 @@ def test_unchanged_rerender_reuses_every_clip_and_segment(narrated) -> None:  # 
     assert [p.stat().st_mtime_ns for p in clips] == stamps
 
 
+@pytest.mark.slow
 def test_an_animation_starts_on_its_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scene_file = tmp_path / "bookmark.py"
     scene_file.write_text(BOOKMARK_SCENE, encoding="utf-8")
@@ -167,6 +172,7 @@ def test_a_caption_chunk_switches_cleanly_during_an_animation(tmp_path: Path) ->
     assert np.abs(before[band] - after[band]).mean() > 3.0  # a different chunk before the switch
 
 
+@pytest.mark.slow
 def test_editing_one_line_synthesises_that_line_alone(tmp_path: Path) -> None:
     settings = RenderSettings(CONFIG, name="edit", media_dir=tmp_path / "media", quiet=True, voice="neural")
     scenes = tiny_scenes(tmp_path / "scenes")
