@@ -25,6 +25,7 @@ from manim import (
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components import (
+    maths,
     ui,
     Formula,
     Heatmap,
@@ -127,7 +128,7 @@ class Outro(ExplainerScene):
         th = self.theme
         rows = VGroup()
         for tex, what, shape in steps:
-            rows.add(VGroup(MathTex(tex, font_size=36, color=th.accent),
+            rows.add(VGroup(maths(tex, th, 36, th.accent),
                             label(ui(what), th, 26, th.text),
                             label(ui(shape), th, 26, th.muted, mono=True)))
         w0 = max(r[0].width for r in rows)

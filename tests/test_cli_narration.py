@@ -30,7 +30,7 @@ def test_prints_every_line_of_the_default_scenes_in_video_order() -> None:
     assert ids == [i for s in DEFAULT_SCENE_IDS for i in default_script().ids(s)]
     assert [scene_of(i) for i in ids] == sorted((scene_of(i) for i in ids), key=list(DEFAULT_SCENE_IDS).index)
     assert data["math-softmax-sum"] == {"text": "Add them all up. The sum is {total}."}
-    assert data["pipeline-formula"]["spoken"].endswith("over root d k, times V.")
+    assert data["pipeline-formula"]["spoken"].endswith("over root d k, times V, the values.")
     assert data["math-tokens"]["variants"] == {"one_token": "First the sentence is split into tokens: here there is 1 token."}
     assert set(yaml.safe_load(narration("--all"))) == set(default_script().entries)
 

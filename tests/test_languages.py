@@ -70,6 +70,27 @@ def test_numbers_said_in_hindi_chinese_japanese_and_english() -> None:
     assert to_spoken("The sum is −0.35.") == "The sum is minus zero point three five."
 
 
+@pytest.mark.parametrize("code, said", [
+    ("es", "Z igual a softmax de Q K traspuesta entre raíz de de ka, por V."),
+    ("fr", "Z égale softmax de Q K transposée sur racine de dé ka, fois V."),
+    ("it", "Z uguale a softmax di Q K trasposta fratto radice di di cappa, per V."),
+    ("pt-BR", "Z igual a softmax de Q K transposta sobre raiz de dê cá, vezes V."),
+    ("de", "Z gleich softmax von Q K transponiert durch Wurzel aus d k, mal V."),
+    ("hi", "Z बराबर Q K ट्रांसपोज़ बटा वर्गमूल d-k का softmax, गुणा V."),
+    ("zh", "Z等于Q K 转置 除以 根号 d-k 的 softmax,乘 V."),
+    ("ja", "ZイコールQ K 転置 わる ルート d-k の softmax,かける V."),
+])
+def test_the_formula_is_said_in_the_language(code: str, said: str) -> None:
+    """softmax(...) is said in each language's order (its argument first in hi, zh, ja), the
+    fraction with its 'over', the V after it multiplied, and d_k with the language's letter names
+    where Kokoro said "d-k" as one word (Spanish "deca")."""
+    locale.use_language(code)
+    try:
+        assert to_spoken("Z = softmax(QKᵀ/√d_k) V.") == said
+    finally:
+        locale.use_language("en")
+
+
 @pytest.mark.slow  # imports Manim
 def test_screen_components_format_with_the_language_in_use() -> None:
     from attention_explainer.scenes.components import fmt, parse_shown, plural, showing, tex_number
@@ -81,6 +102,58 @@ def test_screen_components_format_with_the_language_in_use() -> None:
     assert showing((7, 9, "tokens")) == "se muestran 7 de 9 tokens"
     locale.use_language("zh")
     assert plural(3, "token") == "3个词元"
+
+
+def test_french_says_token_as_a_class_does() -> None:
+    """Kokoro's French (espeak-ng) said "token" with a nasal end, heard as "H&T"; "tokène" is heard
+    "token" (measured: 75% -> 25% on math-w-k-role). Other languages keep the word."""
+    try:
+        locale.use_language("fr")
+        assert to_spoken("Tokens : un token, 3 tokens.") == "Tokènes : un tokène, trois tokènes."
+        locale.use_language("es")
+        assert to_spoken("Un token, 3 tokens.") == "Un token, tres tokens."
+    finally:
+        locale.use_language("en")
+
+
+@pytest.mark.slow  # LaTeX and Pango draw the pieces
+def test_words_inside_formulas_follow_the_language() -> None:
+    """English: the formula exactly as before. Latin script: the translated words inside the
+    LaTeX (accents included). Chinese, Japanese, Hindi: the maths in LaTeX, the words as Text."""
+    from manim import MathTex, Text, tempconfig
+
+    from attention_explainer.scenes.components import DARK, math_words, maths, tex_template
+
+    def drawn(mob) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        parts = [mob] if isinstance(mob, (MathTex, Text)) else list(mob)
+        return [("tex", p.tex_string) if isinstance(p, MathTex) else ("text", p.original_text) for p in parts]
+
+    with tempconfig({"tex_template": tex_template()}):
+        _formulas_with_words(drawn)
+
+
+def _formulas_with_words(drawn) -> None:  # type: ignore[no-untyped-def]
+    from attention_explainer.scenes.components import DARK, math_words, maths
+
+    try:
+        locale.use_language("en")
+        assert drawn(math_words("sum of all {n}", DARK, 34, "#fff", after=" = 1.00", n=3)) == \
+            [("tex", r"\text{sum of all 3} = 1.00")]
+        assert drawn(math_words("share of {sigma}", DARK, 40, "#fff", tex={"sigma": r"\Sigma"})) == \
+            [("tex", r"\text{share of }\Sigma")]
+        locale.use_language("pt-BR")
+        assert drawn(maths(r"\text{output}", DARK, 30, "#fff")) == [("tex", r"\text{saída}")]
+        locale.use_language("fr")
+        assert drawn(math_words("sum of all {n}", DARK, 34, "#fff", after=" = 1{,}00", n=11)) == \
+            [("tex", r"\text{somme des 11} = 1{,}00")]
+        locale.use_language("zh")
+        assert drawn(math_words("share of {sigma}", DARK, 40, "#fff", tex={"sigma": r"\Sigma"})) == \
+            [("text", "占"), ("tex", r"\Sigma"), ("text", "的份额")]
+        locale.use_language("ja")
+        assert drawn(maths(r"\text{tokens}", DARK, 36, "#fff")) == [("text", "トークン")]
+        assert drawn(maths(r"Q,\ K,\ V", DARK, 36, "#fff")) == [("tex", r"Q,\ K,\ V")]
+    finally:
+        locale.use_language("en")
 
 
 # ----------------------------------------------------------------------------------- captions
@@ -203,14 +276,14 @@ def test_the_glossary_terms_are_used_where_english_uses_them(code: str) -> None:
 # --------------------------------------------------------------------------------- the labels
 @lru_cache(maxsize=1)
 def _labels_in_scenes() -> frozenset[str]:
-    """Every literal label the scenes look up (ui("...") / title("...")), f-string fields named
+    """Every literal label the scenes look up (ui("...") / title("...") / math_words("...")), f-string fields named
     as words.py names them."""
     found = set()
     for path in sorted((ROOT / "scenes").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             func = getattr(node, "func", None) if isinstance(node, ast.Call) else None
             name = getattr(func, "id", None) or getattr(func, "attr", None)
-            if name not in ("ui", "title") or not node.args:
+            if name not in ("ui", "title", "math_words") or not node.args:
                 continue
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):

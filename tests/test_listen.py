@@ -29,8 +29,13 @@ def test_words_are_compared_as_said() -> None:
     h = score("math-x", "Softmax of QKᵀ over √d_k, times 0.35.", "Softmax of QK transposed over root DK, times 0.35.", "en")
     assert (h.errors, h.units) == (0, len(units("softmax of q k transposed over root d k times zero point three five", "en")))
     assert score("math-v", "times V.", "times B.", "en").errors == 1
+    assert score("math-dk", "d_k is 3.", "D sub K is 3.", "en").errors == 0  # "d sub k" and "d k" alike
     zh = score("zh-1", "注意力机制。", "注意力基制", "zh")  # characters for Chinese
     assert (zh.errors, zh.units) == (1, 5)
+    # numbers are compared in the language's words on both sides, as in English
+    assert score("zh-2", "每个都是 4 乘 3。", "每个都是四乘三", "zh").errors == 0
+    assert score("es-1", "Cada una es de 4 por 3.", "cada una es de cuatro por tres", "es").errors == 0
+    assert score("es-2", "Cada una es de 4 por 3.", "cada una es de cinco por tres", "es").errors == 1
 
 
 @pytest.mark.slow
@@ -84,3 +89,33 @@ def test_listen_without_whisper_says_how_to_install(tmp_path: Path, monkeypatch:
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "bash scripts/bootstrap.sh listen" in err[0]
+
+
+@pytest.mark.slow
+@needs_espeak
+def test_joe_is_heard_saying_d_k_and_v_in_the_lines_reworded_for_him(tmp_path: Path) -> None:
+    """Joe (Piper, the English default) said "d_k is" so that it was heard "decay is" (2 takes in 2),
+    and a V ending a sentence as B, C or D (4 in 5): d_k is now said "d sub k" (heard right 3 in 3)
+    and the script says "A times V, the values". Spoken by joe and heard by Whisper base."""
+    import yaml
+    from importlib import resources
+
+    from attention_explainer.narration.listen import Listener, read_audio
+    from attention_explainer.narration.voice import make_voice
+
+    script = yaml.safe_load((resources.files("attention_explainer.narration") / "script.yaml").read_text("utf-8"))
+    lines = {"math-scale-dk": script["math-scale-dk"]["text"].format(d_k=3, sqrt_d_k="1.7"),
+             "math-output": script["math-output"],
+             "outro-formula": script["outro-formula"]["spoken"]}
+    voice, ear = make_voice("neural", tmp_path / "cache"), Listener()
+    assert voice is not None
+    heard_v = 0
+    for line_id, text in lines.items():
+        speech = voice.speak(line_id, text)
+        assert speech is not None
+        heard = ear.hear(read_audio(speech.path), "en")
+        words = units(heard, "en", heard=True)
+        assert "decay" not in words, heard
+        heard_v += line_id != "math-scale-dk" and "v" in words
+        assert score(line_id, text, heard, "en").rate <= 0.25, (line_id, heard)  # one blurred word in a short line
+    assert heard_v >= 1  # Piper samples its noise: a take may still blur one V of the two

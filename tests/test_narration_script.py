@@ -28,7 +28,7 @@ from attention_explainer.narration.script import (
     script_for,
 )
 from attention_explainer.config.catalog import SCENES, scene_by_id
-from attention_explainer.production.segment_cache import scene_key
+from attention_explainer.production.segment_cache import narration_key, scene_key
 
 MINUS = "\u2212"
 
@@ -223,7 +223,7 @@ def test_inline_overrides_are_checked_too() -> None:
 def test_overriding_a_line_changes_the_cache_key_of_its_scene_alone(tmp_path: Path) -> None:
     def keys(config: Config) -> dict[str, str]:
         data = config.model_dump(mode="json")
-        return {s: scene_key(scene_by_id(s), data, "l", False, None) for s in ("math", "heatmap", "outro")}
+        return {s: scene_key(scene_by_id(s), narration_key(s, data, None), "l", False, None) for s in ("math", "heatmap", "outro")}
 
     plain = keys(load_checked_config(write(tmp_path, {})))
     edited = keys(load_checked_config(write(tmp_path, {"heatmap-summary": "Read it row by row."})))

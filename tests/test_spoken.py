@@ -14,7 +14,7 @@ def test_transpose_mark_after_matrix_letters() -> None:
 
 
 def test_square_root_of_d_k() -> None:
-    assert to_spoken("√d_k") == "root d-k"
+    assert to_spoken("√d_k") == "root d sub k"
     assert to_spoken("√8") == "root eight"
 
 
@@ -49,7 +49,7 @@ def test_integer_words_independently() -> None:
 def test_subscripted_names() -> None:
     assert to_spoken("W_Q") == "W Q"
     assert to_spoken("d_model") == "d model"
-    assert to_spoken("d_k") == "d-k"
+    assert to_spoken("d_k") == "d sub k"
 
 
 def test_times_sign_in_a_shape_is_by() -> None:
@@ -64,7 +64,7 @@ def test_about_equal() -> None:
 
 def test_divided_by() -> None:
     assert to_spoken("10 ÷ 2") == "ten divided by two"
-    assert to_spoken("QKᵀ / √d_k") == "Q K transposed over root d-k"
+    assert to_spoken("QKᵀ / √d_k") == "Q K transposed over root d sub k"
 
 
 def test_superscripts() -> None:
@@ -101,3 +101,15 @@ def test_every_written_token_knows_its_spoken_words() -> None:
 def test_plain_words_pass_through() -> None:
     line = "Let's compute self-attention by hand, from the raw sentence."
     assert to_spoken(line) == line
+
+
+def test_applied_function_and_fraction() -> None:
+    """The formula caption: a function's argument, a fraction in it, and the matrix it multiplies."""
+    assert to_spoken("softmax(QKᵀ/√d_k)V") == "softmax of Q K transposed over root d sub k, times V"
+    assert to_spoken("Z = softmax(QKᵀ/√d_k) V.") == "Z equals softmax of Q K transposed over root d sub k, times V."
+    assert to_spoken("softmax(q·k/√d_k).") == "softmax of q dot k over root d sub k."
+    assert to_spoken("3/4") == "three over four"
+    assert to_spoken("and/or (see it)") == "and/or see it"  # words with a slash and brackets around words stay
+    pairs = spoken_tokens("softmax(QKᵀ/√d_k) V")
+    assert [w for w, _ in pairs] == ["softmax(QKᵀ/√d_k)", "V"]
+    assert pairs[1][1] == "times V"

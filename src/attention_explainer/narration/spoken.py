@@ -17,6 +17,7 @@ import re
 from attention_explainer.narration.locale import current_language, number_pattern
 from attention_explainer.narration.locale import integer_words as locale_integer_words
 from attention_explainer.narration.units import join_units, units
+from attention_explainer.narration.words import SPOKEN_EN
 from attention_explainer.narration.words import number_words as locale_number_words
 from attention_explainer.narration.words import word as vocab
 
@@ -37,6 +38,8 @@ SUBSCRIPTS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅":
               "₈": "8", "₉": "9", "ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₙ": "n"}
 EDGE = "\"'“”‘’([{)]}.,;:!?…«»„。、，！？；：「」『』（）《》।"  # stripped from a token's ends
 NUMBER = re.compile(r"[−-]?\d+(?:,\d{3})*(?:\.\d+)?")
+APPLIED = re.compile(r"([A-Za-z]+)\((.+)\)(\w*)")  # a function applied: softmax(QKᵀ/√d_k)V
+MATRIX = re.compile(r"[A-Z][A-Z₀-₉ᵀ]{0,3}")  # V, QKᵀ: after an applied function it is multiplied
 
 
 def integer_words(n: int) -> str:
@@ -71,7 +74,7 @@ def _english() -> bool:
 
 def _say(name: str) -> str:
     """An operator or symbol word in the lesson language."""
-    return name if _english() else vocab(name)
+    return SPOKEN_EN.get(name, name) if _english() else vocab(name)
 
 
 def _number(text: str) -> str:
@@ -89,6 +92,9 @@ def _letters(core: str) -> str:
 
 def _core(core: str) -> str:
     """The spoken form of a token without its surrounding punctuation."""
+    if core.lower() in ("token", "tokens"):  # French: "tokène", as a class says it (espeak said "tɔkɛ̃")
+        said = _say(core.lower())
+        return said[:1].upper() + said[1:] if core[0].isupper() else said
     if core in ALONE:
         return ALONE[core] if ALONE[core] == "," else _say(ALONE[core])
     if core in OPERATORS:
@@ -97,6 +103,8 @@ def _core(core: str) -> str:
         return GREEK[core]
     if number_pattern().fullmatch(core):
         return _number(core)
+    if APPLIED.fullmatch(core):
+        return _operand(core)
     out: list[str] = []
     # operands joined by an operator inside one token: "3×4", "x≈0.5", "Z=AV"
     parts = re.split(r"([×÷≈=≠≤≥→·±<>+])", core)
@@ -108,6 +116,13 @@ def _core(core: str) -> str:
 
 
 def _operand(core: str) -> str:
+    applied = APPLIED.fullmatch(core)
+    if applied:
+        name, inner, after = applied.groups()
+        said = _say("{name} of {arg}").format(name=name, arg=_core(inner))
+        return said + (f", {_say('times')} {_operand(after)}" if after else "")
+    if "/" in core and all(core.split("/")) and re.search(r"[A-Z√ᵀ^_\d]", core):  # QKᵀ/√d_k
+        return f" {_say('over')} ".join(_core(part) for part in core.split("/"))
     said = core
     said = re.sub(r"^[Σ∑]", _say("the sum of") + " ", said)
     said = re.sub(r"^√", _say("root") + " ", said)
@@ -121,7 +136,8 @@ def _operand(core: str) -> str:
                   lambda m: f" {_say('to the')} " + "".join(SUPERSCRIPTS[c] for c in m.group(0)), said)
     said = re.sub("[" + "".join(SUBSCRIPTS) + "]+",
                   lambda m: " " + "".join(SUBSCRIPTS[c] for c in m.group(0)), said)
-    said = re.sub(r"\bd_k\b", "d-k", said)
+    # d_k as a teacher reads it ("d sub k", "de ka"): "d k is" was heard "decay is", "d-k" "deca" (docs/voices.md)
+    said = re.sub(r"\bd_k\b", _say("d_k"), said)
     said = re.sub(r"_\{?([^\s}]+)\}?", r" \1", said)  # W_Q -> W Q, d_model -> d model
     said = "".join(GREEK.get(c, c) for c in said)
     words = []
@@ -135,25 +151,40 @@ def _operand(core: str) -> str:
     return " ".join(words)
 
 
-def spoken_token(token: str) -> str:
-    """One written token (may carry punctuation) -> its spoken form ('' for nothing to say)."""
+def _bare(token: str) -> tuple[int, int]:
+    """(start, end) of a token's core: its surrounding quotes, brackets and punctuation dropped
+    (a bracket closing a function's argument stays: softmax(QKᵀ/√d_k))."""
     start, end = 0, len(token)
     while start < end and token[start] in EDGE:
         start += 1
     while end > start and token[end - 1] in EDGE:
         end -= 1
+    while end < len(token) and token[end] == ")" and token[start:end].count("(") > token[start:end].count(")"):
+        end += 1
+    return start, end
+
+
+def spoken_token(token: str) -> str:
+    """One written token (may carry punctuation) -> its spoken form ('' for nothing to say)."""
+    start, end = _bare(token)
     core = token[start:end]
     if not core:
         return token if any(c in ".,;:!?" for c in token) else ""
-    lead = ""  # opening quotes and brackets are not said
+    # opening quotes and brackets are not said; a sentence's full stop stays in the tail
+    # (a number's decimal point was kept in the core)
     tail = "".join(c for c in token[end:] if c in ".,;:!?…。、，！？；：।")
-    # a number's decimal point was kept in the core; a sentence's full stop stays in the tail
-    return lead + _core(core) + tail
+    return _core(core) + tail
 
 
 def spoken_tokens(written: str) -> list[tuple[str, str]]:
     """(written token, its spoken form) for every whitespace-separated token of the line."""
-    return [(tok, spoken_token(tok)) for tok in units(written)]
+    pairs = [(tok, spoken_token(tok)) for tok in units(written)]
+    for i in range(1, len(pairs)):  # "softmax(QKᵀ/√d_k) V": the function's value times V
+        (before, said_before), (tok, said) = pairs[i - 1], pairs[i]
+        if APPLIED.fullmatch(before[slice(*_bare(before))]) and MATRIX.fullmatch(tok[slice(*_bare(tok))]):
+            pairs[i - 1] = (before, said_before + ",")
+            pairs[i] = (tok, f"{_say('times')} {said}")
+    return pairs
 
 
 def to_spoken(written: str) -> str:

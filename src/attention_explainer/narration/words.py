@@ -49,6 +49,9 @@ SPOKEN_EN = {
     "at most": "at most", "at least": "at least", "less than": "less than", "greater than": "greater than",
     "to": "to", "dot": "dot", "plus": "plus", "plus or minus": "plus or minus", "in": "in",
     "the sum": "the sum", "and": "and", "percent": "percent", "infinity": "infinity", "divided by": "divided by",
+    "{name} of {arg}": "{name} of {arg}",  # a function applied: softmax(x)
+    "d_k": "d sub k",  # the keys' width, said
+    "token": "token", "tokens": "tokens",  # the English word as the voice should say it in the language
 }
 
 
