@@ -209,3 +209,18 @@ def lesson_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
                           "--page", "--chapter-clips"], capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-2000:]
     return video
+
+
+# ------------------------------------------------------------------- the lesson language
+# narration.locale holds the language in use for the whole process: a test that switches it must
+# not leave it switched for the next test in the same worker (numbers would be drawn with commas).
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    yield
+    import sys
+
+    locale = sys.modules.get("attention_explainer.narration.locale")
+    if locale is not None:
+        locale.use_language("en")

@@ -234,10 +234,22 @@ def test_overriding_a_line_changes_the_cache_key_of_its_scene_alone(tmp_path: Pa
 
 
 # ------------------------------------------------------------------ scenes read from the script
+SHARED_SCENE_MODULES = {"base", "narrated", "layout", "steps", "checking", "measure", "encoding"}
+
+
 def beat_calls(scene_id: str) -> list[ast.Call]:
-    tree = ast.parse(scene_by_id(scene_id).path.read_text(encoding="utf-8"))
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-            and n.func.attr == "beat" and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"]
+    """The scene's beat calls: `self.beat(...)` in its file, and `scene.beat(...)` in the scene's own
+    helper modules that it imports (attention_math.py -> math_weights.py)."""
+    path = scene_by_id(scene_id).path
+    trees = [ast.parse(path.read_text(encoding="utf-8"))]
+    for node in ast.walk(trees[0]):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("attention_explainer.scenes."):
+            name = node.module.split(".")[2]
+            if name not in SHARED_SCENE_MODULES and name != "components" and (path.parent / f"{name}.py").is_file():
+                trees.append(ast.parse((path.parent / f"{name}.py").read_text(encoding="utf-8")))
+    return [n for tree in trees for n in ast.walk(tree) if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute) and n.func.attr == "beat" and isinstance(n.func.value, ast.Name)
+            and n.func.value.id in ("self", "scene")]
 
 
 def said_pattern(call: ast.Call) -> str:

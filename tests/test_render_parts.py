@@ -221,3 +221,19 @@ def test_new_weights_at_an_unchanged_real_model_path_are_a_change(tmp_path: Path
     assert cache.lookup("real-model", "480p15", "k" * 64, {}) is not None
     os.utime(weights, (1_700_000_000, 1_700_000_000))  # new weights copied in (same size, say)
     assert cache.lookup("real-model", "480p15", "k" * 64, {}) is None
+
+
+def test_a_cut_off_svg_of_a_killed_process_is_dropped_from_the_media_dir(tmp_path: Path) -> None:
+    """A Manim child killed while writing a text or TeX SVG leaves it empty or cut off; the next
+    process that takes the media dir must not read it back (ParseError: no element found)."""
+    from attention_explainer.production.child import MediaDir
+
+    texts = tmp_path / "scene" / "texts"
+    texts.mkdir(parents=True)
+    whole = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0"/></svg>\n'
+    (texts / "good.svg").write_text(whole, encoding="utf-8")
+    (texts / "empty.svg").write_text("", encoding="utf-8")
+    (texts / "cut.svg").write_text(whole[:30], encoding="utf-8")
+    with MediaDir(tmp_path, "scene") as media:
+        assert media == tmp_path / "scene"
+        assert sorted(p.name for p in texts.iterdir()) == ["good.svg"]

@@ -133,7 +133,7 @@ def test_one_token(shared: Path) -> None:
 def test_a_sliced_mini_heatmap_keeps_its_caption_legible(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Issue 21, item 5: 19 tokens, d_k 16: the caption said the slice in one line shrunk to 13.3 px."""
     from attention_explainer.config import validate_config
-    from attention_explainer.production.catalog import scene_by_id
+    from attention_explainer.config.catalog import scene_by_id
     from attention_explainer.production.check import check_scenes
 
     cfg = validate_config({"sentence": "Why?! — (really) … 100% sure: 3.14 ≠ 22/7 🙂", "model": {"d_k": 16},

@@ -20,6 +20,7 @@ import os
 import shutil
 import sys
 import threading
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -96,7 +97,10 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
     findings: dict[str, list[Finding]] = {}
     plays: dict[str, dict[str, list[int]]] = {}
     todo: list[_Scene] = []
-    work = app / "check" / f"work-{os.getpid()}"
+    # one folder per call, named by the process (housekeeping removes those of dead processes):
+    # two checks in one process at once (threads, a course) must not share files
+    (app / "check").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"work-{os.getpid()}-", dir=app / "check"))
     config_path: Optional[Path] = None
     for info in scenes:
         key = scene_key(info, {"check": CHECK_FORMAT, **narration_key(info.id, data, context)}, "check", False, None)

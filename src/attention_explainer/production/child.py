@@ -237,6 +237,25 @@ def stop_all(children: Sequence[Child]) -> None:
         child.stop()
 
 
+def finished_svg(path: Path) -> bool:
+    """Whether an SVG of Manim's TeX or text cache was written to its end (a process killed while
+    writing one leaves it empty or cut off, and Manim would read it back as a broken formula)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - 64))
+            return f.read().rstrip().endswith(b"</svg>")
+    except OSError:
+        return False
+
+
+def drop_unfinished_svgs(media_dir: Path) -> None:
+    """Remove the cut-off SVGs a killed process left in `media_dir`'s TeX and text caches."""
+    for sub in ("Tex", "texts"):
+        for path in (media_dir / sub).glob("*.svg") if (media_dir / sub).is_dir() else []:
+            if not finished_svg(path):
+                path.unlink(missing_ok=True)
+
+
 class MediaDir:
     """A Manim media dir that no other process uses meanwhile: <root>/<name>, else <name>.1, ...
     (its TeX and text caches stay warm between runs). Two processes writing one scene into one
@@ -254,6 +273,7 @@ class MediaDir:
                 lock.close()
                 continue
             self.path, self._lock = path, lock
+            drop_unfinished_svgs(path)
             return
         raise RuntimeError(f"no free media dir for {name} under {root}")
 

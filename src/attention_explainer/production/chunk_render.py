@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 from attention_explainer.narration.beats import Beat
 from attention_explainer.production.assemble import Segment, probe, stitch
 from attention_explainer.production.atomic import temp_path
+from attention_explainer.production.child import finished_svg
 from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.chunks import (
     Chunk,
@@ -197,7 +198,8 @@ def share_tex(root: Path, media_dir: Path) -> None:
                 target = mine / path.name
                 try:
                     if (target.exists() or path.stem.endswith("_") or not path.is_file()
-                            or path.stat().st_mtime > now - 2 or path.stat().st_size == 0):
+                            or path.stat().st_mtime > now - 2
+                            or (path.suffix == ".svg" and not finished_svg(path))):
                         continue
                     mine.mkdir(parents=True, exist_ok=True)
                     tmp = mine / f".{path.name}.{os.getpid()}.tmp"

@@ -2,7 +2,7 @@
 
 Under <media_dir>/attention-explainer/ a render leaves, besides its outputs:
   work/<scene>-<key>-<pid>.run.json|.beats.json|.sources.json             per-render files
-  work/config-<hash>.yaml, check/work-<pid>/                             configs, a check's files
+  work/config-<hash>.yaml, check/work-<pid>-*/                            configs, a check's files
   manim/<scene>/videos|images/.../<scene>-<key>-<pid>.mp4|.png           Manim's output before
                                                                          it moves into the cache
   manim/<scene>/videos/.../partial_movie_files/                          Manim's per-animation files
@@ -131,7 +131,7 @@ def remove_stale_work(app_dir: Path, freed: Freed | None = None, dry_run: bool =
                 if path.is_file() and now - path.stat().st_mtime > PARTIAL_MAX_AGE:
                     freed.add(path, "unfinished scene files", dry_run)
     for folder in (app_dir / "check").glob("work-*") if (app_dir / "check").is_dir() else []:
-        pid = folder.name.removeprefix("work-")
+        pid = folder.name.removeprefix("work-").split("-")[0]  # work-<pid>-<random>
         if pid.isdigit() and not _alive(int(pid)):
             freed.add(folder, "work files", dry_run)  # a check killed outright
     cache = app_dir / "cache"
