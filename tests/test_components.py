@@ -88,7 +88,7 @@ def test_every_example_fits_the_frame(module: str) -> None:
 
 @pytest.mark.system
 @pytest.mark.parametrize("module", MODULES)
-@frames_comparison(base_scene=Scene, **CACHES)
+@frames_comparison(base_scene=Scene)  # fresh TeX/text folders: a frame owes nothing to earlier tests
 def test_example(scene: Scene, module: str) -> None:
     config.tex_template = tex_template()  # frames_comparison runs in a config of its own
     scene.camera.background_color = DARK.background
