@@ -224,14 +224,3 @@ def _english_after_each_test() -> Iterator[None]:
     locale = sys.modules.get("attention_explainer.narration.locale")
     if locale is not None:
         locale.use_language("en")
-
-
-# ------------------------------------------------------------- last-frame tests run first
-# The last-frame regression tests compare pixels with control frames; they run first in their
-# process (xdist --dist loadfile hands out files in collection order), before any other test's
-# scene builds or in-process renders change Manim's process-wide state.
-FRAME_TEST_FILES = ("test_components.py", "test_frames.py")
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: 0 if item.path.name in FRAME_TEST_FILES else 1)  # stable: the rest keep their order

@@ -14,6 +14,7 @@ import cairo
 import numpy as np
 import yaml
 from manim import Scene, tempconfig
+from manim import config as manim_config
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.production.scene_input import CONFIG_ENV, scene_input
@@ -31,6 +32,11 @@ frames_comparison = _fc.frames_comparison
 _CACHE = Path(os.environ.get("ATTENTION_EXPLAINER_TEST_TEX_CACHE")
               or tempfile.mkdtemp(prefix="attention-explainer-tex-"))  # (imported outside pytest)
 CACHES: dict[str, Any] = {"tex_dir": str(_CACHE / "Tex"), "text_dir": str(_CACHE / "texts")}
+# Outside any tempconfig too: Manim's default (./media under the working folder) is shared by the
+# xdist workers, and one could read a formula's SVG while the other is still writing it.
+for _key, _folder in CACHES.items():
+    setattr(manim_config, _key, _folder)
+manim_config.media_dir = str(_CACHE / "media")
 
 
 def use_config(tmp_path: Path, config: Optional[dict[str, Any]]) -> None:
@@ -200,3 +206,18 @@ def shows(view: Any, values: Any, decimals: int) -> None:
     assert cells, "nothing shown"
     for r, c in cells:
         assert glyph_text(view.entry(r, c)) == shown_number(values[r, c], decimals), (r, c)
+
+
+# ------------------------------------------- the components' per-process caches of measured glyphs
+def clear_glyph_caches() -> None:
+    """Forget the glyphs and text metrics the components keep for the whole process (MonoNumbers'
+    glyphs, vertical_metrics, cap height): a test that replaces Text must not leave its stand-in
+    glyphs to every later test of its worker."""
+    from attention_explainer.scenes.components.text import vertical_metrics
+    from attention_explainer.scenes.components.worked import NUMBERS
+    from attention_explainer.scenes.measure import cap_height_per_font_size
+
+    NUMBERS.glyphs.clear()
+    NUMBERS.advance.clear()
+    vertical_metrics.cache_clear()
+    cap_height_per_font_size.cache_clear()

@@ -316,10 +316,21 @@ def fake_text_init(record: list[str]):  # noqa: ANN201
     return init
 
 
+@pytest.fixture
+def stand_in_glyphs() -> Iterator[None]:
+    """For a test that replaces Text: the components' glyph caches start and end empty (else the
+    stand-in's boxes would be drawn as digits by every later test of this worker)."""
+    from scenetools import clear_glyph_caches
+
+    clear_glyph_caches()
+    yield
+    clear_glyph_caches()
+
+
 @pytest.mark.slow
 @pytest.mark.system
 def test_real_scenes_never_give_user_text_to_latex(tmp_path_factory: pytest.TempPathFactory,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch, stand_in_glyphs: None) -> None:
     from manim import SingleStringMathTex, Text
     from scenetools import build_scene
 
