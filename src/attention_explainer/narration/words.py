@@ -5,12 +5,14 @@ Scenes write their labels in English and look them up: `ui("keys (columns)")` is
 matched against the file's templates ("step {i} of {n}": "paso {i} de {n}") and its values carried
 over as they are (a field whose name starts with "note" is itself looked up: a note in a note). `tr("step {i} of {n}",
 i=2, n=9)` looks up a template and fills it. The
-translations live in `narration/words/<code>.yaml`, one file per language, in three parts:
+translations live in `narration/words/<code>.yaml`, one file per language, in four parts:
 
     glossary:   the terms a class learns (query, key, value, softmax, attention head, ...), used
                 in every line and label of that language (tests check the script uses them)
     spoken:     words the voice needs for numbers and symbols (minus, point, transposed, ...)
     labels:     English label -> this language's label (fields in braces stay as they are)
+    cues:       a scene's English cue word -> the word (or word start) that says it in this
+                language's line (`line.wait_until("sum")` waits for "suma"; narration/cues.py)
 
 Numbers said in words (`number_words`) and tokens said in a line (`token_text`) live here too:
 they use the language's spoken words. English needs no file: a label is its own English text. A label missing from a language's file
@@ -39,7 +41,7 @@ from attention_explainer.narration.locale import (
     short,
 )
 
-SECTIONS = ("glossary", "spoken", "labels")
+SECTIONS = ("glossary", "spoken", "labels", "cues")
 
 # The spoken vocabulary in English (each language's `spoken:` gives its own).
 SPOKEN_EN = {
@@ -65,11 +67,30 @@ def words_file(lang: str) -> dict[str, dict[str, str]]:
     path = words_path(lang)
     if lang == DEFAULT_LANGUAGE and not path.exists():
         return {s: {} for s in SECTIONS}
+    return read_words(path)
+
+
+def read_words(path: Path) -> dict[str, dict[str, str]]:
+    """A words file's sections, checked: a ValueError of one line names the file and the key.
+    Cue keys are kept casefolded (a scene may write "Columns" or "columns")."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name}: must be a mapping of sections ({', '.join(SECTIONS)})")
     unknown = [k for k in data if k not in SECTIONS]
     if unknown:
         raise ValueError(f"{path.name}: unknown section '{unknown[0]}' (sections: {', '.join(SECTIONS)})")
-    return {s: {str(k): str(v) for k, v in (data.get(s) or {}).items()} for s in SECTIONS}
+    out: dict[str, dict[str, str]] = {}
+    for section in SECTIONS:
+        items = data.get(section) or {}
+        if not isinstance(items, dict):
+            raise ValueError(f"{path.name}: {section}: must be a mapping of English: translation")
+        out[section] = {str(k): str(v) for k, v in items.items()}
+    for cue, said in (data.get("cues") or {}).items():
+        if not isinstance(said, str) or not said.strip():
+            raise ValueError(f"{path.name}: cues: {cue}: must be the word of the line that says it, "
+                             f"got {said!r}")
+    out["cues"] = {k.casefold(): v.strip() for k, v in out["cues"].items()}
+    return out
 
 
 def words_digest(lang: str) -> str:
@@ -122,6 +143,15 @@ def ui(text: str, lang: Optional[str] = None) -> str:
             return translated.format(**{k: ui(v, code) if k.startswith("note") else v
                                         for k, v in match.groupdict().items()})
     return text
+
+
+def cue_word(cue: str, lang: Optional[str] = None) -> str:
+    """What says a scene's English cue word in the language's lines: its `cues:` entry (English,
+    or none listed: the cue itself)."""
+    code = _active(lang)
+    if code == DEFAULT_LANGUAGE:
+        return cue
+    return words_file(code)["cues"].get(cue.casefold(), cue)
 
 
 def word(name: str, lang: Optional[str] = None) -> str:
