@@ -44,6 +44,7 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.narrated import LineTrack
 from attention_explainer.core.provenance import weights_note
 from attention_explainer.scenes.components import (
     ui,
@@ -117,12 +118,12 @@ class AttentionMath(StepChanges, ExplainerScene):
         """A view of other values, kept with the trace's views (TraceViews.view)."""
         return self.kit.view(key, values, decimals, color, **kwargs)
 
-    def with_provenance(self) -> list:
+    def with_provenance(self, line: LineTrack) -> list:
         """Animations that add where the numbers come from (random and seeded, or the config's;
         not a trained model) to the note under the title: said wherever the narration reads
-        meaning into a score or a weight."""
+        meaning into a score or a weight (in `line`)."""
         th, short = self.theme, ui(weights_note(self.cfg.model))
-        self.provenance_beats = [*getattr(self, "provenance_beats", []), self._beat_id]  # (tests read it)
+        self.provenance_beats = [*getattr(self, "provenance_beats", []), line.id]  # (tests read it)
         before = getattr(self.note_mob, "original_text", None) if self.note_mob is not None else None
         if before and short in before:
             return []  # said already
@@ -237,9 +238,9 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="q-products"):
             self.play(LaggedStart(*[FadeIn(part) for part in line1.parts], lag_ratio=0.08), run_time=1.6)
             self.play(FadeIn(line2), run_time=0.8)
-        with self.beat(key="q-sum"):
+        with self.beat(key="q-sum") as line:
             self.play(Indicate(total, color=th.accent), run_time=0.8)
-            self.wait_until_word("cell")  # the number lands in Q as the narration names the cell
+            line.wait_until("cell")  # the number lands in Q as the narration names the cell
             self.play(TransformFromCopy(total, Q.entry(qi, c)), run_time=1.0)
         with self.beat(key="q-fill"):
             self.play(FadeOut(x_rect), FadeOut(w_rect), FadeOut(q_rect), FadeOut(work), run_time=0.5)
@@ -300,9 +301,9 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="score-pair", query=qi, target=kj):
             self.play(Create(q_rect), Create(k_rect), Create(s_rect), run_time=1.0)
 
-        with self.beat(key="dot-product"):
+        with self.beat(key="dot-product") as line:
             self.play(LaggedStart(*[FadeIn(part) for part in parts], lag_ratio=0.06), run_time=1.6)
-            self.wait_until_word("score")  # the score reaches its cell on the word
+            line.wait_until("score")  # the score reaches its cell on the word
             self.play(TransformFromCopy(parts[-1], S.entry(qi, kj)), run_time=1.0)
 
         with self.beat(key="scores-fill"):
@@ -314,8 +315,8 @@ class AttentionMath(StepChanges, ExplainerScene):
             self.play(FadeOut(q_rect), run_time=0.3)
         row = t.scores[qi]
         best = max((c for c in S.cols if c is not None), key=lambda j: (row[j], -j))
-        with self.beat(key="score-best", query=qi, best=best):
-            self.play(Create(S.cell_rect(qi, best)), *self.with_provenance(), run_time=0.8)
+        with self.beat(key="score-best", query=qi, best=best) as line:
+            self.play(Create(S.cell_rect(qi, best)), *self.with_provenance(line), run_time=0.8)
 
     # -- 5. scale by √d_k ------------------------------------------------------------------------
     def step_scale(self) -> None:
@@ -338,8 +339,8 @@ class AttentionMath(StepChanges, ExplainerScene):
         with self.beat(key="scale"):
             self.clear_to("5 · Scaling the scores", slice_note(t.n, rows=self.rows))
             self.reveal(S, panel[0], anims=self.light("sqrt"), run_time=1.2)
-        with self.beat(key="scale-dk"):
-            self.wait_until_word("divide")  # the divisor appears as it is said
+        with self.beat(key="scale-dk") as line:
+            line.wait_until("divide")  # the divisor appears as it is said
             self.play(FadeIn(panel[1], shift=DOWN * 0.2), run_time=0.8)
             cover = self._cover(S.entries)  # the numbers fade out, change, and fade back in
             self.add(cover)

@@ -1,8 +1,9 @@
 """ExplainerScene: the Scene every segment derives from.
 
 It reads the config and trace (never YAML or maths of its own), applies the theme, and runs the
-scene as beats: `with self.beat("line"): self.play(...)` shows the line as a caption, plays the
-animations, and holds until the line has been read (or spoken).
+scene as beats: `with self.beat(key="softmax-sum", total=t) as line: self.play(...)` shows the
+line as a caption (spoken when a voice is on), plays the animations, and holds until the line has
+been read or said. `line` is the beat's LineTrack (scenes/narrated.py): `line.wait_until("sum")`.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ from manim.renderer.cairo_renderer import CairoRenderer
 
 from attention_explainer.core.attention import AttentionTrace
 from attention_explainer.narration.beats import Beat
-from attention_explainer.narration.voice import make_voice
+from attention_explainer.narration.voice import Voice, make_voice
 from attention_explainer.production.records import BeatsFile
 from attention_explainer.narration.script import Line, script_for
 from attention_explainer.config import Config
 from attention_explainer.production.scene_input import run_record, scene_input, write_sources
-from attention_explainer.scenes.components import THEMES, Caption, Theme, slim, tex_template, title
+from attention_explainer.scenes.components import THEMES, Theme, slim, tex_template, title
 from attention_explainer.scenes.checking import inspector_from_env
 from attention_explainer.scenes.encoding import held_frame_writer
-from attention_explainer.scenes.narrated import NarratedLines
+from attention_explainer.scenes.narrated import LineTrack, Narrator
 
 
-class ExplainerScene(NarratedLines):
+class ExplainerScene(Scene):
     """Base of the five segments. Subclasses set `scene_id` and write `construct`."""
 
     scene_id: str = ""
@@ -55,17 +56,17 @@ class ExplainerScene(NarratedLines):
         self.beat_plays: dict[str, list[int]] = {}
         self.script = script_for(self.cfg.video.narration, self.cfg.video.language)  # the lines, with the config's own
         self.narration = self.input.context  # what the lines are filled from
-        self._caption: Optional[Caption] = None
-        self._voice = _voice_from_run()
-        self._beat_id: Optional[str] = None
-        self._caption_cleared: Optional[float] = None  # when the beat's caption left early
+        # speech, captions and cue words of every beat (scenes/narrated.py)
+        self.narrator = Narrator(self, self.theme, self.cfg.video.language, self.cfg.display.captions,
+                                 _voice_from_run(), run=super().play)
         self._checker = inspector_from_env(self)  # only under `attention-explainer check`
 
     # -- beats ----------------------------------------------------------------------------------
     @contextmanager
     def beat(self, text: Optional[str | Line] = None, key: Optional[str] = None, line: Optional[str] = None,
-             caption: bool = True, **fields: Any) -> Iterator[None]:
-        """One narration line and the animations played inside the `with` block.
+             caption: bool = True, **fields: Any) -> Iterator[LineTrack]:
+        """One narration line and the animations played inside the `with` block, which gets the
+        line's LineTrack: `with self.beat(key="softmax-sum", total=t) as line: line.wait_until("sum")`.
 
         `key` names the beat (id `<scene_id>-<key>`, e.g. math-softmax-sum); recordings for
         `--voice wav-dir` are looked up by it. The line is the narration script's
@@ -80,31 +81,25 @@ class ExplainerScene(NarratedLines):
             said = self.script.line(f"{self.scene_id}-{line or key}", self.narration, beat_id=beat_id, **fields)
         else:
             said = text if isinstance(text, Line) else Line(beat_id, text)
-        text = said.text  # captions and SRT/VTT show the written line; the voice says said.voice
-        start, first_play = self.renderer.time, self.renderer.num_plays
-        # speaks the line (voice on), shows its first caption chunk; see scenes/narrated.py
-        self._beat_caption = caption  # read by _show_chunk (narrated.py)
-        hold = self._start_line(beat_id, text, said.spoken)
-        self._beat_id, self._caption_cleared = beat_id, None
-        yield
-        remaining = hold - (self.renderer.time - start)
+        first_play = self.renderer.num_plays
+        # captions and SRT/VTT show the written line (said.text); the voice says said.voice
+        track = self.narrator.start(beat_id, said.text, said.spoken, caption)
+        yield track
+        start = track.start
+        remaining = track.hold - (self.renderer.time - start)
         if remaining > 0.01:
             self.wait(_whole_frames(remaining))
-        self.beats.append(Beat(beat_id, text, round(start, 4), round(self.renderer.time, 4), said.spoken,
-                               cues=self._finish_line(), audio=self._line_audio,
-                               words=self._word_times()))
+        end = float(self.renderer.time)
+        self.beats.append(track.record(end))
         self.beat_plays[beat_id] = [first_play, self.renderer.num_plays]  # its animations (Manim's -n), for previews
         if self._checker is not None:
             shown = None if not (self.cfg.display.captions and caption) else (
-                (self._caption_cleared if self._caption_cleared is not None else self.renderer.time) - start)
-            self._checker.beat_end(beat_id, text, start, self.renderer.time, hold, shown)
+                (track.caption_cleared if track.caption_cleared is not None else end) - start)
+            self._checker.beat_end(beat_id, track.text, start, end, track.hold, shown)
 
     def clear_caption(self) -> None:
-        if self._caption is not None:
-            self.remove(self._caption)
-            self._caption = None
-            if self._caption_cleared is None:
-                self._caption_cleared = self.renderer.time
+        """Take the beat's caption off screen early (the line stays in SRT/VTT)."""
+        self.narrator.clear_caption()
 
     def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
         """Scene.play, with each animated mobject slimmed first (much cheaper copies)."""
@@ -113,7 +108,7 @@ class ExplainerScene(NarratedLines):
                 slim(a.mobject)
         if self._checker is not None:
             self._checker.before_play(animations)
-        super().play(*animations, **kwargs)
+        self.narrator.play(animations, kwargs)  # Scene.play, with the caption switching on time
         if self._checker is not None:
             self._checker.after_play(animations)
 
@@ -123,42 +118,19 @@ class ExplainerScene(NarratedLines):
 
     def clear(self) -> None:
         """Remove everything but the caption (instant; scenes fade what they want to fade)."""
-        keep = [self._caption] if self._caption is not None else []
+        caption = self.narrator.caption
+        keep = [caption] if caption is not None else []
         self.remove(*[m for m in self.mobjects if m not in keep])
 
     def tear_down(self) -> None:
         if self._checker is not None:
             self._checker.finish()
-        if self._voice is not None:
-            self._pad_audio()
+        self.narrator.pad_audio()
         run = run_record()
         if run is not None and run.beats:
             BeatsFile(scene=self.scene_id, duration=self.renderer.time, beats=self.beats,
                       plays=self.beat_plays).to_file(run.beats)
         write_sources(inspect.getsourcefile(type(self)))
-
-    def _add_speech(self, path: str) -> None:
-        """Scene.add_sound drops the sound when the animation before it came from Manim's cache
-        (ManimCommunity/manim#4751: skip_animations stays set until the next play). Add it to the
-        file writer directly unless the whole render really skips (-s, tests)."""
-        renderer = self.renderer
-        writer = getattr(renderer, "file_writer", None)
-        if writer is None or not hasattr(renderer, "_original_skipping_status"):
-            self.add_sound(path)
-        elif not renderer._original_skipping_status:
-            writer.add_sound(path, renderer.time)
-
-    def _pad_audio(self) -> None:
-        """With a voice on, the audio track spans the whole scene (silence where nobody speaks),
-        so every segment has audio of one format and the segments join without gaps."""
-        from manim.scene.scene_file_writer import AudioSegment  # manim's import, warning silenced
-
-        from attention_explainer.narration.voice import SAMPLE_RATE
-
-        writer = getattr(self.renderer, "file_writer", None)
-        millis = int(round(self.renderer.time * 1000))
-        if writer is not None and millis > 0:
-            writer.add_audio_segment(AudioSegment.silent(duration=millis, frame_rate=SAMPLE_RATE), time=0)
 
 
 def _whole_frames(seconds: float) -> float:
@@ -169,7 +141,7 @@ def _whole_frames(seconds: float) -> float:
     return (frames + 1e-3) / fps
 
 
-def _voice_from_run():  # type: ignore[no-untyped-def]
+def _voice_from_run() -> Optional[Voice]:
     """The narration voice the run record names (attention_explainer.narration.voice), or None."""
     run = run_record()
     if run is None or not run.voice or run.voice == "none":

@@ -140,7 +140,8 @@ class Inspector:
 
     # -- one look at the screen -----------------------------------------------------------------
     def current_beat(self) -> str:
-        return getattr(self.scene, "_beat_id", None) or f"{self.scene_id}-start"
+        line = self.scene.narrator.line
+        return line.id if line is not None else f"{self.scene_id}-start"
 
     def _add(self, kind: str, what: str, where: str, beat: Optional[str] = None) -> None:
         beat = beat or self.current_beat()
@@ -203,7 +204,7 @@ class Inspector:
                     break
 
     def _check_caption(self) -> None:
-        cap = getattr(self.scene, "_caption", None)
+        cap = self.scene.narrator.caption
         if cap is None or cap not in self.scene.mobjects:
             return
         lo, hi = bounds(cap)

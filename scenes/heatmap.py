@@ -213,9 +213,9 @@ class AttentionHeatmap(ExplainerScene):
             if note is not None:
                 self.play(FadeIn(note), run_time=0.5)
 
-        with self.beat(key="rows-cols"):
+        with self.beat(key="rows-cols") as line:
             self.play(FadeIn(hm.row_labels), FadeIn(queries_cap), run_time=0.8)
-            self.wait_until_word("Columns")  # the keys appear as the narration turns to them
+            line.wait_until("Columns")  # the keys appear as the narration turns to them
             self.play(FadeIn(hm.col_labels), FadeIn(keys_cap), run_time=0.8)
 
         with self.beat(key="colour", printed=len(hm.numbers) > 0):
@@ -238,16 +238,17 @@ class AttentionHeatmap(ExplainerScene):
             else:
                 self.wait(0.8)
 
-        with self.beat(key="top-key", query=r, target=keys[0], weight=full[r, keys[0]], itself=keys[0] == r):
-            self.wait_until_word("most")  # the top key's cell is boxed as it is named
+        with self.beat(key="top-key", query=r, target=keys[0], weight=full[r, keys[0]],
+                       itself=keys[0] == r) as line:
+            line.wait_until("most")  # the top key's cell is boxed as it is named
             anims = [FadeIn(lines[0]), FadeIn(lines[1]), FadeIn(origin)]
             if key_boxes[0] is not None:
                 anims += [Create(key_boxes[0]), FadeIn(key_tags[0]), hm.col_labels[keys[0]].animate.set_color(th.k)]
             self.play(*anims, run_time=0.9)
 
         if len(keys) > 1:
-            with self.beat(key="second-key", target=keys[1], weight=full[r, keys[1]], itself=keys[1] == r):
-                self.wait_until_word("comes")  # ... and the runner-up's
+            with self.beat(key="second-key", target=keys[1], weight=full[r, keys[1]], itself=keys[1] == r) as line:
+                line.wait_until("comes")  # ... and the runner-up's
                 anims = [FadeIn(lines[2])]
                 if key_boxes[1] is not None:
                     anims += [Create(key_boxes[1]), FadeIn(key_tags[1]),

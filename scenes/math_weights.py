@@ -72,19 +72,19 @@ def step_softmax(scene: Any, S: MatrixView, SC: MatrixView) -> MatrixView:
     with scene.beat(key="softmax-exp", shifted=shift != 0):
         scene.play(FadeIn(cells["e_head"]), LaggedStart(*[FadeIn(e) for e in cells["e"]], lag_ratio=0.1),
                    run_time=1.4)
-    with scene.beat(key="softmax-sum", total=total):
-        scene.wait_until_word("sum")  # the sum appears on "The sum is ..."
+    with scene.beat(key="softmax-sum", total=total) as line:
+        line.wait_until("sum")  # the sum appears on "The sum is ..."
         scene.play(FadeIn(cells["sum"], shift=LEFT * 0.2), run_time=0.8)
     with scene.beat(key="softmax-divide"):
         scene.play(FadeIn(cells["w_head"]), LaggedStart(*[FadeIn(e) for e in cells["w"]], lag_ratio=0.1),
                    run_time=1.4)
         scene.play(FadeIn(cells["total"], shift=LEFT * 0.2), run_time=0.6)
     kj = scene.kj
-    with scene.beat(key="softmax-top", query=qi, target=kj, weight=float(hand.w[kj]), itself=kj == qi):
-        scene.wait_until_word("weight")  # the cell is framed as its weight is said
+    with scene.beat(key="softmax-top", query=qi, target=kj, weight=float(hand.w[kj]), itself=kj == qi) as line:
+        line.wait_until("weight")  # the cell is framed as its weight is said
         scene.play(Create(scene.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
                                                                      color=th.accent),
-                  *scene.with_provenance(), run_time=1.0)
+                  *scene.with_provenance(line), run_time=1.0)
 
     A = scene.mat("weights", canonical=True)
     sums = label(ui("each row sums to 1"), th, 22, th.muted)

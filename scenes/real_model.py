@@ -79,7 +79,7 @@ class RealModel(ExplainerScene):
                       fill_opacity=1).move_to([0, CONTENT_TOP + 0.05 - 3.6, 0])  # below the title
         self.play(FadeIn(c), run_time=0.4)
         keep = (*keep, self.heading)
-        self.remove(*[m for m in self.mobjects if m is not self._caption and m not in keep])
+        self.remove(*[m for m in self.mobjects if m is not self.narrator.caption and m not in keep])
         self.remove(c)
 
     def construct(self) -> None:

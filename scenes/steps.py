@@ -17,6 +17,7 @@ from manim import UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle
 
 from attention_explainer.scenes.components import Theme, fit, label, slim, ui
 from attention_explainer.scenes.layout import SAFE, cover
+from attention_explainer.scenes.narrated import Narrator
 
 TITLE_Y = 3.5  # the step title and the formula, on one line above the content
 NOTE_Y = 3.08  # the note: under the title, above the content
@@ -46,7 +47,7 @@ class StepChanges:
     theme: Theme
     formula: Any
     mobjects: list[Mobject]
-    _caption: Optional[Mobject]
+    narrator: Narrator  # the scene's (ExplainerScene): persistent() keeps its caption
     title_mob: Optional[Mobject] = None
     note_mob: Optional[Mobject] = None
 
@@ -75,7 +76,7 @@ class StepChanges:
 
     def persistent(self) -> list[Mobject]:
         """What stays through scene changes: formula, title, note, caption."""
-        keep = [self.formula, self.title_mob, self.note_mob, self._caption]
+        keep = [self.formula, self.title_mob, self.note_mob, self.narrator.caption]
         return [m for m in keep if m is not None]
 
     def others(self, *keep: Mobject) -> list[Mobject]:

@@ -142,7 +142,7 @@ def check_layout(scene: Any) -> None:
     from attention_explainer.scenes.layout import OUTSIDE_CAPTION as box
 
     for mob in scene.mobjects:
-        if mob is scene._caption:
+        if mob is scene.narrator.caption:
             continue
         assert mob.get_left()[0] >= box.left and mob.get_right()[0] <= box.right, mob
         assert mob.get_bottom()[1] >= box.bottom and mob.get_top()[1] <= box.top, mob

@@ -107,7 +107,7 @@ def test_reading_names_the_largest_weight(built: Callable[[str], AttentionHeatma
 
 # ----------------------------------------------------------------------------------- layout
 def _content(scene: AttentionHeatmap) -> list:
-    skip = {id(scene.heading), id(scene._caption)}
+    skip = {id(scene.heading), id(scene.narrator.caption)}
     return [m for m in scene.mobjects if id(m) not in skip]
 
 

@@ -20,6 +20,7 @@ from attention_explainer.core.attention import softmax_rows
 from attention_explainer.narration.beats import reading_time
 from attention_explainer.core.worked import exp_row, softmax_by_hand
 from attention_explainer.scenes.attention_math import AttentionMath, products
+from attention_explainer.scenes.narrated import LineTrack
 from attention_explainer.scenes.math_helpers import DIM_LIMIT, TOKEN_LIMIT, slice_note, token_rows, worked_pair
 from attention_explainer.scenes.components import (
     CONTENT_BOTTOM,
@@ -65,9 +66,9 @@ class Recorded(AttentionMath):
     """The math scene, recording at the end of every beat what is on screen and where."""
 
     @contextmanager
-    def beat(self, *args: Any, **kwargs: Any) -> Iterator[None]:
-        with super().beat(*args, **kwargs):
-            yield
+    def beat(self, *args: Any, **kwargs: Any) -> Iterator[LineTrack]:
+        with super().beat(*args, **kwargs) as line:
+            yield line
         self.__dict__.setdefault("snapshots", []).append(
             [(m, m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]) for m in self.mobjects])
         self.__dict__.setdefault("lit", []).append(

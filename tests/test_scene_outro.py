@@ -43,7 +43,7 @@ class Checked(Outro):
     def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().play(*animations, **kwargs)
         for m in self.mobjects:
-            if m is self._caption or not m.has_points() and not m.submobjects:
+            if m is self.narrator.caption or not m.has_points() and not m.submobjects:
                 continue
             (x0, y0), (x1, y1) = m.get_corner([-1, -1, 0])[:2], m.get_corner([1, 1, 0])[:2]
             if x0 < -7.0 or x1 > 7.0 or y0 < -2.95 or y1 > 3.95:

@@ -107,7 +107,7 @@ def _overlap(a: Any, b: Any) -> bool:
 @pytest.mark.parametrize("name", ["one", "default", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
 def test_diagram_fits_without_overlaps(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
-    content = [m for m in scene.mobjects if m is not scene.heading and m is not scene._caption]
+    content = [m for m in scene.mobjects if m is not scene.heading and m is not scene.narrator.caption]
     for mob in content:
         assert -6.9 <= mob.get_left()[0] and mob.get_right()[0] <= 6.9, mob
         assert CONTENT_BOTTOM <= mob.get_bottom()[1] and mob.get_top()[1] <= CONTENT_TOP, mob

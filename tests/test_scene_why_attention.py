@@ -137,7 +137,7 @@ class Checked(WhyAttention):
     def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().play(*animations, **kwargs)
         for m in self.mobjects:
-            if m is self._caption or not m.has_points() and not m.submobjects:
+            if m is self.narrator.caption or not m.has_points() and not m.submobjects:
                 continue
             x0, y0 = m.get_corner(np_dl())[:2]
             x1, y1 = m.get_corner(np_ur())[:2]

@@ -34,8 +34,8 @@ class Bookmark(ExplainerScene):
     scene_id = "bookmark"
 
     def construct(self):
-        with self.beat("One, two, three, four, five, six, seven.", key="count"):
-            self.wait_until_word("five")
+        with self.beat("One, two, three, four, five, six, seven.", key="count") as line:
+            line.wait_until("five")
             at = self.renderer.time
             self.play(FadeIn(Square()), run_time=0.2)
         with open(os.environ["BOOKMARK_OUT"], "w") as f:
