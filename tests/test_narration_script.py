@@ -237,17 +237,23 @@ def test_overriding_a_line_changes_the_cache_key_of_its_scene_alone(tmp_path: Pa
 SHARED_SCENE_MODULES = {"base", "narrated", "layout", "steps", "checking", "measure", "encoding"}
 
 
-def beat_calls(scene_id: str) -> list[ast.Call]:
-    """The scene's beat calls: `self.beat(...)` in its file, and `scene.beat(...)` in the scene's own
-    helper modules that it imports (attention_math.py -> math_weights.py)."""
+def scene_trees(scene_id: str) -> list[tuple[Path, ast.Module]]:
+    """The scene's file and the scene's own helper modules that it imports (attention_math.py ->
+    math_weights.py), parsed."""
     path = scene_by_id(scene_id).path
-    trees = [ast.parse(path.read_text(encoding="utf-8"))]
-    for node in ast.walk(trees[0]):
+    trees = [(path, ast.parse(path.read_text(encoding="utf-8")))]
+    for node in ast.walk(trees[0][1]):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("attention_explainer.scenes."):
             name = node.module.split(".")[2]
-            if name not in SHARED_SCENE_MODULES and name != "components" and (path.parent / f"{name}.py").is_file():
-                trees.append(ast.parse((path.parent / f"{name}.py").read_text(encoding="utf-8")))
-    return [n for tree in trees for n in ast.walk(tree) if isinstance(n, ast.Call)
+            helper = path.parent / f"{name}.py"
+            if name not in SHARED_SCENE_MODULES and name != "components" and helper.is_file():
+                trees.append((helper, ast.parse(helper.read_text(encoding="utf-8"))))
+    return trees
+
+
+def beat_calls(scene_id: str) -> list[ast.Call]:
+    """The scene's beat calls: `self.beat(...)` in its file, and `scene.beat(...)` in its helper modules."""
+    return [n for _, tree in scene_trees(scene_id) for n in ast.walk(tree) if isinstance(n, ast.Call)
             and isinstance(n.func, ast.Attribute) and n.func.attr == "beat" and isinstance(n.func.value, ast.Name)
             and n.func.value.id in ("self", "scene")]
 

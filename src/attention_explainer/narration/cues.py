@@ -8,8 +8,8 @@ beat "The sum is 0.84."). The language's words file maps it to what its own line
 - spaced scripts (Latin, Devanagari): each word of the cue starts a word of the line, the words
   in a row, case-insensitively: "suma" finds "sumas"; "suma es" finds "La suma es", not
   "Los sumamos";
-- Chinese and Japanese (no spaces): the cue is found in the joined units; it lands on the unit
-  where it starts.
+- Chinese and Japanese (no spaces): the cue is found in the units joined, spaces left out on
+  both sides ("Q の" or "Qの"); it lands on the unit where it starts.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import unicodedata
 from typing import Optional, Sequence
 
 from attention_explainer.narration.spoken import EDGE
-from attention_explainer.narration.units import has_wide, wide
+from attention_explainer.narration.units import has_wide
 from attention_explainer.narration.words import cue_word
 
 
@@ -30,7 +30,7 @@ def find_cue(parts: Sequence[str], said: str, start: int = 0) -> Optional[int]:
     """Index of the unit of `parts` (a line's units) where `said` starts, at `start` or later;
     None when the line does not say it there."""
     if has_wide("".join(parts)):
-        return _in_joined(parts, _fold(said.strip()), start)
+        return _in_joined(parts, _fold("".join(said.split())), start)
     words = [_fold(w.strip(EDGE)) for w in said.split()]
     words = [w for w in words if w]
     if not words:
@@ -43,16 +43,13 @@ def find_cue(parts: Sequence[str], said: str, start: int = 0) -> Optional[int]:
 
 
 def _in_joined(parts: Sequence[str], said: str, start: int) -> Optional[int]:
-    """The unit where `said` starts in the units joined as units.join_units joins them."""
+    """The unit where `said` (no spaces) starts in the units from `start` on, joined."""
     if not said:
         return None
     text, offsets = "", []
     for part in parts[start:]:
-        part = _fold(part)
-        if text and not (wide(text[-1]) or wide(part[0])):
-            text += " "
         offsets.append(len(text))
-        text += part
+        text += _fold(part)
     at = text.find(said)
     if at < 0:
         return None
