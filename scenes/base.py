@@ -93,7 +93,7 @@ class ExplainerScene(Scene):
         self.beats.append(track.record(end))
         self.beat_plays[beat_id] = [first_play, self.renderer.num_plays]  # its animations (Manim's -n), for previews
         if self._checker is not None:
-            shown = None if not (self.cfg.display.captions and caption) else (
+            shown = None if not (self.cfg.display.captions and track.captioned) else (
                 (track.caption_cleared if track.caption_cleared is not None else end) - start)
             self._checker.beat_end(beat_id, track.text, start, end, track.hold, shown)
 

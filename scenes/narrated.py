@@ -42,7 +42,7 @@ class LineTrack:
                  speech: Optional[Speech], caption: bool) -> None:
         self.scene = scene
         self.id, self.text, self.spoken, self.language = beat_id, text, spoken, language
-        self.caption = caption  # a burned-in caption for this beat (SRT/VTT carry the line either way)
+        self.captioned = caption  # a burned-in caption for this beat (SRT/VTT carry the line either way)
         self.start = float(scene.renderer.time)  # scene time
         self.audio: Optional[str] = None if speech is None else str(speech.path)
         if speech is not None:
@@ -115,7 +115,7 @@ class Narrator:
         self._drop_caption()
         self.line = LineTrack(self.scene, beat_id, text, spoken, self.language, speech, caption)
         self._chunk = 0
-        if self.captions and caption:
+        if self.captions and self.line.captioned:
             # First in the scene's list (so it stays in the static frame and is not redrawn on
             # every animated frame, as a foreground mobject would be) but drawn on top (z-index).
             self.caption = VGroup(self._chunk_text(0))
