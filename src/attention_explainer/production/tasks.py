@@ -83,8 +83,7 @@ class RenderScene(Task):
         use_language(self.settings.config.video.language)  # chapter titles in the lesson's language
         notes = _Notes()
         segment = render_segments([self.scene], self.settings, progress=notes)[0]
-        return Done(self.key, str(segment.video), segment.reused, time.monotonic() - t0,
-                    notes=tuple(n for n in notes.said if "chunks;" in n))
+        return Done(self.key, str(segment.video), segment.reused, time.monotonic() - t0, notes=tuple(notes.said))
 
 
 @dataclass(frozen=True)
