@@ -126,12 +126,14 @@ def cluster_for(scheduler: Optional[str], jobs: Optional[int]) -> Any:
 def _render_on_cluster(executor: Any, scenes: list[Any], settings: Any, output: Optional[Path], fmt: Optional[str],
                        check: bool, page: bool, chapter_clips: bool, quiet: bool) -> None:
     """The video's tasks (those `course` makes for a lesson) on the cluster; the same lines as a local render."""
+    from attention_explainer.production.child import SignalsRaise
     from attention_explainer.production.graph_render import render_graph
 
     try:
-        result = render_graph(executor, scenes, settings, output, fmt, check=check, page=page,
-                              chapter_clips=chapter_clips, say=(lambda text: None) if quiet else
-                              (lambda text: click.echo(text, err=True)))
+        with SignalsRaise():  # SIGTERM as Ctrl-C: the tasks not started are cancelled
+            result = render_graph(executor, scenes, settings, output, fmt, check=check, page=page,
+                                  chapter_clips=chapter_clips, say=(lambda text: None) if quiet else
+                                  (lambda text: click.echo(text, err=True)))
     finally:
         executor.close()
     minutes, seconds = divmod(int(round(result.duration)), 60)
