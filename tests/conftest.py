@@ -216,6 +216,22 @@ def lesson_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # not leave it switched for the next test in the same worker (numbers would be drawn with commas).
 
 
+@pytest.fixture
+def cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A Dask LocalCluster of 2 single-thread worker processes on 127.0.0.1 (test_course,
+    test_render_cluster): (cluster, client, markers folder). Its workers inherit the environment,
+    so set variables before asking for this."""
+    distributed = pytest.importorskip("distributed")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as c, distributed.Client(c) as client:
+        yield c, client, markers
+
+
 @pytest.fixture(autouse=True)
 def _english_after_each_test() -> Iterator[None]:
     yield

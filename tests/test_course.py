@@ -111,21 +111,6 @@ def test_the_cache_dir_is_a_folder_or_a_file_url(tmp_path: Path, capsys: pytest.
 
 
 # ------------------------------------------------------------------------------ on a cluster
-@pytest.fixture
-def cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A LocalCluster of 2 single-thread worker processes on 127.0.0.1 (its workers inherit the
-    environment, so set variables before asking for this)."""
-    distributed = pytest.importorskip("distributed")
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
-    monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as c, distributed.Client(c) as client:
-        yield c, client, markers
-
-
 def _runs(markers: Path, scene_id: str) -> int:
     path = markers / f"{scene_id}.runs"
     return len(path.read_text().splitlines()) if path.exists() else 0

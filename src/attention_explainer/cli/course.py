@@ -8,38 +8,36 @@ from typing import Optional
 import click
 
 from attention_explainer.cli.app import cli
-from attention_explainer.cli.options import jobs_option, preset_option, scene_lookup
-from attention_explainer.production.executor import SCHEDULER_ENV
+from attention_explainer.cli.options import jobs_option, media_dir_option, preset_option, scene_lookup, scheduler_option
 
 
 @cli.command("course")
 @click.argument("course_file", type=click.Path(dir_okay=False, path_type=Path), metavar="COURSE.yaml")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("course"),
               show_default=True, help="Folder of the lessons: DIR/<name>/<name>.mp4, and DIR/course.json.")
-@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
-              help=f"Run on this Dask scheduler's workers (each with attention-explainer installed and the "
-                   f"cache folder mounted); default ${SCHEDULER_ENV}, else this machine.")
-@click.option("--cache-dir", default="media", show_default=True, metavar="FOLDER|file://URL",
-              help="The render cache every worker reads and writes (a shared folder for a cluster).")
+@scheduler_option
+@media_dir_option
 @jobs_option
 @preset_option
 @click.pass_context
-def course_cmd(ctx: click.Context, course_file: Path, out_dir: Path, scheduler: Optional[str], cache_dir: str,
+def course_cmd(ctx: click.Context, course_file: Path, out_dir: Path, scheduler: Optional[str], media_dir: Path,
                jobs: Optional[int], x264_preset: str) -> None:
     """Render every lesson of COURSE.yaml (see docs/course.md); work shared by lessons is done once.
 
     A lesson whose config is wrong is one error line; the others are still rendered. Exit 0 when
-    every lesson has its video, else 1 (course.json says which failed and why)."""
-    from attention_explainer.production.course import cache_folder, load_course, render_course
+    every lesson has its video, else 1 (course.json says which failed and why). Ctrl-C or SIGTERM
+    stops it; the scenes and chunks that finished are kept for the next run."""
+    from attention_explainer.production.child import SignalsRaise
+    from attention_explainer.production.course import load_course, render_course
     from attention_explainer.production.executor import executor_for
 
     load_course(course_file)  # a bad course file: one line, before any cluster is reached
-    cache = cache_folder(cache_dir)
     executor = executor_for(scheduler, jobs or 0)
     try:
-        result = render_course(course_file, out_dir, cache, executor, scene_lookup(ctx),
-                               say=lambda text: click.echo(text, err=text.startswith("error:")),
-                               x264_preset=x264_preset)
+        with SignalsRaise():  # SIGTERM as Ctrl-C: running tasks stopped, finished work kept, course.json says so
+            result = render_course(course_file, out_dir, media_dir, executor, scene_lookup(ctx),
+                                   say=lambda text: click.echo(text, err=text.startswith("error:")),
+                                   x264_preset=x264_preset)
     finally:
         close = getattr(executor, "close", None)
         if close is not None:

@@ -81,9 +81,17 @@ def with_language(config: Config, language: Optional[str]) -> Config:
     return config.model_copy(update={"video": config.video.model_copy(update={"language": language})})
 
 
+def _media_folder(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    from attention_explainer.production.settings import cache_folder
+
+    return cache_folder(value)
+
+
 media_dir_option = click.option(
-    "--media-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("media"), show_default=True,
-    help="Where outputs, the render cache and logs go (under <media-dir>/attention-explainer/).")
+    "--media-dir", "--cache-dir", "media_dir", default="media", show_default=True, metavar="FOLDER|file://URL",
+    callback=_media_folder,
+    help="Where outputs, the render cache and logs go (under <media-dir>/attention-explainer/): a folder or a "
+         "file:// URL. With --scheduler, a folder every worker mounts at the same path.")
 jobs_option = click.option(
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Scenes rendered at once, each in its own process (default: one per CPU core).")
@@ -151,3 +159,10 @@ def scene_lookup(ctx: click.Context) -> Any:
     """id -> SceneInfo: the catalog's, unless the caller injected one (tests: main(obj={...}))."""
     obj = ctx.find_root().obj or {}
     return obj.get("scene_lookup") or scene_by_id
+
+
+scheduler_option = click.option(
+    "--scheduler", default=None, metavar="tcp://HOST:PORT",
+    help="Run on this Dask scheduler's workers (each with attention-explainer installed and --media-dir/"
+         "--cache-dir and the outputs on storage they all mount at the same path); default "
+         "$ATTENTION_EXPLAINER_SCHEDULER, else this machine. See docs/course.md.")

@@ -69,10 +69,22 @@ class SceneChunks:
     def missing(self) -> list[Chunk]:
         return [c for c in self.chunks if c.index not in self.metas]
 
+    def keep(self, index: int, settings_q: str) -> None:
+        """Store chunk `index` as soon as its child finished (a Ctrl-C, a failed sibling or a lost
+        worker then keeps it: the next run reuses it). A chunk that showed other beats than
+        planned is left for finish() to report."""
+        if index not in self.metas:
+            try:
+                self.metas[index] = self._store_chunk(self.chunks[index], self.keys[index], self.runs[index],
+                                                      settings_q)
+            except PlanMismatch:
+                pass
+
     def finish(self, settings_q: str, plans: Plans) -> Segment:
-        """Store the chunks the children made, join all into the segment and store it."""
+        """Store the chunks the children made (those not kept yet), join all into the segment and store it."""
         for i, run in self.runs.items():
-            self.metas[i] = self._store_chunk(self.chunks[i], self.keys[i], run, settings_q)
+            if i not in self.metas:
+                self.metas[i] = self._store_chunk(self.chunks[i], self.keys[i], run, settings_q)
         metas = [self.metas[c.index] for c in self.chunks]
         return self._join(metas, settings_q, plans)
 

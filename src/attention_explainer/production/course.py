@@ -38,8 +38,8 @@ from attention_explainer.narration.voice_spec import resolve_voice
 from attention_explainer.production.atomic import AtomicFiles
 from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.executor import Executor, Outcome
-from attention_explainer.production.settings import RenderSettings
-from attention_explainer.production.tasks import Task, merge, scene_task, video_task
+from attention_explainer.production.settings import RenderSettings, cache_folder  # noqa: F401 (re-exported)
+from attention_explainer.production.tasks import AssembleVideo, Task, lesson_tasks, merge
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 OVERRIDES = {"sentence": ("sentence",), "focus": ("video", "focus"), "language": ("video", "language"),
@@ -171,9 +171,8 @@ def render_course(course_path: Path, out_dir: Path, cache_dir: Path, executor: E
             settings = RenderSettings(config=config, name=lesson.name, media_dir=cache_dir, jobs=1,
                                       voice=resolve_voice(config.video.voice, config.video.language), quiet=True,
                                       **({"x264_preset": x264_preset} if x264_preset else {}))
-            mine = [scene_task(info, settings, lesson.name) for info in scenes]
             output = (out_dir / lesson.name / f"{lesson.name}.mp4").resolve()
-            video = video_task(scenes, settings, output, [t.key for t in mine], lesson.name)
+            *mine, video = lesson_tasks(scenes, settings, output, lesson.name)
         except KeyError as e:
             state.status, state.error = "invalid", one_line(f"{course_path}: lesson '{lesson.name}': no scene {e}")
             say(f"error: {state.error}")
@@ -205,6 +204,8 @@ def render_course(course_path: Path, out_dir: Path, cache_dir: Path, executor: E
         what = (f"failed: {outcome.error}" if outcome.error else "reused" if outcome.done and outcome.done.reused
                 else f"done in {outcome.done.seconds:.1f} s" if outcome.done else "")
         say(f"{task.label}: {what} ({lessons}/{len(valid)} lessons; {eta.text()})")
+        for note in outcome.done.notes if outcome.done is not None and not isinstance(task, AssembleVideo) else ():
+            say(f"  {note}")  # a scene's chunks: which rendered, how many reused
         _write_index(index, states)
 
     try:
@@ -253,13 +254,3 @@ def _write_index(path: Path, states: Sequence[LessonState]) -> None:
     with AtomicFiles() as files:
         files.write_text(path, text)
         files.commit()
-
-
-def cache_folder(url: str) -> Path:
-    """--cache-dir: a local folder or a file:// URL (other fsspec protocols are not supported yet)."""
-    if url.startswith("file://"):
-        return Path(url[len("file://"):])
-    if "://" in url:
-        raise UserError(f"--cache-dir {url}: only a local folder or a file:// URL is supported "
-                        "(mount shared storage and give its path)")
-    return Path(url)

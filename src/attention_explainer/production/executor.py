@@ -8,13 +8,15 @@
 `executor_for(scheduler, workers)` picks one: the --scheduler address, else
 $ATTENTION_EXPLAINER_SCHEDULER, else local. `run(graph, on_done)` returns every task's outcome and
 calls `on_done(task, outcome)` as each finishes; a task whose dependency failed fails too, without
-running. Ctrl-C stops what runs; finished tasks' files stay (they are in the cache).
+running. Ctrl-C or SIGTERM stops what runs; finished tasks' files stay (they are in the cache), and
+so do the finished chunks of a scene that was stopped midway (segments.py stores each as it ends).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol
@@ -54,6 +56,29 @@ def run_task(task: Task, *deps: Any) -> Done:
     return task.run()
 
 
+def _idle_ignores_sigint() -> None:
+    """A local pool worker's initializer: Ctrl-C does not kill an idle worker (no traceback); a
+    running task takes SIGINT as KeyboardInterrupt (_run_local)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _interrupt_once(signum: int, frame: Any) -> None:
+    """KeyboardInterrupt, once: a terminal's Ctrl-C and the parent's forwarded SIGINT both arrive,
+    and the second must not cut short the clean-up the first started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _run_local(task: Task) -> Done:
+    """run_task in a local pool worker: SIGINT (Ctrl-C, or the parent's on SIGTERM) stops the
+    task's Manim children; chunks and scenes that finished are in the cache already."""
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        return task.run()
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _error_line(e: BaseException) -> str:
     return one_line(str(e)) if isinstance(e, UserError) else one_line(f"{type(e).__name__}: {e}")
 
@@ -70,7 +95,8 @@ class LocalExecutor:
         outcomes: dict[str, Outcome] = {}
         pending = dict(graph)
         running: dict[Future[Done], Task] = {}
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_idle_ignores_sigint)
         try:
             while pending or running:
                 for key, task in list(pending.items()):
@@ -81,7 +107,7 @@ class LocalExecutor:
                         on_done(task, outcomes[key])
                     elif all(d in outcomes for d in task.deps) and len(running) < self.workers:
                         del pending[key]
-                        running[pool.submit(run_task, task)] = task
+                        running[pool.submit(_run_local, task)] = task
                 if not running:
                     continue
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -93,7 +119,14 @@ class LocalExecutor:
                         outcomes[task.key] = Outcome(error=_error_line(e))
                     on_done(task, outcomes[task.key])
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # workers got the Ctrl-C too: they stop their children
+            # a Ctrl-C at a terminal reached the workers too; SIGTERM or `kill -INT` reached only
+            # this process: pass it on, so each running task stops its children, then wait for them
+            for process in list(getattr(pool, "_processes", {}).values()):
+                try:
+                    os.kill(process.pid, signal.SIGINT)
+                except (OSError, AttributeError):
+                    pass
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
         return outcomes
@@ -161,5 +194,8 @@ def executor_for(scheduler: Optional[str], workers: int = 0) -> LocalExecutor | 
     """--scheduler, else $ATTENTION_EXPLAINER_SCHEDULER, else a local pool of `workers`."""
     address = scheduler or os.environ.get(SCHEDULER_ENV) or ""
     if address.strip():
+        if workers:
+            raise SchedulerError(f"-j/--jobs sets this machine's pool; on the Dask scheduler {address.strip()} "
+                                 "its workers decide how many tasks run (leave out -j, or start more workers)")
         return DaskExecutor(address.strip())
     return LocalExecutor(workers)

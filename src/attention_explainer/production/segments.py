@@ -190,12 +190,18 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
             for run in runs:
                 assert run.child.record is not None
                 run.child.record = run.child.record.model_copy(update={"voice_server": server})
-            failed = run_children(ordered, settings.parallel, progress)
-        in_chunks = {id(r) for s in chunked for r in s.runs.values()}
-        for run in runs:
-            if run.child.finished and id(run) not in in_chunks:
-                segments[run.info.id] = _store(run, cache, _variant(variant, run.part), data, settings, still,
-                                               None if still or run.part else plans)
+            chunk_of = {id(r): (s, i) for s in chunked for i, r in s.runs.items()}
+
+            def keep(run: SceneRun) -> None:  # each finished child's file goes to the cache at once
+                if id(run) in chunk_of:
+                    scene, index = chunk_of[id(run)]
+                    scene.keep(index, settings.q)
+                elif run.info.id not in segments:
+                    segments[run.info.id] = _store(run, cache, _variant(variant, run.part), data, settings, still,
+                                                   None if still or run.part else plans)
+
+            by_child = {run.child.id: run for run in runs}
+            failed = run_children(ordered, settings.parallel, _Keeping(progress, lambda i: keep(by_child[i])))
         if failed is not None:
             raise RenderError(failed.failure(f"scene '{failed.id}'"))
         again = []
@@ -222,6 +228,26 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         cache.prune(info.id, _variant(variant, (animations or {}).get(info.id)))
         cache.prune(info.id, f"{variant}-chunks", keep=KEEP_CHUNKS)
     return [segments[info.id] for info in scenes]
+
+
+class _Keeping:
+    """The progress events, and `keep(child id)` called as each child finishes."""
+
+    def __init__(self, progress: Progress, keep: Any) -> None:
+        self.progress, self.keep = progress, keep
+
+    def start(self, child_id: str) -> None:
+        self.progress.start(child_id)
+
+    def update(self, child_id: str, animations: int) -> None:
+        self.progress.update(child_id, animations)
+
+    def done(self, child_id: str, reused: bool, seconds: float) -> None:
+        self.keep(child_id)
+        self.progress.done(child_id, reused, seconds)
+
+    def failed(self, child_id: str) -> None:
+        self.progress.failed(child_id)
 
 
 def _scene_chunks(info: SceneInfo, settings: RenderSettings, key: str, variant: str, cache: SegmentCache,

@@ -164,3 +164,16 @@ def resolve_format(output: Optional[Path], fmt: Optional[str], still: bool = Fal
         raise UserError(f"the output file {output} {said} but {chosen.upper()} is written; name it *.{chosen}"
                         f"{'' if fmt else ' (or choose with --format ' + '|'.join(FORMATS) + ')'}")
     return chosen
+
+
+def cache_folder(url: str) -> Path:
+    """--media-dir / --cache-dir: a local folder or a file:// URL. On a cluster it must be a folder
+    every worker mounts at the same path; other fsspec protocols (s3://, gcs://...) are not
+    supported, since Manim and ffmpeg write plain files."""
+    url = str(url)
+    if url.startswith("file://"):
+        return Path(url[len("file://"):])
+    if "://" in url:
+        raise UserError(f"--cache-dir {url}: only a local folder or a file:// URL is supported "
+                        "(mount shared storage and give its path)")
+    return Path(url)

@@ -27,7 +27,9 @@ from attention_explainer.narration.script import context_for
 from attention_explainer.narration.voice import make_voice
 from attention_explainer.config.catalog import SceneInfo
 from attention_explainer.production.config_reads import value_digest
-from attention_explainer.production.progress import expected_seconds
+from attention_explainer.narration.locale import use_language
+from attention_explainer.production.page import post_steps
+from attention_explainer.production.progress import Silent, expected_seconds
 from attention_explainer.production.records import SegmentMeta
 from attention_explainer.production.segment_cache import SegmentCache, narration_key, scene_key
 from attention_explainer.production.segments import render_segments
@@ -44,6 +46,9 @@ class Done:
     reused: bool
     seconds: float
     worker: str = field(default_factory=lambda: f"pid {os.getpid()}")
+    files: tuple[str, ...] = ()  # a video's: it, its captions, chapters, manifest (and page, clips)
+    duration: float = 0.0  # a video's length in seconds
+    notes: tuple[str, ...] = ()  # for the user: a scene's chunks rendered and reused, a video's warnings
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,10 @@ class RenderScene(Task):
 
     def run(self) -> Done:
         t0 = time.monotonic()
-        segment = render_segments([self.scene], self.settings)[0]
-        return Done(self.key, str(segment.video), segment.reused, time.monotonic() - t0)
+        use_language(self.settings.config.video.language)  # chapter titles in the lesson's language
+        notes = _Notes()
+        segment = render_segments([self.scene], self.settings, progress=notes)[0]
+        return Done(self.key, str(segment.video), segment.reused, time.monotonic() - t0, notes=tuple(notes.said))
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,10 @@ class AssembleVideo(Task):
     settings: RenderSettings = None  # type: ignore[assignment]
     scenes: tuple[SceneInfo, ...] = ()
     output: str = ""
+    fmt: Optional[str] = None  # mp4, webm, gif (None: the output's suffix)
+    check: bool = False  # the layout check of the scenes first (cached per scene); refuse what would show
+    page: bool = False  # also the lesson page beside the video
+    chapter_clips: bool = False  # also one MP4 per chapter
 
     @property
     def label(self) -> str:
@@ -93,9 +104,13 @@ class AssembleVideo(Task):
 
     def run(self) -> Done:
         t0 = time.monotonic()
+        use_language(self.settings.config.video.language)
         Path(self.output).parent.mkdir(parents=True, exist_ok=True)
-        result = render_video(self.scenes, self.settings, Path(self.output))
-        return Done(self.key, str(result.video), False, time.monotonic() - t0)
+        result = render_video(self.scenes, self.settings, Path(self.output), self.fmt, check=self.check,
+                              post=post_steps(self.page, self.chapter_clips))
+        return Done(self.key, str(result.video), False, time.monotonic() - t0,
+                    files=tuple(str(f) for f in result.assembly.files), duration=result.assembly.duration,
+                    notes=tuple(result.notes))
 
 
 def scene_task(info: SceneInfo, settings: RenderSettings, lesson: str) -> RenderScene:
@@ -115,10 +130,31 @@ def scene_task(info: SceneInfo, settings: RenderSettings, lesson: str) -> Render
 
 
 def video_task(scenes: Sequence[SceneInfo], settings: RenderSettings, output: Path, deps: Sequence[str],
-               lesson: str) -> AssembleVideo:
-    key = "video-" + _hash([str(Path(output).resolve()), list(deps)])
+               lesson: str, fmt: Optional[str] = None, check: bool = False, page: bool = False,
+               chapter_clips: bool = False) -> AssembleVideo:
+    extras = [fmt, check, page, chapter_clips]
+    key = "video-" + _hash([str(Path(output).resolve()), list(deps)] + ([extras] if any(extras) else []))
     return AssembleVideo(key, tuple(deps), 1.0, (lesson,), settings=settings, scenes=tuple(scenes),
-                         output=str(output))
+                         output=str(output), fmt=fmt, check=check, page=page, chapter_clips=chapter_clips)
+
+
+def lesson_tasks(scenes: Sequence[SceneInfo], settings: RenderSettings, output: Path, lesson: str,
+                 **video: Any) -> list[Task]:
+    """One video's tasks: a RenderScene per scene, then the AssembleVideo that needs them all
+    (`video`: video_task's fmt, check, page, chapter_clips). `course` makes these per lesson,
+    `render --scheduler` for its one video."""
+    mine: list[Task] = [scene_task(info, settings, lesson) for info in scenes]
+    return [*mine, video_task(scenes, settings, output, [t.key for t in mine], lesson, **video)]
+
+
+class _Notes(Silent):
+    """A task's progress: silent (a worker has no terminal), the notes kept for its Done."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def note(self, text: str) -> None:
+        self.said.append(text)
 
 
 def keys_read(cache: SegmentCache, scene_id: str) -> Optional[list[str]]:

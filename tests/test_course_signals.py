@@ -1,0 +1,81 @@
+"""Ctrl-C (SIGINT) and SIGTERM during `course` (issue 19): the chunks that finished stay in the
+cache and the next run reuses them; course.json says 'interrupted'; no temp file, no Manim process
+and no half-written video is left. The scene is chunk_scene.py's ChunkMath, slowed down so that
+it is cut into chunks (its first render is one piece; the cut comes from that render)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
+
+RUN_CLI = Path(__file__).parent / "fixtures" / "run_cli.py"
+COURSE = "defaults: {quality: l, voice: none, scenes: [math]}\nlessons:\n  - name: a\n"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_course_keeps_its_finished_chunks(tmp_path: Path, sig: signal.Signals) -> None:
+    course = tmp_path / "course.yaml"
+    course.write_text(COURSE)
+    media, out = tmp_path / "media", tmp_path / "out"
+    env = {**os.environ, "TINY_CHUNK_SCENE": "1", "CHUNK_BEAT_SECONDS": "3"}  # 8 beats: > 20 s, so cut
+    cmd = [sys.executable, str(RUN_CLI), "course", str(course), "-o", str(out), "--cache-dir", str(media)]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    video = out / "a" / "a.mp4"
+    before = video.read_bytes()
+    cache = media / "attention-explainer" / "cache" / "math"
+    for path in (cache / "480p15").iterdir():  # forget the segment, not its plan: the next run is in chunks
+        path.unlink()
+    chunks = cache / "480p15-chunks"
+
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not list(chunks.glob("*.json")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no chunk finished"
+            time.sleep(0.2)
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and stderr.strip().endswith("error: interrupted"), stderr
+    assert time.monotonic() - t0 < 20, "running chunks are stopped promptly"
+    kept = len(list(chunks.glob("*.json")))
+    assert kept >= 1 and len(list(chunks.glob("*.mp4"))) == kept
+    assert [x["status"] for x in json.loads((out / "course.json").read_text())["lessons"]] == ["interrupted"]
+    assert video.read_bytes() == before, "the earlier video is untouched"
+    assert [p for p in tmp_path.rglob("*") if ".tmp" in p.name or p.name.endswith(".run.json")] == []
+    assert _processes_mentioning(str(tmp_path)) == [], "no Manim process is left running"
+
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    m = re.search(r"math: (\d+) chunks; rendered (.+); (\d+) reused", again.stdout)
+    assert m, again.stdout
+    total, reused = int(m.group(1)), int(m.group(3))
+    assert total >= 2 and reused >= kept and m.group(2).count("/") == total - reused
+    assert [x["status"] for x in json.loads((out / "course.json").read_text())["lessons"]] == ["done"]
