@@ -83,11 +83,19 @@ def main() -> None:
     ap.add_argument("--lessons", type=int, default=4)
     ap.add_argument("--course-scenes", default="heatmap")
     ap.add_argument("--skip-course", action="store_true")
+    ap.add_argument("--course-only", action="store_true", help="only (e), the course against render one by one")
     ap.add_argument("--skip-skip-ahead", action="store_true", help="skip (d'), the manim -n N,N runs")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-chunks-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder {work}; {os.cpu_count()} cores; load {load()}", flush=True)
+    if not args.course_only:
+        chunk_cases(work, args)
+    if not args.skip_course:
+        course_case(work, args)
+
+
+def chunk_cases(work: Path, args: argparse.Namespace) -> None:
     media = work / "media"
     overrides = work / "my-lines.yaml"  # the override file a teacher edits (video.narration: FILE)
     overrides.write_text("{}\n", encoding="utf-8")
@@ -130,22 +138,26 @@ def main() -> None:
                                   "--media_dir", str(work / "skip"), "-n", f"{n},{n}", "--disable_caching",
                                   "--progress_bar", "none", "-v", "WARNING"], work)
             say(f"(d') math: skip {n} animations and draw one (TeX cache warm after the first)", wall, cpu)
-    if args.skip_course:
-        return
+
+
+def course_case(work: Path, args: argparse.Namespace) -> None:
     scenes = args.course_scenes.split(",")
     lessons = [(f"l{n}", SENTENCES[n % len(SENTENCES)]) for n in range(args.lessons)]
     seq_media = work / "seq"
+    _BEFORE[0] = load()
     t0, cpu = time.monotonic(), 0.0
     for name, sentence in lessons:
         _, c, _ = timed([*EXE, "render", "-q", "l", "--voice", "none", "--no-check", "--media-dir", str(seq_media),
                          "-j", "1", "-c", str(config(work, name, sentence, scenes))], work)
         cpu += c
-    say(f"(e1) {len(lessons)} lessons one after another with render -j 1", time.monotonic() - t0, cpu)
+    sequential = time.monotonic() - t0
+    say(f"(e1) {len(lessons)} lessons one after another with render -j 1", sequential, cpu)
     course = work / "course.yaml"
     course.write_text(json.dumps({"defaults": {"quality": "l", "voice": "none", "scenes": scenes},
                                   "lessons": [{"name": n, "sentence": s} for n, s in lessons]}))
     from distributed import LocalCluster
 
+    _BEFORE[0] = load()
     before = os.times()
     t0 = time.monotonic()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -157,6 +169,7 @@ def main() -> None:
     workers_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system) - cpu
     say(f"(e2) the same {len(lessons)} lessons as a course on a local Dask cluster (2 x 1 thread; cluster start "
         f"{up:.1f} s not counted; workers' CPU {workers_cpu:.1f} s)", wall, cpu + workers_cpu)
+    print(f"(e2) ÷ (e1): {wall / sequential:.2f}× wall time", flush=True)
 
 
 if __name__ == "__main__":
