@@ -9,6 +9,13 @@
 (d) after editing one narration line of one scene: that scene alone is rendered again;
 (e) (a) silent (`--voice none`), in a media dir of its own: the neural voice's cost is (a) ÷ (e).
 
+    .venv/bin/python benchmarks/bench_render.py -q h --scenes math,heatmap \
+        --matrix en:neural,en:kokoro:af_heart,es:kokoro:ef_dora
+
+runs only the voice matrix: per language, a silent cold render, then a cold render per voice
+(each in a fresh media dir, clips synthesised), back to back; narrated ÷ silent in wall time and
+in CPU time (the render and all its processes, the voice server's included).
+
 (a), (c) and (d) speak with the default voice (neural, `--voice`); clips are made alongside the
 scenes by the render's voice server, and (d) synthesises the edited line alone.
 
@@ -28,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import resource
 import time
 from pathlib import Path
 from typing import Optional
@@ -90,14 +98,56 @@ def edit_script_line(config_path: Path, scene_id: str) -> str:
     return line_id
 
 
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+LOADS: list[str] = []  # "before → after" of each timed case, in order
+CPUS: list[float] = []  # CPU seconds (user + system) of each timed case and all its processes
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(cmd: list[str], env: Optional[dict[str, str]] = None) -> float:
+    before, cpu0 = load(), children_cpu()
     t0 = time.monotonic()
     result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.monotonic() - t0
     if result.returncode != 0:
         print(result.stdout[-3000:], file=sys.stderr)
         raise SystemExit(f"failed: {' '.join(cmd)}")
+    LOADS.append(f"{before} → {load()}")
+    CPUS.append(children_cpu() - cpu0)
     return elapsed
+
+
+def voice_matrix(matrix: str, cli_for, work: Path) -> None:
+    """Per language: silent, then each voice, cold, back to back; a table of narrated ÷ silent."""
+    cases: dict[str, list[str]] = {}
+    for item in matrix.split(","):
+        language, _, voice = item.strip().partition(":")
+        cases.setdefault(language, []).append(voice)
+    rows = []
+    for language, voices in cases.items():
+        silent = None
+        for voice in ["none", *voices]:
+            media = work / f"media-{language}-{re.sub(r'[^a-z0-9_]+', '-', voice.lower())}"
+            shutil.rmtree(media, ignore_errors=True)
+            wall = timed(cli_for(media, voice, language))
+            manifest = json.loads(next((media / "attention-explainer").glob("*.manifest.json")).read_text())
+            row = (language, voice, wall, CPUS[-1], manifest["duration"], LOADS[-1])
+            silent = silent or row
+            rows.append((*row, wall / silent[2], CPUS[-1] / silent[3]))
+            print(f"  {language} {voice}: {wall:.1f} s wall, {CPUS[-1]:.1f} CPU s, {manifest['duration']:.1f} s of "
+                  f"video (load {LOADS[-1]})", flush=True)
+    print()
+    print("| language | voice | wall (s) | CPU (s) | video (s) | ÷ silent (wall) | ÷ silent (CPU) | load 1/5/15 min, before → after |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for language, voice, wall, cpu, duration, loads, by_wall, by_cpu in rows:
+        print(f"| {language} | {voice} | {wall:.1f} | {cpu:.1f} | {duration:.1f} | {by_wall:.2f} | {by_cpu:.2f} | {loads} |")
 
 
 def main() -> None:
@@ -116,6 +166,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files (default: a temp dir)")
     parser.add_argument("--voice", default="neural", help="voice of (a), (c), (d) (default: neural)")
     parser.add_argument("--skip-silent", action="store_true", help="skip (e), the silent cold render")
+    parser.add_argument("--scenes", default=None, help="comma-separated scene ids (default: the config's)")
+    parser.add_argument("--matrix", default=None,
+                        help="only narrated ÷ silent: LANG:VOICE,... (e.g. en:neural,en:kokoro:af_heart,"
+                             "es:kokoro:ef_dora); each language's silent render runs just before its voices")
     parser.add_argument("--check", action="store_true",
                         help="let the CLI run its layout check first (default: --no-check, render time only)")
     opts = parser.parse_args()
@@ -130,9 +184,11 @@ def main() -> None:
     config = load_config(opts.config)
     data = config.model_dump(mode="json")
     data["video"]["quality"] = opts.quality
+    if opts.scenes:
+        data["video"]["scenes"] = opts.scenes.split(",")
     config_path = work / "bench.yaml"
     config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    scene_ids = list(config.video.scenes)
+    scene_ids = list(data["video"]["scenes"])
     copies = work / "scenes"
     infos = _scene_copies(copies, scene_ids)
     media = work / "media"
@@ -152,13 +208,24 @@ def main() -> None:
           f"{os.cpu_count()} cores, x264 preset {opts.x264_preset or f'{DEFAULT_X264_PRESET} (b: medium)'}; load average "
           f"{os.getloadavg()[0]:.1f}; work dir {work}", flush=True)
 
+    if opts.matrix:
+        def cli_for(folder: Path, voice: str, language: str) -> list[str]:
+            out = list(cli[:cli.index("--voice")]) + ["--voice", voice, "--language", language]
+            out[out.index(str(media))] = str(folder)
+            return out
+
+        voice_matrix(opts.matrix, cli_for, work)
+        if not opts.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        return
+
     rows = []
 
     def record(name: str, seconds: float, manifest_file: Optional[Path] = None) -> None:
         manifest = json.loads((manifest_file or manifest_path).read_text())
         rendered = [s["id"] for s in manifest["scenes"] if not s["reused"]]
-        rows.append((name, seconds, manifest["duration"], rendered))
-        print(f"  {name}: {seconds:.1f} s", flush=True)
+        rows.append((name, seconds, manifest["duration"], rendered, LOADS[-1]))
+        print(f"  {name}: {seconds:.1f} s (load {LOADS[-1]})", flush=True)
 
     shutil.rmtree(media, ignore_errors=True)
     record(f"(a) CLI, parallel, cold, --voice {opts.voice}", timed(cli))
@@ -167,7 +234,7 @@ def main() -> None:
         plain = work / "plain"
         shutil.rmtree(plain, ignore_errors=True)
         env = {**os.environ, "ATTENTION_EXPLAINER_CONFIG": str(config_path)}
-        t0 = time.monotonic()
+        t0, before = time.monotonic(), load()
         outs = []
         for info in infos:
             timed([sys.executable, "-m", "manim", "render", f"-q{opts.quality}", "--media_dir", str(plain),
@@ -176,8 +243,8 @@ def main() -> None:
         stitch(outs, plain / "joined.mp4")
         seconds = time.monotonic() - t0
         duration = json.loads(manifest_path.read_text())["duration"]
-        rows.append(("(b) plain manim, one by one, joined", seconds, duration, scene_ids))
-        print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
+        rows.append(("(b) plain manim, one by one, joined", seconds, duration, scene_ids, f"{before} → {load()}"))
+        print(f"  {rows[-1][0]}: {seconds:.1f} s (load {rows[-1][4]})", flush=True)
 
     if not opts.skip_silent:
         silent = work / "media-silent"
@@ -198,16 +265,20 @@ def main() -> None:
     record(f"(d) CLI, after editing one line of '{edit_id}'", timed(cli))
 
     print()
-    print("| case | wall (s) | video (s) | wall ÷ video | scenes rendered |")
-    print("|---|---:|---:|---:|---|")
-    for name, seconds, duration, rendered in rows:
+    print("| case | wall (s) | video (s) | wall ÷ video | scenes rendered | load 1/5/15 min, before → after |")
+    print("|---|---:|---:|---:|---|---|")
+    for name, seconds, duration, rendered, loads in rows:
         print(f"| {name} | {seconds:.1f} | {duration:.1f} | {seconds / duration:.2f} | "
-              f"{', '.join(rendered) if rendered else 'none'} |")
+              f"{', '.join(rendered) if rendered else 'none'} | {loads} |")
+    ours, plain_row = (next((r for r in rows if r[0].startswith(k)), None) for k in ("(a)", "(b)"))
+    if ours and plain_row:
+        print(f"\n(a) ÷ (b), cold, same run: {ours[1] / plain_row[1]:.2f}× plain Manim's wall time (aim: ≤ 0.4×)")
     cold, quiet = (next((r for r in rows if r[0].startswith(k)), None) for k in ("(a)", "(e)"))
     if cold and quiet:
         print(f"\n{opts.voice} voice ÷ silent, cold: {cold[1] / quiet[1]:.2f}× wall time "
               f"({cold[2]:.1f} s vs {quiet[2]:.1f} s of video)")
     unchanged = next(r for r in rows if r[0].startswith("(c)"))
+    print(f"\n(c) unchanged re-render: {unchanged[1]:.1f} s (aim: ≤ 3 s)")
     if unchanged[3]:
         print(f"\nnote: (c) rendered {', '.join(unchanged[3])} again: a file it imports changed while the "
               "benchmark ran (the cache did its job); run it again on a quiet checkout")

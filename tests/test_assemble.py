@@ -21,12 +21,12 @@ RED, GREEN, BLUE = (220, 30, 30), (30, 200, 30), (30, 30, 220)
 
 
 def make_clip(path: Path, seconds: float, colour: tuple[int, int, int], audio_seconds: Optional[float] = None,
-              size: tuple[int, int] = SIZE, fps: int = FPS) -> Path:
+              size: tuple[int, int] = SIZE, fps: int = FPS, layout: str = "mono") -> Path:
     """An H.264 clip of one colour (and a 440 Hz tone as AAC, like a Manim segment with a voice)."""
     with av.open(str(path), "w") as c:
         v = c.add_stream("libx264", rate=fps)
         v.width, v.height, v.pix_fmt = size[0], size[1], "yuv420p"
-        a = c.add_stream("aac", rate=48_000, layout="mono") if audio_seconds else None
+        a = c.add_stream("aac", rate=48_000, layout=layout) if audio_seconds else None
         img = np.zeros((size[1], size[0], 3), np.uint8)
         img[:] = colour
         for i in range(round(seconds * fps)):
@@ -39,7 +39,9 @@ def make_clip(path: Path, seconds: float, colour: tuple[int, int, int], audio_se
             tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(n) / 48_000)).astype(np.int16)
             for start in range(0, n, 1024):
                 chunk = tone[start:start + 1024].reshape(1, -1)
-                frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+                if layout == "stereo":
+                    chunk = np.repeat(chunk, 2, axis=1)  # packed s16: L R L R ...
+                frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout=layout)
                 frame.sample_rate, frame.pts, frame.time_base = 48_000, start, Fraction(1, 48_000)
                 c.mux(a.encode(frame))
             c.mux(a.encode(None))
@@ -110,6 +112,19 @@ def test_audio_joins_and_is_cut_at_each_scene_end(tmp_path: Path) -> None:
     assert times == sorted(times)
     total = sum(f.samples for f in frames) / 48_000
     assert 1.9 <= total <= 2.1
+
+
+def test_a_soundtrack_joins_segments_whose_own_audio_differs(tmp_path: Path) -> None:
+    # a scene joined from chunks has the mono narration track, a one-piece scene Manim's stereo AAC:
+    # the video's soundtrack replaces both, so they join (their own audio would not)
+    a = make_clip(tmp_path / "a.mp4", 0.4, RED, audio_seconds=0.4, layout="stereo")
+    b = make_clip(tmp_path / "b.mp4", 0.4, GREEN, audio_seconds=0.4)
+    track = make_clip(tmp_path / "t.mp4", 0.8, BLUE, audio_seconds=0.8)
+    with pytest.raises(AssembleError, match="--voice"):
+        stitch([a, b], tmp_path / "x.mp4")
+    stitch([a, b], tmp_path / "y.mp4", track=track)
+    with av.open(str(tmp_path / "y.mp4")) as c:
+        assert c.streams.audio[0].codec_context.channels == 1
 
 
 def test_stitch_refuses_audio_in_some_segments_only(tmp_path: Path) -> None:

@@ -83,3 +83,37 @@ def test_chunks_join_into_the_one_piece_video_and_an_edit_renders_one_chunk(tmp_
     assert len(after - before) == 1 and _runs(markers) == 2 + len(metas)
     assert next(x.text for x in edited.beats if x.id == "math-w-k-role").startswith("W_K makes the keys")
     assert [x.id for x in edited.beats] == [x.id for x in whole.beats]
+
+
+def test_a_one_piece_render_leaves_its_chunks_so_the_first_edit_renders_one(tmp_path: Path, monkeypatch) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
+    info = scene_from_file(FIXTURE, "ChunkMath", "math", "Chunks")
+    media = tmp_path / "media"
+    # the scene's first render is one piece (no plan yet); its video is sliced into the next cut's chunks
+    whole = render_segments([info], _settings(media, 0.01))[0]
+    assert _runs(markers) == 1
+    chunk_dir = media / "attention-explainer" / "cache" / "math" / "480p15-chunks"
+    before = {p.name for p in chunk_dir.glob("*.json")}
+    assert len(before) >= 2
+    plan = json.loads(next((media / "attention-explainer" / "cache" / "math" / "480p15-plans").glob("*.json"))
+                      .read_text())
+    assert len(plan["starts"]) == len(before)
+    slices = [json.loads(p.read_text()) for p in chunk_dir.glob("*.json")]
+    assert abs(sum(m["duration"] for m in slices) - probe(whole.video).duration) <= FRAME + 1e-6
+
+    # the first edit renders the one chunk that says the line; the others are the slices
+    line = {"math-w-k-role": "W_K makes the keys, what each token offers."}
+    edited = render_segments([info], _settings(media, 0.01, line))[0]
+    assert _runs(markers) == 2
+    assert len({p.name for p in chunk_dir.glob("*.json")} - before) == 1
+    # ... and it is the video a one-piece render of the edited config makes
+    fresh = render_segments([info], _settings(tmp_path / "fresh", 1e9, line), whole=frozenset({"math"}))[0]
+    fa, fb = _frames(fresh.video), _frames(edited.video)
+    assert abs(len(fa) - len(fb)) <= 1
+    assert max(_changed(x, y) for x, y in zip(fa, fb)) < 0.002
+    assert [x.id for x in fresh.beats] == [x.id for x in edited.beats]
+    for x, y in zip(fresh.beats, edited.beats):
+        assert abs(x.start - y.start) <= FRAME + 1e-6 and abs(x.end - y.end) <= FRAME + 1e-6
+    assert next(x.text for x in edited.beats if x.id == "math-w-k-role").startswith("W_K makes the keys")

@@ -82,7 +82,10 @@ def probe(path: Path) -> Probe:
         raise AssembleError(f"cannot read segment {path}: {e}") from None
 
 
-def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe]) -> None:
+def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe], own_audio: bool = True) -> None:
+    """Same picture format; the same audio when the segments' own is joined, else (`own_audio`
+    False: a soundtrack replaces it) audio in all segments or in none. A scene joined from chunks
+    has the mono narration track, a scene rendered in one piece Manim's stereo AAC."""
     first = probes[0]
     for path, p in zip(paths[1:], probes[1:]):
         if (p.width, p.height, p.fps, p.codec) != (first.width, first.height, first.fps, first.codec):
@@ -90,7 +93,7 @@ def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe]) -> None:
                 f"cannot join {path.name} ({p.width}x{p.height} {p.fps} fps {p.codec}) to "
                 f"{paths[0].name} ({first.width}x{first.height} {first.fps} fps {first.codec}): "
                 "render all scenes at one quality")
-        if p.audio != first.audio:
+        if (p.audio != first.audio) if own_audio else ((p.audio is None) != (first.audio is None)):
             raise AssembleError(f"cannot join {path.name}: its audio ({p.audio}) differs from "
                                 f"{paths[0].name} ({first.audio}); render all scenes with one --voice")
 
@@ -106,7 +109,7 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
     if not paths:
         raise AssembleError("nothing to stitch")
     probes = list(probes) if probes is not None else [probe(p) for p in paths]
-    _check_compatible(paths, probes)
+    _check_compatible(paths, probes, own_audio=track is None)
     starts: list[float] = []
     offset = Fraction(0)
     track_in = av.open(str(track)) if track is not None else None

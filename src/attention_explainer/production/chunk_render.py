@@ -6,6 +6,11 @@ silent, else one piece), looks every chunk up in the chunk cache and makes a `Sc
 `manim render -n FIRST,LAST` child) for each one missing. After the children ran, `finish()`
 stores the new chunks, checks that each showed the beats it was planned for, joins them into
 the segment (remux; one narration track from the clips) and stores that as the scene's segment.
+
+A scene rendered in one piece leaves its chunks too (`cut_from`): Manim encodes every animation
+on its own, so its video has a keyframe where each beat starts, and the chunks of the next cut
+are slices of it (remux, no re-encode). The first edit after a one-piece render then re-renders
+one chunk, not every chunk of the new cut.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from attention_explainer.narration.beats import Beat
-from attention_explainer.production.assemble import Segment, probe, stitch
+from attention_explainer.production.assemble import Probe, Segment, probe, stitch
 from attention_explainer.production.atomic import temp_path
 from attention_explainer.production.child import finished_svg
 from attention_explainer.config.catalog import SceneInfo
@@ -111,6 +116,46 @@ class SceneChunks:
         return self.cache.store(self.info.id, self.chunk_variant, key, child.expect, meta, self.data,
                                 found.config_keys)
 
+    def cut_from(self, whole: SegmentMeta, keys_read: Optional[list[str]]) -> bool:
+        """Store every chunk not in the cache as a slice of the one-piece video `whole` (from the
+        keyframe where the chunk's first beat starts to the next chunk's); False, storing nothing,
+        when a chunk's start has no keyframe within half a frame."""
+        path = Path(whole.file)
+        info = probe(path)
+        half = 0.5 / float(info.fps)
+        keys = keyframes(path)
+        starts = {b.id: b.start for b in whole.beats}
+        bounds: list[float] = []
+        for chunk in self.chunks:
+            at = 0.0 if chunk.index == 0 else starts.get(chunk.beats[0])
+            near = min(keys, key=lambda k: abs(k - at)) if keys and at is not None else None
+            if near is None or abs(near - at) > half:
+                return False
+            bounds.append(near)
+        spans = list(zip(bounds, [*bounds[1:], None]))
+        total = sum(max(b.end - b.start, 0.0) for b in whole.beats) or 1.0
+        for chunk, (start, end) in zip(self.chunks, spans):
+            if chunk.index in self.metas:
+                continue
+            mine = [b for b in whole.beats if b.id in chunk.beats]
+            out = temp_path(path.with_name(f"cut-{self.keys[chunk.index][:12]}.mp4"))
+            try:
+                duration = slice_video(path, start, end, out, info)
+                shift = 0.0 if chunk.index == 0 else mine[0].start
+                share = sum(max(b.end - b.start, 0.0) for b in mine) / total
+                end_animation = chunk.last + 1 if chunk.last is not None else (whole.animations or 0)
+                meta = SegmentMeta(key=self.keys[chunk.index], scene=self.info.id, title=self.info.title,
+                                   quality=whole.quality, sources=whole.sources,
+                                   animations=max(end_animation - chunk.first, 0) or None,
+                                   render_seconds=round(whole.render_seconds * share, 2), log=whole.log,
+                                   created=time.time(), duration=duration, beats=[_shifted(b, shift) for b in mine],
+                                   plays=whole.plays)
+                self.metas[chunk.index] = self.cache.store(self.info.id, self.chunk_variant, self.keys[chunk.index],
+                                                           out, meta, self.data, keys_read)
+            finally:
+                out.unlink(missing_ok=True)
+        return True
+
     def _join(self, metas: list[SegmentMeta], quality: str, plans: Plans) -> Segment:
         paths = [Path(m.file) for m in metas]
         probes = [probe(p) for p in paths]
@@ -167,6 +212,59 @@ def plan_scene(info: SceneInfo, key: str, variant: str, plans: Plans, cost: floa
     if starts is not None and len(starts) > 1:  # sticky: the last cut (an edit re-renders one chunk)
         return plan_chunks(beats, plays, costs, target, starts)
     return plan_chunks(beats, plays, costs, target)
+
+
+def keyframes(path: Path) -> list[float]:
+    """The times (s) of the video's keyframes, from its packets (nothing decoded)."""
+    import av
+
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        return [float(p.pts * p.time_base) for p in c.demux(v) if p.pts is not None and p.is_keyframe]
+
+
+def slice_video(src: Path, start: float, end: Optional[float], out: Path, info: Probe) -> float:
+    """Copy the video of `src` from its keyframe at `start` (s) up to its keyframe at `end` (None:
+    to the end), and the audio in between, into `out`, starting at 0; no re-encode. A keyframe of
+    Manim's video starts one animation's own encode (a closed GOP): no frame after it refers to
+    one before. Returns the slice's duration."""
+    import av
+
+    half = 0.5 / float(info.fps)
+    with av.open(str(src)) as inp, av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as output:
+        vin = inp.streams.video[0]
+        ain = inp.streams.audio[0] if inp.streams.audio else None
+        vout = output.add_stream_from_template(template=vin)
+        aout = output.add_stream_from_template(template=ain) if ain is not None else None
+        taking = False
+        vshift: Optional[int] = None
+        for packet in inp.demux(*[s for s in (vin, ain) if s is not None]):
+            if packet.dts is None or packet.pts is None:
+                continue
+            tb = packet.time_base
+            at = float(packet.pts * tb)
+            if packet.stream.type == "video":
+                if packet.is_keyframe:
+                    if vshift is None and abs(at - start) <= half:
+                        taking, vshift = True, packet.pts
+                    elif end is not None and at >= end - half:
+                        taking = False
+                if not taking or vshift is None:
+                    continue
+                packet.pts -= vshift
+                packet.dts -= vshift
+                packet.stream = vout
+            else:
+                if at < start - 1e-6 or (end is not None and at >= end - 1e-6):
+                    continue
+                shift = round(start / tb)
+                packet.pts -= shift
+                packet.dts -= shift
+                packet.stream = aout
+            output.mux(packet)
+    if vshift is None:
+        raise ValueError(f"{src}: no keyframe at {start:.3f} s")
+    return probe(out).duration
 
 
 def plan_of_render(scene_id: str, key: str, meta: SegmentMeta) -> ScenePlan:

@@ -33,7 +33,7 @@ from attention_explainer.production.chunk_render import (
     plan_scene,
     share_tex,
 )
-from attention_explainer.production.chunks import KEEP_CHUNKS, Plans, target_seconds
+from attention_explainer.production.chunks import KEEP_CHUNKS, Plans, beat_costs, plan_chunks, target_seconds
 from attention_explainer.production.formats import DEFAULT_X264_PRESET
 from attention_explainer.production.housekeeping import human_size, remove_stale_work
 from attention_explainer.production.progress import Progress, expected_seconds, make_progress
@@ -192,13 +192,16 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                 run.child.record = run.child.record.model_copy(update={"voice_server": server})
             chunk_of = {id(r): (s, i) for s in chunked for i, r in s.runs.items()}
 
+            def cut(info: SceneInfo, meta: SegmentMeta, keys_read: Optional[list[str]]) -> list[str]:
+                return _chunks_of_whole(info, meta, keys_read, settings, variant, cache, data, context, voice, target)
+
             def keep(run: SceneRun) -> None:  # each finished child's file goes to the cache at once
                 if id(run) in chunk_of:
                     scene, index = chunk_of[id(run)]
                     scene.keep(index, settings.q)
                 elif run.info.id not in segments:
                     segments[run.info.id] = _store(run, cache, _variant(variant, run.part), data, settings, still,
-                                                   None if still or run.part else plans)
+                                                   None if still or run.part else plans, cut)
 
             by_child = {run.child.id: run for run in runs}
             failed = run_children(ordered, settings.parallel, _Keeping(progress, lambda i: keep(by_child[i])))
@@ -264,6 +267,28 @@ def _scene_chunks(info: SceneInfo, settings: RenderSettings, key: str, variant: 
                        list(chunks_beats(chunks)))
 
 
+def _chunks_of_whole(info: SceneInfo, meta: SegmentMeta, keys_read: Optional[list[str]], settings: RenderSettings,
+                     variant: str, cache: SegmentCache, data: dict[str, Any], context: Context,
+                     voice: Optional[Voice], target: float) -> list[str]:
+    """A scene rendered in one piece: cut it as its next render would be cut, store each chunk
+    as a slice of its video (chunk_render.SceneChunks.cut_from) and return the beats where the
+    chunks start (the plan's sticky cut), so an edited line re-renders one chunk; [first beat]
+    when the scene stays whole or its video cannot be cut there."""
+    beats = [b.id for b in meta.beats if b.id in meta.plays]
+    total = sum(max(b.end - b.start, 0.0) for b in meta.beats) or 1.0
+    measured = {b.id: meta.render_seconds * max(b.end - b.start, 0.0) / total for b in meta.beats}
+    chunks = plan_chunks(beats, meta.plays, beat_costs(beats, {}, meta.render_seconds, measured), target)
+    if len(chunks) < 2:
+        return beats[:1]
+    scene = _scene_chunks(info, settings, meta.key, variant, cache, data, context, voice, chunks)
+    try:
+        if scene.cut_from(meta, keys_read):
+            return [c.beats[0] for c in chunks]
+    except (OSError, ValueError):
+        pass  # the next edit renders every chunk of its cut, as without this
+    return beats[:1]
+
+
 def _ahead(cfg: Any, trace: Any, scenes: Sequence[SceneInfo]) -> list[str]:
     try:
         return lines_ahead(cfg, trace, scenes)
@@ -294,8 +319,9 @@ def _variant(variant: str, part: Optional[tuple[int, int]]) -> str:
 
 
 def _store(run: SceneRun, cache: SegmentCache, variant: str, data: dict[str, Any], settings: RenderSettings,
-           still: bool, plans: Optional[Plans] = None) -> Segment:
-    """The finished run's segment, moved into the cache with its meta."""
+           still: bool, plans: Optional[Plans] = None, cut: Optional[Any] = None) -> Segment:
+    """The finished run's segment, moved into the cache with its meta. With `plans`, the plan of
+    this one-piece render is saved; with `cut` too (`_chunks_of_whole`), its chunks are left."""
     child, found = run.child, run.sources()
     meta = SegmentMeta(key=run.key, scene=run.info.id, title=run.info.title, still=still, quality=settings.q,
                        sources=digests(found.files), animations=child.animations,
@@ -303,10 +329,13 @@ def _store(run: SceneRun, cache: SegmentCache, variant: str, data: dict[str, Any
     if not still:
         written = BeatsFile.from_file(run.beats_file)
         meta = meta.model_copy(update={"duration": written.duration, "beats": written.beats, "plays": written.plays})
-        if plans is not None:  # the animations this render saw: the next render's chunks are cut by them
-            plans.save(plan_of_render(run.info.id, run.key, meta), variant)
     assert child.expect is not None
     meta = cache.store(run.info.id, variant, run.key, child.expect, meta, data, found.config_keys)
+    if plans is not None:  # the animations this render saw: the next render's chunks are cut by them
+        plan = plan_of_render(run.info.id, run.key, meta)
+        if cut is not None:
+            plan = plan.model_copy(update={"starts": cut(run.info, meta, found.config_keys)})
+        plans.save(plan, variant)
     return _segment(run.info, meta, reused=False)
 
 
