@@ -38,10 +38,11 @@ MARGIN = 0.15  # seconds of audio kept either side of a line
 # count as an error against the simplified script. A simplified prompt asks for simplified.
 # Whisper base, told the language is Hindi, still writes most Hindi speech in Urdu script or in
 # Latin letters ("پہلی واقعی کو توکن" for "पहले वाक्य को टोकन"): nearly every word then counted
-# wrong (99% on the Hindi video). A neutral Devanagari prompt ("the following sentences are
-# Hindi, in Devanagari script", no word of the lesson) makes it write Devanagari.
+# wrong (99% on the Hindi video). A neutral Devanagari prompt ("Hello, how are you? I am fine.",
+# no word of the lesson) makes it write Devanagari. A prompt naming the script ("the sentences
+# are Hindi, in Devanagari") was echoed on unclear lines ("देवनागरी लिवनागरी ..."): not that.
 PROMPTS = {"zh": "以下是普通话的句子，用简体中文。",
-           "hi": "निम्नलिखित वाक्य हिंदी में, देवनागरी लिपि में लिखे गए हैं।"}
+           "hi": "नमस्ते, आप कैसे हैं? मैं ठीक हूँ।"}
 # Devanagari spellings of one sound, folded on both sides before counting: the nukta (ख़ाना and
 # खाना, often left out in writing) and the candrabindu written as anusvara (बाँटा and बांटा).
 DEVANAGARI_FOLD = str.maketrans({"\u093c": None, "\u0901": "\u0902"})
