@@ -21,12 +21,12 @@ RED, GREEN, BLUE = (220, 30, 30), (30, 200, 30), (30, 30, 220)
 
 
 def make_clip(path: Path, seconds: float, colour: tuple[int, int, int], audio_seconds: Optional[float] = None,
-              size: tuple[int, int] = SIZE, fps: int = FPS) -> Path:
+              size: tuple[int, int] = SIZE, fps: int = FPS, layout: str = "mono") -> Path:
     """An H.264 clip of one colour (and a 440 Hz tone as AAC, like a Manim segment with a voice)."""
     with av.open(str(path), "w") as c:
         v = c.add_stream("libx264", rate=fps)
         v.width, v.height, v.pix_fmt = size[0], size[1], "yuv420p"
-        a = c.add_stream("aac", rate=48_000, layout="mono") if audio_seconds else None
+        a = c.add_stream("aac", rate=48_000, layout=layout) if audio_seconds else None
         img = np.zeros((size[1], size[0], 3), np.uint8)
         img[:] = colour
         for i in range(round(seconds * fps)):
@@ -39,7 +39,9 @@ def make_clip(path: Path, seconds: float, colour: tuple[int, int, int], audio_se
             tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(n) / 48_000)).astype(np.int16)
             for start in range(0, n, 1024):
                 chunk = tone[start:start + 1024].reshape(1, -1)
-                frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+                if layout == "stereo":  # s16 packed: L R L R ...
+                    chunk = np.repeat(chunk, 2, axis=1)
+                frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout=layout)
                 frame.sample_rate, frame.pts, frame.time_base = 48_000, start, Fraction(1, 48_000)
                 c.mux(a.encode(frame))
             c.mux(a.encode(None))
@@ -117,6 +119,29 @@ def test_stitch_refuses_audio_in_some_segments_only(tmp_path: Path) -> None:
     b = make_clip(tmp_path / "b.mp4", 0.4, RED)
     with pytest.raises(AssembleError, match="--voice"):
         stitch([a, b], tmp_path / "x.mp4")
+
+
+def test_a_scene_joined_from_chunks_joins_a_scene_rendered_in_one_piece(tmp_path: Path) -> None:
+    """A scene joined from chunks has the mono track built from its clips; a scene Manim rendered in
+    one piece (a chunk plan that no longer fit) has stereo sound. The video's own track replaces
+    both, so they join (a German render stopped with "its audio differs ... one --voice")."""
+    a = make_clip(tmp_path / "a.mp4", 1.0, RED, audio_seconds=1.0)
+    b = make_clip(tmp_path / "b.mp4", 1.0, GREEN, audio_seconds=1.0, layout="stereo")
+    track = tmp_path / "track.m4a"
+    with av.open(str(track), "w", format="mp4") as c:
+        s = c.add_stream("aac", rate=48_000, layout="mono")
+        for start in range(0, 2 * 48_000, 1024):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.int16), format="s16", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = 48_000, start, Fraction(1, 48_000)
+            c.mux(s.encode(frame))
+        c.mux(s.encode(None))
+    with pytest.raises(AssembleError, match="--voice"):  # their own sounds cannot be joined
+        stitch([a, b], tmp_path / "x.mp4")
+    out = tmp_path / "joined.mp4"
+    stitch([a, b], out, track=track)
+    with av.open(str(out)) as c:
+        assert c.streams.audio[0].codec_context.channels == 1
+        assert 1.9 <= sum(f.samples for f in c.decode(audio=0)) / 48_000 <= 2.1
 
 
 def test_assemble_writes_chapters_captions_manifest(clips: list[Path], tmp_path: Path) -> None:

@@ -82,7 +82,11 @@ def probe(path: Path) -> Probe:
         raise AssembleError(f"cannot read segment {path}: {e}") from None
 
 
-def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe]) -> None:
+def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe], own_audio: bool = True) -> None:
+    """Segments that can be joined: one size, frame rate and codec; audio in all or none, and with
+    `own_audio` (the segments' own audio is joined) one audio format. A scene joined from chunks
+    carries the mono track built from its clips, Manim's own a stereo one: with a track given the
+    segments' audio is not used, so they may differ."""
     first = probes[0]
     for path, p in zip(paths[1:], probes[1:]):
         if (p.width, p.height, p.fps, p.codec) != (first.width, first.height, first.fps, first.codec):
@@ -90,7 +94,7 @@ def _check_compatible(paths: Sequence[Path], probes: Sequence[Probe]) -> None:
                 f"cannot join {path.name} ({p.width}x{p.height} {p.fps} fps {p.codec}) to "
                 f"{paths[0].name} ({first.width}x{first.height} {first.fps} fps {first.codec}): "
                 "render all scenes at one quality")
-        if p.audio != first.audio:
+        if (p.audio != first.audio) if own_audio else ((p.audio is None) != (first.audio is None)):
             raise AssembleError(f"cannot join {path.name}: its audio ({p.audio}) differs from "
                                 f"{paths[0].name} ({first.audio}); render all scenes with one --voice")
 
@@ -106,7 +110,7 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
     if not paths:
         raise AssembleError("nothing to stitch")
     probes = list(probes) if probes is not None else [probe(p) for p in paths]
-    _check_compatible(paths, probes)
+    _check_compatible(paths, probes, own_audio=track is None)
     starts: list[float] = []
     offset = Fraction(0)
     track_in = av.open(str(track)) if track is not None else None
