@@ -134,6 +134,29 @@ def test_stitch_refuses_audio_in_some_segments_only(tmp_path: Path) -> None:
         stitch([a, b], tmp_path / "x.mp4")
 
 
+def test_a_scene_joined_from_chunks_joins_a_scene_rendered_in_one_piece(tmp_path: Path) -> None:
+    """A scene joined from chunks has the mono track built from its clips; a scene Manim rendered in
+    one piece (a chunk plan that no longer fit) has stereo sound. The video's own track replaces
+    both, so they join (a German render stopped with "its audio differs ... one --voice")."""
+    a = make_clip(tmp_path / "a.mp4", 1.0, RED, audio_seconds=1.0)
+    b = make_clip(tmp_path / "b.mp4", 1.0, GREEN, audio_seconds=1.0, layout="stereo")
+    track = tmp_path / "track.m4a"
+    with av.open(str(track), "w", format="mp4") as c:
+        s = c.add_stream("aac", rate=48_000, layout="mono")
+        for start in range(0, 2 * 48_000, 1024):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.int16), format="s16", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = 48_000, start, Fraction(1, 48_000)
+            c.mux(s.encode(frame))
+        c.mux(s.encode(None))
+    with pytest.raises(AssembleError, match="--voice"):  # their own sounds cannot be joined
+        stitch([a, b], tmp_path / "x.mp4")
+    out = tmp_path / "joined.mp4"
+    stitch([a, b], out, track=track)
+    with av.open(str(out)) as c:
+        assert c.streams.audio[0].codec_context.channels == 1
+        assert 1.9 <= sum(f.samples for f in c.decode(audio=0)) / 48_000 <= 2.1
+
+
 def test_assemble_writes_chapters_captions_manifest(clips: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "final" / "video.mp4"
     result = assemble(segments_for(clips), out, manifest_extra={"quality": "l"})

@@ -36,7 +36,16 @@ THRESHOLD = 0.5  # a line is flagged above this error rate (calibrated in docs/v
 MARGIN = 0.15  # seconds of audio kept either side of a line
 # Whisper base often writes Mandarin in traditional characters (學習 for 学习): every one would
 # count as an error against the simplified script. A simplified prompt asks for simplified.
-PROMPTS = {"zh": "以下是普通话的句子，用简体中文。"}
+# Whisper base, told the language is Hindi, still writes most Hindi speech in Urdu script or in
+# Latin letters ("پہلی واقعی کو توکن" for "पहले वाक्य को टोकन"): nearly every word then counted
+# wrong (99% on the Hindi video). A neutral Devanagari prompt ("Hello, how are you? I am fine.",
+# no word of the lesson) makes it write Devanagari. A prompt naming the script ("the sentences
+# are Hindi, in Devanagari") was echoed on unclear lines ("देवनागरी लिवनागरी ..."): not that.
+PROMPTS = {"zh": "以下是普通话的句子，用简体中文。",
+           "hi": "नमस्ते, आप कैसे हैं? मैं ठीक हूँ।"}
+# Devanagari spellings of one sound, folded on both sides before counting: the nukta (ख़ाना and
+# खाना, often left out in writing) and the candrabindu written as anusvara (बाँटा and बांटा).
+DEVANAGARI_FOLD = str.maketrans({"\u093c": None, "\u0901": "\u0902"})
 
 
 class ListenError(UserError):
@@ -141,9 +150,16 @@ def units(text: str, language: str, heard: bool = False) -> list[str]:
         finally:
             use_language(before)
     text = unicodedata.normalize("NFKC", text).lower()
+    if lang is not None and lang.script == "devanagari":
+        text = unicodedata.normalize("NFD", text).translate(DEVANAGARI_FOLD)
+        text = unicodedata.normalize("NFC", text)
     if lang is not None and lang.metric == "cer":
         return [c for c in text if c.isalnum()]
-    words = re.sub(r"[^\w\s']|_", " ", text).replace("'", "").split()
+    # a vowel sign or virama (ा, ि, ्: combining marks, not \w) belongs to its word: "खाना" is one
+    # word, not "ख न"
+    text = "".join(c if c.isalnum() or c.isspace() or c == "'" or unicodedata.category(c).startswith("M")
+                   else " " for c in text)
+    words = text.replace("'", "").split()
     if language == "en":  # "dk" and "d k": a word without a vowel is said letter by letter
         words = [c for w in words for c in (list(w) if re.fullmatch(r"[b-df-hj-np-tv-z]{2,4}", w) else [w])]
         # "d sub k" (how the voice reads d_k) and "d k" are the same name

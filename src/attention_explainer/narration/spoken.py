@@ -90,9 +90,13 @@ def _letters(core: str) -> str:
     return " ".join(core) if re.fullmatch(r"[A-Z]{2,4}", core) else core
 
 
+# English terms kept in a language's text, said as its words file's `spoken:` respells them
+LOANWORDS = ("token", "tokens", "key", "keys", "value", "values", "score", "scores")
+
+
 def _core(core: str) -> str:
     """The spoken form of a token without its surrounding punctuation."""
-    if core.lower() in ("token", "tokens"):  # French: "tokène", as a class says it (espeak said "tɔkɛ̃")
+    if core.lower() in LOANWORDS:  # French "tokène", German "Kies": as a class says them (espeak said "tɔkɛ̃", "kaɪs")
         said = _say(core.lower())
         return said[:1].upper() + said[1:] if core[0].isupper() else said
     if core in ALONE:

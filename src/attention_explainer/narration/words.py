@@ -54,6 +54,7 @@ SPOKEN_EN = {
     "{name} of {arg}": "{name} of {arg}",  # a function applied: softmax(x)
     "d_k": "d sub k",  # the keys' width, said
     "token": "token", "tokens": "tokens",  # the English word as the voice should say it in the language
+    "key": "key", "keys": "keys", "value": "value", "values": "values", "score": "score", "scores": "scores",
 }
 
 

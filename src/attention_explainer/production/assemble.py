@@ -105,7 +105,6 @@ def stitch(paths: Sequence[Path], out: Path, chapters: Optional[list[dict[str, A
     that track's packets instead of the segments' own."""
     import av
 
-
     if not paths:
         raise AssembleError("nothing to stitch")
     probes = list(probes) if probes is not None else [probe(p) for p in paths]
