@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from fixtures.tiny_catalog import cli_lookup, tiny_scenes
@@ -151,9 +152,10 @@ def test_a_worker_killed_mid_course_and_the_course_completes(tmp_path: Path, mon
     killed = None
     deadline = time.monotonic() + 120
     while killed is None and time.monotonic() < deadline:
-        busy = [w for w, tasks in client.processing().items() if tasks]
-        if busy and sum(_runs(markers, s) for s in ("tiny-one", "tiny-two")) >= 1:
-            killed = worker_pids[busy[0]]
+        # a worker whose scene is being drawn: its Manim child runs (another busy worker may be speaking)
+        drawing = [w for w, tasks in client.processing().items() if tasks and psutil.Process(worker_pids[w]).children()]
+        if drawing and sum(_runs(markers, s) for s in ("tiny-one", "tiny-two")) >= 1:
+            killed = worker_pids[drawing[0]]
             os.kill(killed, signal.SIGKILL)  # mid-scene: its Manim child dies with it
         time.sleep(0.2)
     runner.join(300)
