@@ -162,5 +162,7 @@ def test_a_worker_killed_mid_course_and_the_course_completes(tmp_path: Path, mon
     assert killed is not None and not runner.is_alive()
     course = result["course"]
     assert [s.status for s in course.lessons] == ["done", "done", "done"], "\n".join(said)  # type: ignore[attr-defined]
-    # the scene whose worker died ran again elsewhere: more runs than the 4 distinct scene renders
-    assert _runs(markers, "tiny-one") + _runs(markers, "tiny-two") >= 5
+    # every scene was drawn (the killed worker's task ran again elsewhere, or its result had been
+    # stored as its Manim child ended: which one depends on when the kill lands)
+    assert _runs(markers, "tiny-one") >= 2 and _runs(markers, "tiny-two") >= 2
+    assert not psutil.pid_exists(killed) or psutil.Process(killed).status() == psutil.STATUS_ZOMBIE
