@@ -385,3 +385,24 @@ def test_a_teachers_override_file_corrects_lines_of_the_chosen_language(tmp_path
     assert script.entries["math-softmax-sum"].form.text == "Sumamos todo: la suma da {total}."
     assert script.entries["math-intro"].form.text == default_script("es").entries["math-intro"].form.text
     assert script_for(cfg.video.narration, "fr").entries["math-intro"].form.text.startswith("Calculons")
+
+
+def test_japanese_voice_reads_latin_letters_in_katakana() -> None:
+    """pyopenjtalk left a lone Latin letter out ("W K は" said "は") and spelled softmax letter by
+    letter; the Japanese voice reads them from words/ja.yaml `letters:`."""
+    from attention_explainer.narration.kokoro_g2p import latin_in_kana
+
+    assert latin_in_kana("W Kはトークン。QKとd kのsoftmax、d model") == \
+        "ダブリュー ケーはトークン。キューケーとディー ケーのソフトマックス、ディー モデル"
+    assert set(words_file("ja")["letters"]) >= set(string.ascii_uppercase)
+
+
+def test_chinese_voice_says_latin_runs_in_english_phonemes() -> None:
+    """misaki's Chinese passed W_K's letters through as they were written (no Mandarin phonemes;
+    heard as 无 or nothing); they are said in English phonemes, as Kokoro's own pipeline does."""
+    from attention_explainer.narration.kokoro_g2p import sentences
+
+    words = [w for s in sentences("X 乘以 W K 得到 softmax。", "z") for w in s]
+    said = {w.word: w.phonemes.rstrip("。.") for w in words}
+    assert said["W"].startswith("dˈʌb") and said["K"] == "kˈA" and said["softmax"] == "sˈɔftmæks"
+    assert said["X"] == "ˈɛks" and said["得到"] == "tɤ↗tau̯↘"
