@@ -193,3 +193,11 @@ def test_chinese_and_japanese_have_a_second_figure_by_sound() -> None:
     assert ja.errors == 8 and ja.sound_errors == 0 and ja.sound_units > ja.units
     assert score("ja-2", "重みは 0.37 です。", "おもりはゼロテンさん7です", "ja").sound_errors == 1
     assert score("es-1", "Cada una.", "Cada uno.", "es").sound_units == 0  # no second figure
+
+
+def test_hindi_has_a_second_figure_in_romanised_letters() -> None:
+    """टोकन written घोकन is one wrong word of one; romanised ("tokn", "ghokn") 2 letters of 4."""
+    pytest.importorskip("anyascii", reason="installed with bash scripts/bootstrap.sh listen")
+    h = score("hi-1", "यहाँ 3 टोकन हैं।", "यहां तीन घोकन हैं", "hi")
+    assert (h.errors, h.units) == (1, 4)
+    assert h.sound_errors == 2 and h.sound_units == len("yham") + len("tin") + len("tokn") + len("haim")
