@@ -50,7 +50,7 @@ def test_numbers_on_screen_use_the_language_decimal_symbol(code: str, shown: str
 
 @pytest.mark.parametrize("code, said", [
     ("es", "menos cero coma tres cinco"),
-    ("fr", "moins zéro virgule trois cinq"),
+    ("fr", "moins zéro virgule trente-cinq"),  # as a French teacher reads it (DECIMALS_AS_NUMBER)
     ("it", "meno zero virgola tre cinque"),
     ("pt-BR", "menos zero vírgula três cinco"),
     ("de", "minus null Komma drei fünf"),
@@ -60,6 +60,15 @@ def test_numbers_are_said_in_the_language(code: str, said: str) -> None:
     written = locale.number_text(-0.35, 2)
     assert number_words(written) == said
     assert to_spoken(f"La suma es {written}.").endswith(said + ".")
+
+
+def test_french_reads_the_digits_after_the_comma_as_one_number() -> None:
+    """Digit by digit ("zéro virgule six quatre") was heard "0,4"; "zéro virgule soixante-quatre"
+    was heard "0,64" (spoken alone and heard back). Leading zeros are each said."""
+    assert number_words("0,64", "fr") == "zéro virgule soixante-quatre"
+    assert number_words("0,05", "fr") == "zéro virgule zéro cinq"
+    assert number_words("1,00", "fr") == "un virgule zéro zéro"
+    assert number_words("0,64", "es") == "cero coma seis cuatro"  # other languages: digit by digit
 
 
 def test_numbers_said_in_hindi_chinese_japanese_and_english() -> None:

@@ -166,9 +166,16 @@ def word(name: str, lang: Optional[str] = None) -> str:
 
 
 # ------------------------------------------------------------------- numbers and tokens said
+# Languages whose teachers read the digits after the decimal comma as one number ("zéro virgule
+# dix-neuf"; leading zeros each said: "zéro virgule zéro cinq"). French read digit by digit
+# ("zéro virgule un neuf") was heard "0,9" and "0,4" for 0,19 and 0,64 (listening back).
+DECIMALS_AS_NUMBER = {"fr"}
+
+
 def number_words(text: str, lang: Optional[str] = None) -> str:
     """A written number said in words: '−0,35' -> 'menos cero coma tres cinco' (the digits after
-    the decimal symbol one by one, as a teacher reads them out)."""
+    the decimal symbol one by one, as a teacher reads them out; French: 'moins zéro virgule
+    trente-cinq', DECIMALS_AS_NUMBER)."""
     code = _active(lang)
     dec = decimal_symbol(code)
     whole, _, frac = text.lstrip("−-").partition(dec)
@@ -177,7 +184,12 @@ def number_words(text: str, lang: Optional[str] = None) -> str:
     parts.append(integer_words(int(whole or 0), code))
     if frac:
         parts.append(word("point", code))
-        parts += [integer_words(int(d), code) for d in frac if d.isdigit()]
+        digits = [d for d in frac if d.isdigit()]
+        if code in DECIMALS_AS_NUMBER and digits and set(digits) != {"0"}:
+            zeros = len(digits) - len("".join(digits).lstrip("0"))
+            parts += [integer_words(0, code)] * zeros + [integer_words(int("".join(digits)), code)]
+        else:
+            parts += [integer_words(int(d), code) for d in digits]
     return " ".join(parts)
 
 
