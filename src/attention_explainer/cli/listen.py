@@ -62,7 +62,8 @@ def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: boo
               help="Also write every line (id, said, heard, errors, units) to this JSON file.")
 def listen_cmd(video: Path, threshold: float, worst: int, quiet: bool, json_path: Optional[Path]) -> None:
     """Transcribe VIDEO's narration line by line (Whisper base, the video's language from its
-    manifest) and print the word error rate per line and overall, with what was heard."""
+    manifest) and print the word error rate per line and overall, with what was heard (zh, ja, hi:
+    also a figure by sound: pinyin, kana reading, romanised letters)."""
     if not report(video, threshold, worst, quiet, json_path):
         sys.exit(1)
 

