@@ -91,8 +91,9 @@ def test_a_one_piece_render_leaves_its_chunks_so_the_first_edit_renders_one(tmp_
     monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
     info = scene_from_file(FIXTURE, "ChunkMath", "math", "Chunks")
     media = tmp_path / "media"
-    # the scene's first render is one piece (no plan yet); its video is sliced into the next cut's chunks
-    whole = render_segments([info], _settings(media, 0.01))[0]
+    # a render in one piece (here asked for; a first render may be cut, test_chunks_cold.py): its
+    # video is sliced into the next cut's chunks
+    whole = render_segments([info], _settings(media, 0.01), whole=frozenset({"math"}))[0]
     assert _runs(markers) == 1
     chunk_dir = media / "attention-explainer" / "cache" / "math" / "480p15-chunks"
     before = {p.name for p in chunk_dir.glob("*.json")}
