@@ -13,6 +13,7 @@ from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.production.chunk_render import chunk_narration
 from attention_explainer.production.chunks import (
     MIN_BEATS,
+    balanced,
     OVERHEAD_SECONDS,
     Chunk,
     chunk_key,
@@ -50,6 +51,17 @@ def test_chunks_are_runs_of_beats_bounded_by_the_next_chunks_first_beat() -> Non
     # a chunk's skip through the video before it counts in its cost
     skipped = plan_chunks(ids, {b: 1.0 for b in ids}, 3.0, durations={b: 10.0 for b in ids})
     assert skipped[2].cost - skipped[1].cost == skipped[1].cost - skipped[0].cost > 0
+
+
+def test_an_even_cut_gives_the_later_chunk_less_to_draw_for_its_skip() -> None:
+    ids = _beats(20)
+    costs = {b: 1.0 for b in ids}
+    seconds = {b: 10.0 for b in ids}  # 200 s of video: the second chunk skips about 100 s, 7 CPU-s
+    first, second = plan_chunks(ids, costs, 10.0, parts=2, durations=seconds, even=True)
+    assert len(first.beats) > len(second.beats)
+    assert abs(first.cost - second.cost) <= 1.0 + 0.07 * 10.0  # even to within a beat
+    assert max(first.cost, second.cost) < max(c.cost for c in plan_chunks(ids, costs, 10.0, parts=2, durations=seconds))
+    assert balanced([1.0] * 6, [0.0] * 6, 3) == [0, 2, 4]
 
 
 def test_both_children_of_a_boundary_meet_at_the_same_beat() -> None:

@@ -226,13 +226,12 @@ class SceneChunks:
                              durations=durations), self.variant)
 
 
-def plan_scene(info: SceneInfo, key: str, variant: str, plans: Plans, cost: float, target: float,
+def plan_scene(info: SceneInfo, key: str, plan: Optional[ScenePlan], cost: float, target: float,
                order: Optional[dict[str, float]], parts: int) -> tuple[list[Chunk], bool]:
-    """The chunks of a scene and whether the cut is a first guess: as its plan for `key` (or
-    its latest) says, costs by the seconds that render measured; else, with no plan, `order`'s
-    beats (beat -> expected seconds of video: the layout check's or the narration script's) in
-    `parts` chunks of about equal expected cost; else one piece."""
-    plan = plans.load(info.id, variant, key)
+    """The chunks of a scene and whether the cut is a first guess: as its `plan` (the one for
+    `key`, else its latest) says, costs by the seconds that render measured; else, with no plan,
+    `order`'s beats (beat -> expected seconds of video: the layout check's or the narration
+    script's) in `parts` chunks that are expected to end together; else one piece."""
     if plan is not None:
         weights = plan.durations or {b: float(max(1, r[1] - r[0])) for b, r in plan.plays.items()}
         costs = beat_costs(plan.beats, weights, cost, plan.seconds)
@@ -241,7 +240,7 @@ def plan_scene(info: SceneInfo, key: str, variant: str, plans: Plans, cost: floa
     if not order or parts < 2:
         return [Chunk(0, 1, (), None, cost)], True
     costs = beat_costs(list(order), order, cost, {})
-    return plan_chunks(list(order), costs, cost / parts, parts=parts, durations=order), True
+    return plan_chunks(list(order), costs, cost / parts, parts=parts, durations=order, even=True), True
 
 
 def keyframes(path: Path) -> list[float]:

@@ -117,17 +117,45 @@ def split(costs: Sequence[float], target: float, max_parts: int = MAX_CHUNKS) ->
     return starts
 
 
+def balanced(costs: Sequence[float], seconds: Sequence[float], parts: int) -> list[int]:
+    """Indices where `parts` chunks start so that the costliest, its start-up and its skip through
+    the `seconds` of video before it included, costs least (a bisection on that cost)."""
+    before = [sum(seconds[:i]) for i in range(len(costs))]
+
+    def cut(limit: float) -> Optional[list[int]]:
+        starts, i = [], 0
+        while i < len(costs):
+            starts.append(i)
+            run = OVERHEAD_SECONDS + SKIP_SHARE * before[i] + costs[i]
+            if run > limit or len(starts) > parts:
+                return None
+            i += 1
+            while i < len(costs) and run + costs[i] <= limit:
+                run += costs[i]
+                i += 1
+        return starts
+
+    low, high = 0.0, sum(costs) + OVERHEAD_SECONDS + SKIP_SHARE * sum(seconds)
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (low, mid) if cut(mid) is not None else (mid, high)
+    return cut(high) or [0]
+
+
 def plan_chunks(beats: Sequence[str], costs: dict[str, float], target: float,
                 starts: Optional[Sequence[str]] = None, parts: int = MAX_CHUNKS,
-                durations: Optional[dict[str, float]] = None) -> list[Chunk]:
+                durations: Optional[dict[str, float]] = None, even: bool = False) -> list[Chunk]:
     """The chunks of a scene with `beats` (ids, in order), cut at `starts` (a previous plan's) when
-    given and still valid, else by cost near `target`, in at most `parts` chunks. A chunk's cost
-    counts its start-up and its skip through the video before it (`durations`: beat -> seconds)."""
+    given and still valid, else by cost near `target`, in at most `parts` chunks (`even`: in
+    `parts` chunks that end together, `balanced`). A chunk's cost counts its start-up and its skip
+    through the video before it (`durations`: beat -> seconds)."""
     order = tuple(dict.fromkeys(beats))
     if len(order) < MIN_BEATS or parts < 2:
         return [Chunk(0, 1, order, None, sum(costs.get(b, 0.0) for b in order), order)]
     if starts and starts[0] == order[0] and all(s in order for s in starts):
         cut = sorted({order.index(s) for s in starts})
+    elif even:
+        cut = balanced([costs.get(b, 0.0) for b in order], [(durations or {}).get(b, 0.0) for b in order], parts)
     else:
         cut = split([costs.get(b, 0.0) for b in order], target, parts)
     chunks: list[Chunk] = []

@@ -38,6 +38,7 @@ from attention_explainer.production.chunks import (
     MIN_BEATS,
     Chunk,
     Plans,
+    ScenePlan,
     beat_costs,
     cold_parts,
     plan_chunks,
@@ -189,18 +190,24 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                 progress.done(info.id, True, 0.0)
                 continue
             todo.append((info, key, cost, animations_last))
-        cuttable = {} if still else {
-            info.id: script_beats(cfg, info.id, list((plays or {}).get(info.id) or []))
-            for info, key, _, _ in todo if not (animations or {}).get(info.id) and info.id not in whole
-            and plans.load(info.id, variant, key) is None}
-        parts = cold_parts({i.id: (c, sum(cuttable.get(i.id, {}).values()), len(cuttable.get(i.id, {})) >= MIN_BEATS)
-                            for i, _, c, _ in todo}, settings.parallel)
+        known = {info.id: plans.load(info.id, variant, key) for info, key, _, _ in todo}
+        cuttable = {} if still else {  # each scene's beats (the plan's, else a guess) with their lengths
+            info.id: _beats_of(known[info.id]) or script_beats(cfg, info.id, list((plays or {}).get(info.id) or []))
+            for info, _, _, _ in todo if not (animations or {}).get(info.id) and info.id not in whole}
+        parts = cold_parts({i.id: (c, sum(cuttable.get(i.id, {}).values()), len(cuttable.get(i.id, {})) >= MIN_BEATS
+                                   and (known[i.id] is None or known[i.id].key != k)) for i, k, c, _ in todo},
+                           settings.parallel)
         for info, key, cost, animations_last in todo:
             part = (animations or {}).get(info.id)
+            plan, order, n = known[info.id], cuttable.get(info.id), parts.get(info.id, 1)
             chunks, guess = ([], False) if still or part or info.id in whole else plan_scene(
-                info, key, variant, plans, cost, target, cuttable.get(info.id), parts.get(info.id, 1))
+                info, key, plan, cost, target, order, n)
             if len(chunks) > 1:
                 scene = _scene_chunks(info, settings, key, variant, cache, data, context, voice, chunks, guess)
+                if plan is not None and plan.key != key and not scene.metas:  # another config's cut, none of
+                    chunks, guess = plan_scene(info, key, None, cost, target, order, n)  # it cached: a first render
+                    scene = _scene_chunks(info, settings, key, variant, cache, data, context, voice, chunks, guess)
+            if len(chunks) > 1:
                 if guess:
                     guessed.add(info.id)
                 for chunk in scene.missing:
@@ -324,6 +331,11 @@ def _chunks_of_whole(info: SceneInfo, meta: SegmentMeta, keys_read: Optional[lis
     except (OSError, ValueError):
         pass  # the next edit renders every chunk of its cut, as without this
     return beats[:1]
+
+
+def _beats_of(plan: Optional[ScenePlan]) -> dict[str, float]:
+    """A plan's beats, in order, with their seconds of video (1 s each when the plan has none)."""
+    return {b: (plan.durations or {}).get(b, 1.0) for b in plan.beats} if plan is not None else {}
 
 
 def _ahead(cfg: Any, trace: Any, scenes: Sequence[SceneInfo]) -> list[str]:
