@@ -184,7 +184,7 @@ def part_costs(cost: float, video_seconds: float, parts: int) -> list[float]:
     return [cost / parts + OVERHEAD_SECONDS + SKIP_SHARE * video_seconds * i / parts for i in range(parts)]
 
 
-def cold_parts(items: dict[str, tuple[float, float, bool]], parallel: int, gain: float = 0.02) -> dict[str, int]:
+def cold_parts(items: dict[str, tuple[float, float, bool]], parallel: int, gain: float = 0.05) -> dict[str, int]:
     """How many chunks each scene to render gets: `items` scene -> (cost, video seconds, can be
     cut). Scenes are tried costliest first, each with the number of parts (1 to MAX_CHUNKS) that
     makes the whole render end soonest (by `makespan`); a cut must gain at least `gain` of it."""
