@@ -36,12 +36,13 @@ def _frames(path: Path) -> list[np.ndarray]:
 
 def _sound(path: Path) -> tuple[np.ndarray, int]:
     """The audio as mono float samples and its rate."""
+    out = []
     with av.open(str(path)) as c:
         rate = c.streams.audio[0].rate
-        parts = [f.to_ndarray().astype(np.float64).reshape(f.layout.nb_channels if f.format.is_planar else 1, -1)
-                 .mean(axis=0) if f.format.is_planar else f.to_ndarray().astype(np.float64).reshape(-1, f.layout.nb_channels).mean(axis=1)
-                 for f in c.decode(c.streams.audio[0])]
-    return np.concatenate(parts), rate
+        for f in c.decode(c.streams.audio[0]):
+            data, channels = f.to_ndarray().astype(np.float64), f.layout.nb_channels
+            out.append(data.mean(axis=0) if f.format.is_planar else data.reshape(-1, channels).mean(axis=1))
+    return np.concatenate(out), rate
 
 
 def _onsets(samples: np.ndarray, rate: int) -> list[float]:
