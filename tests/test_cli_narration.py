@@ -121,17 +121,20 @@ def test_overriding_one_line_rerenders_the_scene_that_says_it_alone(tmp_path: Pa
 
     shipped = default_script()
     reused, srt = render("{}\n")
-    assert reused == [False, False] and runs() == {"why-attention": 1, "math": 1}
+    first = runs()  # one run per scene, or per chunk where the first render is cut
+    assert reused == [False, False] and first["why-attention"] >= 1 and first["math"] >= 1
     assert shipped.entries["math-intro"].form.text.split(",")[0] in srt
 
     reused, srt = render('math-intro: "A new first line for the maths."\n')
-    assert reused == [True, False] and runs() == {"why-attention": 1, "math": 2}
+    edited = runs()
+    assert reused == [True, False] and edited["why-attention"] == first["why-attention"]
+    assert edited["math"] > first["math"]
     assert "A new first line for the maths." in srt
     assert "Why do we need self-attention at all?" in srt  # the other scene's line, as shipped
 
     # an override of a line neither scene says changes nothing
     reused, _ = render('math-intro: "A new first line for the maths."\nheatmap-summary: "Rows."\n')
-    assert reused == [True, True] and runs() == {"why-attention": 1, "math": 2}
+    assert reused == [True, True] and runs() == edited
 
     # a spoken form: the beat record carries it for the voice, the captions keep the written line
     reused, srt = render('math-intro: {text: "QKᵀ/√d_k, by hand.", spoken: "Q K transposed over root d k."}\n')
