@@ -44,14 +44,16 @@ from attention_explainer.scenes.components import (
     short,
     text_line,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, SAFE
+from attention_explainer.scenes.layout import SAFE
 
 MAX_SHOWN = 16  # tokens drawn at most; longer sentences show the first MAX_SHOWN
 CELL_MAX = 1.3  # largest cell side (few tokens)
 GRID_MAX_W = 6.0  # the grid's width budget (row labels, sums, panel and scale share the rest)
 PANEL_MAX_W = 3.6  # the reading panel right of the grid
 LABEL_CHARS = 12  # longer tokens are cut (with "…") in the row and column labels
-LEFT_X, RIGHT_X = SAFE.inset(x=0.05).left, SAFE.inset(x=0.05).right
+AREA = SAFE.inset(x=0.05)  # grid, reading panel and colour scale
+GAP = 0.55  # between the grid (with its sums), the reading panel and the colour scale
+KEYS_CAPTION_H = 0.55  # the "keys (columns)" caption above the column labels
 CAPTION_SIZE = 24
 
 
@@ -101,9 +103,6 @@ class AttentionHeatmap(ExplainerScene):
         hm = self._heatmap(weights, [short(t, LABEL_CHARS) for t in tokens[:m]])
         self.heatmap = hm
         cell = hm.cell_size
-        for t in hm.numbers:  # a margin around each printed weight (fit() alone leaves 5 %)
-            if t.width > cell * 0.78:
-                t.scale(cell * 0.78 / t.width)
 
         # axis captions, row sums, mask layer (positions relative to the heatmap)
         grid = hm.cells
@@ -178,24 +177,18 @@ class AttentionHeatmap(ExplainerScene):
             panel_items.append(legend)
         panel_items += [reading, sums_line]
         panel = VGroup(*panel_items).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
-        fit(panel, PANEL_MAX_W, CONTENT_TOP - CONTENT_BOTTOM)
+        fit(panel, PANEL_MAX_W, SAFE.height)
 
         scale = ColorScale(th, height=float(np.clip(grid.height, 2.0, 3.0)), caption="weight")
 
-        # horizontal layout: [left block] [panel] [scale], centred, inside the frame
-        gap = 0.55
-        total = left_block.width + gap + panel.width + gap + scale.width
-        x0 = max(LEFT_X, -total / 2)
-        left_block.shift(RIGHT * (x0 - left_block.get_left()[0]))
-        top_room = CONTENT_TOP - left_block.get_top()[1]
-        bottom_room = left_block.get_bottom()[1] - CONTENT_BOTTOM
-        left_block.shift(UP * (top_room - bottom_room) / 2)
-        panel.move_to([left_block.get_right()[0] + gap + panel.width / 2, grid.get_y(), 0])
-        scale.move_to([min(RIGHT_X - scale.width / 2, panel.get_right()[0] + gap + scale.width / 2), grid.get_y(), 0])
-        if panel.get_top()[1] > CONTENT_TOP:
-            panel.shift(DOWN * (panel.get_top()[1] - CONTENT_TOP))
-        if panel.get_bottom()[1] < CONTENT_BOTTOM:
-            panel.shift(UP * (CONTENT_BOTTOM - panel.get_bottom()[1]))
+        # horizontal layout: [left block] [panel] [scale], centred (from AREA's left edge at most)
+        total = left_block.width + GAP + panel.width + GAP + scale.width
+        x0 = max(AREA.left, -total / 2)
+        left_block.shift(RIGHT * (x0 - left_block.get_left()[0])).set_y(AREA.mid_y)
+        panel.next_to(left_block, RIGHT, buff=GAP).set_y(grid.get_y())
+        scale.next_to(panel, RIGHT, buff=GAP).set_y(grid.get_y())
+        AREA.keep(scale, y=False)
+        AREA.keep(panel, x=False)
         self.panel, self.scale_bar = panel, scale
 
         # highlights of the reading (built after the layout: they follow the moved cells)
@@ -272,7 +265,7 @@ class AttentionHeatmap(ExplainerScene):
         then built once.
         """
         m = len(tokens)
-        avail_h = CONTENT_TOP - CONTENT_BOTTOM - 0.55  # minus the keys caption above the labels
+        avail_h = AREA.height - KEYS_CAPTION_H
         ref = [label(t, self.theme, 24) for t in tokens]
         dims = [(t.width, t.height) for t in ref]
         cell = min(CELL_MAX, GRID_MAX_W / m, avail_h / (m + 0.6))

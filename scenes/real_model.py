@@ -28,8 +28,6 @@ from manim import (
     Indicate,
     LaggedStart,
     MathTex,
-    Mobject,
-    Rectangle,
     RoundedRectangle,
     SurroundingRectangle,
     VGroup,
@@ -42,8 +40,6 @@ from attention_explainer.production.scene_input import real_model_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
     ui,
-    CONTENT_BOTTOM,
-    CONTENT_TOP,
     ColorScale,
     Heatmap,
     TokenRow,
@@ -69,18 +65,13 @@ from attention_explainer.scenes.real_model_parts import (
     zoomed_heads,
 )
 
+GALLERY_W = 11.6  # the gallery's width budget (the colour scale goes right of it)
+ZOOM = SAFE.inset(x=0.25, top=0.2)  # a zoomed head's heatmap sits at this box's left edge
+PANEL_W = 5.4  # its panel (head, verdict, axes) right of it
+
 # ---------------------------------------------------------------------------------------- scene
 class RealModel(ExplainerScene):
     scene_id = "real-model"
-
-    def change(self, *keep: Mobject) -> None:
-        """Scene change: a background-coloured cover fades over the content, which is removed."""
-        c = Rectangle(width=15.0, height=7.2, stroke_width=0, fill_color=self.theme.background,
-                      fill_opacity=1).move_to([0, CONTENT_TOP + 0.05 - 3.6, 0])  # below the title
-        self.play(FadeIn(c), run_time=0.4)
-        keep = (*keep, self.heading)
-        self.remove(*[m for m in self.mobjects if m is not self.narrator.caption and m not in keep])
-        self.remove(c)
 
     def construct(self) -> None:
         rt = real_model_input()
@@ -175,16 +166,14 @@ class RealModel(ExplainerScene):
         rt, run, th = self.rt, self.rt.main, self.theme
         self.change()
         w = min(run.words.n, MAX_WORDS)  # a tile is ~100 px wide: more words would not show
-        gallery = Gallery(run.word_attentions[:, :, :w, :w], th, 11.6, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
+        gallery = Gallery(run.word_attentions[:, :, :w, :w], th, GALLERY_W, SAFE.height - 0.1)
         scale = ColorScale(th, height=2.6, caption="weight")
         if run.words.n > w:
             cut = VGroup(*[label(t, th, 20, th.accent) for t in (f"first {w}", f"of {run.words.n}", "words")]
                          ).arrange(DOWN, buff=0.08)
             scale = VGroup(scale, cut).arrange(DOWN, buff=0.4)
-        gallery.move_to([-0.6, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
         scale.next_to(gallery, RIGHT, buff=0.35)
-        if scale.get_right()[0] > SAFE.right:
-            Group(gallery, scale).shift(LEFT * (scale.get_right()[0] - SAFE.right))
+        SAFE.place(Group(gallery, scale))
         self.gallery, self.scale_bar = gallery, scale
         with self.beat(key="gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(gallery), run_time=1.2)
@@ -222,12 +211,10 @@ class RealModel(ExplainerScene):
             if words.n > w:
                 items.append(wrap_lines(f"first {w} of {words.n} words shown", th, 20, 5.2, 0.5, color=th.muted))
             panel = VGroup(*items).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-            fit(panel, 5.4, CONTENT_TOP - CONTENT_BOTTOM)
-            hm.move_to([-6.6 + hm.width / 2, (CONTENT_TOP + CONTENT_BOTTOM) / 2 - 0.1, 0])
-            hm.shift(RIGHT * max(0.0, SAFE.left - hm.get_left()[0]))
+            fit(panel, PANEL_W, SAFE.height)
+            ZOOM.align(hm, LEFT)
             panel.next_to(hm, RIGHT, buff=0.6).align_to(hm, UP)
-            if panel.get_right()[0] > SAFE.right:
-                panel.shift(LEFT * (panel.get_right()[0] - SAFE.right))
+            SAFE.keep(panel, y=False)
             boxes = VGroup()  # after the layout: they follow the moved cells
             for i in range(w):
                 j = int(np.argmax(matrix[i]))
@@ -250,9 +237,6 @@ class RealModel(ExplainerScene):
             w = len(labels)
             cell = min(0.9, 5.0 / (w + 1.2), 6.2 / (w + 1.8))
             hm = Heatmap(matrix, labels, self.theme, cell=cell, show_values=cell >= 0.7, uniform_labels=True)
-            for t in hm.numbers:  # a margin around each printed weight
-                if t.width > cell * 0.74:
-                    t.scale(cell * 0.74 / t.width)
             self._zoom_template, self._numbers = hm.copy(), {}
             return hm
         hm = template.copy()
@@ -319,8 +303,7 @@ class RealModel(ExplainerScene):
         total = label(ui(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)"), th, 22, th.muted)
         total.next_to(table, DOWN, buff=0.2).align_to(table, RIGHT)
         block = VGroup(table, total)
-        room = dots.get_bottom()[1] - 0.3 - CONTENT_BOTTOM
-        fit(block, 12.5, room).next_to(dots, DOWN, buff=0.3)
+        SAFE.below(dots, gap=0.3).with_width(12.5).place(block, edge=UP)
         self.row_table, self.dot_line = table, dot_line
         self.table_keys = keys
         with self.beat(key="row", layer=d.layer + 1, head=d.head + 1, query=quote(query)):
