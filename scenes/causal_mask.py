@@ -90,8 +90,10 @@ class CausalMask(ExplainerScene):
         if said:
             side.add(label(said, th, 20, th.muted))
             side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        slim(side).next_to(scores, RIGHT, buff=0.4)
-        SAFE.inset(x=0.15, y=0.15).place(VGroup(scores, side))
+        slim(side)
+        SAFE.inset(x=0.15, y=0.15).best_fit({  # the note right of the scores, or under them
+            "note right": lambda: VGroup(scores, side.next_to(scores, RIGHT, buff=0.4)),
+            "note below": lambda: VGroup(scores, side.next_to(scores, DOWN, buff=0.3).align_to(scores, LEFT))})
         with self.beat(key="scores"):
             self.play(FadeOut(row), run_time=0.4)
             self.play(FadeIn(scores), FadeIn(side), run_time=0.9)

@@ -22,8 +22,9 @@ itself (one rectangle to copy, not every glyph).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 from manim import Mobject, Rectangle
@@ -94,10 +95,15 @@ class Box:
         those edges."""
         return Box(self.left + x, self.right - x, self.top - top - y, self.bottom + bottom + y)
 
-    def with_width(self, width: float) -> "Box":
-        """A box `width` wide (at most this one's), centred on this one, as high."""
-        w = min(width, self.width)
-        return Box(self.mid_x - w / 2, self.mid_x + w / 2, self.top, self.bottom)
+    def with_width(self, width: float, mid_x: Optional[float] = None) -> "Box":
+        """A box `width` wide (at most this one's), as high, centred on this one (or on x = mid_x)."""
+        w, x = min(width, self.width), self.mid_x if mid_x is None else mid_x
+        return Box(x - w / 2, x + w / 2, self.top, self.bottom)
+
+    def with_height(self, height: float, mid_y: Optional[float] = None) -> "Box":
+        """A box `height` high (at most this one's), as wide, centred on this one (or on y = mid_y)."""
+        h, y = min(height, self.height), self.mid_y if mid_y is None else mid_y
+        return Box(self.left, self.right, y + h / 2, y - h / 2)
 
     def split_x(self, at: float, gap: float = 0.0) -> tuple["Box", "Box"]:
         """(left, right): the box cut at x = `at`, with `gap` between the two."""
@@ -165,18 +171,28 @@ class Box:
         dy = _into(mob.get_bottom()[1], mob.get_top()[1], self.bottom, self.top) if y else 0.0
         return mob.shift(np.array([dx, dy, 0.0]))
 
-    def best_fit(self, candidates: Union[Mapping[str, Mobject], Sequence[tuple[str, Mobject]]],
+    def best_fit(self, candidates: Union[Mapping[str, Arrangement], Sequence[tuple[str, Arrangement]]],
                  grow: float = 1.0, edge: Optional[Edge] = None) -> Fit:
-        """Of several arrangements of the same parts (name → mobject), place the one that fits at
-        the greatest scale (ties: the first given) and say which: `Fit(rule, mob, scale)`."""
+        """Of several arrangements (name → mobject, or name → a function that arranges the parts
+        and returns them: the same parts can be tried several ways), place the one that fits at
+        the greatest scale (measured before the `grow` cap, so the roomiest wins; ties: the first
+        given) and say which: `Fit(rule, mob, scale applied)`."""
         items = list(candidates.items()) if isinstance(candidates, Mapping) else list(candidates)
         if not items:
             raise ValueError("best_fit needs at least one arrangement")
-        scales = [self.scale_for(m, grow) for _, m in items]
-        k = max(range(len(items)), key=lambda i: (scales[i] - 1e-9 * i))
-        rule, mob = items[k]
+        room = [self.scale_for(_arranged(a), math.inf) for _, a in items]
+        k = max(range(len(items)), key=lambda i: (room[i] * (1 - 1e-9 * i)))
+        rule, chosen = items[k]
+        mob = _arranged(chosen)  # (arranged again: a later candidate may have moved the parts)
         self.place(mob, grow, edge)
-        return Fit(rule, mob, scales[k])
+        return Fit(rule, mob, min(grow, room[k]))
+
+
+Arrangement = Union[Mobject, Callable[[], Mobject]]
+
+
+def _arranged(a: Arrangement) -> Mobject:
+    return a if isinstance(a, Mobject) else a()
 
 
 def _into(low: float, high: float, lo: float, hi: float) -> float:

@@ -36,14 +36,15 @@ from attention_explainer.scenes.components import (
     Theme,
     arrow_line,
     count_shown,
-    fit,
     label,
     note,
     showing,
     slim,
     visible,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, MID_Y
+from attention_explainer.scenes.layout import SAFE
+
+AREA = SAFE.inset(x=0.25, y=0.1)  # what most steps fill
 MAX_HEADS_SHOWN = 4  # heads drawn side by side; more heads show a slice
 MAX_MAPS_LONG = 3  # heatmap slots (ellipsis included) when the sentence has more than 8 tokens
 MAX_ROWS = 6  # token rows of the matrices
@@ -82,7 +83,7 @@ class MultiHead(ExplainerScene):
         self.views["X"] = X
         boxes = self._head_boxes(mh, shown_heads, color)
         board = VGroup(X, boxes).arrange(RIGHT, buff=1.4)
-        fit(board, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.2).move_to([0, MID_Y, 0])
+        AREA.place(board)
         links = VGroup(*[arrow_line(X.get_right() + RIGHT * 0.15, b.get_left() + LEFT * 0.1, th.muted, 2)
                          for b in boxes if isinstance(b, RoundedRectangleGroup)])
         with self.beat(key="heads"):
@@ -101,7 +102,7 @@ class MultiHead(ExplainerScene):
         shape = note(ui(f"each {dm} × {dh}: d_model × d_model/h") + (ui(" (a slice is shown)") if dm > MAX_ROWS or dh > 4 else ""),
                      th, 22, th.text)
         panel = VGroup(ws, shape).arrange(DOWN, buff=0.35)
-        fit(panel, 13.0, CONTENT_TOP - CONTENT_BOTTOM - 0.2).move_to([0, MID_Y, 0])
+        AREA.with_width(13.0).place(panel)
         with self.beat(key="head-width"):
             self.play(FadeOut(VGroup(X, boxes, links)), run_time=0.5)
             self.play(FadeIn(ws), FadeIn(shape), run_time=0.9)
@@ -129,9 +130,8 @@ class MultiHead(ExplainerScene):
             self.views[f"Z{h + 1}"] = z
             parts.add(slim(z))
         parts.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
-        for m in (parts, concat):
-            m.scale(min(1.3, 13.0 / m.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.9) / m.height))
-            m.move_to([0, MID_Y + 0.2, 0])
+        for m in (parts, concat):  # (the shape note goes under them)
+            SAFE.with_width(13.0).inset(top=0.25, bottom=0.65).place(m, grow=1.3)
         shape_note = note(ui(f"{n} × {dh} per head  →  {n} × {dm} side by side")
                           + (ui(", a slice is shown") if n > MAX_ROWS or dm > MAX_COLS or H > MAX_HEADS_SHOWN else ""),
                           th, 22, th.text)
@@ -152,7 +152,7 @@ class MultiHead(ExplainerScene):
         self.views["concat_line"], self.views["W_O"], self.views["output"] = small, W_O, out
         times, eq = slim(MathTex(r"\times", color=th.text)), slim(MathTex("=", color=th.text))
         line = VGroup(small, times, W_O, eq, out).arrange(RIGHT, buff=0.3)
-        fit(line, 13.3, CONTENT_TOP - CONTENT_BOTTOM - 0.5).move_to([0, MID_Y, 0])
+        SAFE.inset(x=0.2, y=0.25).place(line)
         if lcols != cols or lrows != rows:
             to_line = [FadeOut(concat), FadeIn(small)]
         else:  # same slice: slide the matrix into place
@@ -206,7 +206,7 @@ class MultiHead(ExplainerScene):
         if said:
             groups.append(note(said, th, 20))
             VGroup(row, groups[-1]).arrange(DOWN, buff=0.25)
-        fit(VGroup(*groups), 13.3, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
+        SAFE.inset(x=0.2, y=0.05).place(VGroup(*groups))
         return {"groups": groups, "maps": maps}
 
     def _concat_view(self, mh: MultiHeadTrace, rows: list[Optional[int]], cols: list[Optional[int]],

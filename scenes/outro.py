@@ -81,7 +81,7 @@ class Outro(ExplainerScene):
         formula = Formula(th, size=64, dimmed=1.0)
         prefix = MathTex(r"\mathrm{Attention}(Q,K,V) =", font_size=64, color=th.text)
         full = VGroup(prefix, formula).arrange(RIGHT, buff=0.3)
-        fit(full, 13.0, 2.0).move_to(UP * 0.3)
+        SAFE.with_width(13.0).with_height(2.0, 0.3).place(full)
         self.formula = formula
         with self.beat(key="formula"):
             self.play(Write(prefix), run_time=0.8)
@@ -102,7 +102,7 @@ class Outro(ExplainerScene):
         fit(teaser, 12.8, 1.0)
         teaser.next_to(heads, DOWN, buff=0.35)
         block = VGroup(heads, teaser)
-        fit(block, 13.2, 5.3).move_to(DOWN * 0.05)
+        SAFE.inset(x=0.25, top=0.3, bottom=0.05).place(block)
         with self.beat(key="heads"):
             self.play(FadeIn(heading2), run_time=0.5)
             self.play(FadeIn(heads[0]), run_time=0.7)
@@ -139,7 +139,7 @@ class Outro(ExplainerScene):
             r[0].set_y(y).set_x(r[0].width / 2)
             r[1].set_y(y).set_x(w0 + gap + r[1].width / 2)
             r[2].set_y(y).set_x(w0 + gap + w1 + gap + r[2].width / 2)
-        fit(rows, 13.2, 5.4).move_to(DOWN * 0.05)
+        SAFE.inset(x=0.25, top=0.25).place(rows)
         return rows
 
     def _heads(self) -> VGroup:

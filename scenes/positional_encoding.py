@@ -30,13 +30,12 @@ from attention_explainer.scenes.components import (
     PEGrid,
     TokenRow,
     arrow_line,
-    fit,
     label,
     note,
     slim,
     visible,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, MID_Y
+from attention_explainer.scenes.layout import SAFE
 from attention_explainer.core.variants import OrderDemo
 
 MAX_ROWS = 6  # token rows of the matrices
@@ -63,7 +62,7 @@ class PositionalEncoding(ExplainerScene):
         names = VGroup(note(ui("your sentence"), th, 22), note(ui("reordered"), th, 22))
         block = VGroup(VGroup(names[0], a).arrange(RIGHT, buff=0.4), VGroup(names[1], b).arrange(RIGHT, buff=0.4))
         block.arrange(DOWN, buff=0.6, aligned_edge=LEFT)
-        fit(block, 13.0, 3.0).move_to([0, MID_Y + 0.3, 0])
+        SAFE.with_width(13.0).with_height(3.0, SAFE.mid_y + 0.3).place(block)
         with self.beat(key="reorder"):
             self.play(FadeIn(heading), FadeIn(VGroup(names[0], a)), run_time=0.8)
             if n > 1:
@@ -89,7 +88,7 @@ class PositionalEncoding(ExplainerScene):
         legend = DivergingScale(th, height=min(2.4, max(1.4, n * cell_h)))
         board = VGroup(grid, legend).arrange(RIGHT, buff=0.6)
         page = VGroup(formula, board).arrange(DOWN, buff=0.35)
-        fit(page, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
+        SAFE.inset(x=0.25, y=0.05).place(page)
         with self.beat(key="pe-table"):
             self.play(FadeOut(VGroup(pair["views"], pair["links"])), run_time=0.5)
             self.play(FadeIn(formula), run_time=0.8)
@@ -140,8 +139,7 @@ class PositionalEncoding(ExplainerScene):
         slices = n > MAX_ROWS or Z.shape[1] > MAX_COLS
         if slices:
             views.add(note(ui("a slice is shown"), th, 20).next_to(views, DOWN, buff=0.25))
-        views.scale(min(1.25, 12.8 / views.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.9) / views.height))
-        views.move_to([0, MID_Y + 0.25, 0])
+        SAFE.with_width(12.8).inset(top=0.2, bottom=0.7).place(views, grow=1.25)  # (a note may go under)
         links = VGroup()
         for a_, r in enumerate(rows if n > 1 else []):  # slot a_ of the reordering holds token perm[r]
             if r is None or demo.perm[r] not in rows:
@@ -167,5 +165,4 @@ class PositionalEncoding(ExplainerScene):
         group = VGroup(e, plus, pe, eq, x).arrange(RIGHT, buff=0.3)
         if n > MAX_ROWS or demo.PE.shape[1] > MAX_COLS:
             group.add(note(ui("a slice is shown"), th, 20).next_to(group, DOWN, buff=0.25))
-        group.scale(min(1.2, 13.3 / group.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.3) / group.height))
-        return group.move_to([0, MID_Y, 0])
+        return SAFE.inset(x=0.2, y=0.15).place(group, grow=1.2)

@@ -28,14 +28,13 @@ from attention_explainer.scenes.components import (
     Bars,
     Formula,
     VariancePlot,
-    fit,
     fmt,
     label,
     note,
     slim,
     subscript,
 )
-from attention_explainer.scenes.layout import MID_Y
+from attention_explainer.scenes.layout import SAFE
 
 
 class WhyScaling(ExplainerScene):
@@ -67,7 +66,7 @@ class WhyScaling(ExplainerScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         slim(key)
         board = VGroup(plot, key).arrange(RIGHT, buff=0.7, aligned_edge=DOWN)
-        fit(board, 12.8, 4.9).move_to([0, MID_Y - 0.25, 0])
+        SAFE.with_width(12.8).with_height(4.9, SAFE.mid_y - 0.25).place(board)  # under the formula, moved up
         key[1].set_opacity(0)
         plot_scale = plot.scale_factor()  # how much fit() shrank the plot
         last_v = fmt(float(demo.variance[-1]), 1)
@@ -95,7 +94,7 @@ class WhyScaling(ExplainerScene):
         self.charts = {"raw": raw, "scaled": scaled}
         charts = VGroup(raw, scaled).arrange(RIGHT, buff=1.0, aligned_edge=DOWN)
         score_note = note(ui("score under each key"), th, 18)
-        fit(charts, 13.2, 4.6).move_to([0, MID_Y - 0.35, 0])
+        SAFE.with_width(13.2).with_height(4.6, SAFE.mid_y - 0.35).place(charts)  # (the score note under it)
         score_note.next_to(charts, DOWN, buff=0.15)
         setup = note(ui(f"one random query against {demo.m} random keys, dₖ = {d}"), th, 22, th.text)
         setup.next_to(formula, DOWN, buff=0.25)

@@ -51,7 +51,7 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_lines,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM
+from attention_explainer.scenes.layout import SAFE
 
 # --------------------------------------------------------------------------- the focus pair rule
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
@@ -222,9 +222,7 @@ class WhyAttention(ExplainerScene):
                           Indicate(qbox, color=th.q), Indicate(kbox, color=th.k), run_time=1.2)
 
         table = self._contrast_table(n, dist, qt, kt)
-        table.next_to(row, DOWN, buff=0.35)
-        if table.get_bottom()[1] < CONTENT_BOTTOM:
-            table.shift(UP * (CONTENT_BOTTOM - table.get_bottom()[1]))
+        SAFE.keep(table.next_to(row, DOWN, buff=0.35), x=False)
         self.table = table
         with self.beat(key="contrast"):
             self.play(FadeIn(table[0]), run_time=0.6)

@@ -64,6 +64,7 @@ def test_regions() -> None:
     assert SAFE.inset(x=0.1).width == pytest.approx(SAFE.width - 0.2)
     assert Box(-1, 1, 1, -1).inset(top=0.5).mid_y == pytest.approx(-0.25)
     assert Box(-1, 1, 1, -1).inset(y=0.25).height == pytest.approx(1.5)
+    assert SAFE.with_height(2, mid_y=1).top == pytest.approx(2) and SAFE.with_width(2, mid_x=3).right == pytest.approx(4)
     assert SAFE.with_width(4).left == pytest.approx(SAFE.mid_x - 2) and SAFE.with_width(99).width == SAFE.width
 
 
@@ -92,5 +93,10 @@ def test_best_fit_picks_the_largest_and_names_it() -> None:
     assert tall.best_fit([("row", rect(4, 1)), ("column", rect(1, 4))]).rule == "column"
     same = tall.best_fit([("first", rect(1, 1)), ("second", rect(1, 1))])
     assert same.rule == "first"  # a tie goes to the first given
+    a, b = rect(1, 1), rect(1, 1)  # the same parts, arranged two ways by functions
+    side = tall.best_fit({"side by side": lambda: VGroup(a, b.next_to(a, RIGHT, buff=0)),
+                          "stacked": lambda: VGroup(a, b.next_to(a, DOWN, buff=0))}, grow=3)
+    assert side.rule == "stacked" and b.get_top()[1] == pytest.approx(a.get_bottom()[1])
+    assert side.scale == pytest.approx(2.0) and a.width == pytest.approx(2.0) and a.get_x() == pytest.approx(b.get_x())
     with pytest.raises(ValueError):
         box.best_fit({})
