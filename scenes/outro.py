@@ -23,6 +23,7 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.layout import SAFE
 from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components import (
     maths,
