@@ -91,17 +91,13 @@ class AttentionHeatmap(ExplainerScene):
         tr, th = self.trace, self.theme
         n = tr.n
         m = min(n, MAX_SHOWN)
-        self.shown = m
         tokens = list(tr.tokens)
         weights = np.asarray(tr.weights)[:m, :m]
         mask = np.asarray(tr.mask)[:m, :m]
         sums = np.asarray(tr.weights).sum(axis=1)[:m]  # over all n keys: every row sums to 1
-        self.row_sums = sums
 
         heading = self.title("Attention heatmap")
-        self.heading = heading
         hm = self._heatmap(weights, [short(t, LABEL_CHARS) for t in tokens[:m]])
-        self.heatmap = hm
         cell = hm.cell_size
 
         # axis captions, row sums, mask layer (positions relative to the heatmap)
@@ -112,7 +108,6 @@ class AttentionHeatmap(ExplainerScene):
         queries_cap = label(ui("queries (rows)"), th, CAPTION_SIZE, th.q).rotate(np.pi / 2)
         fit(queries_cap, 0.5, 5.0)
         queries_cap.next_to(VGroup(grid, hm.row_labels), LEFT, buff=0.15).set_y(grid.get_y())
-        self.axis_captions = VGroup(queries_cap, keys_cap)
 
         sum_size = max(12, min(22, cell * 30))
         sum_texts = VGroup()
@@ -128,20 +123,17 @@ class AttentionHeatmap(ExplainerScene):
                         + sums_head.width / 2)
         sums_bar = Line(grid.get_corner(UP + RIGHT) + RIGHT * 0.12, grid.get_corner(DOWN + RIGHT) + RIGHT * 0.12,
                         stroke_color=th.muted, stroke_width=2)
-        self.sums = VGroup(sums_bar, sum_texts, sums_head)
-        self.sum_texts = sum_texts
+        sums_col = VGroup(sums_bar, sum_texts, sums_head)
 
         mask_layer = hm.mask_cells(mask)  # hatching over the masked cells (drawn over the heatmap)
-        self.mask_layer = mask_layer
 
-        left_block = VGroup(queries_cap, keys_cap, hm, self.sums, mask_layer)
+        left_block = VGroup(queries_cap, keys_cap, hm, sums_col, mask_layer)
 
         # the reading: one row, its top keys
         full = np.asarray(tr.weights)
         focus = self.cfg.focus_index  # video.focus: its row is read (None: the most peaked row)
         r = reading_row(full, np.asarray(tr.mask), m) if focus is None else focus
         keys = top_keys(full, np.asarray(tr.mask), r)
-        self.reading = (r, keys)
         size = 26
         panel_tok = [short(t, LABEL_CHARS + 4) for t in tokens]
         lines = [text_line([(panel_tok[r], th.q, False), (ui("attends most to"), th.text, False)], th, size),
@@ -154,11 +146,9 @@ class AttentionHeatmap(ExplainerScene):
         # the pattern is not learned: said beside the reading (see core/provenance.py)
         origin = fit(label(ui(weights_note(self.cfg.model)), th, 20, th.muted), PANEL_MAX_W, 0.4)
         reading = VGroup(*lines, origin).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
-        self.origin = origin
         shown_sums = sorted({fmt(v, 2) for v in sums})  # one value, "1.00", for a softmax
         sums_line = fit(text_line([(ui("every row sums to"), th.text, False), (" / ".join(shown_sums), th.text, True)],
                                   th, size), PANEL_MAX_W, 0.6)
-        self.sums_line = sums_line
 
         panel_items: list[VMobject] = []
         note = None
@@ -189,7 +179,6 @@ class AttentionHeatmap(ExplainerScene):
         scale.next_to(panel, RIGHT, buff=GAP).set_y(grid.get_y())
         AREA.keep(scale, y=False)
         AREA.keep(panel, x=False)
-        self.panel, self.scale_bar = panel, scale
 
         # highlights of the reading (built after the layout: they follow the moved cells)
         # (a focus row past the first MAX_SHOWN is read in the panel only)
@@ -197,7 +186,6 @@ class AttentionHeatmap(ExplainerScene):
         row_tag = outline(hm.row_labels[r], th.q, th, width=2.5, buff=0.06) if r < m else None
         key_boxes = [outline(hm.cell(r, j), th.k, th, width=5, buff=0.0) if j < m else None for j in keys]
         key_tags = [outline(hm.col_labels[j], th.k, th, width=2.5, buff=0.06) if j < m else None for j in keys]
-        self.row_box, self.key_boxes, self.note, self.legend = row_box, key_boxes, note, legend
 
         # ---------------------------------------------------------------------------- beats
         with self.beat(key="heatmap"):
