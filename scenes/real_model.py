@@ -75,14 +75,12 @@ class RealModel(ExplainerScene):
 
     def construct(self) -> None:
         rt = real_model_input()
-        self.rt = rt
-        self.heading = self.title("Inside a real model")
-        self.add(self.heading)
+        self.rt = rt  # the scene's input (the real-model trace), read by every step
+        self.add(self.title("Inside a real model"))
 
         self._intro()
         self._pieces()
-        self._gallery()
-        self._zoom()
+        self._zoom(self._gallery())
         self._worked_row()
         self._question()
         self._caution()
@@ -96,7 +94,6 @@ class RealModel(ExplainerScene):
             label(ui("weights learned in training, not random"), th, 24, th.muted),
         ).arrange(DOWN, buff=0.3)
         fit(card, 12.5, 3.0).move_to(UP * 0.4)
-        self.card = card
         with self.beat(key="intro", model=rt.model_name, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(card[0]), run_time=0.6)
             self.play(FadeIn(card[1]), FadeIn(card[2]), run_time=0.6)
@@ -109,7 +106,6 @@ class RealModel(ExplainerScene):
         shown = slice_of(p.n, MAX_PIECES)
         row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
         row.move_to(UP * 0.7)
-        self.piece_row = row
         sentence = wrap_lines(short(run.sentence, 110), th, 28, 12.5, 1.0, max_lines=2, color=th.muted)
         sentence.move_to(UP * 1.9)
         special_ids = [i for i in shown if i is not None and p.special[i]]
@@ -118,7 +114,6 @@ class RealModel(ExplainerScene):
             row.item(i)[0].set_stroke(th.accent)
         for i in unk:
             row.item(i)[0].set_stroke(th.weight, width=4)
-        self.unknown_shown = unk
         split = [g for g, s in zip(words.groups, words.special) if not s and len(g) > 1]
         ids = VGroup(*[label(str(p.ids[i]), th, 18, th.muted, mono=True) for i in shown if i is not None])
         boxes = [row.item(i) for i in shown if i is not None]
@@ -127,7 +122,6 @@ class RealModel(ExplainerScene):
             t.scale(shrink).next_to(b, DOWN, buff=0.12)
         ids_caption = fit(label(ui("vocabulary ids (rows of vocab.txt)"), th, 20, th.muted), 6, 0.4)
         ids_caption.next_to(ids, DOWN, buff=0.2)
-        self.piece_ids = ids
         example = parts = ""
         if split:
             g = split[0]
@@ -156,13 +150,12 @@ class RealModel(ExplainerScene):
                 label(ui("from a word: the MEAN over its pieces"), th, 26),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             fit(rule, 12, 1.2).move_to(DOWN * 1.6)
-            self.merge_rule = rule
             with self.beat(key="merge"):
                 self.play(*[Create(m) for m in merged], run_time=0.6)
                 self.play(FadeIn(rule), run_time=0.6)
 
     # -- 3. the gallery --------------------------------------------------------------------------
-    def _gallery(self) -> None:
+    def _gallery(self) -> Gallery:
         rt, run, th = self.rt, self.rt.main, self.theme
         self.change()
         w = min(run.words.n, MAX_WORDS)  # a tile is ~100 px wide: more words would not show
@@ -174,28 +167,25 @@ class RealModel(ExplainerScene):
             scale = VGroup(scale, cut).arrange(DOWN, buff=0.4)
         scale.next_to(gallery, RIGHT, buff=0.35)
         SAFE.place(Group(gallery, scale))
-        self.gallery, self.scale_bar = gallery, scale
         with self.beat(key="gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(gallery), run_time=1.2)
         with self.beat(key="gallery-read"):
             self.play(FadeIn(scale), run_time=0.6)
+        return gallery
 
     # -- 4. zoom into the picked heads -----------------------------------------------------------
-    def _zoom(self) -> None:
+    def _zoom(self, gallery: Gallery) -> None:
         run, th = self.rt.main, self.theme
         words = run.words
         w = min(words.n, MAX_WORDS)
         picks = zoomed_heads(run.picks, self.rt.focus)
-        frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in picks])
-        self.pick_frames = frames
+        frames = VGroup(*[gallery.frame(p.layer, p.head, th.accent) for p in picks])
         with self.beat(key="zoom-read"):
             self.play(LaggedStart(*[Create(f) for f in frames], lag_ratio=0.3), run_time=1.2)
-        self.zooms: list[Heatmap] = []
         for k, pick in enumerate(picks):
             self.change()
             matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
             hm = self._heatmap(matrix, [short(t, LABEL_CHARS) for t in words.labels[:w]])
-            self.zooms.append(hm)
             if k == 0:
                 axis_template = VGroup(label(ui("rows = queries (asking)"), th, 22, th.q),
                                        label(ui("columns = keys (looked at)"), th, 22, th.k)
@@ -221,7 +211,6 @@ class RealModel(ExplainerScene):
                 cell = hm.cell(i, j)  # drawn twice (background under accent): shows on every heat colour
                 boxes.add(VGroup(SurroundingRectangle(cell, buff=0, stroke_color=th.background, stroke_width=7),
                                  SurroundingRectangle(cell, buff=0, stroke_color=th.accent, stroke_width=3)))
-            self.zoom_boxes = boxes
             with self.beat(key=f"head-{k + 1}", line="head", layer=pick.layer + 1, head=pick.head + 1, label=ui(text),
                           labelled=pick.labelled):
                 self.play(FadeIn(hm), FadeIn(name), run_time=0.8)
@@ -304,8 +293,6 @@ class RealModel(ExplainerScene):
         total.next_to(table, DOWN, buff=0.2).align_to(table, RIGHT)
         block = VGroup(table, total)
         SAFE.below(dots, gap=0.3).with_width(12.5).place(block, edge=UP)
-        self.row_table, self.dot_line = table, dot_line
-        self.table_keys = keys
         with self.beat(key="row", layer=d.layer + 1, head=d.head + 1, query=quote(query)):
             self.play(FadeIn(top), run_time=0.8)
         with self.beat(key="row-dots", width=rt.d_k):
@@ -332,7 +319,6 @@ class RealModel(ExplainerScene):
         layer, head, share = head_for_link(q_run.word_attentions, qa, ka)
         row = q_run.word_attentions[layer, head, qa]
         picked = share >= THRESHOLDS["link"] and int(np.argmax(row)) == ka
-        self.question = (layer, head, share, picked)
         self.change()
         shown = slice_of(len(tokens), 12, [qi, ki])
         tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.6)
@@ -347,7 +333,6 @@ class RealModel(ExplainerScene):
         fit(tag, 12, 0.6).next_to(arc, UP, buff=0.15)
         ask = label(ui(f"What does {quote(tokens[qi])} refer to?") if pronoun else ui("The opening question"), th, 34)
         fit(ask, 12.5, 0.7).move_to(UP * 2.4)
-        self.question_parts = VGroup(ask, tr, arc, tag)
         with self.beat(key="question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1,
                        head=head + 1, share=percent(share), picked=picked, pronoun=pronoun):
             self.play(FadeIn(ask), FadeIn(tr), run_time=0.8)
@@ -366,6 +351,5 @@ class RealModel(ExplainerScene):
                                stroke_color=th.accent, stroke_width=3, fill_color=th.panel, fill_opacity=1)
         caution = VGroup(box, words).move_to(UP * 0.3)
         words.move_to(box)
-        self.caution = caution
         with self.beat(key="caution"):
             self.play(FadeIn(caution), run_time=0.8)

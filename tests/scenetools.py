@@ -53,18 +53,26 @@ def use_config(tmp_path: Path, config: Optional[dict[str, Any]]) -> None:
 
 def recording(scene_cls: type[Scene]) -> type[Scene]:
     """A subclass of scene_cls that records every mobject it adds to the screen (by `add`, which
-    play uses for what an animation brings in), in order: what the viewer saw at some point."""
+    play uses for what an animation brings in), in order: what the viewer saw at some point; and
+    what is on screen at the end of each beat."""
 
     class Recorded(scene_cls):  # type: ignore[valid-type, misc]
         def add(self, *mobjects: Any) -> Any:
             _RECORDED.setdefault(id(self), []).extend(mobjects)
             return super().add(*mobjects)
 
+        @contextmanager
+        def beat(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            with super().beat(*args, **kwargs) as line:
+                yield line
+            _AT_BEAT.setdefault(id(self), {})[self.beats[-1].id] = list(self.mobjects)
+
     Recorded.__name__ = Recorded.__qualname__ = scene_cls.__name__
     return Recorded
 
 
 _RECORDED: dict[int, list[Any]] = {}  # id(scene) -> what it added (a build's scene lives for the module)
+_AT_BEAT: dict[int, dict[str, list[Any]]] = {}  # id(scene) -> beat id -> scene.mobjects at its end
 _MADE: dict[int, list[Any]] = {}  # id(scene) -> the components it made (shown or not), in order
 
 
@@ -159,11 +167,14 @@ def build_checked(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[
 
 
 # ------------------------------------------------ what a built scene showed (no attributes kept for tests)
-def seen(scene: Scene, kind: type = object, final: bool = False) -> list[Any]:
+def seen(scene: Scene, kind: type = object, final: bool = False, beat: Optional[str] = None) -> list[Any]:
     """Every mobject of type `kind` the scene showed (in the families of what it added, in the
-    order it added them, each once, then the components it made that it showed a part of), or
-    with `final` only what is on screen at its end."""
-    tops = scene.mobjects if final else _RECORDED.get(id(scene), [])
+    order it added them, each once, then the components it made that it showed a part of); with
+    `final` only what is on screen at its end, with `beat` (an id) what was at that beat's end."""
+    if beat is not None:
+        tops = _AT_BEAT[id(scene)][beat]
+    else:
+        tops = scene.mobjects if final else _RECORDED.get(id(scene), [])
     out, ids, shown = [], set(), set()
     for top in tops:
         for m in top.get_family():
@@ -178,28 +189,33 @@ def seen(scene: Scene, kind: type = object, final: bool = False) -> list[Any]:
     return out
 
 
+def at_beat(scene: Scene, beat: str) -> list[Any]:
+    """What was on screen (the scene's top-level mobjects) at the end of beat `beat` (an id)."""
+    return list(_AT_BEAT[id(scene)][beat])
+
+
 def only(items: list[Any]) -> Any:
     """The one item of a list (fails when there are none or several)."""
     assert len(items) == 1, f"{len(items)} found"
     return items[0]
 
 
-def texts(scene: Scene, final: bool = False) -> list[Any]:
+def texts(scene: Scene, final: bool = False, beat: Optional[str] = None) -> list[Any]:
     """The Text mobjects the scene showed (see `seen`)."""
     from manim import Text
 
-    return seen(scene, Text, final)
+    return seen(scene, Text, final, beat)
 
 
-def text(scene: Scene, words: str, final: bool = False) -> Any:
+def text(scene: Scene, words: str, final: bool = False, beat: Optional[str] = None) -> Any:
     """The one Text the scene showed that reads `words` (its original text)."""
-    return only([t for t in texts(scene, final) if t.original_text == words])
+    return only([t for t in texts(scene, final, beat) if t.original_text == words])
 
 
-def right_of(scene: Scene, mob: Any, final: bool = True) -> list[Any]:
+def right_of(scene: Scene, mob: Any, final: bool = True, beat: Optional[str] = None) -> list[Any]:
     """The Texts on mob's line (their centre within its height), right of it, nearest first."""
     y, h, x = mob.get_y(), mob.height, mob.get_right()[0]
-    row = [t for t in texts(scene, final) if abs(t.get_y() - y) < h / 2 and t.get_left()[0] >= x - 1e-6
+    row = [t for t in texts(scene, final, beat) if abs(t.get_y() - y) < h / 2 and t.get_left()[0] >= x - 1e-6
            and t is not mob]
     return sorted(row, key=lambda t: t.get_left()[0])
 
