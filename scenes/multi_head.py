@@ -68,19 +68,16 @@ class MultiHead(ExplainerScene):
     def construct(self) -> None:
         th, tr = self.theme, self.trace
         mh = self.input.multihead
-        self.mh = mh
         H, n, dm, dh, p = mh.heads, mh.n, mh.d_model, mh.d_head, mh.precision
         colors = head_colors(th)
         color = [colors[h % len(colors)] for h in range(H)]
         shown_heads = visible(H, MAX_HEADS_SHOWN)
         rows = visible(n, MAX_ROWS)
-        self.views: dict[str, object] = {}
 
         # -- 1. several heads --------------------------------------------------------------------
         heading = slim(self.title("Multi-head attention"))
         X = slim(MatrixView(mh.X, p, th, color=th.x, name="X", row_labels=tr.tokens, rows=rows,
                             cols=visible(dm, MAX_COLS), size=22))
-        self.views["X"] = X
         boxes = self._head_boxes(mh, shown_heads, color)
         board = VGroup(X, boxes).arrange(RIGHT, buff=1.4)
         AREA.place(board)
@@ -96,7 +93,6 @@ class MultiHead(ExplainerScene):
         for name, key, c in (("W_Q", "Q", th.q), ("W_K", "K", th.k), ("W_V", "V", th.v)):
             w = MatrixView(getattr(mh, name)[0], p, th, color=c, name=f"W_{key}{sup(0)}", rows=wrows,
                            cols=wcols, size=22)
-            self.views[f"{name}1"] = w
             ws.add(slim(w))
         ws.arrange(RIGHT, buff=0.6)
         shape = note(ui(f"each {dm} × {dh}: d_model × d_model/h") + (ui(" (a slice is shown)") if dm > MAX_ROWS or dh > 4 else ""),
@@ -109,7 +105,6 @@ class MultiHead(ExplainerScene):
 
         # -- 3. one heatmap per head -----------------------------------------------------------------
         maps = self._heatmaps(mh, visible(H, MAX_HEADS_SHOWN if n <= 8 else MAX_MAPS_LONG), color)
-        self.views["heatmaps"] = maps["maps"]
         with self.beat(key="head-weights"):
             self.play(FadeOut(panel), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(g) for g in maps["groups"]], lag_ratio=0.25), run_time=1.4)
@@ -122,12 +117,10 @@ class MultiHead(ExplainerScene):
         # -- 4. concatenation ----------------------------------------------------------------------
         cols = visible(dm, MAX_COLS)
         concat = self._concat_view(mh, rows, cols, color)
-        self.views["concat"] = concat
         parts = VGroup()
         for h in (h for h in shown_heads if h is not None):
             z = MatrixView(mh.Z[h], 2, th, color=color[h], name=f"Z{sup(h)}", row_labels=tr.tokens if not len(parts) else None,
                            rows=rows, cols=visible(dh, 3), size=22)
-            self.views[f"Z{h + 1}"] = z
             parts.add(slim(z))
         parts.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
         for m in (parts, concat):  # (the shape note goes under them)
@@ -149,7 +142,6 @@ class MultiHead(ExplainerScene):
                               cols=lcols, size=22))
         out = slim(MatrixView(mh.output, 2, th, color=th.text, name=r"\text{output}", rows=lrows, cols=lcols,
                               size=22))
-        self.views["concat_line"], self.views["W_O"], self.views["output"] = small, W_O, out
         times, eq = slim(MathTex(r"\times", color=th.text)), slim(MathTex("=", color=th.text))
         line = VGroup(small, times, W_O, eq, out).arrange(RIGHT, buff=0.3)
         SAFE.inset(x=0.2, y=0.25).place(line)

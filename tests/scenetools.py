@@ -53,13 +53,17 @@ def use_config(tmp_path: Path, config: Optional[dict[str, Any]]) -> None:
 
 def recording(scene_cls: type[Scene]) -> type[Scene]:
     """A subclass of scene_cls that records every mobject it adds to the screen (by `add`, which
-    play uses for what an animation brings in), in order: what the viewer saw at some point; and
+    play uses for what an animation brings in, and `replace`), in order: what the viewer saw at some point; and
     what is on screen at the end of each beat."""
 
     class Recorded(scene_cls):  # type: ignore[valid-type, misc]
         def add(self, *mobjects: Any) -> Any:
             _RECORDED.setdefault(id(self), []).extend(mobjects)
             return super().add(*mobjects)
+
+        def replace(self, old: Any, new: Any) -> Any:  # ReplacementTransform's target
+            _RECORDED.setdefault(id(self), []).append(new)
+            return super().replace(old, new)
 
         @contextmanager
         def beat(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -187,6 +191,15 @@ def seen(scene: Scene, kind: type = object, final: bool = False, beat: Optional[
             ids.add(id(c))
             out.append(c)
     return out
+
+
+def views_named(scene: Scene, tex: str, final: bool = False, beat: Optional[str] = None) -> list[Any]:
+    """Every MatrixView the scene showed whose name is the TeX `tex` ("X", "W_Q^{(1)}", ...):
+    a matrix shown twice (two slices, a copy that moves) is listed twice."""
+    from attention_explainer.scenes.components import MatrixView
+
+    return [v for v in seen(scene, MatrixView, final, beat)
+            if v.name is not None and getattr(v.name, "tex_string", None) == tex]
 
 
 def at_beat(scene: Scene, beat: str) -> list[Any]:
