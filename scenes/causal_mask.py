@@ -61,9 +61,7 @@ class CausalMask(ExplainerScene):
     def construct(self) -> None:
         th, tr = self.theme, self.trace
         cmp = self.input.causal
-        self.comparison = cmp
         n = tr.n
-        self.views: dict[str, object] = {}
 
         # -- 1. one token at a time --------------------------------------------------------------
         heading = self.title("Causal mask: no peeking ahead")
@@ -83,7 +81,6 @@ class CausalMask(ExplainerScene):
         scores = MatrixView(cmp.scaled, 2, th, name=r"QK^{\top}/\sqrt{d_k}", row_labels=tr.tokens,
                             col_labels=tr.tokens, rows=idx, cols=idx, size=24)
         SAFE.with_width(SCORES_W).inset(y=0.25).place(slim(scores), grow=1.35)
-        self.views["scaled"] = scores
         side = VGroup(label(ui("rows: queries"), th, 20, th.q), label(ui("columns: keys"), th, 20, th.k))
         side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         said = showing((count_shown(idx), n, "tokens"))
@@ -100,7 +97,6 @@ class CausalMask(ExplainerScene):
 
         # -- 3. minus infinity above the diagonal ------------------------------------------------
         hidden = [(r, c) for r in idx for c in idx if r is not None and c is not None and c > r]
-        self.shown_scores = dict(scores.shown)
         shades, infs = VGroup(), VGroup()
         shrink = scores.grid.width / (scores.cell_w * len(scores.cols))  # how much fit() scaled it
         inf_proto = slim(label(NEG_INF, th, 30, th.weight, mono=True)).scale(shrink)  # copied per cell
@@ -111,7 +107,7 @@ class CausalMask(ExplainerScene):
             inf = inf_proto.copy()
             fit(inf, cell.width * 0.9, cell.height * 0.8).move_to(cell)
             infs.add(inf)
-            self.shown_scores[(r, c)] = NEG_INF
+            scores.shown[(r, c)] = NEG_INF  # what the slot shows now (MatrixView.shown)
         with self.beat(key="mask"):
             if hidden:
                 self.play(FadeIn(shades), run_time=0.5)
@@ -123,7 +119,6 @@ class CausalMask(ExplainerScene):
         # -- 4. softmax without and with the mask ---------------------------------------------------
         pair = self._heatmaps(cmp)
         left, right = pair["unmasked"], pair["masked"]
-        self.views["unmasked"], self.views["masked"] = left, right
         with self.beat(key="softmax"):
             self.play(FadeOut(VGroup(scores, side, shades)), run_time=0.5)
             self.play(FadeIn(pair["group"]), run_time=1.0)
@@ -156,14 +151,13 @@ class CausalMask(ExplainerScene):
                 swap = [FadeIn(new), FadeIn(panel[1])] if i == 0 else [FadeOut(status), FadeIn(new)]
                 self.play(*swap, *right.reveal_row(i), *self._lit_column(right, i), run_time=step)
                 status = new
-        self.status = status
         with self.beat(key="triangle"):
             self.play(Create(staircase(right, upper=False, color=th.accent)), run_time=1.0)
 
     # ---------------------------------------------------------------------------------- parts
     def _heatmaps(self, cmp: CausalComparison) -> dict[str, VGroup]:
         """Two heatmaps side by side under their captions, with the colour scale between them."""
-        th, n = self.theme, self.comparison.n
+        th, n = self.theme, cmp.n
         cell = min(0.95, 4.6 / n)
         values = n <= MAX_VALUES
         left = slim(Heatmap(cmp.unmasked, self.trace.tokens, th, cell=cell, show_values=values))

@@ -50,9 +50,7 @@ class PositionalEncoding(ExplainerScene):
         th, tr = self.theme, self.trace
         positional = self.cfg.model.positional_encoding
         demo = self.input.order
-        self.demo = demo
         n, p = demo.n, tr.precision
-        self.views: dict[str, object] = {}
         heading = slim(self.title("Positional encoding"))
 
         # -- 1. the sentence in another order -------------------------------------------------
@@ -70,7 +68,6 @@ class PositionalEncoding(ExplainerScene):
 
         # -- 2. outputs only swap rows ------------------------------------------------------------
         pair = self._pair(demo.Z, demo.Z_perm, demo, "Z", r"Z_{\text{reordered}}")
-        self.views["Z"], self.views["Z_perm"] = pair["left"], pair["right"]
         with self.beat(key="order-blind"):
             self.play(FadeOut(block), run_time=0.5)
             self.play(FadeIn(pair["views"]), run_time=0.9)
@@ -84,7 +81,6 @@ class PositionalEncoding(ExplainerScene):
                                font_size=34, color=th.text))
         cell_h, cell_w = min(0.8, 4.0 / n), min(1.2, 8.0 / demo.PE.shape[1])
         grid = PEGrid(demo.PE, demo.tokens, th, cell_w, cell_h)
-        self.views["PE"] = grid
         legend = DivergingScale(th, height=min(2.4, max(1.4, n * cell_h)))
         board = VGroup(grid, legend).arrange(RIGHT, buff=0.6)
         page = VGroup(formula, board).arrange(DOWN, buff=0.35)
@@ -110,7 +106,6 @@ class PositionalEncoding(ExplainerScene):
         # -- 5. with positions, the rows no longer match -----------------------------------------------
         pair2 = self._pair(demo.Z_pe, demo.Z_pe_perm, demo, r"Z \text{ with } PE", r"Z_{\text{reordered}} \text{ with } PE",
                            same=False)
-        self.views["Z_pe"], self.views["Z_pe_perm"] = pair2["left"], pair2["right"]
         with self.beat(key="order-seen"):
             self.play(FadeOut(sum_view), run_time=0.5)
             self.play(FadeIn(pair2["views"]), run_time=0.9)
@@ -160,7 +155,6 @@ class PositionalEncoding(ExplainerScene):
                             cols=cols, size=22))
         pe = slim(MatrixView(demo.PE, 2, th, color=th.accent, name="PE", rows=rows, cols=cols, size=22))
         x = slim(MatrixView(demo.X_pe, max(p, 2), th, color=th.x, name="X", rows=rows, cols=cols, size=22))
-        self.views["E"], self.views["PE_numbers"], self.views["X"] = e, pe, x
         plus, eq = slim(MathTex("+", color=th.text)), slim(MathTex("=", color=th.text))
         group = VGroup(e, plus, pe, eq, x).arrange(RIGHT, buff=0.3)
         if n > MAX_ROWS or demo.PE.shape[1] > MAX_COLS:

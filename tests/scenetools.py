@@ -198,8 +198,17 @@ def views_named(scene: Scene, tex: str, final: bool = False, beat: Optional[str]
     a matrix shown twice (two slices, a copy that moves) is listed twice."""
     from attention_explainer.scenes.components import MatrixView
 
-    return [v for v in seen(scene, MatrixView, final, beat)
-            if v.name is not None and getattr(v.name, "tex_string", None) == tex]
+    return [v for v in seen(scene, MatrixView, final, beat) if v.name is not None and _name(v.name) == tex]
+
+
+def _name(mob: Any) -> str:
+    """A MatrixView's name as TeX: the MathTex's string, or `\\text{words}` for a name in words."""
+    from manim import Text
+
+    tex = getattr(mob, "tex_string", None)
+    if tex is not None:
+        return tex
+    return "\\text{" + " ".join(t.original_text for t in mob.get_family() if isinstance(t, Text)) + "}"
 
 
 def at_beat(scene: Scene, beat: str) -> list[Any]:
