@@ -1,6 +1,7 @@
 """Where things go on the frame (14.2 × 8 units, origin in the middle), in one place.
 
     y  3.55  TITLE_Y         the title line (every scene's title, and the math steps' titles)
+       2.55  SUBTITLE_Y      a sub-heading under it (inside SAFE)
        2.90  SAFE.top        content band: everything a scene draws sits in SAFE
       -2.75  SAFE.bottom
       -2.90  CAPTION_TOP     only the caption goes below this line
@@ -31,6 +32,7 @@ from manim import Mobject, Rectangle
 
 FRAME_X = 7.1  # |x| of the frame's usable edge (the frame is 14.22 wide)
 TITLE_Y = 3.55  # y of the title line
+SUBTITLE_Y = 2.55  # a line under the title, at the top of SAFE: a sub-heading, a formula moved aside
 CAPTION_Y = -3.45  # centre of the caption band
 CAPTION_FLOOR = -3.88  # a two-line caption is lifted to stay above this (the check's safe area: 0.1 from the edge)
 CAPTION_TOP = -2.9  # nothing but the caption below this line

@@ -34,7 +34,7 @@ from attention_explainer.scenes.components import (
     slim,
     subscript,
 )
-from attention_explainer.scenes.layout import SAFE
+from attention_explainer.scenes.layout import SAFE, SUBTITLE_Y
 
 
 class WhyScaling(ExplainerScene):
@@ -69,7 +69,7 @@ class WhyScaling(ExplainerScene):
         plot_scale = plot.scale_factor()  # how much fit() shrank the plot
         last_v = fmt(float(demo.variance[-1]), 1)
         with self.beat(key="variance"):
-            self.play(formula.animate.scale(0.6).move_to(UP * 2.55), run_time=0.6)
+            self.play(formula.animate.scale(0.6).move_to([0, SUBTITLE_Y, 0]), run_time=0.6)
             self.play(FadeIn(plot.frame), FadeIn(key[0]), FadeIn(key[2]), run_time=0.8)
             self.play(Create(plot.line), FadeIn(plot.line_name), run_time=0.8)
             self.play(FadeIn(plot.dots, lag_ratio=0.2), run_time=1.0)

@@ -51,7 +51,7 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_lines,
 )
-from attention_explainer.scenes.layout import SAFE
+from attention_explainer.scenes.layout import SAFE, SUBTITLE_Y
 
 # --------------------------------------------------------------------------- the focus pair rule
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
@@ -157,7 +157,7 @@ class WhyAttention(ExplainerScene):
 
         # -- 2. a recurrent network reads one token at a time ----------------------------------
         sub = fit(label(ui("A recurrent network (RNN) reads one token at a time"), th, 28, th.muted), 12.5, 0.6)
-        sub.move_to(UP * 2.55)
+        sub.set_y(SUBTITLE_Y)
         fade_out = [question, *link]
         if slice_note is not None:
             fade_out.append(slice_note)
@@ -199,7 +199,7 @@ class WhyAttention(ExplainerScene):
 
         # -- 3. self-attention: every pair, one step --------------------------------------------
         sub2 = fit(label(ui("Self-attention: every token looks at every other, in one step"), th, 28, th.muted),
-                   12.5, 0.6).move_to(UP * 2.55)
+                   12.5, 0.6).move_to([0, SUBTITLE_Y, 0])
         self.play(FadeOut(VGroup(*chain.values())), FadeOut(counter), FadeOut(note), FadeOut(sub),
                   row.animate.move_to(DOWN * 0.55), run_time=0.7)
         arcs, special = all_pairs_arcs(row, th, max_height=sub2.get_bottom()[1] - 0.2 - row.get_top()[1],
