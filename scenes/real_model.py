@@ -19,6 +19,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     ArcBetweenPoints,
@@ -166,7 +167,7 @@ class RealModel(ExplainerScene):
                          ).arrange(DOWN, buff=0.08)
             scale = VGroup(scale, cut).arrange(DOWN, buff=0.4)
         scale.next_to(gallery, RIGHT, buff=0.35)
-        SAFE.place(Group(gallery, scale))
+        SAFE.align(Group(gallery, scale), ORIGIN)  # centred (Gallery sized itself to fit)
         with self.beat(key="gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(gallery), run_time=1.2)
         with self.beat(key="gallery-read"):
