@@ -65,8 +65,7 @@ class Outro(ExplainerScene):
         # -- 1. recap ------------------------------------------------------------------------
         heading = self.title("Recap")
         steps = recap_steps(tr.n, tr.d_model, tr.d_k, tr.causal)
-        self.recap = self._recap_list(steps)
-        rows = self.recap
+        rows = self._recap_list(steps)
         for r in rows:
             dimmed(r).set_opacity(0.25)  # lit one by one below
         with self.beat(key="recap-inputs"):
@@ -83,7 +82,6 @@ class Outro(ExplainerScene):
         prefix = MathTex(r"\mathrm{Attention}(Q,K,V) =", font_size=64, color=th.text)
         full = VGroup(prefix, formula).arrange(RIGHT, buff=0.3)
         SAFE.with_width(13.0).with_height(2.0, 0.3).place(full)
-        self.formula = formula
         with self.beat(key="formula"):
             self.play(Write(prefix), run_time=0.8)
             self.play(FadeIn(formula), run_time=0.8)
@@ -94,7 +92,6 @@ class Outro(ExplainerScene):
         self.play(FadeOut(full), run_time=0.6)
         heading2 = self.title("Next: multi-head attention")
         heads = self._heads()
-        self.heads = heads
         teaser = VGroup(
             VGroup(label(ui("next: several heads, each with its own"), th, 26),
                    MathTex(r"W_Q,\ W_K,\ W_V,", font_size=36, color=th.text)).arrange(RIGHT, buff=0.2),
@@ -116,7 +113,6 @@ class Outro(ExplainerScene):
         self.play(FadeOut(block), FadeOut(heading2), run_time=0.6)
         closing = wrap_lines(ui(self.cfg.video.closing_line), th, 44, 12.4, 4.6, max_lines=8)
         closing.move_to(UP * 0.1)
-        self.closing = closing
         for k, piece in enumerate(narration_chunks(ui(self.cfg.video.closing_line))):
             # the line is on screen, large: no caption repeating it underneath (SRT/VTT keep it)
             with self.beat(key=f"closing-{k + 1}", line="closing", piece=piece, caption=False):
@@ -151,7 +147,6 @@ class Outro(ExplainerScene):
         weights = tr.weights[:m, :m]
         heat = Heatmap(weights, list(tr.tokens[:m]), th, cell=side / m, show_values=False)
         heat.remove(heat.row_labels, heat.col_labels)
-        self.mini_heatmap = heat
         cells = heat.cells
         heads = VGroup()
         cut = () if m == tr.n else (f"first {m} of {tr.n} tokens",)
