@@ -44,7 +44,7 @@ from attention_explainer.scenes.components import (
     slim,
     visible,
 )
-from attention_explainer.scenes.layout import SAFE
+from attention_explainer.scenes.layout import ROW_W, SAFE
 from attention_explainer.core.variants import CausalComparison
 
 MAX_SCORES = 7  # score cells per side shown with numbers; longer sentences show a slice
@@ -65,7 +65,7 @@ class CausalMask(ExplainerScene):
 
         # -- 1. one token at a time --------------------------------------------------------------
         heading = self.title("Causal mask: no peeking ahead")
-        row = slim(TokenRow(tr.tokens, th, indices=visible(n, MAX_ROW), size=26, max_width=12.8))
+        row = slim(TokenRow(tr.tokens, th, indices=visible(n, MAX_ROW), size=26, max_width=ROW_W))
         row.move_to(UP * 0.6)
         with self.beat(key="one-at-a-time"):
             self.play(FadeIn(heading), run_time=0.5)

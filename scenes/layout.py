@@ -36,6 +36,8 @@ SUBTITLE_Y = 2.55  # a line under the title, at the top of SAFE: a sub-heading, 
 CAPTION_Y = -3.45  # centre of the caption band
 CAPTION_FLOOR = -3.88  # a two-line caption is lifted to stay above this (the check's safe area: 0.1 from the edge)
 CAPTION_TOP = -2.9  # nothing but the caption below this line
+LINE_W = 12.5  # a line of text across the content band (a question, a sub-heading, a table)
+ROW_W = 12.8  # a row of token boxes across the content band
 COVER_TOP = 2.93  # a scene change covers everything below this line (titles above it stay)
 
 

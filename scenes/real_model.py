@@ -52,7 +52,7 @@ from attention_explainer.scenes.components import (
     short,
     wrap_lines,
 )
-from attention_explainer.scenes.layout import SAFE
+from attention_explainer.scenes.layout import LINE_W, ROW_W, SAFE
 from attention_explainer.scenes.real_model_parts import (
     LABEL_CHARS,
     MAX_KEYS,
@@ -94,7 +94,7 @@ class RealModel(ExplainerScene):
             label(ui(f"{rt.layers} layers × {rt.heads} heads · d_model {rt.d_model} · d_k {rt.d_k}"), th, 28),
             label(ui("weights learned in training, not random"), th, 24, th.muted),
         ).arrange(DOWN, buff=0.3)
-        fit(card, 12.5, 3.0).move_to(UP * 0.4)
+        fit(card, LINE_W, 3.0).move_to(UP * 0.4)
         with self.beat(key="intro", model=rt.model_name, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(card[0]), run_time=0.6)
             self.play(FadeIn(card[1]), FadeIn(card[2]), run_time=0.6)
@@ -105,9 +105,9 @@ class RealModel(ExplainerScene):
         p, words = run.pieces, run.words
         self.change()
         shown = slice_of(p.n, MAX_PIECES)
-        row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
+        row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=ROW_W)
         row.move_to(UP * 0.7)
-        sentence = wrap_lines(short(run.sentence, 110), th, 28, 12.5, 1.0, max_lines=2, color=th.muted)
+        sentence = wrap_lines(short(run.sentence, 110), th, 28, LINE_W, 1.0, max_lines=2, color=th.muted)
         sentence.move_to(UP * 1.9)
         special_ids = [i for i in shown if i is not None and p.special[i]]
         unk = [i for i in p.unknown if i in shown]
@@ -254,11 +254,11 @@ class RealModel(ExplainerScene):
                           color=th.text)
         dk_note = label(ui(f"d_k = {rt.d_k}:  √{rt.d_k} = {fmt(float(np.sqrt(rt.d_k)), 2)}"), th, 24, th.muted)
         top = VGroup(formula, dk_note).arrange(RIGHT, buff=0.8)
-        fit(top, 12.5, 1.1).move_to(UP * 2.35)
+        fit(top, LINE_W, 1.1).move_to(UP * 2.35)
         query = p.source(run.sentence, d.query) if not p.special[d.query] else p.texts[d.query]
         where = label(ui(f"layer {d.layer + 1} · head {d.head + 1} · query piece {quote(p.texts[d.query])}"), th, 26,
                       th.accent)
-        fit(where, 12.5, 0.5).next_to(top, DOWN, buff=0.25)
+        fit(where, LINE_W, 0.5).next_to(top, DOWN, buff=0.25)
         top.add(where)
         top_key = int(np.argmax(d.weights))
         keys = table_keys(p.n, top_key, MAX_KEYS)
@@ -293,7 +293,7 @@ class RealModel(ExplainerScene):
         total = label(ui(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)"), th, 22, th.muted)
         total.next_to(table, DOWN, buff=0.2).align_to(table, RIGHT)
         block = VGroup(table, total)
-        SAFE.below(dots, gap=0.3).with_width(12.5).place(block, edge=UP)
+        SAFE.below(dots, gap=0.3).with_width(LINE_W).place(block, edge=UP)
         with self.beat(key="row", layer=d.layer + 1, head=d.head + 1, query=quote(query)):
             self.play(FadeIn(top), run_time=0.8)
         with self.beat(key="row-dots", width=rt.d_k):
@@ -322,7 +322,7 @@ class RealModel(ExplainerScene):
         picked = share >= THRESHOLDS["link"] and int(np.argmax(row)) == ka
         self.change()
         shown = slice_of(len(tokens), 12, [qi, ki])
-        tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.6)
+        tr = TokenRow(tokens, th, indices=shown, size=30, max_width=ROW_W).move_to(DOWN * 0.6)
         tr.item(qi)[0].set_stroke(th.q, width=4)
         tr.item(ki)[0].set_stroke(th.k, width=4)
         start, end = tr.item(qi).get_top() + UP * 0.1, tr.item(ki).get_top() + UP * 0.1
@@ -333,7 +333,7 @@ class RealModel(ExplainerScene):
                     th.accent if picked else th.muted)
         fit(tag, 12, 0.6).next_to(arc, UP, buff=0.15)
         ask = label(ui(f"What does {quote(tokens[qi])} refer to?") if pronoun else ui("The opening question"), th, 34)
-        fit(ask, 12.5, 0.7).move_to(UP * 2.4)
+        fit(ask, LINE_W, 0.7).move_to(UP * 2.4)
         with self.beat(key="question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1,
                        head=head + 1, share=percent(share), picked=picked, pronoun=pronoun):
             self.play(FadeIn(ask), FadeIn(tr), run_time=0.8)
