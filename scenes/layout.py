@@ -1,8 +1,8 @@
 """Where things go on the frame (14.2 × 8 units, origin in the middle), in one place.
 
     y  3.55  TITLE_Y         the title line (every scene's title, and the math steps' titles)
-       2.55  SUBTITLE_Y      a sub-heading under it (inside SAFE)
        2.90  SAFE.top        content band: everything a scene draws sits in SAFE
+       2.55  SUBTITLE_Y      a sub-heading under the title (inside SAFE)
       -2.75  SAFE.bottom
       -2.90  CAPTION_TOP     only the caption goes below this line
       -3.45  CAPTION_Y       the caption band (kept above CAPTION_FLOOR)
