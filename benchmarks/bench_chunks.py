@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/bench_chunks.py [--work DIR] [--lessons 4] [--course-scenes heatmap]
     .venv/bin/python benchmarks/bench_chunks.py --skip-skip-ahead --skip-course   # (2) and (3) alone
 
-(a) the math scene cold (silent, `render`, with its layout check), as a user's first render: one
-    piece (a scene's first render is never cut: its animations are not known yet);
+(a) the math scene cold (silent, `render`, with its layout check), as a user's first render
+    (cut into chunks when that ends it sooner: chunk bounds are beats);
 (b1) one math line edited in the config's override file (`video.narration: FILE`, as a teacher
     corrects a line), `render --no-check`: wall time from command to new video, and the chunks
     the log says it rendered. The first edit after a one-piece render cuts the scene anew, so
@@ -17,6 +17,9 @@
 (e) a course of N lessons (different sentences, `--course-scenes` only) on a local Dask cluster
     of 2 single-thread worker processes, against the same N configs rendered one after another
     with `render`.
+(f) --cold-only: the math scene alone, cold (fresh media dirs, TeX included), 2 jobs, rendered
+    (f1) in one piece and (f2) as a first render is now (cut at beats), back to back, twice in
+    alternation with --rounds 2; `--cold-voice neural` for the narrated scene.
 Each line gives wall seconds, CPU seconds of the children, and the load average (1/5/15 min)
 before and after.
 """
@@ -77,6 +80,32 @@ def config(folder: Path, name: str, sentence: str, scenes: list[str], narration:
     return path
 
 
+COLD = """import json, sys
+from pathlib import Path
+from attention_explainer.config import parse_yaml, validate_config
+from attention_explainer.config.catalog import scene_by_id
+from attention_explainer.production.render import RenderSettings, render_segments
+media, voice, whole = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "whole"
+config = validate_config(parse_yaml(json.dumps({"video": {"scenes": ["math"], "quality": "l"}})))
+settings = RenderSettings(config=config, name="cold", media_dir=media, jobs=2, voice=voice, quiet=True)
+print(render_segments([scene_by_id("math")], settings, whole=frozenset({"math"} if whole else ()))[0].video)
+"""
+
+
+def cold_cases(work: Path, args: argparse.Namespace) -> None:
+    """(f1) one piece against (f2) cut, each in a fresh media dir; the chunks (f2) rendered."""
+    for n in range(args.rounds):
+        for case, how in (("f1", "whole"), ("f2", "cut")):
+            media = work / f"cold-{how}-{n}"
+            _BEFORE[0] = load()
+            wall, cpu, out = timed([sys.executable, "-c", COLD, str(media), args.cold_voice, how], work)
+            drawn = [json.loads(p.read_text()) for p in
+                     (media / "attention-explainer" / "cache" / "math" / "480p15-chunks").glob("*.json")]
+            logs = sorted((media / "attention-explainer" / "logs").glob("*math*"))
+            say(f"({case}) math alone, cold, {'one piece' if how == 'whole' else 'first render as cut now'}"
+                f" ({len(logs)} Manim process(es); {len(drawn)} chunks left for edits)", wall, cpu)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", type=Path, default=None)
@@ -85,10 +114,15 @@ def main() -> None:
     ap.add_argument("--skip-course", action="store_true")
     ap.add_argument("--course-only", action="store_true", help="only (e), the course against render one by one")
     ap.add_argument("--skip-skip-ahead", action="store_true", help="skip (d'), the manim -n N,N runs")
+    ap.add_argument("--cold-only", action="store_true", help="only (f), the math scene cold: one piece against cut")
+    ap.add_argument("--cold-voice", default="none", help="the voice of (f) (default: none)")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of (f), alternating its two cases")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-chunks-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder {work}; {os.cpu_count()} cores; load {load()}", flush=True)
+    if args.cold_only:
+        return cold_cases(work, args)
     if not args.course_only:
         chunk_cases(work, args)
     if not args.skip_course:

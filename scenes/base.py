@@ -24,7 +24,7 @@ from attention_explainer.narration.voice import Voice, make_voice
 from attention_explainer.production.records import BeatsFile
 from attention_explainer.narration.script import Line, script_for
 from attention_explainer.config import Config
-from attention_explainer.production.scene_input import run_record, scene_input, write_sources
+from attention_explainer.production.scene_input import chunk_gate, run_record, scene_input, write_sources
 from attention_explainer.scenes.components import THEMES, Theme, slim, tex_template, title
 from attention_explainer.scenes.checking import inspector_from_env
 from attention_explainer.scenes.encoding import held_frame_writer
@@ -82,6 +82,7 @@ class ExplainerScene(Scene):
             said = self.script.line(f"{self.scene_id}-{line or key}", self.narration, beat_id=beat_id, **fields)
         else:
             said = text if isinstance(text, Line) else Line(beat_id, text)
+        chunk_gate(self.renderer, beat_id)  # a chunk's child draws its own beats only (issue 19)
         first_play = self.renderer.num_plays
         # captions and SRT/VTT show the written line (said.text); the voice says said.voice
         track = self.narrator.start(beat_id, said.text, said.spoken, caption)

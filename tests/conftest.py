@@ -89,6 +89,69 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"{cpu:8.2f}s  {nodeid}")
 
 
+# ------------------------------------------------ how the two xdist processes share the suite
+# A group of tests runs in one process. Each test file is a group of its own (its module fixtures
+# and `build_once` builds are made once, in one process), except: the files that share the
+# session's rendered lesson are one group (it is rendered once), and each test of a SPREAD file
+# is a group of its own (the check corpus: its builds spread over both processes). Groups go out
+# heaviest first, by tests/durations.json (seconds per group, written by a full run with
+# `--record-durations`), so that neither process is left alone with a long file at the end; a
+# group not in the file counts as a few seconds. (xdist's own `--dist loadgroup` marks do not
+# work with pytest 9, which ignores the node ids xdist rewrites, so the scheduler is ours.)
+
+DURATIONS = Path(__file__).parent / "durations.json"
+SHARED_GROUPS = {"tests/test_clips.py": "lesson-video", "tests/test_page_browser.py": "lesson-video",
+                 "tests/test_page_files.py": "lesson-video"}
+SPREAD = {"tests/test_check_corpus.py"}
+_group_seconds: dict[str, float] = {}
+
+
+def group_of(nodeid: str) -> str:
+    """The group of the test with this node id."""
+    path = nodeid.split("::", 1)[0]
+    return nodeid if path in SPREAD else SHARED_GROUPS.get(path, path)
+
+
+def _durations() -> dict[str, float]:
+    import json
+
+    try:
+        return {str(k): float(v) for k, v in json.loads(DURATIONS.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Heaviest group first (a stable sort: within a group, and among equals, the collection's order)."""
+    seconds = _durations()
+    items.sort(key=lambda item: -seconds.get(group_of(item.nodeid), 3.0))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist sends each group to one process, in the order collected (no reordering by size)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    config.option.loadscopereorder = False
+    return GroupScheduling(config, log)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    group = group_of(report.nodeid)
+    _group_seconds[group] = _group_seconds.get(group, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import json
+
+    if session.config.getoption("record_durations", False) and not hasattr(session.config, "workerinput"):
+        DURATIONS.write_text(json.dumps({g: round(s, 1) for g, s in sorted(_group_seconds.items())}, indent=0)
+                             + "\n", encoding="utf-8")
+
+
 # ----------------------------------------------------------------------------- config files
 
 WriteConfig = Callable[..., Path]
@@ -170,6 +233,8 @@ def build_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[type, Any]
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--cpu-durations", type=int, default=None, metavar="N",
                      help="list the N tests that used the most CPU time (0: all)")
+    parser.addoption("--record-durations", action="store_true", default=False,
+                     help="write each xdist group's seconds to tests/durations.json (run the full suite)")
     group = parser.getgroup("frames", "last-frame regression tests (tests/test_frames.py)")
     for flag, text in (
         ("--set_test", "write the control frames of tests/test_frames.py instead of comparing"),

@@ -1,20 +1,19 @@
 """`check` is clean for every entry of the corpus (tests/check_corpus.py): the default video, 1 to
 64 tokens, a 40-letter word, scripts without spaces and right to left, emoji, numbers and symbols,
 d_model and d_k at 1 and 16, precision 0 and 3, causal, the light theme, captions off and every
-optional segment. Built as `check` builds them (child processes, animations skipped), two
-entries at a time."""
+optional segment. Built as `check` builds them (child processes, animations skipped), one
+entry per test."""
 
 from __future__ import annotations
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from attention_explainer.config.loader import validate_config
 from attention_explainer.config.catalog import scene_by_id
-from attention_explainer.production.check import CheckResult, check_scenes
+from attention_explainer.production.check import check_scenes
 
 sys.path.insert(0, str(Path(__file__).parent))
 from check_corpus import CORPUS, config_for  # noqa: E402
@@ -22,26 +21,18 @@ from check_corpus import CORPUS, config_for  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckResult | Exception]:
-    media = tmp_path_factory.mktemp("corpus-media")
-
-    def run(entry: tuple) -> CheckResult | Exception:
-        name, cfg, scenes = entry
-        try:
-            return check_scenes([scene_by_id(s) for s in scenes], validate_config(config_for(cfg, scenes)),
-                                media, jobs=1, use_cache=False)
-        except Exception as e:  # noqa: BLE001 - reported by the entry's own test
-            return e
-
-    with ThreadPoolExecutor(2) as pool:
-        return dict(zip([c[0] for c in CORPUS], pool.map(run, CORPUS)))
+@pytest.fixture(scope="session")
+def corpus_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One media folder per test process: its entries compile each formula once (one at a time)."""
+    return tmp_path_factory.mktemp("corpus-media")
 
 
 @pytest.mark.parametrize("name", [c[0] for c in CORPUS])
-def test_check_is_clean(results: dict[str, CheckResult | Exception], name: str) -> None:
-    result = results[name]
-    assert not isinstance(result, Exception), f"{name}: {result}"
+def test_check_is_clean(corpus_media: Path, name: str) -> None:
+    """Each entry is a group of its own (conftest.SPREAD): the entries spread over both processes."""
+    _, cfg, scenes = next(c for c in CORPUS if c[0] == name)
+    result = check_scenes([scene_by_id(s) for s in scenes], validate_config(config_for(cfg, scenes)),
+                          corpus_media, jobs=1, use_cache=False)
     assert [f.line() for f in result.findings] == []
 
 

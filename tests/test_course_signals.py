@@ -54,6 +54,7 @@ def test_an_interrupted_course_keeps_its_finished_chunks(tmp_path: Path, sig: si
         path.unlink() if path.is_file() else shutil.rmtree(path)
 
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = time.monotonic()
     try:
         deadline = time.monotonic() + 300
         while not list(chunks.glob("*.json")):
@@ -67,7 +68,8 @@ def test_an_interrupted_course_keeps_its_finished_chunks(tmp_path: Path, sig: si
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130 and stderr.strip().endswith("error: interrupted"), stderr
-    assert time.monotonic() - t0 < 20, "running chunks are stopped promptly"
+    # stopped, not waited for: well under what one chunk took (the machine's load scales both)
+    assert time.monotonic() - t0 < max(20.0, 0.5 * (t0 - started)), "running chunks are stopped promptly"
     kept = len(list(chunks.glob("*.json")))
     assert kept >= 1 and len(list(chunks.glob("*.mp4"))) == kept
     assert [x["status"] for x in json.loads((out / "course.json").read_text())["lessons"]] == ["interrupted"]

@@ -1,11 +1,12 @@
 """A scene rendered as chunks (chunks.py): which chunks it needs, their cache, and the join.
 
 `SceneChunks(info, settings, ...)` is made for a scene whose segment is not cached: it plans the
-cut (the scene's plan for this key, else its latest plan, else the layout check's animations when
-silent, else one piece), looks every chunk up in the chunk cache and makes a `SceneRun` (a
-`manim render -n FIRST,LAST` child) for each one missing. After the children ran, `finish()`
-stores the new chunks, checks that each showed the beats it was planned for, joins them into
-the segment (remux; one narration track from the clips) and stores that as the scene's segment.
+cut (the scene's plan for this key, else its latest plan; else, on a first render, the beats of the
+layout check or of the narration script, in as many chunks as make the render end soonest),
+looks every chunk up in the chunk cache and makes a `SceneRun` (a child told its first beat and
+the beat it stops at) for each one missing. After the children ran, `finish()` stores the new
+chunks, checks that each drew what its bounds say and that the chunks meet beat to beat, joins
+them into the segment (remux; one narration track from the clips) and stores that.
 
 A scene rendered in one piece leaves its chunks too (`cut_from`): Manim encodes every animation
 on its own, so its video has a keyframe where each beat starts, and the chunks of the next cut
@@ -22,9 +23,10 @@ import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
-from attention_explainer.narration.beats import Beat
+from attention_explainer.narration.beats import Beat, reading_time
+from attention_explainer.narration.script import script_for
 from attention_explainer.production.assemble import Probe, Segment, probe, stitch
 from attention_explainer.production.atomic import temp_path
 from attention_explainer.production.child import finished_svg
@@ -36,6 +38,7 @@ from attention_explainer.production.chunks import (
     beat_costs,
     chunk_key,
     chunk_lines,
+    first_at_or_after,
     plan_chunks,
 )
 from attention_explainer.production.records import BeatsFile, SegmentMeta
@@ -47,18 +50,23 @@ KeyFor = Callable[[dict[str, Any]], str]  # the chunk's lines -> segment_cache.s
 
 
 class PlanMismatch(Exception):
-    """A chunk showed other beats than planned (the scene's animations moved): render it whole."""
+    """A chunk drew other beats than its bounds say, or the chunks do not meet: render it whole."""
 
 
 class SceneChunks:
     """The chunks of one scene: cached ones, ones to render (`runs`), and the join."""
 
     def __init__(self, info: SceneInfo, key: str, variant: str, cache: SegmentCache, data: dict[str, Any],
-                 chunks: Sequence[Chunk], key_for: KeyFor, lines: dict[str, Any], beats: Sequence[str]) -> None:
+                 chunks: Sequence[Chunk], key_for: KeyFor, lines: dict[str, Any], guess: bool = False) -> None:
+        """`guess`: the beats are a first render's guess (the script's lines, which a beat may say
+        under another id): every chunk's key then holds every line of the scene."""
         self.info, self.key, self.variant, self.cache, self.data = info, key, variant, cache, data
         self.chunks = list(chunks)
-        self.all_beats = list(beats)
-        self.keys = [chunk_key(key_for(chunk_lines(lines, info.id, c, beats)), c) for c in self.chunks]
+        beats = self.chunks[0].order
+        self.keys = [chunk_key(key_for(lines if guess else chunk_lines(lines, info.id, c, beats)), c)
+                     for c in self.chunks]
+        self.joined: Optional[SegmentMeta] = None  # the segment, once joined
+        self.keys_read: Optional[list[str]] = None
         self.metas: dict[int, SegmentMeta] = {}
         for i, k in enumerate(self.keys):
             meta = cache.lookup(info.id, self.chunk_variant, k, data)
@@ -91,62 +99,83 @@ class SceneChunks:
             if i not in self.metas:
                 self.metas[i] = self._store_chunk(self.chunks[i], self.keys[i], run, settings_q)
         metas = [self.metas[c.index] for c in self.chunks]
+        self.check_meet(metas)
         return self._join(metas, settings_q, plans)
 
     def _store_chunk(self, chunk: Chunk, key: str, run: Any, quality: str) -> SegmentMeta:
-        child, found = run.child, run.sources()
+        """The chunk's video into the cache, once it is what its bounds say: drawn from its first
+        beat (the rule of chunks.first_at_or_after), only beats planned for it, and nothing drawn
+        before that beat (its video lasts what its beats span, to within a frame)."""
+        what = f"{self.info.id} chunk {chunk.label}"
+        found, out = run.sources(), run.out
+        if not out.exists():
+            raise PlanMismatch(f"{what}: drew nothing (no beat at or after {chunk.start})")
         written = BeatsFile.from_file(run.beats_file)
-        mine = [b for b in written.beats if b.id in chunk.beats]
-        plays = written.plays
-        if [b.id for b in mine] != list(chunk.beats):
-            raise PlanMismatch(f"{self.info.id} chunk {chunk.label}: showed beats {[b.id for b in mine]}")
-        if chunk.index > 0 and plays.get(chunk.beats[0], [None])[0] != chunk.first:
-            raise PlanMismatch(f"{self.info.id} chunk {chunk.label}: starts at animation "
-                               f"{plays.get(chunk.beats[0])}, planned {chunk.first}")
-        if chunk.last is not None and plays.get(chunk.beats[-1], [0, 1 << 30])[1] > chunk.last + 1:
-            raise PlanMismatch(f"{self.info.id} chunk {chunk.label}: its last beat ends after animation {chunk.last}")
+        i0 = first_at_or_after(chunk.order, [b.id for b in written.beats], chunk.start)
+        mine = written.beats[i0:] if i0 is not None else []
+        stray = [b.id for b in mine if b.id in chunk.order and b.id not in chunk.beats]
+        if not mine or stray:
+            raise PlanMismatch(f"{what}: drew beats {[b.id for b in mine]}, planned {list(chunk.beats)}")
+        info = probe(out)
         shift = 0.0 if chunk.index == 0 else mine[0].start
-        assert child.expect is not None
-        duration = probe(child.expect).duration
-        beats = [_shifted(b, shift) for b in mine]
+        if abs(info.duration - (written.duration - shift)) > 1 / float(info.fps) + 1e-3:  # (Manim's joins: ms short)
+            raise PlanMismatch(f"{what}: {info.duration:.3f} s of video for {written.duration - shift:.3f} s of beats")
         meta = SegmentMeta(key=key, scene=self.info.id, title=self.info.title, quality=quality,
-                           sources=digests(found.files), animations=child.animations,
-                           render_seconds=round(child.seconds, 2), log=str(child.log), created=time.time(),
-                           duration=duration, beats=beats, plays=written.plays)
-        return self.cache.store(self.info.id, self.chunk_variant, key, child.expect, meta, self.data,
-                                found.config_keys)
+                           sources=digests(found.files), animations=run.child.animations,
+                           render_seconds=round(run.child.seconds, 2), log=str(run.child.log), created=time.time(),
+                           duration=info.duration, beats=[_shifted(b, shift) for b in mine], plays=written.plays)
+        return self.cache.store(self.info.id, self.chunk_variant, key, out, meta, self.data, found.config_keys)
+
+    def check_meet(self, metas: Sequence[SegmentMeta]) -> None:
+        """The chunks meet beat to beat: each skipped exactly the beats the ones before it drew
+        (a chunk's `plays` lists every beat its child entered, skipped ones first), and the last
+        saw them all. PlanMismatch otherwise (chunks cut from other runs of the scene)."""
+        done: list[str] = []
+        for chunk, meta in zip(self.chunks, metas):
+            own, seen = [b.id for b in meta.beats], list(meta.plays)
+            if not own or own[0] not in seen or seen[:seen.index(own[0])] != done:
+                raise PlanMismatch(f"{self.info.id} chunk {chunk.label}: does not start where chunk "
+                                   f"{chunk.index} ended")
+            done += own
+        if list(metas[-1].plays) != done:
+            raise PlanMismatch(f"{self.info.id}: its chunks do not cover its beats")
 
     def cut_from(self, whole: SegmentMeta, keys_read: Optional[list[str]]) -> bool:
-        """Store every chunk not in the cache as a slice of the one-piece video `whole` (from the
-        keyframe where the chunk's first beat starts to the next chunk's); False, storing nothing,
-        when a chunk's start has no keyframe within half a frame."""
+        """Store every chunk not in the cache as a slice of the video `whole` (one piece, or joined
+        from chunks: a keyframe starts every animation) from the keyframe where the chunk's first
+        beat starts to the next chunk's; False, storing nothing, when a chunk's start has no
+        keyframe within half a frame."""
         path = Path(whole.file)
         info = probe(path)
         half = 0.5 / float(info.fps)
         keys = keyframes(path)
-        starts = {b.id: b.start for b in whole.beats}
+        ids = [b.id for b in whole.beats]
+        firsts = [first_at_or_after(c.order, ids, c.start) for c in self.chunks]
+        if any(i is None for i in firsts) or firsts != sorted(set(firsts)) or firsts[0] != 0:  # type: ignore[type-var]
+            return False
         bounds: list[float] = []
-        for chunk in self.chunks:
-            at = 0.0 if chunk.index == 0 else starts.get(chunk.beats[0])
-            near = min(keys, key=lambda k: abs(k - at)) if keys and at is not None else None
+        for chunk, i in zip(self.chunks, firsts):
+            at = 0.0 if chunk.index == 0 else whole.beats[i].start  # type: ignore[index]
+            near = min(keys, key=lambda k: abs(k - at)) if keys else None
             if near is None or abs(near - at) > half:
                 return False
             bounds.append(near)
         spans = list(zip(bounds, [*bounds[1:], None]))
+        ends = [*firsts[1:], len(ids)]
         total = sum(max(b.end - b.start, 0.0) for b in whole.beats) or 1.0
-        for chunk, (start, end) in zip(self.chunks, spans):
+        for chunk, (start, end), i, j in zip(self.chunks, spans, firsts, ends):
             if chunk.index in self.metas:
                 continue
-            mine = [b for b in whole.beats if b.id in chunk.beats]
+            mine = whole.beats[i:j]
             out = temp_path(path.with_name(f"cut-{self.keys[chunk.index][:12]}.mp4"))
             try:
                 duration = slice_video(path, start, end, out, info)
                 shift = 0.0 if chunk.index == 0 else mine[0].start
                 share = sum(max(b.end - b.start, 0.0) for b in mine) / total
-                end_animation = chunk.last + 1 if chunk.last is not None else (whole.animations or 0)
+                plays = [whole.plays.get(b.id, [0, 0]) for b in mine]
                 meta = SegmentMeta(key=self.keys[chunk.index], scene=self.info.id, title=self.info.title,
                                    quality=whole.quality, sources=whole.sources,
-                                   animations=max(end_animation - chunk.first, 0) or None,
+                                   animations=sum(max(b - a, 0) for a, b in plays) or None,
                                    render_seconds=round(whole.render_seconds * share, 2), log=whole.log,
                                    created=time.time(), duration=duration, beats=[_shifted(b, shift) for b in mine],
                                    plays=whole.plays)
@@ -176,6 +205,7 @@ class SceneChunks:
                                render_seconds=round(seconds, 2), log=metas[-1].log, created=time.time(),
                                duration=sum(p.duration for p in probes), beats=beats, plays=metas[-1].plays)
             meta = self.cache.store(self.info.id, self.variant, self.key, out, meta, self.data, read)
+            self.joined, self.keys_read = meta, read
         finally:
             out.unlink(missing_ok=True)
         self._save_plan(metas, plans)
@@ -184,34 +214,33 @@ class SceneChunks:
                        sum(self.metas[i].render_seconds for i in rendered))
 
     def _save_plan(self, metas: list[SegmentMeta], plans: Plans) -> None:
-        plays = metas[-1].plays
         seconds: dict[str, float] = {}
-        for chunk, meta in zip(self.chunks, metas):
+        durations: dict[str, float] = {}
+        for meta in metas:
             total = sum(max(b.end - b.start, 0.0) for b in meta.beats) or 1.0
             for b in meta.beats:
-                seconds[b.id] = round(meta.render_seconds * max(b.end - b.start, 0.0) / total, 3)
-        plans.save(ScenePlan(scene=self.info.id, key=self.key, beats=[b for b in self.all_beats if b in plays],
-                             plays=plays, starts=[c.beats[0] for c in self.chunks], seconds=seconds),
-                   self.variant)
+                durations[b.id] = round(max(b.end - b.start, 0.0), 4)
+                seconds[b.id] = round(meta.render_seconds * durations[b.id] / total, 3)
+        plans.save(ScenePlan(scene=self.info.id, key=self.key, beats=[b.id for m in metas for b in m.beats],
+                             plays=metas[-1].plays, starts=[m.beats[0].id for m in metas], seconds=seconds,
+                             durations=durations), self.variant)
 
 
-def plan_scene(info: SceneInfo, key: str, variant: str, plans: Plans, cost: float, target: float,
-               fallback: Optional[dict[str, list[int]]]) -> list[Chunk]:
-    """The chunks of a scene: cut as its plan for `key` (or its latest) says, by the animations
-    that render saw; else by `fallback` animations (the silent layout check); else one piece."""
-    plan = plans.load(info.id, variant, key)
+def plan_scene(info: SceneInfo, key: str, plan: Optional[ScenePlan], cost: float, target: float,
+               order: Optional[dict[str, float]], parts: int) -> tuple[list[Chunk], bool]:
+    """The chunks of a scene and whether the cut is a first guess: as its `plan` (the one for
+    `key`, else its latest) says, costs by the seconds that render measured; else, with no plan,
+    `order`'s beats (beat -> expected seconds of video: the layout check's or the narration
+    script's) in `parts` chunks that are expected to end together; else one piece."""
     if plan is not None:
-        beats, plays, starts = plan.beats, plan.plays, plan.starts
-        measured = plan.seconds
-    elif fallback:
-        beats, plays, starts, measured = list(fallback), fallback, None, {}
-    else:
-        return [Chunk(0, 1, (), 0, None, cost)]
-    weights = {b: float(max(1, plays[b][1] - plays[b][0])) for b in beats if b in plays}
-    costs = beat_costs(beats, weights, cost, measured)
-    if starts is not None and len(starts) > 1:  # sticky: the last cut (an edit re-renders one chunk)
-        return plan_chunks(beats, plays, costs, target, starts)
-    return plan_chunks(beats, plays, costs, target)
+        weights = plan.durations or {b: float(max(1, r[1] - r[0])) for b, r in plan.plays.items()}
+        costs = beat_costs(plan.beats, weights, cost, plan.seconds)
+        sticky = plan.starts if len(plan.starts) > 1 else None  # the last cut: an edit re-renders one chunk
+        return plan_chunks(plan.beats, costs, target, sticky, durations=plan.durations), False
+    if not order or parts < 2:
+        return [Chunk(0, 1, (), None, cost)], True
+    costs = beat_costs(list(order), order, cost, {})
+    return plan_chunks(list(order), costs, cost / parts, parts=parts, durations=order, even=True), True
 
 
 def keyframes(path: Path) -> list[float]:
@@ -272,7 +301,9 @@ def plan_of_render(scene_id: str, key: str, meta: SegmentMeta) -> ScenePlan:
     total = sum(max(b.end - b.start, 0.0) for b in meta.beats) or 1.0
     seconds = {b.id: round(meta.render_seconds * max(b.end - b.start, 0.0) / total, 3) for b in meta.beats}
     beats = [b.id for b in meta.beats if b.id in meta.plays]
-    return ScenePlan(scene=scene_id, key=key, beats=beats, plays=meta.plays, starts=beats[:1], seconds=seconds)
+    durations = {b.id: round(max(b.end - b.start, 0.0), 4) for b in meta.beats}
+    return ScenePlan(scene=scene_id, key=key, beats=beats, plays=meta.plays, starts=beats[:1], seconds=seconds,
+                     durations=durations)
 
 
 def chunk_narration(narration: dict[str, Any], lines: dict[str, Any]) -> dict[str, Any]:
@@ -282,9 +313,13 @@ def chunk_narration(narration: dict[str, Any], lines: dict[str, Any]) -> dict[st
     return {"lines": lines, "context": used}
 
 
-def chunks_beats(chunks: Sequence[Chunk]) -> Iterator[str]:
-    for chunk in chunks:
-        yield from chunk.beats
+def script_beats(cfg: Any, scene_id: str, known: Optional[Sequence[str]] = None) -> dict[str, float]:
+    """A first render's guess of a scene's beats, in order, with their expected seconds (the line's
+    reading time): `known` (the layout check's beats) or the narration script's lines of the scene
+    (some of which a config never says: chunk bounds are beats at or after one, so that is safe)."""
+    script = script_for(cfg.video.narration, getattr(cfg.video, "language", None))
+    ids = list(known) if known else script.ids(scene_id)
+    return {i: reading_time(script.entries[i].form.text) if i in script.entries else 2.0 for i in ids}
 
 
 def chunk_note(scene: SceneChunks) -> str:

@@ -1,16 +1,23 @@
 """Chunks: a run of consecutive beats of one scene, rendered by one child process.
 
 A scene is cut at beat starts into chunks whose costs are near `target` seconds (the ideal share
-of a core, capped at CHUNK_SECONDS so an edit re-renders little). A chunk is Manim's animation
-range of its beats (`-n FIRST,LAST`: the animations before it are skipped, so it starts from the
-scene's state just before its first beat); its video starts on a keyframe (its own encode) and
-the chunks of a scene join into the segment by remuxing (assemble.stitch), with one narration
-track built from the clips. The plan is sticky: while a scene's beats are the same, its chunk
-boundaries stay where they were, so an edited line re-renders only the chunk that shows it.
+of a core, capped at CHUNK_SECONDS so an edit re-renders little). A chunk's bounds are BEATS, not
+Manim's animation numbers: its child draws from the first beat at or after `start` in the plan's
+beat order (everything before is built with animations skipped, as Manim's -n skips; time still
+advances) and ends (Manim's EndSceneEarlyException) on entering the first beat at or after `until`.
+Both children of a boundary apply the same rule to the same run of beats, so they meet at the same
+beat even when the order is a guess (the narration script's lines, some of which a config never
+says) or the scene splits its waits differently (caption switches, cue words: a narrated scene's
+animation numbers are only known after it ran). So a scene's first render is cut too.
+Its video starts on a keyframe (its own encode) and the chunks of a scene join into the segment
+by remuxing (assemble.stitch), with one narration track built from the clips. The plan is sticky:
+while a scene's beats are the same, its chunk boundaries stay where they were, so an edited line
+re-renders only the chunk that shows it.
 
-    plan_chunks(beats, plays, costs, target)  -> [Chunk]        the cut
-    chunk_key(scene_key_payload...)            -> str            the cache key of one chunk
-    Plans(root).load/save                                         cache/<scene>/<variant>/plan.json
+    plan_chunks(beats, costs, target)   -> [Chunk]        the cut
+    cold_parts(items, parallel)         -> {scene: parts} how many chunks a first render's scenes get
+    chunk_key(scene_key, chunk)         -> str            the cache key of one chunk
+    Plans(root).load/save                                  cache/<scene>/<variant>-plans/<key>.json
 """
 
 from __future__ import annotations
@@ -28,30 +35,46 @@ from attention_explainer.production.records import Record
 
 CHUNK_SECONDS = 20.0  # the longest chunk's cost is at most this (an edit re-renders about this much)
 MAX_CHUNKS = 8  # per scene: each chunk pays a process start and a skip-ahead
-OVERHEAD_SECONDS = 2.0
+OVERHEAD_SECONDS = 2.0  # start-up of one chunk (Python, Manim, the scene's setup), added to its cost
+SKIP_SHARE = 0.07  # CPU-seconds a chunk spends per second of the scene it skips (building, not drawing)
 MIN_BEATS = 4  # a scene of fewer beats renders in one piece (the start-up would outweigh the split)
-KEEP_CHUNKS = 64  # chunk cache entries kept per scene and quality (least recently used go first)  # start-up and skip-ahead of one chunk, added to its cost when planning
+KEEP_CHUNKS = 64  # chunk cache entries kept per scene and quality (least recently used go first)
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Beats `beats` of one scene: Manim animations `first` .. `last` (None: to the end)."""
+    """Beats `beats` of one scene (as planned, in `order`, the plan's every beat): drawn from the
+    first beat at or after beats[0] (the scene's start for the first chunk) up to the first beat
+    at or after `until` (None: to the scene's end)."""
 
     index: int
     count: int
     beats: tuple[str, ...]
-    first: int
-    last: Optional[int]
+    until: Optional[str]
     cost: float  # expected seconds
+    order: tuple[str, ...] = ()
 
     @property
-    def animations(self) -> Optional[tuple[int, Optional[int]]]:
-        """Manim's -n range; None for a scene rendered in one piece."""
-        return None if self.count == 1 else (self.first, self.last)
+    def start(self) -> Optional[str]:
+        """The beat this chunk draws from (None: the scene's start)."""
+        return None if self.index == 0 or not self.beats else self.beats[0]
 
     @property
     def label(self) -> str:
         return f"{self.index + 1}/{self.count}"
+
+
+def at_or_after(order: Sequence[str], beat: str, bound: str) -> bool:
+    """Whether `beat` comes at or after `bound` in `order` (a beat not in it never does)."""
+    return beat in order and bound in order and list(order).index(beat) >= list(order).index(bound)
+
+
+def first_at_or_after(order: Sequence[str], seen: Sequence[str], bound: Optional[str]) -> Optional[int]:
+    """Index in `seen` (beats as entered) of the first at or after `bound`: where a chunk starts
+    or ends (0 for no bound; None when no such beat was entered)."""
+    if bound is None:
+        return 0
+    return next((i for i, b in enumerate(seen) if at_or_after(order, b, bound)), None)
 
 
 class ScenePlan(Record):
@@ -63,6 +86,7 @@ class ScenePlan(Record):
     plays: dict[str, list[int]]  # beat id -> [first, end) of its animations, as rendered
     starts: list[str]  # the beats that start a chunk (the first beat always)
     seconds: dict[str, float] = Field(default_factory=dict)  # beat id -> measured render seconds
+    durations: dict[str, float] = Field(default_factory=dict)  # beat id -> seconds of video
 
 
 def beat_costs(beats: Sequence[str], durations: dict[str, float], scene_cost: float,
@@ -93,26 +117,93 @@ def split(costs: Sequence[float], target: float, max_parts: int = MAX_CHUNKS) ->
     return starts
 
 
-def plan_chunks(beats: Sequence[str], plays: dict[str, Sequence[int]], costs: dict[str, float],
-                target: float, starts: Optional[Sequence[str]] = None) -> list[Chunk]:
-    """The chunks of a scene with `beats` (ids, in order; `plays`: beat -> [first, end) animation),
-    cut at `starts` (a previous plan's) when given and still valid, else by cost near `target`."""
-    order = [b for b in beats if b in plays]
-    if len(order) < MIN_BEATS:
-        return [Chunk(0, 1, tuple(beats), 0, None, sum(costs.values()))]
-    if starts and starts[0] == order[0] and all(s in plays for s in starts):
-        cut = sorted({order.index(s) for s in starts if s in order})
+def balanced(costs: Sequence[float], seconds: Sequence[float], parts: int) -> list[int]:
+    """Indices where `parts` chunks start so that the costliest, its start-up and its skip through
+    the `seconds` of video before it included, costs least (a bisection on that cost)."""
+    before = [sum(seconds[:i]) for i in range(len(costs))]
+
+    def cut(limit: float) -> Optional[list[int]]:
+        starts, i = [], 0
+        while i < len(costs):
+            starts.append(i)
+            run = OVERHEAD_SECONDS + SKIP_SHARE * before[i] + costs[i]
+            if run > limit or len(starts) > parts:
+                return None
+            i += 1
+            while i < len(costs) and run + costs[i] <= limit:
+                run += costs[i]
+                i += 1
+        return starts
+
+    low, high = 0.0, sum(costs) + OVERHEAD_SECONDS + SKIP_SHARE * sum(seconds)
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (low, mid) if cut(mid) is not None else (mid, high)
+    return cut(high) or [0]
+
+
+def plan_chunks(beats: Sequence[str], costs: dict[str, float], target: float,
+                starts: Optional[Sequence[str]] = None, parts: int = MAX_CHUNKS,
+                durations: Optional[dict[str, float]] = None, even: bool = False) -> list[Chunk]:
+    """The chunks of a scene with `beats` (ids, in order), cut at `starts` (a previous plan's) when
+    given and still valid, else by cost near `target`, in at most `parts` chunks (`even`: in
+    `parts` chunks that end together, `balanced`). A chunk's cost counts its start-up and its skip
+    through the video before it (`durations`: beat -> seconds)."""
+    order = tuple(dict.fromkeys(beats))
+    if len(order) < MIN_BEATS or parts < 2:
+        return [Chunk(0, 1, order, None, sum(costs.get(b, 0.0) for b in order), order)]
+    if starts and starts[0] == order[0] and all(s in order for s in starts):
+        cut = sorted({order.index(s) for s in starts})
+    elif even:
+        cut = balanced([costs.get(b, 0.0) for b in order], [(durations or {}).get(b, 0.0) for b in order], parts)
     else:
-        cut = split([costs.get(b, 0.0) for b in order], target)
-    cut = [0] + [i for i in cut if i > 0]
+        cut = split([costs.get(b, 0.0) for b in order], target, parts)
     chunks: list[Chunk] = []
     for n, i in enumerate(cut):
         j = cut[n + 1] if n + 1 < len(cut) else len(order)
-        ids = tuple(order[i:j])
-        first = 0 if n == 0 else int(plays[ids[0]][0])
-        last = int(plays[order[j]][0]) - 1 if j < len(order) else None
-        chunks.append(Chunk(n, len(cut), ids, first, last, sum(costs.get(b, 0.0) for b in ids) + OVERHEAD_SECONDS))
+        ids = order[i:j]
+        skipped = SKIP_SHARE * sum((durations or {}).get(b, 0.0) for b in order[:i])
+        chunks.append(Chunk(n, len(cut), ids, order[j] if j < len(order) else None,
+                            sum(costs.get(b, 0.0) for b in ids) + OVERHEAD_SECONDS + skipped, order))
     return chunks
+
+
+def makespan(costs: Sequence[float], parallel: int) -> float:
+    """When the last of `costs` ends, run slowest first on `parallel` cores as the scheduler does."""
+    loads = [0.0] * max(1, parallel)
+    for c in sorted(costs, reverse=True):
+        loads[loads.index(min(loads))] += c
+    return max(loads)
+
+
+def part_costs(cost: float, video_seconds: float, parts: int) -> list[float]:
+    """The costs of a scene cut in `parts` even chunks: each pays a start-up, and each but the
+    first the skip through the scene before it."""
+    if parts < 2:
+        return [cost]
+    return [cost / parts + OVERHEAD_SECONDS + SKIP_SHARE * video_seconds * i / parts for i in range(parts)]
+
+
+def cold_parts(items: dict[str, tuple[float, float, bool]], parallel: int, gain: float = 0.05) -> dict[str, int]:
+    """How many chunks each scene to render gets: `items` scene -> (cost, video seconds, can be
+    cut). Scenes are tried costliest first, each with the number of parts (1 to MAX_CHUNKS) that
+    makes the whole render end soonest (by `makespan`); a cut must gain at least `gain` of it."""
+    parts = {s: 1 for s in items}
+
+    def span() -> float:
+        return makespan([c for s, (cost, secs, _) in items.items() for c in part_costs(cost, secs, parts[s])],
+                        parallel)
+
+    for scene in sorted(items, key=lambda s: -items[s][0]):
+        if not items[scene][2] or parallel < 2:
+            continue
+        best, best_span = 1, span()
+        for k in range(2, MAX_CHUNKS + 1):
+            parts[scene] = k
+            if span() < best_span * (1 - gain):
+                best, best_span = k, span()
+        parts[scene] = best
+    return parts
 
 
 def target_seconds(total_cost: float, parallel: int, cap: float = CHUNK_SECONDS) -> float:
@@ -130,9 +221,9 @@ def chunk_lines(lines: dict[str, Any], scene_id: str, chunk: Chunk, all_beats: S
 
 def chunk_key(scene_key: str, chunk: Chunk) -> str:
     """The chunk's cache key from `scene_key` (segment_cache.scene_key made with the chunk's own
-    lines: code, quality, voice, versions), its range and its beats. The state it starts from is
-    the scene's code and the config values it reads (checked on lookup) up to its first animation."""
-    payload = {"scene": scene_key, "beats": list(chunk.beats), "first": chunk.first, "last": chunk.last,
+    lines: code, quality, voice, versions), its bounds and its beats. The state it starts from is
+    the scene's code and the config values it reads (checked on lookup) up to its first beat."""
+    payload = {"scene": scene_key, "beats": list(chunk.beats), "from": chunk.start, "until": chunk.until,
                "count": chunk.count}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 

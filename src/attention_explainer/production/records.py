@@ -62,6 +62,11 @@ class RunRecord(Record):
     voice: Optional[str] = None  # the voice spec ('neural', 'espeak:en-us', ...); None: silent
     voice_cache: Optional[str] = None  # where spoken clips are kept
     voice_server: Optional[str] = None  # the Unix socket of the render's voice server, if any
+    # a chunk (issue 19): draw from the first beat at or after `beats_from` in `beat_order` (the
+    # beats before it skipped, as Manim's -n skips), end at the first at or after `beats_until`
+    beat_order: list[str] = Field(default_factory=list)
+    beats_from: Optional[str] = None
+    beats_until: Optional[str] = None
 
 
 # ------------------------------------------------------------------------------ check finding

@@ -30,6 +30,7 @@ from attention_explainer.core.variants import (
 from attention_explainer.config import Config
 from attention_explainer.narration.config_check import load_checked_config
 from attention_explainer.narration.script import Context, context_for
+from attention_explainer.production.chunks import at_or_after
 from attention_explainer.production.config_reads import Recorder, unwrap
 from attention_explainer.production.records import RUN_ENV, LoadedSources, RunRecord
 from attention_explainer.production.sources import loaded_sources, project_roots
@@ -120,6 +121,31 @@ def write_sources(scene_file: Optional[str]) -> None:
     tmp = Path(f"{run.sources}.{os.getpid()}.tmp")
     LoadedSources(files=files, config_keys=keys).to_file(tmp, indent=1)
     os.replace(tmp, run.sources)
+
+
+_drawing: set[int] = set()  # the renderers whose chunk has started drawing
+
+
+def chunk_gate(renderer: Any, beat_id: str) -> None:
+    """Called as each beat starts (ExplainerScene.beat): a chunk's child (issue 19, the run
+    record's beats_from/beats_until) skips the animations of the beats before its first, as
+    Manim's -n does (Manim's renderer then builds each animation's end state and advances the
+    time without drawing), draws from its first beat on, and ends the scene (Manim's
+    EndSceneEarlyException: the video is written, tear_down writes the beats) on entering the
+    beat the next chunk starts at. Nothing happens outside a chunk."""
+    run = run_record()
+    if run is None or (run.beats_from is None and run.beats_until is None):
+        return
+    if run.beats_until is not None and at_or_after(run.beat_order, beat_id, run.beats_until):
+        from manim.utils.exceptions import EndSceneEarlyException  # only a chunk's child imports it here
+
+        raise EndSceneEarlyException()
+    if run.beats_from is None or id(renderer) in _drawing:
+        return
+    drawing = at_or_after(run.beat_order, beat_id, run.beats_from)
+    if drawing:
+        _drawing.add(id(renderer))
+    renderer._original_skipping_status = renderer.skip_animations = not drawing
 
 
 def real_model_input() -> RealModelTrace:

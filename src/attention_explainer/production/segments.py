@@ -28,12 +28,22 @@ from attention_explainer.production.chunk_render import (
     SceneChunks,
     chunk_narration,
     chunk_note,
-    chunks_beats,
     plan_of_render,
     plan_scene,
+    script_beats,
     share_tex,
 )
-from attention_explainer.production.chunks import KEEP_CHUNKS, Plans, beat_costs, plan_chunks, target_seconds
+from attention_explainer.production.chunks import (
+    KEEP_CHUNKS,
+    MIN_BEATS,
+    Chunk,
+    Plans,
+    ScenePlan,
+    beat_costs,
+    cold_parts,
+    plan_chunks,
+    target_seconds,
+)
 from attention_explainer.production.formats import DEFAULT_X264_PRESET
 from attention_explainer.production.housekeeping import human_size, remove_stale_work
 from attention_explainer.production.progress import Progress, expected_seconds, make_progress
@@ -79,7 +89,9 @@ class SceneRun:
     and the files it writes for the cache."""
 
     def __init__(self, info: SceneInfo, settings: RenderSettings, still: bool, key: str, config: Path,
-                 cost: float, animations: Optional[tuple[int, Optional[int]]] = None, label: str = "") -> None:
+                 cost: float, animations: Optional[tuple[int, Optional[int]]] = None, label: str = "",
+                 chunk: Optional[Chunk] = None) -> None:
+        """`animations`: Manim's -n range (a preview); `chunk`: draw that chunk's beats only."""
         if not Path(info.path).is_file():
             raise RenderError(f"scene '{info.id}': no such file {info.path}")
         app, work = settings.app_dir, settings.work_dir
@@ -97,13 +109,19 @@ class SceneRun:
                            sources=str(self.sources_file.resolve()),
                            voice=None if spec == "none" else spec,
                            voice_cache=str((app / "voice").resolve()))
-        out = manim_output(info, settings.q, manim_dir, name, still)
+        if chunk is not None:  # its beats only (scene_input.chunk_gate)
+            record = record.model_copy(update={"beat_order": list(chunk.order), "beats_from": chunk.start,
+                                               "beats_until": chunk.until})
+        out = self.out = manim_output(info, settings.q, manim_dir, name, still)
         suffix = "still" if still else settings.resolution_dir
         self.child = Child(
             id=f"{info.id} {label}" if label else info.id, cmd=manim_command(info, settings.q, manim_dir, name, still, settings.x264_preset, animations),
             log=app / "logs" / f"{settings.name}_{info.id}{'_' + label.replace('/', 'of') if label else ''}_{suffix}.log",
             record=record,
-            record_path=work / f"{name}.run.json", expect=out, leaves=[self.beats_file, self.sources_file],
+            # a chunk whose bounds meet no beat draws nothing and writes no video: that is a plan
+            # that no longer fits (chunk_render.PlanMismatch), not a failure
+            record_path=work / f"{name}.run.json", expect=None if chunk else out,
+            leaves=[self.beats_file, self.sources_file, *([out] if chunk else [])],
             scratch=[out.with_suffix(".wav")],  # Manim's audio before it muxes AAC (the soundtrack is ours)
             partial_dir=manim_dir / "videos" / Path(info.path).stem / settings.resolution_dir
             / "partial_movie_files" / info.cls, cost=cost)
@@ -155,7 +173,9 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     segments: dict[str, Segment] = {}
     runs: list[SceneRun] = []
     chunked: list[SceneChunks] = []
+    guessed: set[str] = set()  # scenes cut by a first guess: their video is re-cut finer for edits
     try:
+        todo: list[tuple[SceneInfo, str, float, Optional[float]]] = []
         for info in scenes:
             part = (animations or {}).get(info.id)
             key = _key(info, settings, data, context, voice, still, part)
@@ -169,13 +189,30 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
                 segments[info.id] = _segment(info, meta, reused=True)
                 progress.done(info.id, True, 0.0)
                 continue
-            chunks = [] if still or part or info.id in whole else plan_scene(
-                info, key, variant, plans, cost, target, (plays or {}).get(info.id) if voice is None else None)
+            todo.append((info, key, cost, animations_last))
+        known = {info.id: plans.load(info.id, variant, key) for info, key, _, _ in todo}
+        cuttable = {} if still else {  # each scene's beats (the plan's, else a guess) with their lengths
+            info.id: _beats_of(known[info.id]) or script_beats(cfg, info.id, list((plays or {}).get(info.id) or []))
+            for info, _, _, _ in todo if not (animations or {}).get(info.id) and info.id not in whole}
+        parts = cold_parts({i.id: (c, sum(cuttable.get(i.id, {}).values()), len(cuttable.get(i.id, {})) >= MIN_BEATS
+                                   and (known[i.id] is None or known[i.id].key != k)) for i, k, c, _ in todo},
+                           settings.parallel)
+        for info, key, cost, animations_last in todo:
+            part = (animations or {}).get(info.id)
+            plan, order, n = known[info.id], cuttable.get(info.id), parts.get(info.id, 1)
+            chunks, guess = ([], False) if still or part or info.id in whole else plan_scene(
+                info, key, plan, cost, target, order, n)
             if len(chunks) > 1:
-                scene = _scene_chunks(info, settings, key, variant, cache, data, context, voice, chunks)
+                scene = _scene_chunks(info, settings, key, variant, cache, data, context, voice, chunks, guess)
+                if plan is not None and plan.key != key and not scene.metas:  # another config's cut, none of
+                    chunks, guess = plan_scene(info, key, None, cost, target, order, n)  # it cached: a first render
+                    scene = _scene_chunks(info, settings, key, variant, cache, data, context, voice, chunks, guess)
+            if len(chunks) > 1:
+                if guess:
+                    guessed.add(info.id)
                 for chunk in scene.missing:
                     run = SceneRun(info, settings, False, scene.keys[chunk.index], config, chunk.cost,
-                                   chunk.animations, label=chunk.label)
+                                   label=chunk.label, chunk=chunk)
                     scene.runs[chunk.index] = run
                     runs.append(run)
                     progress.add(run.child.id, f"{info.title} {chunk.label}", None, chunk.cost)
@@ -195,6 +232,10 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
             def cut(info: SceneInfo, meta: SegmentMeta, keys_read: Optional[list[str]]) -> list[str]:
                 return _chunks_of_whole(info, meta, keys_read, settings, variant, cache, data, context, voice, target)
 
+            def cut_finer(scene: SceneChunks) -> None:  # a first guess's cut leaves the sticky cut's chunks
+                if scene.joined is not None:
+                    _save_plan(scene.info, scene.joined, plans, variant, cut, scene.keys_read)
+
             def keep(run: SceneRun) -> None:  # each finished child's file goes to the cache at once
                 if id(run) in chunk_of:
                     scene, index = chunk_of[id(run)]
@@ -212,9 +253,11 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
             try:
                 segments[scene.info.id] = scene.finish(settings.q, plans)
             except PlanMismatch as e:
-                progress.note(f"{e}: the scene's animations moved; rendering it in one piece")
+                progress.note(f"{e}: the scene's beats moved; rendering it in one piece")
                 again.append(scene.info)
                 continue
+            if scene.info.id in guessed:
+                cut_finer(scene)
             progress.note(chunk_note(scene))
         if again:
             for info, seg in zip(again, render_segments(again, settings, progress=progress,
@@ -254,7 +297,8 @@ class _Keeping:
 
 
 def _scene_chunks(info: SceneInfo, settings: RenderSettings, key: str, variant: str, cache: SegmentCache,
-                  data: dict[str, Any], context: Context, voice: Optional[Voice], chunks: Any) -> SceneChunks:
+                  data: dict[str, Any], context: Context, voice: Optional[Voice], chunks: Any,
+                  guess: bool = False) -> SceneChunks:
     """The scene's chunks, each keyed by the scene's key made with the chunk's own lines."""
     narration = narration_key(info.id, data, context)
     fingerprint = voice.fingerprint(info.id) if voice else None
@@ -263,8 +307,7 @@ def _scene_chunks(info: SceneInfo, settings: RenderSettings, key: str, variant: 
         return scene_key(info, chunk_narration(narration, lines), settings.q, False, fingerprint,
                          settings.x264_preset)
 
-    return SceneChunks(info, key, variant, cache, data, chunks, key_for, narration["lines"],
-                       list(chunks_beats(chunks)))
+    return SceneChunks(info, key, variant, cache, data, chunks, key_for, narration["lines"], guess)
 
 
 def _chunks_of_whole(info: SceneInfo, meta: SegmentMeta, keys_read: Optional[list[str]], settings: RenderSettings,
@@ -277,7 +320,8 @@ def _chunks_of_whole(info: SceneInfo, meta: SegmentMeta, keys_read: Optional[lis
     beats = [b.id for b in meta.beats if b.id in meta.plays]
     total = sum(max(b.end - b.start, 0.0) for b in meta.beats) or 1.0
     measured = {b.id: meta.render_seconds * max(b.end - b.start, 0.0) / total for b in meta.beats}
-    chunks = plan_chunks(beats, meta.plays, beat_costs(beats, {}, meta.render_seconds, measured), target)
+    durations = {b.id: max(b.end - b.start, 0.0) for b in meta.beats}
+    chunks = plan_chunks(beats, beat_costs(beats, {}, meta.render_seconds, measured), target, durations=durations)
     if len(chunks) < 2:
         return beats[:1]
     scene = _scene_chunks(info, settings, meta.key, variant, cache, data, context, voice, chunks)
@@ -287,6 +331,11 @@ def _chunks_of_whole(info: SceneInfo, meta: SegmentMeta, keys_read: Optional[lis
     except (OSError, ValueError):
         pass  # the next edit renders every chunk of its cut, as without this
     return beats[:1]
+
+
+def _beats_of(plan: Optional[ScenePlan]) -> dict[str, float]:
+    """A plan's beats, in order, with their seconds of video (1 s each when the plan has none)."""
+    return {b: (plan.durations or {}).get(b, 1.0) for b in plan.beats} if plan is not None else {}
 
 
 def _ahead(cfg: Any, trace: Any, scenes: Sequence[SceneInfo]) -> list[str]:
@@ -331,12 +380,18 @@ def _store(run: SceneRun, cache: SegmentCache, variant: str, data: dict[str, Any
         meta = meta.model_copy(update={"duration": written.duration, "beats": written.beats, "plays": written.plays})
     assert child.expect is not None
     meta = cache.store(run.info.id, variant, run.key, child.expect, meta, data, found.config_keys)
-    if plans is not None:  # the animations this render saw: the next render's chunks are cut by them
-        plan = plan_of_render(run.info.id, run.key, meta)
-        if cut is not None:
-            plan = plan.model_copy(update={"starts": cut(run.info, meta, found.config_keys)})
-        plans.save(plan, variant)
+    if plans is not None:  # the beats this render saw: the next render's chunks are cut by them
+        _save_plan(run.info, meta, plans, variant, cut, found.config_keys)
     return _segment(run.info, meta, reused=False)
+
+
+def _save_plan(info: SceneInfo, meta: SegmentMeta, plans: Plans, variant: str, cut: Optional[Any],
+               keys_read: Optional[list[str]]) -> None:
+    """The plan a scene's video leaves; with `cut` (`_chunks_of_whole`) its chunks are left too."""
+    plan = plan_of_render(info.id, meta.key, meta)
+    if cut is not None:
+        plan = plan.model_copy(update={"starts": cut(info, meta, keys_read)})
+    plans.save(plan, variant)
 
 
 def _segment(info: SceneInfo, meta: SegmentMeta, reused: bool) -> Segment:
