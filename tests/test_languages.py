@@ -50,7 +50,7 @@ def test_numbers_on_screen_use_the_language_decimal_symbol(code: str, shown: str
 
 @pytest.mark.parametrize("code, said", [
     ("es", "menos cero coma tres cinco"),
-    ("fr", "moins zéro virgule trois cinq"),
+    ("fr", "moins zéro virgule trente-cinq"),  # as a French teacher reads it (DECIMALS_AS_NUMBER)
     ("it", "meno zero virgola tre cinque"),
     ("pt-BR", "menos zero vírgula três cinco"),
     ("de", "minus null Komma drei fünf"),
@@ -60,6 +60,15 @@ def test_numbers_are_said_in_the_language(code: str, said: str) -> None:
     written = locale.number_text(-0.35, 2)
     assert number_words(written) == said
     assert to_spoken(f"La suma es {written}.").endswith(said + ".")
+
+
+def test_french_reads_the_digits_after_the_comma_as_one_number() -> None:
+    """Digit by digit ("zéro virgule six quatre") was heard "0,4"; "zéro virgule soixante-quatre"
+    was heard "0,64" (spoken alone and heard back). Leading zeros are each said."""
+    assert number_words("0,64", "fr") == "zéro virgule soixante-quatre"
+    assert number_words("0,05", "fr") == "zéro virgule zéro cinq"
+    assert number_words("1,00", "fr") == "un virgule zéro zéro"
+    assert number_words("0,64", "es") == "cero coma seis cuatro"  # other languages: digit by digit
 
 
 def test_numbers_said_in_hindi_chinese_japanese_and_english() -> None:
@@ -385,3 +394,24 @@ def test_a_teachers_override_file_corrects_lines_of_the_chosen_language(tmp_path
     assert script.entries["math-softmax-sum"].form.text == "Sumamos todo: la suma da {total}."
     assert script.entries["math-intro"].form.text == default_script("es").entries["math-intro"].form.text
     assert script_for(cfg.video.narration, "fr").entries["math-intro"].form.text.startswith("Calculons")
+
+
+def test_japanese_voice_reads_latin_letters_in_katakana() -> None:
+    """pyopenjtalk left a lone Latin letter out ("W K は" said "は") and spelled softmax letter by
+    letter; the Japanese voice reads them from words/ja.yaml `letters:`."""
+    from attention_explainer.narration.kokoro_g2p import latin_in_kana
+
+    assert latin_in_kana("W Kはトークン。QKとd kのsoftmax、d model") == \
+        "ダブリュー ケーはトークン。キューケーとディー ケーのソフトマックス、ディー モデル"
+    assert set(words_file("ja")["letters"]) >= set(string.ascii_uppercase)
+
+
+def test_chinese_voice_says_latin_runs_in_english_phonemes() -> None:
+    """misaki's Chinese passed W_K's letters through as they were written (no Mandarin phonemes;
+    heard as 无 or nothing); they are said in English phonemes, as Kokoro's own pipeline does."""
+    from attention_explainer.narration.kokoro_g2p import sentences
+
+    words = [w for s in sentences("X 乘以 W K 得到 softmax。", "z") for w in s]
+    said = {w.word: w.phonemes.rstrip("。.") for w in words}
+    assert said["W"].startswith("dˈʌb") and said["K"] == "kˈA" and said["softmax"] == "sˈɔftmæks"
+    assert said["X"] == "ˈɛks" and said["得到"] == "tɤ↗tau̯↘"

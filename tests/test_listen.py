@@ -155,3 +155,49 @@ def test_hindi_speech_is_heard_in_devanagari(tmp_path: Path) -> None:
     assert letters and sum("\u0900" <= c <= "\u097f" for c in letters) >= 0.9 * len(letters), heard
     # Whisper base hears Hindi poorly (टोकन as घोकन...), but most words now count: 64% here, 100% before
     assert score("math-tokens", text, heard, "hi").rate <= 0.75, heard
+
+
+def test_latin_script_words_without_a_vowel_and_respellings_compare_as_said() -> None:
+    # W_Q said "double vé ku" is written "WQ" by Whisper: the letters, as in English
+    assert score("fr-1", "W_Q, W_K et W_V.", "WQ, WK et WV.", "fr").errors == 0
+    assert score("fr-2", "W_Q, W_K et W_V.", "WQ, W4 et WV.", "fr").errors >= 1  # a K heard as 4 still counts
+    # "tokène" is how the French voice is told to say token; Whisper writes the word itself
+    assert score("fr-3", "Un token par ligne.", "Un token par ligne.", "fr").errors == 0
+    assert score("fr-4", "Un token par ligne.", "Un tokène par ligne.", "fr").errors == 0
+    assert score("fr-5", "Un token par ligne.", "Un totem par ligne.", "fr").errors == 1
+    assert score("de-1", "Spalten sind Keys.", "Spalten sind Kies.", "de").errors == 0
+
+
+def test_japanese_is_compared_in_one_spelling() -> None:
+    # hiragana and katakana are one spelling of a sound (くえり for クエリ)
+    assert score("ja-1", "クエリとキー。", "くえりとキー", "ja").errors == 0
+    # W_K, said in letter names, written in Latin letters or in katakana names, even after は
+    for heard in ("WKはトークンです", "ダブリューケーはトークンです", "W Kはトークンです"):
+        assert score("ja-2", "W_K はトークンです。", heard, "ja").errors == 0, heard
+    # softmax, said ソフトマックス, written either way; a katakana word that only contains a letter
+    # name is not letters (スケール is not s-k-l)
+    assert score("ja-3", "d_k の softmax。", "ディーケーのソフトマックス", "ja").errors == 0
+    assert units("スケール", "ja") == list("スケール")
+    # a real mishearing still counts: 9 for Q
+    assert score("ja-4", "Q K 転置。", "9K転置", "ja").errors == 1
+
+
+def test_chinese_and_japanese_have_a_second_figure_by_sound() -> None:
+    """词元 heard and written 词源 (cí yuán, one sound), 重み written おもみ: wrong characters, right
+    sounds; other sounds still count."""
+    zh = score("zh-1", "键 K，这个词元。", "见K,这个词源", "zh")
+    assert (zh.errors, zh.units, zh.sound_errors, zh.sound_units) == (2, 6, 0, 6)
+    assert score("zh-2", "键 K，这个词元。", "见K,这个次元", "zh").sound_errors == 1  # cì: another tone
+    ja = score("ja-1", "「て」 が最も注目するのは 「寝」 で、重みは 0.37 です。",
+               "手が最も注目するのはねで、おもみはゼロテンさん7です", "ja")
+    assert ja.errors == 8 and ja.sound_errors == 0 and ja.sound_units > ja.units
+    assert score("ja-2", "重みは 0.37 です。", "おもりはゼロテンさん7です", "ja").sound_errors == 1
+    assert score("es-1", "Cada una.", "Cada uno.", "es").sound_units == 0  # no second figure
+
+
+def test_hindi_has_a_second_figure_in_romanised_letters() -> None:
+    """टोकन written घोकन is one wrong word of one; romanised ("tokn", "ghokn") 2 letters of 4."""
+    pytest.importorskip("anyascii", reason="installed with bash scripts/bootstrap.sh listen")
+    h = score("hi-1", "यहाँ 3 टोकन हैं।", "यहां तीन घोकन हैं", "hi")
+    assert (h.errors, h.units) == (1, 4)
+    assert h.sound_errors == 2 and h.sound_units == len("yham") + len("tin") + len("tokn") + len("haim")

@@ -113,3 +113,31 @@ def test_applied_function_and_fraction() -> None:
     pairs = spoken_tokens("softmax(QKᵀ/√d_k) V")
     assert [w for w, _ in pairs] == ["softmax(QKᵀ/√d_k)", "V"]
     assert pairs[1][1] == "times V"
+
+
+def test_a_lines_own_spoken_form_keeps_the_respelled_terms() -> None:
+    """French says token "tokène" (espeak's "tɔkɛ̃" was heard as nonsense); a line with its own
+    spoken form went to the voice as written, so "nos tokens" kept the nasal. The filled line's
+    spoken form is respelled too; its caption text is not."""
+    from attention_explainer.config import Config
+    from attention_explainer.core.attention import compute_trace
+    from attention_explainer.narration import locale
+    from attention_explainer.narration.script import context_for, default_script
+    from attention_explainer.narration.spoken import respell
+
+    try:
+        locale.use_language("fr")
+        assert respell("Le modèle ne lit pas nos tokens : (token) x.") == "Le modèle ne lit pas nos tokènes : (tokène) x."
+        locale.use_language("de")
+        assert respell("Jede Query trifft jeden Key.") == "Jede Query trifft jeden Kie."
+    finally:
+        locale.use_language("en")
+    assert respell("The keys, a token.") == "The keys, a token."
+    cfg = Config().model_copy(update={"video": Config().video.model_copy(update={"language": "fr"})})
+    try:
+        line = default_script("fr").line("real-model-pieces", context_for(cfg, compute_trace(cfg.attention_spec())),
+                                         pieces=5, example="x", parts="y", split=False)
+        assert line.text.startswith("Le modèle ne lit pas nos tokens") and line.spoken is not None
+        assert line.spoken.startswith("Le modèle ne lit pas nos tokènes")
+    finally:
+        locale.use_language("en")

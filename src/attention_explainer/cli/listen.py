@@ -10,7 +10,7 @@ from typing import Optional
 import click
 
 from attention_explainer.cli.app import cli
-from attention_explainer.narration.listen import THRESHOLD, listen, total
+from attention_explainer.narration.listen import SOUND_MEASURE, THRESHOLD, listen, total
 
 
 def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: bool = False,
@@ -26,7 +26,9 @@ def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: boo
         click.echo("", err=True)
     metric = LANGUAGES[language].metric.upper()
     if json_path is not None:
-        data = [{"id": h.id, "said": h.said, "heard": h.heard, "errors": h.errors, "units": h.units} for h in lines]
+        data = [{"id": h.id, "said": h.said, "heard": h.heard, "errors": h.errors, "units": h.units,
+                 **({"sound_errors": h.sound_errors, "sound_units": h.sound_units} if h.sound_units else {})}
+                for h in lines]
         Path(json_path).write_text(json.dumps({"video": str(video), "language": language, "lines": data},
                                               ensure_ascii=False, indent=1), encoding="utf-8")
     if not quiet:
@@ -36,6 +38,10 @@ def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: boo
     kind = "characters" if metric == "CER" else "words"
     click.echo(f"{video}: {metric} {total(lines):.1%} ({errors} errors in {units} {kind}, {len(lines)} lines, "
                f"language {language}, Whisper base)")
+    sound = sum(h.sound_units for h in lines)
+    if sound:  # a second figure where one sound has many spellings (narration/listen.py SOUND_MEASURE)
+        click.echo(f"  by sound ({SOUND_MEASURE[language]}): {total(lines, by_sound=True):.1%} "
+                   f"({sum(h.sound_errors for h in lines)} errors in {sound})")
     ranked = sorted((h for h in lines if h.errors), key=lambda h: (-h.rate, h.id))[:worst]
     for h in ranked:
         click.echo(f"  {h.id} ({h.rate:.0%}): said '{h.said}'")
@@ -56,7 +62,8 @@ def report(video: Path, threshold: float = THRESHOLD, worst: int = 5, quiet: boo
               help="Also write every line (id, said, heard, errors, units) to this JSON file.")
 def listen_cmd(video: Path, threshold: float, worst: int, quiet: bool, json_path: Optional[Path]) -> None:
     """Transcribe VIDEO's narration line by line (Whisper base, the video's language from its
-    manifest) and print the word error rate per line and overall, with what was heard."""
+    manifest) and print the word error rate per line and overall, with what was heard (zh, ja, hi:
+    also a figure by sound: pinyin, kana reading, romanised letters)."""
     if not report(video, threshold, worst, quiet, json_path):
         sys.exit(1)
 

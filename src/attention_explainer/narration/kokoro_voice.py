@@ -20,7 +20,7 @@ from typing import Optional
 
 from attention_explainer.config.languages import LANGUAGES
 from attention_explainer.narration import kokoro
-from attention_explainer.narration.kokoro_g2p import G2P_PACKAGES, check as check_g2p, load as load_g2p, sentences
+from attention_explainer.narration.kokoro_g2p import G2P_PACKAGES, check as check_g2p, load as load_g2p, rules_id, sentences
 from attention_explainer.narration.loudness import LEVEL_ID, lead_in, level, resample, write_wav
 from attention_explainer.narration.neural import WordTime
 from attention_explainer.narration.neural_voice import load_clip, locked
@@ -66,9 +66,11 @@ def identity(name: str, code: str) -> str:
         except PackageNotFoundError:
             versions.append(f"{dist} missing")
     voice_digest = hashlib.sha256((kokoro.VOICES_DIR / f"{name}.bin").read_bytes()).hexdigest()[:12]
-    return json.dumps({"model": kokoro.MODEL_ID, "voice": f"{name} {voice_digest}", "lang": code, "g2p": versions,
-                       "speed": SPEED, "pause": SENTENCE_PAUSE, "level": LEVEL_ID, "format": FORMAT_VERSION},
-                      sort_keys=True)
+    shape = {"model": kokoro.MODEL_ID, "voice": f"{name} {voice_digest}", "lang": code, "g2p": versions,
+             "speed": SPEED, "pause": SENTENCE_PAUSE, "level": LEVEL_ID, "format": FORMAT_VERSION}
+    if rules_id(letter):  # only where we have rules of our own (other languages keep their clips)
+        shape["rules"] = rules_id(letter)
+    return json.dumps(shape, sort_keys=True)
 
 
 class KokoroVoice:

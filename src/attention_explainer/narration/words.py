@@ -5,7 +5,7 @@ Scenes write their labels in English and look them up: `ui("keys (columns)")` is
 matched against the file's templates ("step {i} of {n}": "paso {i} de {n}") and its values carried
 over as they are (a field whose name starts with "note" is itself looked up: a note in a note). `tr("step {i} of {n}",
 i=2, n=9)` looks up a template and fills it. The
-translations live in `narration/words/<code>.yaml`, one file per language, in four parts:
+translations live in `narration/words/<code>.yaml`, one file per language, in these parts:
 
     glossary:   the terms a class learns (query, key, value, softmax, attention head, ...), used
                 in every line and label of that language (tests check the script uses them)
@@ -13,6 +13,8 @@ translations live in `narration/words/<code>.yaml`, one file per language, in fo
     labels:     English label -> this language's label (fields in braces stay as they are)
     cues:       a scene's English cue word -> the word (or word start) that says it in this
                 language's line (`line.wait_until("sum")` waits for "suma"; narration/cues.py)
+    letters:    (optional) Latin letters and words as the voice says them in this script, for a
+                phonemiser that cannot read Latin (Japanese: W -> ダブリュー; kokoro_g2p.py)
 
 Numbers said in words (`number_words`) and tokens said in a line (`token_text`) live here too:
 they use the language's spoken words. English needs no file: a label is its own English text. A label missing from a language's file
@@ -41,7 +43,7 @@ from attention_explainer.narration.locale import (
     short,
 )
 
-SECTIONS = ("glossary", "spoken", "labels", "cues")
+SECTIONS = ("glossary", "spoken", "labels", "cues", "letters")
 
 # The spoken vocabulary in English (each language's `spoken:` gives its own).
 SPOKEN_EN = {
@@ -164,9 +166,16 @@ def word(name: str, lang: Optional[str] = None) -> str:
 
 
 # ------------------------------------------------------------------- numbers and tokens said
+# Languages whose teachers read the digits after the decimal comma as one number ("zéro virgule
+# dix-neuf"; leading zeros each said: "zéro virgule zéro cinq"). French read digit by digit
+# ("zéro virgule un neuf") was heard "0,9" and "0,4" for 0,19 and 0,64 (listening back).
+DECIMALS_AS_NUMBER = {"fr"}
+
+
 def number_words(text: str, lang: Optional[str] = None) -> str:
     """A written number said in words: '−0,35' -> 'menos cero coma tres cinco' (the digits after
-    the decimal symbol one by one, as a teacher reads them out)."""
+    the decimal symbol one by one, as a teacher reads them out; French: 'moins zéro virgule
+    trente-cinq', DECIMALS_AS_NUMBER)."""
     code = _active(lang)
     dec = decimal_symbol(code)
     whole, _, frac = text.lstrip("−-").partition(dec)
@@ -175,7 +184,12 @@ def number_words(text: str, lang: Optional[str] = None) -> str:
     parts.append(integer_words(int(whole or 0), code))
     if frac:
         parts.append(word("point", code))
-        parts += [integer_words(int(d), code) for d in frac if d.isdigit()]
+        digits = [d for d in frac if d.isdigit()]
+        if code in DECIMALS_AS_NUMBER and digits and set(digits) != {"0"}:
+            zeros = len(digits) - len("".join(digits).lstrip("0"))
+            parts += [integer_words(0, code)] * zeros + [integer_words(int("".join(digits)), code)]
+        else:
+            parts += [integer_words(int(d), code) for d in digits]
     return " ".join(parts)
 
 
