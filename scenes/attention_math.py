@@ -23,6 +23,8 @@ reveals fade a background-coloured rectangle over or off the content instead of 
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -60,7 +62,8 @@ from attention_explainer.scenes.components import (
     tex_number,
 )
 from attention_explainer.scenes.components.trace_views import TraceViews
-from attention_explainer.scenes.steps import LEFT_X, RIGHT_X, TITLE_Y, TOP, StepChanges, align_rows, place
+from attention_explainer.scenes.layout import TITLE_Y
+from attention_explainer.scenes.steps import BOX, GROW, TOP, WORK_TOP, StepChanges, align_rows, place
 from attention_explainer.core.slicing import shown
 from attention_explainer.core.worked import cell_products as products
 from attention_explainer.scenes.math_helpers import (
@@ -72,6 +75,8 @@ from attention_explainer.scenes.math_helpers import (
     wrapped,
 )
 from attention_explainer.scenes.math_weights import step_output, step_softmax
+
+EQN_BOTTOM = -1.5  # "X × W_Q = Q" sits above this line, its worked cell under it
 
 # ----------------------------------------------------------------------------------------- scene
 class AttentionMath(StepChanges, ExplainerScene):
@@ -92,7 +97,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         self.title_mob: Optional[Mobject] = None
         self.note_mob: Optional[Mobject] = None
         self.formula = slim(Formula(self.theme, size=34))
-        self.formula.move_to([RIGHT_X - self.formula.width / 2, TITLE_Y, 0])
+        BOX.align(self.formula, RIGHT).set_y(TITLE_Y)  # right, on the title line
 
         self.step_tokens()
         self.step_weights()
@@ -128,7 +133,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         if before and short in before:
             return []  # said already
         text = f"{before} · {short}" if before else ui(weights_note(self.cfg.model, long=True))
-        new = self.note_line(text, th.text, self.formula.get_left()[0] - 0.4 - LEFT_X)
+        new = self.note_line(text, th.text, self.formula.get_left()[0] - 0.4 - BOX.left)
         anims: list = [FadeIn(new)]
         if self.note_mob is not None:
             anims.append(FadeOut(self.note_mob))
@@ -153,8 +158,8 @@ class AttentionMath(StepChanges, ExplainerScene):
         shape = VGroup(label(f"{t.n} × {t.d_model}", th, 28),
                        label(ui("tokens × d_model"), th, 20, th.muted)).arrange(DOWN, buff=0.12)
         body = VGroup(X, shape).arrange(RIGHT, buff=0.6)
-        place(body, top=TOP - 0.9)
-        body.shift(RIGHT * max(0.0, min(-X.get_x(), RIGHT_X - body.get_right()[0])))  # X towards the centre
+        place(body, BOX.inset(top=0.9))  # (the token row above)
+        body.shift(RIGHT * max(0.0, min(-X.get_x(), BOX.right - body.get_right()[0])))  # X towards the centre
         row_target = row.copy()
         fit(row_target.scale(0.8), 13.2, 0.6).move_to([0, TOP - 0.3, 0])
         with self.beat(key="embeddings"):
@@ -208,18 +213,17 @@ class AttentionMath(StepChanges, ExplainerScene):
         eqn = VGroup(X, times, W, eq, Q).arrange(RIGHT, buff=0.35)
         align_rows([X, W, Q], 0)
         times.set_y(0), eq.set_y(0)
-        box_w, box_h = RIGHT_X - LEFT_X, TOP + 1.5
-        if min(box_w / eqn.width, box_h / eqn.height) < 0.8:  # wide: try "X × W_Q" over "= Q"
+        upper = BOX.split_y(EQN_BOTTOM)[0]  # the worked cell goes under it
+        arrangements = {"one line": slim(eqn)}
+        if upper.scale_for(eqn, math.inf) < 0.8:  # wide: try "X × W_Q" over "= Q"
             Q2 = self.mat("Q")
             stacked = VGroup(VGroup(X.copy(), times.copy(), W.copy()), VGroup(eq.copy(), Q2))
             stacked[0].arrange(RIGHT, buff=0.35)
             stacked[1].arrange(RIGHT, buff=0.35)
-            stacked.arrange(DOWN, buff=0.3)
-            if min(box_w / stacked.width, box_h / stacked.height) > min(box_w / eqn.width, box_h / eqn.height):
-                (X, times, W), (eq, Q) = stacked[0], stacked[1]
-                eqn = stacked
+            arrangements["stacked"] = slim(stacked.arrange(DOWN, buff=0.3))
+        if upper.best_fit(arrangements, grow=GROW).rule == "stacked":
+            (X, times, W), (eq, Q) = stacked[0], stacked[1]
         self.views["Q"] = Q
-        place(eqn, bottom=-1.5)
 
         with self.beat(key="queries"):
             self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, rows=self.rows))
@@ -234,7 +238,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         work = WorkedCell(t.X[qi], t.W_Q[:, c], self.dm, t.Q[qi, c], p, 2 * p, th, (th.x, th.q),
                           products=products(t.X, t.W_Q, qi, c))
         line1, line2, total = work.lines[0], work.lines[1], work.value
-        place(work, top=-1.75, bottom=-2.7, grow=1.1)
+        place(work, BOX.split_y(WORK_TOP)[1], grow=1.1)
         with self.beat(key="q-products"):
             self.play(LaggedStart(*[FadeIn(part) for part in line1.parts], lag_ratio=0.08), run_time=1.6)
             self.play(FadeIn(line2), run_time=0.8)
@@ -287,8 +291,9 @@ class AttentionMath(StepChanges, ExplainerScene):
                           max_chars=70, buff=0.15)
         parts = work.parts
         bottom = -2.0 if len(work.lines) == 1 else -1.65
-        place(layout, bottom=bottom)
-        place(work, top=bottom - 0.2, bottom=-2.7, grow=1.1)
+        upper, lower = BOX.split_y(bottom - 0.1, gap=0.2)
+        place(layout, upper)
+        place(work, lower, grow=1.1)
 
         with self.beat(key="scores"):
             self.clear_to("4 · Scores: queries against keys", slice_note(t.n, d_k=t.d_k, rows=self.rows))

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from manim import Camera, Scene, Mobject, config as manim_config
+from manim import Camera, FadeIn, Scene, Mobject, config as manim_config
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -28,6 +28,7 @@ from attention_explainer.production.scene_input import chunk_gate, run_record, s
 from attention_explainer.scenes.components import THEMES, Theme, slim, tex_template, title
 from attention_explainer.scenes.checking import inspector_from_env
 from attention_explainer.scenes.encoding import held_frame_writer
+from attention_explainer.scenes.layout import COVER_TOP, cover
 from attention_explainer.scenes.narrated import LineTrack, Narrator
 
 
@@ -116,6 +117,17 @@ class ExplainerScene(Scene):
     # -- helpers every scene uses ---------------------------------------------------------------
     def title(self, text: str) -> Mobject:
         return title(text, self.theme)
+
+    def change(self, *keep: Mobject, run_time: float = 0.4) -> None:
+        """Scene change: a background-coloured cover (layout.cover) fades over everything below
+        the title line, then the content under it is removed; `keep`, the titles above the line
+        and the caption stay."""
+        band = cover(self.theme.background)
+        self.play(FadeIn(band), run_time=run_time)
+        stay = {id(m) for m in keep}
+        self.remove(*[m for m in self.mobjects if m is not self.narrator.caption and id(m) not in stay
+                      and m.get_bottom()[1] < COVER_TOP])
+        self.remove(band)
 
     def clear(self) -> None:
         """Remove everything but the caption (instant; scenes fade what they want to fade)."""

@@ -11,6 +11,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     Create,
@@ -43,12 +44,15 @@ from attention_explainer.scenes.components import (
     slim,
     visible,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, SAFE
+from attention_explainer.scenes.layout import ROW_W, SAFE
 from attention_explainer.core.variants import CausalComparison
 
 MAX_SCORES = 7  # score cells per side shown with numbers; longer sentences show a slice
 MAX_VALUES = 6  # heatmaps print their weights up to this many tokens (colour alone beyond)
 MAX_ROW = 16  # tokens in the sentence row
+SCORES_W = 10.5  # the score matrix's width budget (its row/column note goes right of it)
+PANEL_W, GAP = 4.4, 0.6  # generation: the status panel right of the heatmap, and the gap between
+STATUS_W, STATUS_H = 4.2, 1.4  # the panel's changing lines (step counter, newest token)
 
 
 class CausalMask(ExplainerScene):
@@ -57,13 +61,11 @@ class CausalMask(ExplainerScene):
     def construct(self) -> None:
         th, tr = self.theme, self.trace
         cmp = self.input.causal
-        self.comparison = cmp
         n = tr.n
-        self.views: dict[str, object] = {}
 
         # -- 1. one token at a time --------------------------------------------------------------
         heading = self.title("Causal mask: no peeking ahead")
-        row = slim(TokenRow(tr.tokens, th, indices=visible(n, MAX_ROW), size=26, max_width=12.8))
+        row = slim(TokenRow(tr.tokens, th, indices=visible(n, MAX_ROW), size=26, max_width=ROW_W))
         row.move_to(UP * 0.6)
         with self.beat(key="one-at-a-time"):
             self.play(FadeIn(heading), run_time=0.5)
@@ -78,26 +80,23 @@ class CausalMask(ExplainerScene):
         idx = visible(n, MAX_SCORES)
         scores = MatrixView(cmp.scaled, 2, th, name=r"QK^{\top}/\sqrt{d_k}", row_labels=tr.tokens,
                             col_labels=tr.tokens, rows=idx, cols=idx, size=24)
-        slim(scores)
-        scores.scale(min(1.35, 10.5 / scores.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.5) / scores.height))
-        scores.move_to(DOWN * 0.05)
-        self.views["scaled"] = scores
+        SAFE.with_width(SCORES_W).inset(y=0.25).place(slim(scores), grow=1.35)
         side = VGroup(label(ui("rows: queries"), th, 20, th.q), label(ui("columns: keys"), th, 20, th.k))
         side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         said = showing((count_shown(idx), n, "tokens"))
         if said:
             side.add(label(said, th, 20, th.muted))
             side.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        slim(side).next_to(scores, RIGHT, buff=0.4)
-        fit(VGroup(scores, side), 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.3)
-        VGroup(scores, side).move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        slim(side)
+        SAFE.inset(x=0.15, y=0.15).best_fit({  # the note right of the scores, or under them
+            "note right": lambda: VGroup(scores, side.next_to(scores, RIGHT, buff=0.4)),
+            "note below": lambda: VGroup(scores, side.next_to(scores, DOWN, buff=0.3).align_to(scores, LEFT))})
         with self.beat(key="scores"):
             self.play(FadeOut(row), run_time=0.4)
             self.play(FadeIn(scores), FadeIn(side), run_time=0.9)
 
         # -- 3. minus infinity above the diagonal ------------------------------------------------
         hidden = [(r, c) for r in idx for c in idx if r is not None and c is not None and c > r]
-        self.shown_scores = dict(scores.shown)
         shades, infs = VGroup(), VGroup()
         shrink = scores.grid.width / (scores.cell_w * len(scores.cols))  # how much fit() scaled it
         inf_proto = slim(label(NEG_INF, th, 30, th.weight, mono=True)).scale(shrink)  # copied per cell
@@ -108,7 +107,7 @@ class CausalMask(ExplainerScene):
             inf = inf_proto.copy()
             fit(inf, cell.width * 0.9, cell.height * 0.8).move_to(cell)
             infs.add(inf)
-            self.shown_scores[(r, c)] = NEG_INF
+            scores.shown[(r, c)] = NEG_INF  # what the slot shows now (MatrixView.shown)
         with self.beat(key="mask"):
             if hidden:
                 self.play(FadeIn(shades), run_time=0.5)
@@ -120,7 +119,6 @@ class CausalMask(ExplainerScene):
         # -- 4. softmax without and with the mask ---------------------------------------------------
         pair = self._heatmaps(cmp)
         left, right = pair["unmasked"], pair["masked"]
-        self.views["unmasked"], self.views["masked"] = left, right
         with self.beat(key="softmax"):
             self.play(FadeOut(VGroup(scores, side, shades)), run_time=0.5)
             self.play(FadeIn(pair["group"]), run_time=1.0)
@@ -138,29 +136,28 @@ class CausalMask(ExplainerScene):
 
         # -- 5. generation, one row at a time ----------------------------------------------------
         self.play(FadeOut(VGroup(pair["left"], pair["legend"], pair["right_caption"], *marks[:3])), run_time=0.5)
-        target = right.copy()
-        target.scale(min(1.3, 8.0 / target.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.3) / target.height))
-        target.move_to([-1.7, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        target = right.copy()  # the masked heatmap, larger, with the status panel right of it
+        SAFE.inset(y=0.15).left_part(SAFE.width - PANEL_W - GAP).place(target, grow=1.3)
+        panel = self._panel(target)
+        SAFE.align(VGroup(target, panel), ORIGIN)  # the pair centred
         self.play(Transform(right, target), run_time=0.7)
         for i in range(n):
-            self._row_opacity(right, i, 0.08)
+            right.dim_row(i)
         status: VGroup = VGroup()
-        panel = self._panel(right)
         with self.beat(key="generation"):
             step = min(0.8, 6.0 / n)
             for i in range(n):  # one play per row: the status swaps while the row lights up
                 new = self._status(i, n, panel[0])
                 swap = [FadeIn(new), FadeIn(panel[1])] if i == 0 else [FadeOut(status), FadeIn(new)]
-                self.play(*swap, *self._reveal_row(right, i), run_time=step)
+                self.play(*swap, *right.reveal_row(i), *self._lit_column(right, i), run_time=step)
                 status = new
-        self.status = status
         with self.beat(key="triangle"):
             self.play(Create(staircase(right, upper=False, color=th.accent)), run_time=1.0)
 
     # ---------------------------------------------------------------------------------- parts
     def _heatmaps(self, cmp: CausalComparison) -> dict[str, VGroup]:
         """Two heatmaps side by side under their captions, with the colour scale between them."""
-        th, n = self.theme, self.comparison.n
+        th, n = self.theme, cmp.n
         cell = min(0.95, 4.6 / n)
         values = n <= MAX_VALUES
         left = slim(Heatmap(cmp.unmasked, self.trace.tokens, th, cell=cell, show_values=values))
@@ -182,27 +179,13 @@ class CausalMask(ExplainerScene):
         masked_key = VGroup(masked_swatch(th, 0.3), label(ui("masked"), th, 20, th.muted)).arrange(RIGHT, buff=0.12)
         scale = VGroup(ColorScale(th, height=2.2), masked_key).arrange(DOWN, buff=0.35)
         group = slim(VGroup(boxes[0], scale, boxes[1]).arrange(RIGHT, buff=0.55))
-        fit(group, 13.4, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
-        group.move_to([0, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
+        SAFE.inset(x=0.15, y=0.05).place(group)
         return {"unmasked": left, "masked": right, "group": group, "left": boxes[0], "legend": scale,
                 "right_caption": caps[1]}
 
-    def _row_opacity(self, hm: Heatmap, i: int, opacity: float) -> None:
-        for j in range(hm.n):
-            hm.cell(i, j).set_fill(opacity=opacity)
-            if (i, j) in hm.hatches:
-                hm.hatches[(i, j)].set_stroke(opacity=opacity)
-            if len(hm.numbers) and not hm.masked[i, j]:
-                hm.number(i, j).set_opacity(0 if opacity < 1 else 1)
-        dimmed(hm.row_labels[i]).set_opacity(0.3 if opacity < 1 else 1)  # a row not generated yet
-
-    def _reveal_row(self, hm: Heatmap, i: int) -> list:  # type: ignore[type-arg]
-        anims = [hm.cell(i, j).animate.set_fill(opacity=1) for j in range(hm.n)]
-        anims += [hm.hatches[(i, j)].animate.set_stroke(opacity=1) for j in range(hm.n) if (i, j) in hm.hatches]
-        anims.append(hm.row_labels[i].animate.set_opacity(1))
-        if len(hm.numbers):  # after the cells, so the numbers are drawn above them
-            anims += [hm.number(i, j).animate.set_opacity(1) for j in range(hm.n) if not hm.masked[i, j]]
-        anims.append(hm.col_labels[i].animate.set_color(self.theme.accent))
+    def _lit_column(self, hm: Heatmap, i: int) -> list:  # type: ignore[type-arg]
+        """The new token's column label lit (the one before it back to plain text)."""
+        anims = [hm.col_labels[i].animate.set_color(self.theme.accent)]
         if i > 0:
             anims.append(hm.col_labels[i - 1].animate.set_color(self.theme.text))
         return anims
@@ -213,21 +196,17 @@ class CausalMask(ExplainerScene):
         lines = VGroup(label(ui(f"step {i + 1} of {n}"), th, 24, th.muted, mono=True),
                        fit(label(ui(f"“{short(self.trace.tokens[i], 14)}”"), th, 30, th.accent), 4.0, 0.7))
         lines.arrange(DOWN, buff=0.2)
-        slim(fit(lines, 4.2, 1.4)).move_to(anchor)
+        slim(fit(lines, STATUS_W, STATUS_H)).move_to(anchor)
         return lines
 
     def _panel(self, hm: Heatmap) -> VGroup:
         """The status panel right of the heatmap: a slot for the changing lines, a fixed remark."""
         th = self.theme
-        slot = Rectangle(width=4.2, height=1.4, stroke_opacity=0, fill_opacity=0)
+        slot = Rectangle(width=STATUS_W, height=STATUS_H, stroke_opacity=0, fill_opacity=0)
         remark = VGroup(label(ui("sees itself and"), th, 24), label(ui("the tokens before it"), th, 24))
         remark.arrange(DOWN, buff=0.1)
         panel = slim(VGroup(slot, remark).arrange(DOWN, buff=0.3))
-        fit(panel, 4.4, 4.0).next_to(hm, RIGHT, buff=0.6)
-        right_x = SAFE.inset(x=0.05).right
-        if panel.get_right()[0] > right_x:
-            panel.shift(LEFT * (panel.get_right()[0] - right_x))
-        return panel
+        return fit(panel, PANEL_W, SAFE.height).next_to(hm, RIGHT, buff=GAP)
 
 
 def staircase(hm: Heatmap, upper: bool, color: str) -> VMobject:

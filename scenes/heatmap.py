@@ -44,14 +44,16 @@ from attention_explainer.scenes.components import (
     short,
     text_line,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, SAFE
+from attention_explainer.scenes.layout import SAFE
 
 MAX_SHOWN = 16  # tokens drawn at most; longer sentences show the first MAX_SHOWN
 CELL_MAX = 1.3  # largest cell side (few tokens)
 GRID_MAX_W = 6.0  # the grid's width budget (row labels, sums, panel and scale share the rest)
 PANEL_MAX_W = 3.6  # the reading panel right of the grid
 LABEL_CHARS = 12  # longer tokens are cut (with "…") in the row and column labels
-LEFT_X, RIGHT_X = SAFE.inset(x=0.05).left, SAFE.inset(x=0.05).right
+AREA = SAFE.inset(x=0.05)  # grid, reading panel and colour scale
+GAP = 0.55  # between the grid (with its sums), the reading panel and the colour scale
+KEYS_CAPTION_H = 0.55  # the "keys (columns)" caption above the column labels
 CAPTION_SIZE = 24
 
 
@@ -89,21 +91,14 @@ class AttentionHeatmap(ExplainerScene):
         tr, th = self.trace, self.theme
         n = tr.n
         m = min(n, MAX_SHOWN)
-        self.shown = m
         tokens = list(tr.tokens)
         weights = np.asarray(tr.weights)[:m, :m]
         mask = np.asarray(tr.mask)[:m, :m]
         sums = np.asarray(tr.weights).sum(axis=1)[:m]  # over all n keys: every row sums to 1
-        self.row_sums = sums
 
         heading = self.title("Attention heatmap")
-        self.heading = heading
         hm = self._heatmap(weights, [short(t, LABEL_CHARS) for t in tokens[:m]])
-        self.heatmap = hm
         cell = hm.cell_size
-        for t in hm.numbers:  # a margin around each printed weight (fit() alone leaves 5 %)
-            if t.width > cell * 0.78:
-                t.scale(cell * 0.78 / t.width)
 
         # axis captions, row sums, mask layer (positions relative to the heatmap)
         grid = hm.cells
@@ -113,7 +108,6 @@ class AttentionHeatmap(ExplainerScene):
         queries_cap = label(ui("queries (rows)"), th, CAPTION_SIZE, th.q).rotate(np.pi / 2)
         fit(queries_cap, 0.5, 5.0)
         queries_cap.next_to(VGroup(grid, hm.row_labels), LEFT, buff=0.15).set_y(grid.get_y())
-        self.axis_captions = VGroup(queries_cap, keys_cap)
 
         sum_size = max(12, min(22, cell * 30))
         sum_texts = VGroup()
@@ -129,20 +123,17 @@ class AttentionHeatmap(ExplainerScene):
                         + sums_head.width / 2)
         sums_bar = Line(grid.get_corner(UP + RIGHT) + RIGHT * 0.12, grid.get_corner(DOWN + RIGHT) + RIGHT * 0.12,
                         stroke_color=th.muted, stroke_width=2)
-        self.sums = VGroup(sums_bar, sum_texts, sums_head)
-        self.sum_texts = sum_texts
+        sums_col = VGroup(sums_bar, sum_texts, sums_head)
 
         mask_layer = hm.mask_cells(mask)  # hatching over the masked cells (drawn over the heatmap)
-        self.mask_layer = mask_layer
 
-        left_block = VGroup(queries_cap, keys_cap, hm, self.sums, mask_layer)
+        left_block = VGroup(queries_cap, keys_cap, hm, sums_col, mask_layer)
 
         # the reading: one row, its top keys
         full = np.asarray(tr.weights)
         focus = self.cfg.focus_index  # video.focus: its row is read (None: the most peaked row)
         r = reading_row(full, np.asarray(tr.mask), m) if focus is None else focus
         keys = top_keys(full, np.asarray(tr.mask), r)
-        self.reading = (r, keys)
         size = 26
         panel_tok = [short(t, LABEL_CHARS + 4) for t in tokens]
         lines = [text_line([(panel_tok[r], th.q, False), (ui("attends most to"), th.text, False)], th, size),
@@ -155,11 +146,9 @@ class AttentionHeatmap(ExplainerScene):
         # the pattern is not learned: said beside the reading (see core/provenance.py)
         origin = fit(label(ui(weights_note(self.cfg.model)), th, 20, th.muted), PANEL_MAX_W, 0.4)
         reading = VGroup(*lines, origin).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
-        self.origin = origin
         shown_sums = sorted({fmt(v, 2) for v in sums})  # one value, "1.00", for a softmax
         sums_line = fit(text_line([(ui("every row sums to"), th.text, False), (" / ".join(shown_sums), th.text, True)],
                                   th, size), PANEL_MAX_W, 0.6)
-        self.sums_line = sums_line
 
         panel_items: list[VMobject] = []
         note = None
@@ -178,25 +167,18 @@ class AttentionHeatmap(ExplainerScene):
             panel_items.append(legend)
         panel_items += [reading, sums_line]
         panel = VGroup(*panel_items).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
-        fit(panel, PANEL_MAX_W, CONTENT_TOP - CONTENT_BOTTOM)
+        fit(panel, PANEL_MAX_W, SAFE.height)
 
         scale = ColorScale(th, height=float(np.clip(grid.height, 2.0, 3.0)), caption="weight")
 
-        # horizontal layout: [left block] [panel] [scale], centred, inside the frame
-        gap = 0.55
-        total = left_block.width + gap + panel.width + gap + scale.width
-        x0 = max(LEFT_X, -total / 2)
-        left_block.shift(RIGHT * (x0 - left_block.get_left()[0]))
-        top_room = CONTENT_TOP - left_block.get_top()[1]
-        bottom_room = left_block.get_bottom()[1] - CONTENT_BOTTOM
-        left_block.shift(UP * (top_room - bottom_room) / 2)
-        panel.move_to([left_block.get_right()[0] + gap + panel.width / 2, grid.get_y(), 0])
-        scale.move_to([min(RIGHT_X - scale.width / 2, panel.get_right()[0] + gap + scale.width / 2), grid.get_y(), 0])
-        if panel.get_top()[1] > CONTENT_TOP:
-            panel.shift(DOWN * (panel.get_top()[1] - CONTENT_TOP))
-        if panel.get_bottom()[1] < CONTENT_BOTTOM:
-            panel.shift(UP * (CONTENT_BOTTOM - panel.get_bottom()[1]))
-        self.panel, self.scale_bar = panel, scale
+        # horizontal layout: [left block] [panel] [scale], centred (from AREA's left edge at most)
+        total = left_block.width + GAP + panel.width + GAP + scale.width
+        x0 = max(AREA.left, -total / 2)
+        left_block.shift(RIGHT * (x0 - left_block.get_left()[0])).set_y(AREA.mid_y)
+        panel.next_to(left_block, RIGHT, buff=GAP).set_y(grid.get_y())
+        scale.next_to(panel, RIGHT, buff=GAP).set_y(grid.get_y())
+        AREA.keep(scale, y=False)
+        AREA.keep(panel, x=False)
 
         # highlights of the reading (built after the layout: they follow the moved cells)
         # (a focus row past the first MAX_SHOWN is read in the panel only)
@@ -204,7 +186,6 @@ class AttentionHeatmap(ExplainerScene):
         row_tag = outline(hm.row_labels[r], th.q, th, width=2.5, buff=0.06) if r < m else None
         key_boxes = [outline(hm.cell(r, j), th.k, th, width=5, buff=0.0) if j < m else None for j in keys]
         key_tags = [outline(hm.col_labels[j], th.k, th, width=2.5, buff=0.06) if j < m else None for j in keys]
-        self.row_box, self.key_boxes, self.note, self.legend = row_box, key_boxes, note, legend
 
         # ---------------------------------------------------------------------------- beats
         with self.beat(key="heatmap"):
@@ -272,7 +253,7 @@ class AttentionHeatmap(ExplainerScene):
         then built once.
         """
         m = len(tokens)
-        avail_h = CONTENT_TOP - CONTENT_BOTTOM - 0.55  # minus the keys caption above the labels
+        avail_h = AREA.height - KEYS_CAPTION_H
         ref = [label(t, self.theme, 24) for t in tokens]
         dims = [(t.width, t.height) for t in ref]
         cell = min(CELL_MAX, GRID_MAX_W / m, avail_h / (m + 0.6))

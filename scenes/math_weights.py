@@ -7,6 +7,8 @@ worked pair (qi, kj), shown rows, matrix views (mat, view) and step changes (Ste
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from manim import (
@@ -28,7 +30,7 @@ from attention_explainer.core.slicing import shown, top_keys
 from attention_explainer.core.worked import softmax_by_hand
 from attention_explainer.scenes.components import NEG_INF, MatrixView, SoftmaxRow, WeightedRows, label, slim, ui
 from attention_explainer.scenes.math_helpers import SOFTMAX_KEYS, SOFTMAX_PER_LINE, row_targets, slice_note
-from attention_explainer.scenes.steps import BOTTOM, LEFT_X, RIGHT_X, TOP, align_rows, place
+from attention_explainer.scenes.steps import BOX, GROW, align_rows, place
 
 
 # -- 6. softmax -------------------------------------------------------------------------------
@@ -117,9 +119,7 @@ def step_output(scene: Any, A: MatrixView) -> None:
     eq.set_y(V.grid.get_y())
     # Wide values (many decimals, d_k up to 6) make "V … = Z" tiny: then Z gets the screen to
     # itself once the worked row is done.
-    box_w, box_h = RIGHT_X - LEFT_X, TOP - BOTTOM
-    together = min(box_w / body.width, box_h / body.height)
-    apart = min(box_w / left.width, box_h / left.height)
+    together, apart = BOX.scale_for(body, math.inf), BOX.scale_for(left, math.inf)
     split = together < 0.75 and apart > 1.2 * together
     if split:
         place(left)
@@ -159,11 +159,8 @@ def step_output(scene: Any, A: MatrixView) -> None:
     with scene.beat(key="output-meaning"):
         scene.add(Z)  # Z's parts were added one by one; now the whole view, so it can move
         scene.clear_to(keep=[Z], run_time=0.8)
-        side = VGroup(Z.copy(), final.copy()).arrange(RIGHT, buff=0.8)
-        below = VGroup(Z.copy(), final.copy()).arrange(DOWN, buff=0.5)
-        scales = [min((RIGHT_X - LEFT_X) / g.width, (TOP - BOTTOM) / g.height) for g in (side, below)]
-        target = VGroup(Z.copy(), final).arrange(RIGHT if scales[0] >= scales[1] else DOWN,
-                                                  buff=0.8 if scales[0] >= scales[1] else 0.5)
-        place(target)
+        target = slim(VGroup(Z.copy(), final))  # the line beside Z, or under it: whichever is larger
+        BOX.best_fit({"beside": lambda: target.arrange(RIGHT, buff=0.8),
+                      "below": lambda: target.arrange(DOWN, buff=0.5)}, grow=GROW)
         scene.play(Z.animate.scale(target[0].width / Z.width).move_to(target[0]), FadeIn(final),
                    scene.formula.animate.set_opacity(1), run_time=1.2)

@@ -36,14 +36,15 @@ from attention_explainer.scenes.components import (
     Theme,
     arrow_line,
     count_shown,
-    fit,
     label,
     note,
     showing,
     slim,
     visible,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, MID_Y
+from attention_explainer.scenes.layout import SAFE
+
+AREA = SAFE.inset(x=0.25, y=0.1)  # what most steps fill
 MAX_HEADS_SHOWN = 4  # heads drawn side by side; more heads show a slice
 MAX_MAPS_LONG = 3  # heatmap slots (ellipsis included) when the sentence has more than 8 tokens
 MAX_ROWS = 6  # token rows of the matrices
@@ -67,22 +68,19 @@ class MultiHead(ExplainerScene):
     def construct(self) -> None:
         th, tr = self.theme, self.trace
         mh = self.input.multihead
-        self.mh = mh
         H, n, dm, dh, p = mh.heads, mh.n, mh.d_model, mh.d_head, mh.precision
         colors = head_colors(th)
         color = [colors[h % len(colors)] for h in range(H)]
         shown_heads = visible(H, MAX_HEADS_SHOWN)
         rows = visible(n, MAX_ROWS)
-        self.views: dict[str, object] = {}
 
         # -- 1. several heads --------------------------------------------------------------------
         heading = slim(self.title("Multi-head attention"))
         X = slim(MatrixView(mh.X, p, th, color=th.x, name="X", row_labels=tr.tokens, rows=rows,
                             cols=visible(dm, MAX_COLS), size=22))
-        self.views["X"] = X
         boxes = self._head_boxes(mh, shown_heads, color)
         board = VGroup(X, boxes).arrange(RIGHT, buff=1.4)
-        fit(board, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.2).move_to([0, MID_Y, 0])
+        AREA.place(board)
         links = VGroup(*[arrow_line(X.get_right() + RIGHT * 0.15, b.get_left() + LEFT * 0.1, th.muted, 2)
                          for b in boxes if isinstance(b, RoundedRectangleGroup)])
         with self.beat(key="heads"):
@@ -95,20 +93,18 @@ class MultiHead(ExplainerScene):
         for name, key, c in (("W_Q", "Q", th.q), ("W_K", "K", th.k), ("W_V", "V", th.v)):
             w = MatrixView(getattr(mh, name)[0], p, th, color=c, name=f"W_{key}{sup(0)}", rows=wrows,
                            cols=wcols, size=22)
-            self.views[f"{name}1"] = w
             ws.add(slim(w))
         ws.arrange(RIGHT, buff=0.6)
         shape = note(ui(f"each {dm} × {dh}: d_model × d_model/h") + (ui(" (a slice is shown)") if dm > MAX_ROWS or dh > 4 else ""),
                      th, 22, th.text)
         panel = VGroup(ws, shape).arrange(DOWN, buff=0.35)
-        fit(panel, 13.0, CONTENT_TOP - CONTENT_BOTTOM - 0.2).move_to([0, MID_Y, 0])
+        AREA.with_width(13.0).place(panel)
         with self.beat(key="head-width"):
             self.play(FadeOut(VGroup(X, boxes, links)), run_time=0.5)
             self.play(FadeIn(ws), FadeIn(shape), run_time=0.9)
 
         # -- 3. one heatmap per head -----------------------------------------------------------------
         maps = self._heatmaps(mh, visible(H, MAX_HEADS_SHOWN if n <= 8 else MAX_MAPS_LONG), color)
-        self.views["heatmaps"] = maps["maps"]
         with self.beat(key="head-weights"):
             self.play(FadeOut(panel), run_time=0.5)
             self.play(LaggedStart(*[FadeIn(g) for g in maps["groups"]], lag_ratio=0.25), run_time=1.4)
@@ -121,17 +117,14 @@ class MultiHead(ExplainerScene):
         # -- 4. concatenation ----------------------------------------------------------------------
         cols = visible(dm, MAX_COLS)
         concat = self._concat_view(mh, rows, cols, color)
-        self.views["concat"] = concat
         parts = VGroup()
         for h in (h for h in shown_heads if h is not None):
             z = MatrixView(mh.Z[h], 2, th, color=color[h], name=f"Z{sup(h)}", row_labels=tr.tokens if not len(parts) else None,
                            rows=rows, cols=visible(dh, 3), size=22)
-            self.views[f"Z{h + 1}"] = z
             parts.add(slim(z))
         parts.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
-        for m in (parts, concat):
-            m.scale(min(1.3, 13.0 / m.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.9) / m.height))
-            m.move_to([0, MID_Y + 0.2, 0])
+        for m in (parts, concat):  # (the shape note goes under them)
+            SAFE.with_width(13.0).inset(top=0.25, bottom=0.65).place(m, grow=1.3)
         shape_note = note(ui(f"{n} × {dh} per head  →  {n} × {dm} side by side")
                           + (ui(", a slice is shown") if n > MAX_ROWS or dm > MAX_COLS or H > MAX_HEADS_SHOWN else ""),
                           th, 22, th.text)
@@ -149,10 +142,9 @@ class MultiHead(ExplainerScene):
                               cols=lcols, size=22))
         out = slim(MatrixView(mh.output, 2, th, color=th.text, name=r"\text{output}", rows=lrows, cols=lcols,
                               size=22))
-        self.views["concat_line"], self.views["W_O"], self.views["output"] = small, W_O, out
         times, eq = slim(MathTex(r"\times", color=th.text)), slim(MathTex("=", color=th.text))
         line = VGroup(small, times, W_O, eq, out).arrange(RIGHT, buff=0.3)
-        fit(line, 13.3, CONTENT_TOP - CONTENT_BOTTOM - 0.5).move_to([0, MID_Y, 0])
+        SAFE.inset(x=0.2, y=0.25).place(line)
         if lcols != cols or lrows != rows:
             to_line = [FadeOut(concat), FadeIn(small)]
         else:  # same slice: slide the matrix into place
@@ -206,7 +198,7 @@ class MultiHead(ExplainerScene):
         if said:
             groups.append(note(said, th, 20))
             VGroup(row, groups[-1]).arrange(DOWN, buff=0.25)
-        fit(VGroup(*groups), 13.3, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
+        SAFE.inset(x=0.2, y=0.05).place(VGroup(*groups))
         return {"groups": groups, "maps": maps}
 
     def _concat_view(self, mh: MultiHeadTrace, rows: list[Optional[int]], cols: list[Optional[int]],

@@ -23,6 +23,7 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
+from attention_explainer.scenes.layout import SAFE
 from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components import (
     maths,
@@ -64,8 +65,7 @@ class Outro(ExplainerScene):
         # -- 1. recap ------------------------------------------------------------------------
         heading = self.title("Recap")
         steps = recap_steps(tr.n, tr.d_model, tr.d_k, tr.causal)
-        self.recap = self._recap_list(steps)
-        rows = self.recap
+        rows = self._recap_list(steps)
         for r in rows:
             dimmed(r).set_opacity(0.25)  # lit one by one below
         with self.beat(key="recap-inputs"):
@@ -81,8 +81,7 @@ class Outro(ExplainerScene):
         formula = Formula(th, size=64, dimmed=1.0)
         prefix = MathTex(r"\mathrm{Attention}(Q,K,V) =", font_size=64, color=th.text)
         full = VGroup(prefix, formula).arrange(RIGHT, buff=0.3)
-        fit(full, 13.0, 2.0).move_to(UP * 0.3)
-        self.formula = formula
+        SAFE.with_width(13.0).with_height(2.0, 0.3).place(full)
         with self.beat(key="formula"):
             self.play(Write(prefix), run_time=0.8)
             self.play(FadeIn(formula), run_time=0.8)
@@ -93,7 +92,6 @@ class Outro(ExplainerScene):
         self.play(FadeOut(full), run_time=0.6)
         heading2 = self.title("Next: multi-head attention")
         heads = self._heads()
-        self.heads = heads
         teaser = VGroup(
             VGroup(label(ui("next: several heads, each with its own"), th, 26),
                    MathTex(r"W_Q,\ W_K,\ W_V,", font_size=36, color=th.text)).arrange(RIGHT, buff=0.2),
@@ -102,7 +100,7 @@ class Outro(ExplainerScene):
         fit(teaser, 12.8, 1.0)
         teaser.next_to(heads, DOWN, buff=0.35)
         block = VGroup(heads, teaser)
-        fit(block, 13.2, 5.3).move_to(DOWN * 0.05)
+        SAFE.inset(x=0.25, top=0.3, bottom=0.05).place(block)
         with self.beat(key="heads"):
             self.play(FadeIn(heading2), run_time=0.5)
             self.play(FadeIn(heads[0]), run_time=0.7)
@@ -115,7 +113,6 @@ class Outro(ExplainerScene):
         self.play(FadeOut(block), FadeOut(heading2), run_time=0.6)
         closing = wrap_lines(ui(self.cfg.video.closing_line), th, 44, 12.4, 4.6, max_lines=8)
         closing.move_to(UP * 0.1)
-        self.closing = closing
         for k, piece in enumerate(narration_chunks(ui(self.cfg.video.closing_line))):
             # the line is on screen, large: no caption repeating it underneath (SRT/VTT keep it)
             with self.beat(key=f"closing-{k + 1}", line="closing", piece=piece, caption=False):
@@ -139,7 +136,7 @@ class Outro(ExplainerScene):
             r[0].set_y(y).set_x(r[0].width / 2)
             r[1].set_y(y).set_x(w0 + gap + r[1].width / 2)
             r[2].set_y(y).set_x(w0 + gap + w1 + gap + r[2].width / 2)
-        fit(rows, 13.2, 5.4).move_to(DOWN * 0.05)
+        SAFE.inset(x=0.25, top=0.25).place(rows)
         return rows
 
     def _heads(self) -> VGroup:
@@ -150,7 +147,6 @@ class Outro(ExplainerScene):
         weights = tr.weights[:m, :m]
         heat = Heatmap(weights, list(tr.tokens[:m]), th, cell=side / m, show_values=False)
         heat.remove(heat.row_labels, heat.col_labels)
-        self.mini_heatmap = heat
         cells = heat.cells
         heads = VGroup()
         cut = () if m == tr.n else (f"first {m} of {tr.n} tokens",)

@@ -30,13 +30,12 @@ from attention_explainer.scenes.components import (
     PEGrid,
     TokenRow,
     arrow_line,
-    fit,
     label,
     note,
     slim,
     visible,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM, CONTENT_TOP, MID_Y
+from attention_explainer.scenes.layout import SAFE
 from attention_explainer.core.variants import OrderDemo
 
 MAX_ROWS = 6  # token rows of the matrices
@@ -51,9 +50,7 @@ class PositionalEncoding(ExplainerScene):
         th, tr = self.theme, self.trace
         positional = self.cfg.model.positional_encoding
         demo = self.input.order
-        self.demo = demo
         n, p = demo.n, tr.precision
-        self.views: dict[str, object] = {}
         heading = slim(self.title("Positional encoding"))
 
         # -- 1. the sentence in another order -------------------------------------------------
@@ -63,7 +60,7 @@ class PositionalEncoding(ExplainerScene):
         names = VGroup(note(ui("your sentence"), th, 22), note(ui("reordered"), th, 22))
         block = VGroup(VGroup(names[0], a).arrange(RIGHT, buff=0.4), VGroup(names[1], b).arrange(RIGHT, buff=0.4))
         block.arrange(DOWN, buff=0.6, aligned_edge=LEFT)
-        fit(block, 13.0, 3.0).move_to([0, MID_Y + 0.3, 0])
+        SAFE.with_width(13.0).with_height(3.0, SAFE.mid_y + 0.3).place(block)
         with self.beat(key="reorder"):
             self.play(FadeIn(heading), FadeIn(VGroup(names[0], a)), run_time=0.8)
             if n > 1:
@@ -71,7 +68,6 @@ class PositionalEncoding(ExplainerScene):
 
         # -- 2. outputs only swap rows ------------------------------------------------------------
         pair = self._pair(demo.Z, demo.Z_perm, demo, "Z", r"Z_{\text{reordered}}")
-        self.views["Z"], self.views["Z_perm"] = pair["left"], pair["right"]
         with self.beat(key="order-blind"):
             self.play(FadeOut(block), run_time=0.5)
             self.play(FadeIn(pair["views"]), run_time=0.9)
@@ -85,11 +81,10 @@ class PositionalEncoding(ExplainerScene):
                                font_size=34, color=th.text))
         cell_h, cell_w = min(0.8, 4.0 / n), min(1.2, 8.0 / demo.PE.shape[1])
         grid = PEGrid(demo.PE, demo.tokens, th, cell_w, cell_h)
-        self.views["PE"] = grid
         legend = DivergingScale(th, height=min(2.4, max(1.4, n * cell_h)))
         board = VGroup(grid, legend).arrange(RIGHT, buff=0.6)
         page = VGroup(formula, board).arrange(DOWN, buff=0.35)
-        fit(page, 13.2, CONTENT_TOP - CONTENT_BOTTOM - 0.1).move_to([0, MID_Y, 0])
+        SAFE.inset(x=0.25, y=0.05).place(page)
         with self.beat(key="pe-table"):
             self.play(FadeOut(VGroup(pair["views"], pair["links"])), run_time=0.5)
             self.play(FadeIn(formula), run_time=0.8)
@@ -111,7 +106,6 @@ class PositionalEncoding(ExplainerScene):
         # -- 5. with positions, the rows no longer match -----------------------------------------------
         pair2 = self._pair(demo.Z_pe, demo.Z_pe_perm, demo, r"Z \text{ with } PE", r"Z_{\text{reordered}} \text{ with } PE",
                            same=False)
-        self.views["Z_pe"], self.views["Z_pe_perm"] = pair2["left"], pair2["right"]
         with self.beat(key="order-seen"):
             self.play(FadeOut(sum_view), run_time=0.5)
             self.play(FadeIn(pair2["views"]), run_time=0.9)
@@ -140,8 +134,7 @@ class PositionalEncoding(ExplainerScene):
         slices = n > MAX_ROWS or Z.shape[1] > MAX_COLS
         if slices:
             views.add(note(ui("a slice is shown"), th, 20).next_to(views, DOWN, buff=0.25))
-        views.scale(min(1.25, 12.8 / views.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.9) / views.height))
-        views.move_to([0, MID_Y + 0.25, 0])
+        SAFE.with_width(12.8).inset(top=0.2, bottom=0.7).place(views, grow=1.25)  # (a note may go under)
         links = VGroup()
         for a_, r in enumerate(rows if n > 1 else []):  # slot a_ of the reordering holds token perm[r]
             if r is None or demo.perm[r] not in rows:
@@ -162,10 +155,8 @@ class PositionalEncoding(ExplainerScene):
                             cols=cols, size=22))
         pe = slim(MatrixView(demo.PE, 2, th, color=th.accent, name="PE", rows=rows, cols=cols, size=22))
         x = slim(MatrixView(demo.X_pe, max(p, 2), th, color=th.x, name="X", rows=rows, cols=cols, size=22))
-        self.views["E"], self.views["PE_numbers"], self.views["X"] = e, pe, x
         plus, eq = slim(MathTex("+", color=th.text)), slim(MathTex("=", color=th.text))
         group = VGroup(e, plus, pe, eq, x).arrange(RIGHT, buff=0.3)
         if n > MAX_ROWS or demo.PE.shape[1] > MAX_COLS:
             group.add(note(ui("a slice is shown"), th, 20).next_to(group, DOWN, buff=0.25))
-        group.scale(min(1.2, 13.3 / group.width, (CONTENT_TOP - CONTENT_BOTTOM - 0.3) / group.height))
-        return group.move_to([0, MID_Y, 0])
+        return SAFE.inset(x=0.2, y=0.15).place(group, grow=1.2)

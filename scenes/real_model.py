@@ -19,6 +19,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     ArcBetweenPoints,
@@ -28,8 +29,6 @@ from manim import (
     Indicate,
     LaggedStart,
     MathTex,
-    Mobject,
-    Rectangle,
     RoundedRectangle,
     SurroundingRectangle,
     VGroup,
@@ -42,8 +41,6 @@ from attention_explainer.production.scene_input import real_model_input
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.components import (
     ui,
-    CONTENT_BOTTOM,
-    CONTENT_TOP,
     ColorScale,
     Heatmap,
     TokenRow,
@@ -55,7 +52,7 @@ from attention_explainer.scenes.components import (
     short,
     wrap_lines,
 )
-from attention_explainer.scenes.layout import SAFE
+from attention_explainer.scenes.layout import LINE_W, ROW_W, SAFE
 from attention_explainer.scenes.real_model_parts import (
     LABEL_CHARS,
     MAX_KEYS,
@@ -69,29 +66,22 @@ from attention_explainer.scenes.real_model_parts import (
     zoomed_heads,
 )
 
+GALLERY_W = 11.6  # the gallery's width budget (the colour scale goes right of it)
+ZOOM = SAFE.inset(x=0.25, top=0.2)  # a zoomed head's heatmap sits at this box's left edge
+PANEL_W = 5.4  # its panel (head, verdict, axes) right of it
+
 # ---------------------------------------------------------------------------------------- scene
 class RealModel(ExplainerScene):
     scene_id = "real-model"
 
-    def change(self, *keep: Mobject) -> None:
-        """Scene change: a background-coloured cover fades over the content, which is removed."""
-        c = Rectangle(width=15.0, height=7.2, stroke_width=0, fill_color=self.theme.background,
-                      fill_opacity=1).move_to([0, CONTENT_TOP + 0.05 - 3.6, 0])  # below the title
-        self.play(FadeIn(c), run_time=0.4)
-        keep = (*keep, self.heading)
-        self.remove(*[m for m in self.mobjects if m is not self.narrator.caption and m not in keep])
-        self.remove(c)
-
     def construct(self) -> None:
         rt = real_model_input()
-        self.rt = rt
-        self.heading = self.title("Inside a real model")
-        self.add(self.heading)
+        self.rt = rt  # the scene's input (the real-model trace), read by every step
+        self.add(self.title("Inside a real model"))
 
         self._intro()
         self._pieces()
-        self._gallery()
-        self._zoom()
+        self._zoom(self._gallery())
         self._worked_row()
         self._question()
         self._caution()
@@ -104,8 +94,7 @@ class RealModel(ExplainerScene):
             label(ui(f"{rt.layers} layers × {rt.heads} heads · d_model {rt.d_model} · d_k {rt.d_k}"), th, 28),
             label(ui("weights learned in training, not random"), th, 24, th.muted),
         ).arrange(DOWN, buff=0.3)
-        fit(card, 12.5, 3.0).move_to(UP * 0.4)
-        self.card = card
+        fit(card, LINE_W, 3.0).move_to(UP * 0.4)
         with self.beat(key="intro", model=rt.model_name, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(card[0]), run_time=0.6)
             self.play(FadeIn(card[1]), FadeIn(card[2]), run_time=0.6)
@@ -116,10 +105,9 @@ class RealModel(ExplainerScene):
         p, words = run.pieces, run.words
         self.change()
         shown = slice_of(p.n, MAX_PIECES)
-        row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=12.8)
+        row = TokenRow(list(p.texts), th, indices=shown, size=26, max_width=ROW_W)
         row.move_to(UP * 0.7)
-        self.piece_row = row
-        sentence = wrap_lines(short(run.sentence, 110), th, 28, 12.5, 1.0, max_lines=2, color=th.muted)
+        sentence = wrap_lines(short(run.sentence, 110), th, 28, LINE_W, 1.0, max_lines=2, color=th.muted)
         sentence.move_to(UP * 1.9)
         special_ids = [i for i in shown if i is not None and p.special[i]]
         unk = [i for i in p.unknown if i in shown]
@@ -127,7 +115,6 @@ class RealModel(ExplainerScene):
             row.item(i)[0].set_stroke(th.accent)
         for i in unk:
             row.item(i)[0].set_stroke(th.weight, width=4)
-        self.unknown_shown = unk
         split = [g for g, s in zip(words.groups, words.special) if not s and len(g) > 1]
         ids = VGroup(*[label(str(p.ids[i]), th, 18, th.muted, mono=True) for i in shown if i is not None])
         boxes = [row.item(i) for i in shown if i is not None]
@@ -136,7 +123,6 @@ class RealModel(ExplainerScene):
             t.scale(shrink).next_to(b, DOWN, buff=0.12)
         ids_caption = fit(label(ui("vocabulary ids (rows of vocab.txt)"), th, 20, th.muted), 6, 0.4)
         ids_caption.next_to(ids, DOWN, buff=0.2)
-        self.piece_ids = ids
         example = parts = ""
         if split:
             g = split[0]
@@ -165,48 +151,42 @@ class RealModel(ExplainerScene):
                 label(ui("from a word: the MEAN over its pieces"), th, 26),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             fit(rule, 12, 1.2).move_to(DOWN * 1.6)
-            self.merge_rule = rule
             with self.beat(key="merge"):
                 self.play(*[Create(m) for m in merged], run_time=0.6)
                 self.play(FadeIn(rule), run_time=0.6)
 
     # -- 3. the gallery --------------------------------------------------------------------------
-    def _gallery(self) -> None:
+    def _gallery(self) -> Gallery:
         rt, run, th = self.rt, self.rt.main, self.theme
         self.change()
         w = min(run.words.n, MAX_WORDS)  # a tile is ~100 px wide: more words would not show
-        gallery = Gallery(run.word_attentions[:, :, :w, :w], th, 11.6, CONTENT_TOP - CONTENT_BOTTOM - 0.1)
+        gallery = Gallery(run.word_attentions[:, :, :w, :w], th, GALLERY_W, SAFE.height - 0.1)
         scale = ColorScale(th, height=2.6, caption="weight")
         if run.words.n > w:
             cut = VGroup(*[label(t, th, 20, th.accent) for t in (f"first {w}", f"of {run.words.n}", "words")]
                          ).arrange(DOWN, buff=0.08)
             scale = VGroup(scale, cut).arrange(DOWN, buff=0.4)
-        gallery.move_to([-0.6, (CONTENT_TOP + CONTENT_BOTTOM) / 2, 0])
         scale.next_to(gallery, RIGHT, buff=0.35)
-        if scale.get_right()[0] > SAFE.right:
-            Group(gallery, scale).shift(LEFT * (scale.get_right()[0] - SAFE.right))
-        self.gallery, self.scale_bar = gallery, scale
+        SAFE.align(Group(gallery, scale), ORIGIN)  # centred (Gallery sized itself to fit)
         with self.beat(key="gallery", total=rt.layers * rt.heads, layers=rt.layers, per_layer=rt.heads):
             self.play(FadeIn(gallery), run_time=1.2)
         with self.beat(key="gallery-read"):
             self.play(FadeIn(scale), run_time=0.6)
+        return gallery
 
     # -- 4. zoom into the picked heads -----------------------------------------------------------
-    def _zoom(self) -> None:
+    def _zoom(self, gallery: Gallery) -> None:
         run, th = self.rt.main, self.theme
         words = run.words
         w = min(words.n, MAX_WORDS)
         picks = zoomed_heads(run.picks, self.rt.focus)
-        frames = VGroup(*[self.gallery.frame(p.layer, p.head, th.accent) for p in picks])
-        self.pick_frames = frames
+        frames = VGroup(*[gallery.frame(p.layer, p.head, th.accent) for p in picks])
         with self.beat(key="zoom-read"):
             self.play(LaggedStart(*[Create(f) for f in frames], lag_ratio=0.3), run_time=1.2)
-        self.zooms: list[Heatmap] = []
         for k, pick in enumerate(picks):
             self.change()
             matrix = run.word_attentions[pick.layer, pick.head][:w, :w]
             hm = self._heatmap(matrix, [short(t, LABEL_CHARS) for t in words.labels[:w]])
-            self.zooms.append(hm)
             if k == 0:
                 axis_template = VGroup(label(ui("rows = queries (asking)"), th, 22, th.q),
                                        label(ui("columns = keys (looked at)"), th, 22, th.k)
@@ -222,19 +202,16 @@ class RealModel(ExplainerScene):
             if words.n > w:
                 items.append(wrap_lines(f"first {w} of {words.n} words shown", th, 20, 5.2, 0.5, color=th.muted))
             panel = VGroup(*items).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-            fit(panel, 5.4, CONTENT_TOP - CONTENT_BOTTOM)
-            hm.move_to([-6.6 + hm.width / 2, (CONTENT_TOP + CONTENT_BOTTOM) / 2 - 0.1, 0])
-            hm.shift(RIGHT * max(0.0, SAFE.left - hm.get_left()[0]))
+            fit(panel, PANEL_W, SAFE.height)
+            ZOOM.align(hm, LEFT)
             panel.next_to(hm, RIGHT, buff=0.6).align_to(hm, UP)
-            if panel.get_right()[0] > SAFE.right:
-                panel.shift(LEFT * (panel.get_right()[0] - SAFE.right))
+            SAFE.keep(panel, y=False)
             boxes = VGroup()  # after the layout: they follow the moved cells
             for i in range(w):
                 j = int(np.argmax(matrix[i]))
                 cell = hm.cell(i, j)  # drawn twice (background under accent): shows on every heat colour
                 boxes.add(VGroup(SurroundingRectangle(cell, buff=0, stroke_color=th.background, stroke_width=7),
                                  SurroundingRectangle(cell, buff=0, stroke_color=th.accent, stroke_width=3)))
-            self.zoom_boxes = boxes
             with self.beat(key=f"head-{k + 1}", line="head", layer=pick.layer + 1, head=pick.head + 1, label=ui(text),
                           labelled=pick.labelled):
                 self.play(FadeIn(hm), FadeIn(name), run_time=0.8)
@@ -250,9 +227,6 @@ class RealModel(ExplainerScene):
             w = len(labels)
             cell = min(0.9, 5.0 / (w + 1.2), 6.2 / (w + 1.8))
             hm = Heatmap(matrix, labels, self.theme, cell=cell, show_values=cell >= 0.7, uniform_labels=True)
-            for t in hm.numbers:  # a margin around each printed weight
-                if t.width > cell * 0.74:
-                    t.scale(cell * 0.74 / t.width)
             self._zoom_template, self._numbers = hm.copy(), {}
             return hm
         hm = template.copy()
@@ -280,11 +254,11 @@ class RealModel(ExplainerScene):
                           color=th.text)
         dk_note = label(ui(f"d_k = {rt.d_k}:  √{rt.d_k} = {fmt(float(np.sqrt(rt.d_k)), 2)}"), th, 24, th.muted)
         top = VGroup(formula, dk_note).arrange(RIGHT, buff=0.8)
-        fit(top, 12.5, 1.1).move_to(UP * 2.35)
+        fit(top, LINE_W, 1.1).move_to(UP * 2.35)
         query = p.source(run.sentence, d.query) if not p.special[d.query] else p.texts[d.query]
         where = label(ui(f"layer {d.layer + 1} · head {d.head + 1} · query piece {quote(p.texts[d.query])}"), th, 26,
                       th.accent)
-        fit(where, 12.5, 0.5).next_to(top, DOWN, buff=0.25)
+        fit(where, LINE_W, 0.5).next_to(top, DOWN, buff=0.25)
         top.add(where)
         top_key = int(np.argmax(d.weights))
         keys = table_keys(p.n, top_key, MAX_KEYS)
@@ -319,10 +293,7 @@ class RealModel(ExplainerScene):
         total = label(ui(f"row sum {fmt(float(d.weights.sum()), 2)}  (all {p.n} keys)"), th, 22, th.muted)
         total.next_to(table, DOWN, buff=0.2).align_to(table, RIGHT)
         block = VGroup(table, total)
-        room = dots.get_bottom()[1] - 0.3 - CONTENT_BOTTOM
-        fit(block, 12.5, room).next_to(dots, DOWN, buff=0.3)
-        self.row_table, self.dot_line = table, dot_line
-        self.table_keys = keys
+        SAFE.below(dots, gap=0.3).with_width(LINE_W).place(block, edge=UP)
         with self.beat(key="row", layer=d.layer + 1, head=d.head + 1, query=quote(query)):
             self.play(FadeIn(top), run_time=0.8)
         with self.beat(key="row-dots", width=rt.d_k):
@@ -349,10 +320,9 @@ class RealModel(ExplainerScene):
         layer, head, share = head_for_link(q_run.word_attentions, qa, ka)
         row = q_run.word_attentions[layer, head, qa]
         picked = share >= THRESHOLDS["link"] and int(np.argmax(row)) == ka
-        self.question = (layer, head, share, picked)
         self.change()
         shown = slice_of(len(tokens), 12, [qi, ki])
-        tr = TokenRow(tokens, th, indices=shown, size=30, max_width=12.8).move_to(DOWN * 0.6)
+        tr = TokenRow(tokens, th, indices=shown, size=30, max_width=ROW_W).move_to(DOWN * 0.6)
         tr.item(qi)[0].set_stroke(th.q, width=4)
         tr.item(ki)[0].set_stroke(th.k, width=4)
         start, end = tr.item(qi).get_top() + UP * 0.1, tr.item(ki).get_top() + UP * 0.1
@@ -363,8 +333,7 @@ class RealModel(ExplainerScene):
                     th.accent if picked else th.muted)
         fit(tag, 12, 0.6).next_to(arc, UP, buff=0.15)
         ask = label(ui(f"What does {quote(tokens[qi])} refer to?") if pronoun else ui("The opening question"), th, 34)
-        fit(ask, 12.5, 0.7).move_to(UP * 2.4)
-        self.question_parts = VGroup(ask, tr, arc, tag)
+        fit(ask, LINE_W, 0.7).move_to(UP * 2.4)
         with self.beat(key="question", query=quote(tokens[qi]), target=quote(tokens[ki]), layer=layer + 1,
                        head=head + 1, share=percent(share), picked=picked, pronoun=pronoun):
             self.play(FadeIn(ask), FadeIn(tr), run_time=0.8)
@@ -383,6 +352,5 @@ class RealModel(ExplainerScene):
                                stroke_color=th.accent, stroke_width=3, fill_color=th.panel, fill_opacity=1)
         caution = VGroup(box, words).move_to(UP * 0.3)
         words.move_to(box)
-        self.caution = caution
         with self.beat(key="caution"):
             self.play(FadeIn(caution), run_time=0.8)

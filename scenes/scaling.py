@@ -28,14 +28,13 @@ from attention_explainer.scenes.components import (
     Bars,
     Formula,
     VariancePlot,
-    fit,
     fmt,
     label,
     note,
     slim,
     subscript,
 )
-from attention_explainer.scenes.layout import MID_Y
+from attention_explainer.scenes.layout import SAFE, SUBTITLE_Y
 
 
 class WhyScaling(ExplainerScene):
@@ -44,7 +43,6 @@ class WhyScaling(ExplainerScene):
     def construct(self) -> None:
         th = self.theme
         demo = self.input.scaling
-        self.demo = demo
         d, r = demo.d_k, demo.sqrt_d_k
         r_text = fmt(r, 0) if r == int(r) else fmt(r, 2)
 
@@ -59,7 +57,6 @@ class WhyScaling(ExplainerScene):
 
         # -- 2. variance grows with the width --------------------------------------------------
         plot = VariancePlot(demo.dims, demo.variance, th)
-        self.plot = plot
         key = VGroup(
             VGroup(Dot(radius=0.07, color=th.k), label(ui("measured, raw q · k"), th, 20, th.k)).arrange(RIGHT, buff=0.15),
             VGroup(Dot(radius=0.07, color=th.q), label(ui("measured, q · k / √dₖ"), th, 20, th.q)).arrange(RIGHT, buff=0.15),
@@ -67,12 +64,12 @@ class WhyScaling(ExplainerScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         slim(key)
         board = VGroup(plot, key).arrange(RIGHT, buff=0.7, aligned_edge=DOWN)
-        fit(board, 12.8, 4.9).move_to([0, MID_Y - 0.25, 0])
+        SAFE.with_width(12.8).with_height(4.9, SAFE.mid_y - 0.25).place(board)  # under the formula, moved up
         key[1].set_opacity(0)
         plot_scale = plot.scale_factor()  # how much fit() shrank the plot
         last_v = fmt(float(demo.variance[-1]), 1)
         with self.beat(key="variance"):
-            self.play(formula.animate.scale(0.6).move_to(UP * 2.55), run_time=0.6)
+            self.play(formula.animate.scale(0.6).move_to([0, SUBTITLE_Y, 0]), run_time=0.6)
             self.play(FadeIn(plot.frame), FadeIn(key[0]), FadeIn(key[2]), run_time=0.8)
             self.play(Create(plot.line), FadeIn(plot.line_name), run_time=0.8)
             self.play(FadeIn(plot.dots, lag_ratio=0.2), run_time=1.0)
@@ -80,7 +77,6 @@ class WhyScaling(ExplainerScene):
         top_label = slim(label(ui(f"dₖ = {d}: {last_v}"), th, 20, th.k)).next_to(top, LEFT, buff=0.15)
         scaled_dots = VGroup(*[Dot(plot.placed_point(w, v), radius=0.07 * plot_scale, color=th.q)
                                for w, v in zip(demo.dims, demo.scaled_variance)])
-        self.scaled_dots = scaled_dots
         with self.beat(key="variance-dk", width=d, variance=float(demo.variance[-1]), root=r_text):
             self.play(FadeIn(top_label), Indicate(top, color=th.accent, scale_factor=1.6), run_time=0.8)
             self.play(key[1].animate.set_opacity(1), FadeIn(scaled_dots, lag_ratio=0.2), run_time=1.0)
@@ -92,10 +88,9 @@ class WhyScaling(ExplainerScene):
                    under=[fmt(s, 2) for s in demo.scores])
         scaled = Bars(demo.p_scaled, 1.0, th, th.q, f"softmax(q · k / {r_text})", names,
                       under=[fmt(s, 2) for s in demo.scaled])
-        self.charts = {"raw": raw, "scaled": scaled}
         charts = VGroup(raw, scaled).arrange(RIGHT, buff=1.0, aligned_edge=DOWN)
         score_note = note(ui("score under each key"), th, 18)
-        fit(charts, 13.2, 4.6).move_to([0, MID_Y - 0.35, 0])
+        SAFE.with_width(13.2).with_height(4.6, SAFE.mid_y - 0.35).place(charts)  # (the score note under it)
         score_note.next_to(charts, DOWN, buff=0.15)
         setup = note(ui(f"one random query against {demo.m} random keys, dₖ = {d}"), th, 22, th.text)
         setup.next_to(formula, DOWN, buff=0.25)
@@ -112,19 +107,16 @@ class WhyScaling(ExplainerScene):
         # -- 4. gradients -----------------------------------------------------------------------
         grad = {"raw": demo.grad_raw, "scaled": demo.grad_scaled}
         swaps = []
-        self.grad_shown: dict[str, list[str]] = {}
         titles = {"raw": "p(1 − p), raw scores", "scaled": f"p(1 − p), scores / {r_text}"}
-        for name, chart in self.charts.items():
+        for name, chart in (("raw", raw), ("scaled", scaled)):
             unit = chart.unit() * 4  # p(1 - p) is at most 1/4: drawn 4× taller than p
             new_bars = VGroup(*[bar.copy().stretch_to_fit_height(max(unit * g, 0.02), about_edge=DOWN)
                                 for bar, g in zip(chart.bars, grad[name])])
             new_nums = VGroup()
-            self.grad_shown[name] = []
             for bar, g, old in zip(new_bars, grad[name], chart.numbers):
                 t = label(fmt(g, 2), th, 17, th.accent, mono=True)
                 t.scale(old.height / max(t.height, 1e-6)).next_to(bar, UP, buff=0.08)
                 new_nums.add(slim(t))
-                self.grad_shown[name].append(fmt(g, 2))
             new_title = slim(label(titles[name], th, 24, th.k if name == "raw" else th.q))
             new_title.scale(chart.title.height / max(new_title.height, 1e-6) * 1.0)
             new_title.move_to(chart.title)

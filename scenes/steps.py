@@ -16,23 +16,21 @@ from typing import Any, Optional, Sequence
 from manim import UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle
 
 from attention_explainer.scenes.components import Theme, fit, label, slim, ui
-from attention_explainer.scenes.layout import SAFE, cover
+from attention_explainer.scenes.layout import SAFE, TITLE_Y, Box, cover
 from attention_explainer.scenes.narrated import Narrator
 
-TITLE_Y = 3.5  # the step title and the formula, on one line above the content
+# the step title and the formula share the title line (layout.TITLE_Y)
 NOTE_Y = 3.08  # the note: under the title, above the content
 TITLE_SIZE, NOTE_SIZE = 34, 18
 BOX = SAFE.inset(top=0.05, bottom=0.03)  # the steps' content keeps clear of the note above
 LEFT_X, RIGHT_X, TOP, BOTTOM = BOX.left, BOX.right, BOX.top, BOX.bottom
+GROW = 1.3  # how much `place` may enlarge a small matrix
+WORK_TOP = -1.75  # a worked cell's line goes under this (the matrices above)
 
 
-def place(mob: Mobject, top: float = TOP, bottom: float = BOTTOM, left: float = LEFT_X,
-          right: float = RIGHT_X, grow: float = 1.3) -> Mobject:
-    """Scale to fit the box (shrink as needed, grow at most `grow`: small matrices read better
-    larger) and centre in it."""
-    slim(mob)
-    mob.scale(min(grow, (right - left) / max(mob.width, 1e-6), (top - bottom) / max(mob.height, 1e-6)))
-    return mob.move_to([(left + right) / 2, (top + bottom) / 2, 0])
+def place(mob: Mobject, box: Box = BOX, grow: float = GROW) -> Mobject:
+    """Slim `mob`, then `box.place` it (small matrices read better larger: grow at most GROW)."""
+    return box.place(slim(mob), grow)
 
 
 def align_rows(views: Sequence[Any], y: float) -> None:

@@ -51,7 +51,7 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_lines,
 )
-from attention_explainer.scenes.layout import CONTENT_BOTTOM
+from attention_explainer.scenes.layout import LINE_W, SAFE, SUBTITLE_Y
 
 # --------------------------------------------------------------------------- the focus pair rule
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
@@ -140,7 +140,7 @@ class WhyAttention(ExplainerScene):
                 self.play(FadeIn(slice_note), run_time=0.4)
 
         ask = ui(f"What does “{qt}” refer to?") if is_pronoun else ui(f"What does “{qt}” relate to?")
-        question = fit(label(ask, th, 34), 12.5, 0.8).move_to(UP * 2.0)
+        question = fit(label(ask, th, 34), LINE_W, 0.8).move_to(UP * 2.0)
         qbox, kbox = row.item(q)[0], row.item(k)[0]
         link = VGroup()
         if dist > 0:
@@ -156,8 +156,8 @@ class WhyAttention(ExplainerScene):
                 self.play(Create(link[0]), FadeIn(link[1]), run_time=0.9)
 
         # -- 2. a recurrent network reads one token at a time ----------------------------------
-        sub = fit(label(ui("A recurrent network (RNN) reads one token at a time"), th, 28, th.muted), 12.5, 0.6)
-        sub.move_to(UP * 2.55)
+        sub = fit(label(ui("A recurrent network (RNN) reads one token at a time"), th, 28, th.muted), LINE_W, 0.6)
+        sub.set_y(SUBTITLE_Y)
         fade_out = [question, *link]
         if slice_note is not None:
             fade_out.append(slice_note)
@@ -199,7 +199,7 @@ class WhyAttention(ExplainerScene):
 
         # -- 3. self-attention: every pair, one step --------------------------------------------
         sub2 = fit(label(ui("Self-attention: every token looks at every other, in one step"), th, 28, th.muted),
-                   12.5, 0.6).move_to(UP * 2.55)
+                   LINE_W, 0.6).move_to([0, SUBTITLE_Y, 0])
         self.play(FadeOut(VGroup(*chain.values())), FadeOut(counter), FadeOut(note), FadeOut(sub),
                   row.animate.move_to(DOWN * 0.55), run_time=0.7)
         arcs, special = all_pairs_arcs(row, th, max_height=sub2.get_bottom()[1] - 0.2 - row.get_top()[1],
@@ -222,9 +222,7 @@ class WhyAttention(ExplainerScene):
                           Indicate(qbox, color=th.q), Indicate(kbox, color=th.k), run_time=1.2)
 
         table = self._contrast_table(n, dist, qt, kt)
-        table.next_to(row, DOWN, buff=0.35)
-        if table.get_bottom()[1] < CONTENT_BOTTOM:
-            table.shift(UP * (CONTENT_BOTTOM - table.get_bottom()[1]))
+        SAFE.keep(table.next_to(row, DOWN, buff=0.35), x=False)
         self.table = table
         with self.beat(key="contrast"):
             self.play(FadeIn(table[0]), run_time=0.6)

@@ -7,8 +7,9 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import cairo
 import numpy as np
@@ -50,15 +51,89 @@ def use_config(tmp_path: Path, config: Optional[dict[str, Any]]) -> None:
     scene_input.cache_clear()
 
 
+def recording(scene_cls: type[Scene]) -> type[Scene]:
+    """A subclass of scene_cls that records every mobject it adds to the screen (by `add`, which
+    play uses for what an animation brings in, and `replace`), in order: what the viewer saw at some point; and
+    what is on screen at the end of each beat."""
+
+    class Recorded(scene_cls):  # type: ignore[valid-type, misc]
+        def add(self, *mobjects: Any) -> Any:
+            _RECORDED.setdefault(id(self), []).extend(mobjects)
+            return super().add(*mobjects)
+
+        def replace(self, old: Any, new: Any) -> Any:  # ReplacementTransform's target
+            _RECORDED.setdefault(id(self), []).append(new)
+            return super().replace(old, new)
+
+        @contextmanager
+        def beat(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            with super().beat(*args, **kwargs) as line:
+                yield line
+            _AT_BEAT.setdefault(id(self), {})[self.beats[-1].id] = list(self.mobjects)
+
+    Recorded.__name__ = Recorded.__qualname__ = scene_cls.__name__
+    return Recorded
+
+
+_RECORDED: dict[int, list[Any]] = {}  # id(scene) -> what it added (a build's scene lives for the module)
+_AT_BEAT: dict[int, dict[str, list[Any]]] = {}  # id(scene) -> beat id -> scene.mobjects at its end
+_MADE: dict[int, list[Any]] = {}  # id(scene) -> the components it made (shown or not), in order
+
+
+def _component_classes() -> list[type]:
+    """The Mobject classes of the scenes' component modules (Heatmap, MatrixView, TokenRow, ...)."""
+    import inspect
+
+    from manim import Mobject
+
+    from attention_explainer.scenes import components, real_model_parts
+
+    return [c for mod in (components, real_model_parts) for _, c in inspect.getmembers(mod, inspect.isclass)
+            if issubclass(c, Mobject) and c.__module__.startswith("attention_explainer.")]
+
+
+@contextmanager
+def _making(made: list[Any]) -> Iterator[None]:
+    """Collect every component made (built, or copied from one) while the block runs. A scene
+    often shows a component's parts one by one and never the component itself (a heatmap's
+    cells, then its labels): `seen` finds it through its parts."""
+    classes = _component_classes()
+    saved = [(c, c.__dict__.get("__init__"), c.__dict__.get("copy")) for c in classes]
+    for c in classes:
+        def init(self: Any, *args: Any, __init: Any = c.__init__, **kwargs: Any) -> None:
+            __init(self, *args, **kwargs)
+            made.append(self)
+
+        def copy(self: Any, *args: Any, __copy: Any = c.copy, **kwargs: Any) -> Any:
+            out = __copy(self, *args, **kwargs)
+            made.append(out)
+            return out
+
+        c.__init__, c.copy = init, copy  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for c, init, copy in saved:
+            for name, old in (("__init__", init), ("copy", copy)):
+                if old is None:
+                    delattr(c, name)
+                else:
+                    setattr(c, name, old)
+
+
 def build_scene(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[str, Any]] = None) -> Scene:
-    """Run the scene's construct with every animation skipped (fast); returns the scene."""
+    """Run the scene's construct with every animation skipped (fast); returns the scene. What it
+    shows is recorded (`seen`, `texts`)."""
     use_config(tmp_path, config)
     try:
         with tempconfig({"dry_run": True, "disable_caching": True,
                          "media_dir": str(tmp_path / "media"), "quality": "low_quality",
                          "progress_bar": "none", "verbosity": "WARNING", **CACHES}):
-            scene = scene_cls(renderer=CairoRenderer(skip_animations=True))
-            scene.render()
+            made: list[Any] = []
+            with _making(made):
+                scene = recording(scene_cls)(renderer=CairoRenderer(skip_animations=True))
+                scene.render()
+            _MADE[id(scene)] = made
     finally:
         os.environ.pop(CONFIG_ENV, None)
         scene_input.cache_clear()
@@ -93,6 +168,92 @@ def build_checked(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[
     for path in (out, record, config_file):
         path.unlink()
     return scene, findings
+
+
+# ------------------------------------------------ what a built scene showed (no attributes kept for tests)
+def seen(scene: Scene, kind: type = object, final: bool = False, beat: Optional[str] = None) -> list[Any]:
+    """Every mobject of type `kind` the scene showed (in the families of what it added, in the
+    order it added them, each once, then the components it made that it showed a part of); with
+    `final` only what is on screen at its end, with `beat` (an id) what was at that beat's end."""
+    if beat is not None:
+        tops = _AT_BEAT[id(scene)][beat]
+    else:
+        tops = scene.mobjects if final else _RECORDED.get(id(scene), [])
+    out, ids, shown = [], set(), set()
+    for top in tops:
+        for m in top.get_family():
+            shown.add(id(m))
+            if isinstance(m, kind) and id(m) not in ids:
+                ids.add(id(m))
+                out.append(m)
+    for c in _MADE.get(id(scene), []):  # components shown part by part
+        if isinstance(c, kind) and id(c) not in ids and any(id(m) in shown for m in c.get_family()[1:]):
+            ids.add(id(c))
+            out.append(c)
+    return out
+
+
+def views_named(scene: Scene, tex: str, final: bool = False, beat: Optional[str] = None) -> list[Any]:
+    """Every MatrixView the scene showed whose name is the TeX `tex` ("X", "W_Q^{(1)}", ...):
+    a matrix shown twice (two slices, a copy that moves) is listed twice."""
+    from attention_explainer.scenes.components import MatrixView
+
+    return [v for v in seen(scene, MatrixView, final, beat) if v.name is not None and _name(v.name) == tex]
+
+
+def _name(mob: Any) -> str:
+    """A MatrixView's name as TeX: the MathTex's string, or `\\text{words}` for a name in words."""
+    from manim import Text
+
+    tex = getattr(mob, "tex_string", None)
+    if tex is not None:
+        return tex
+    return "\\text{" + " ".join(t.original_text for t in mob.get_family() if isinstance(t, Text)) + "}"
+
+
+def at_beat(scene: Scene, beat: str) -> list[Any]:
+    """What was on screen (the scene's top-level mobjects) at the end of beat `beat` (an id)."""
+    return list(_AT_BEAT[id(scene)][beat])
+
+
+def only(items: list[Any]) -> Any:
+    """The one item of a list (fails when there are none or several)."""
+    assert len(items) == 1, f"{len(items)} found"
+    return items[0]
+
+
+def texts(scene: Scene, final: bool = False, beat: Optional[str] = None) -> list[Any]:
+    """The Text mobjects the scene showed (see `seen`)."""
+    from manim import Text
+
+    return seen(scene, Text, final, beat)
+
+
+def text(scene: Scene, words: str, final: bool = False, beat: Optional[str] = None) -> Any:
+    """The one Text the scene showed that reads `words` (its original text)."""
+    return only([t for t in texts(scene, final, beat) if t.original_text == words])
+
+
+def right_of(scene: Scene, mob: Any, final: bool = True, beat: Optional[str] = None) -> list[Any]:
+    """The Texts on mob's line (their centre within its height), right of it, nearest first."""
+    y, h, x = mob.get_y(), mob.height, mob.get_right()[0]
+    row = [t for t in texts(scene, final, beat) if abs(t.get_y() - y) < h / 2 and t.get_left()[0] >= x - 1e-6
+           and t is not mob]
+    return sorted(row, key=lambda t: t.get_left()[0])
+
+
+def color_of(mob: Any) -> str:
+    """A mobject's colour as upper-case hex."""
+    return mob.get_color().to_hex().upper()
+
+
+def boxes_around(scene: Scene, target: Any, color: str, final: bool = True) -> list[Any]:
+    """The rectangles drawn in `color` centred on `target` (highlight frames)."""
+    from manim import Rectangle
+
+    return [r for r in seen(scene, Rectangle, final) if r.get_stroke_width() > 0
+            and r.get_stroke_color().to_hex().upper() == color.upper()
+            and np.allclose(r.get_center(), target.get_center(), atol=1e-6)]
 
 
 # --------------------------------------------------------- checks shared by the scene test files

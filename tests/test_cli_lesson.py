@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 pytest.importorskip("manim")
-from scenetools import build_scene, glyph_text, shown_number  # noqa: E402
+from scenetools import boxes_around, build_scene, color_of, glyph_text, only, seen, shown_number, text  # noqa: E402
 
 from attention_explainer.config import validate_config  # noqa: E402
 from attention_explainer.core.attention import compute_trace  # noqa: E402
+from attention_explainer.scenes.components import DARK, Heatmap  # noqa: E402
 from attention_explainer.scenes.components.text import Caption  # noqa: E402
 
 pytestmark = pytest.mark.system
@@ -74,7 +75,9 @@ def test_the_default_is_still_the_last_token(tmp_path: Path) -> None:
     config = {"sentence": SENTENCE, "display": {"captions": False}}
     scene = build_scene(AttentionHeatmap, tmp_path, config)
     trace = compute_trace(validate_config(config).attention_spec())
-    assert scene.reading[0] == reading_row(np.asarray(trace.weights), np.asarray(trace.mask), 10)
+    hm = only(seen(scene, Heatmap))  # the row read ends in the query colour
+    read = [i for i, t in enumerate(hm.row_labels) if color_of(t) == DARK.q.upper()]
+    assert read == [reading_row(np.asarray(trace.weights), np.asarray(trace.mask), 10)]
 
 
 def test_the_heatmap_reads_the_focus_row_and_says_the_weights_are_random(tmp_path: Path) -> None:
@@ -83,12 +86,11 @@ def test_the_heatmap_reads_the_focus_row_and_says_the_weights_are_random(tmp_pat
     config = {**FOCUS, "model": {"seed": 7, "causal": True}}
     scene = build_scene(AttentionHeatmap, tmp_path, config)
     trace = compute_trace(validate_config(config).attention_spec())
-    r, keys = scene.reading
-    assert r == 5
-    assert keys[0] == int(np.argmax(trace.weights[5])) and keys[0] <= 5  # causal: an earlier key
-    drawn = {id(m) for top in scene.mobjects for m in top.get_family()}
-    assert id(scene.origin) in drawn
-    assert scene.origin.original_text == "random weights (seed 7), not trained"
+    hm = only(seen(scene, Heatmap))
+    assert [i for i, t in enumerate(hm.row_labels) if color_of(t) == DARK.q.upper()] == [5]
+    top = int(np.argmax(trace.weights[5]))
+    assert top <= 5 and boxes_around(scene, hm.cell(5, top), DARK.k)  # causal: an earlier key, boxed
+    text(scene, "random weights (seed 7), not trained", final=True)  # on screen at the end
 
 
 @pytest.mark.slow

@@ -39,7 +39,6 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_words,
 )
-from attention_explainer.scenes.layout import SAFE, Box
 
 __module_test__ = "components"  # control data in tests/control_data/components/
 
@@ -202,9 +201,3 @@ def test_token_row_keeps_token_order() -> None:
     xs = [row.item(i).get_x() for i in (0, 1, 5)]
     assert xs == sorted(xs)
     assert [row.item(i)[1].original_text for i in (0, 1, 5)] == ["The", "cat", "mat"]
-
-
-def test_safe_area_insets() -> None:
-    assert SAFE.inset(x=0.1).width == pytest.approx(SAFE.width - 0.2)
-    box = Box(-1, 1, 1, -1)
-    assert box.inset(top=0.5).mid_y == pytest.approx(-0.25)

@@ -9,7 +9,12 @@ from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.causal_mask import NEG_INF, CausalMask
 from attention_explainer.scenes.components import LIGHT, heat_color
 from manim import ManimColor
-from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number
+from attention_explainer.config import validate_config
+from attention_explainer.core.attention import compute_trace
+from attention_explainer.core.variants import causal_comparison
+from attention_explainer.scenes.components import Heatmap
+from scenetools import (build_scene, check_beats, check_layout, glyph_text, only, optional_config, seen, sentence,
+                        shown_number, text, views_named)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +40,10 @@ def test_builds_for_sentence_lengths(tmp_path, n):
     # that content stays above the caption band anyway
     scene = build_scene(CausalMask, tmp_path, {"sentence": sentence(n), "display": {"captions": False}})
     check_beats(scene, "causal-mask")
-    cmp = scene.comparison
+    cmp = causal_comparison(compute_trace(validate_config({"sentence": sentence(n)}).attention_spec()))
     assert cmp.n == n
-    masked = scene.views["masked"]
+    unmasked, masked = seen(scene, Heatmap)  # side by side: without, then with the mask
+    np.testing.assert_array_equal(unmasked.values, cmp.unmasked)
     np.testing.assert_array_equal(masked.values, cmp.masked)
     assert np.all(masked.values[np.triu_indices(n, 1)] == 0)
     check_layout(scene)
@@ -48,7 +54,7 @@ def test_builds_for_sentence_lengths(tmp_path, n):
             assert masked.cell(i, j).get_fill_color().to_hex() == want.to_hex(), (i, j)
     # the generation beat revealed every row: all cells are opaque again
     assert all(c.get_fill_opacity() == 1 for c in masked.cells)
-    assert scene.status[0].original_text == f"step {n} of {n}"
+    text(scene, f"step {n} of {n}", final=True)  # the last step's status
 
 
 @pytest.mark.slow
@@ -67,12 +73,12 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     }
     scene = build_scene(CausalMask, tmp_path, config)
     t = scene.trace
-    scores = scene.views["scaled"]
+    scores = only(views_named(scene, r"QK^{\top}/\sqrt{d_k}"))
     np.testing.assert_array_equal(scores.values, t.scaled)
     for i in range(3):
         for j in range(3):
             if j > i:
-                assert scene.shown_scores[(i, j)] == NEG_INF
+                assert scores.shown[(i, j)] == NEG_INF
             else:  # read back from the glyphs drawn
                 assert glyph_text(scores.entry(i, j)) == shown_number(t.scaled[i, j], 2), (i, j)
     # the reference: the scaled scores by hand, softmaxed with and without the mask
@@ -82,8 +88,7 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
     unmasked = e / e.sum(axis=1, keepdims=True)
     em = np.where(np.triu(np.ones((3, 3), bool), 1), 0.0, np.exp(S - S.max(axis=1, keepdims=True)))
     masked = em / em.sum(axis=1, keepdims=True)
-    for name, ref in (("unmasked", unmasked), ("masked", masked)):
-        hm = scene.views[name]
+    for name, ref, hm in zip(("unmasked", "masked"), (unmasked, masked), seen(scene, Heatmap)):
         shown = [glyph_text(t_) for t_ in hm.numbers]
         assert shown == [shown_number(v, 2) for v in ref.ravel()], name
 
@@ -94,8 +99,9 @@ def test_light_theme_and_causal_trace_with_8_tokens(tmp_path):
                                                "model": {"causal": True}})
     check_beats(scene, "causal-mask")
     check_layout(scene)
-    np.testing.assert_allclose(scene.views["masked"].values, scene.trace.weights)
+    _, masked = seen(scene, Heatmap)
+    np.testing.assert_allclose(masked.values, scene.trace.weights)
     assert scene.theme.name == "light"
     assert ManimColor(scene.camera.background_color).to_hex() == ManimColor(LIGHT.background).to_hex()
-    masked_cell = scene.views["masked"].cell(0, 7)  # above the diagonal: drawn as an empty panel
+    masked_cell = masked.cell(0, 7)  # above the diagonal: drawn as an empty panel
     assert masked_cell.get_fill_color().to_hex() == ManimColor(LIGHT.panel).to_hex()

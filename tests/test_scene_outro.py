@@ -12,7 +12,10 @@ import pytest
 from attention_explainer.narration.beats import reading_time
 from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.outro import HEADS, Outro, recap_steps
-from scenetools import build_scene
+from manim import VGroup
+
+from attention_explainer.scenes.components import Formula, Heatmap
+from scenetools import build_scene, color_of, only, seen, texts
 
 LONG_CLOSING = ("Thanks for watching! Attention lets every token look at every other token in one step, and "
                 "the weights show exactly where each one looks. Try your own sentence, change the seed, switch "
@@ -64,7 +67,14 @@ def check_beats(scene: Outro) -> None:
 
 
 def shapes_shown(scene: Outro) -> list[str]:
-    return [row[2].text for row in scene.recap]
+    """The recap's third column, top to bottom: its shapes, in the muted colour."""
+    shapes = [t for t in texts(scene, beat="outro-recap-attention") if color_of(t) == scene.theme.muted.upper()]
+    return [t.text for t in sorted(shapes, key=lambda t: -t.get_y())]
+
+
+def closing_lines(scene: Outro) -> list:
+    """The closing line on screen at the end, line by line."""
+    return sorted(texts(scene, final=True), key=lambda t: -t.get_y())
 
 
 def test_catalog_points_at_this_scene() -> None:
@@ -89,12 +99,15 @@ def test_default_config(shared: Path) -> None:
     assert shapes_shown(scene) == [s[2].replace(" ", "") for s in recap_steps(tr.n, tr.d_model, tr.d_k, tr.causal)]
     assert shapes_shown(scene)[1] == f"{tr.n}×{tr.d_model}"
     # the whole formula lit
-    assert all(part.get_fill_opacity() == pytest.approx(1.0) for part in scene.formula.tex)
+    formula = only(seen(scene, Formula))
+    assert all(part.get_fill_opacity() == pytest.approx(1.0) for part in formula.tex)
     # head 1 is the trace's weights, without numbers; the other heads have none at all
-    heat = scene.mini_heatmap
+    heat = only(seen(scene, Heatmap))
     np.testing.assert_array_equal(heat.values, tr.weights)
-    assert len(heat.numbers) == 0 and len(scene.heads) == HEADS
-    assert "".join(t.text for t in scene.closing) == "".join(scene.cfg.video.closing_line.split())
+    assert len(heat.numbers) == 0
+    heads = [t.text for t in texts(scene, beat="outro-heads") if t.text.startswith("head")]
+    assert heads == ["head1:thisvideo", *[f"head{h}" for h in range(2, HEADS + 1)]]
+    assert "".join(t.text for t in closing_lines(scene)) == "".join(scene.cfg.video.closing_line.split())
     assert scene.beats[-1].text == scene.cfg.video.closing_line
 
 
@@ -112,10 +125,11 @@ def test_explicit_matrices_light_causal_long_closing(shared: Path) -> None:
     s[np.triu_indices(3, 1)] = -np.inf
     w = np.exp(s - s.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(scene.mini_heatmap.values, w, atol=1e-12)
+    np.testing.assert_allclose(only(seen(scene, Heatmap)).values, w, atol=1e-12)
     # the long closing line: all of it on screen, inside the frame, spoken in caption-sized pieces
-    assert "".join(t.text for t in scene.closing) == "".join(LONG_CLOSING.split())
-    assert scene.closing.width <= 12.4 + 1e-6 and len(scene.closing) > 1
+    lines = closing_lines(scene)
+    assert "".join(t.text for t in lines) == "".join(LONG_CLOSING.split())
+    assert VGroup(*lines).width <= 12.4 + 1e-6 and len(lines) > 1
     pieces = [b.text for b in scene.beats if b.text in LONG_CLOSING]
     assert " ".join(pieces).split() == LONG_CLOSING.split() and len(pieces) > 1
 
@@ -126,7 +140,7 @@ def test_one_token(shared: Path) -> None:
     check_beats(scene)
     assert scene.outside == []
     assert shapes_shown(scene)[0] == "1token"
-    assert scene.mini_heatmap.values.shape == (1, 1)
+    assert only(seen(scene, Heatmap)).values.shape == (1, 1)
 
 
 @pytest.mark.slow

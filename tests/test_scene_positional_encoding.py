@@ -9,7 +9,12 @@ import pytest
 
 from attention_explainer.config.catalog import scene_by_id
 from attention_explainer.scenes.positional_encoding import PositionalEncoding
-from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number, shows
+from attention_explainer.config import validate_config
+from attention_explainer.core.attention import compute_trace
+from attention_explainer.core.variants import order_demo
+from attention_explainer.scenes.components import PEGrid
+from scenetools import (build_scene, check_beats, check_layout, glyph_text, only, optional_config, seen, sentence,
+                        shown_number, shows, views_named)
 
 
 @pytest.fixture(scope="module")
@@ -49,24 +54,26 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
         "model": {"embeddings": E.tolist(), "positional_encoding": True}})
     check_beats(scene, "positional-encoding")
     check_layout(scene)
-    t, demo = scene.trace, scene.demo
+    t = scene.trace
     # the paper's formula, by hand
     PE = np.array([[math.sin(pos / 10000 ** (2 * (j // 2) / 4)) if j % 2 == 0 else
                     math.cos(pos / 10000 ** (2 * (j // 2) / 4)) for j in range(4)] for pos in range(3)])
-    grid = scene.views["PE"]
+    grid = only(seen(scene, PEGrid))
     np.testing.assert_allclose(grid.values, PE, atol=1e-12)
     assert [glyph_text(t) for t in grid.numbers] == [shown_number(PE[i, j], 2) for i in range(3) for j in range(4)]
-    shows(scene.views["E"], E, t.precision)
-    shows(scene.views["PE_numbers"], PE, 2)
-    shows(scene.views["X"], E + PE, 2)
     W = (t.W_Q, t.W_K, t.W_V)
-    shows(scene.views["Z"], loop_attention(E, *W), 2)
-    shows(scene.views["Z_perm"], loop_attention(E[[1, 2, 0]], *W), 2)
-    shows(scene.views["Z_pe"], loop_attention(E + PE, *W), 2)
-    shows(scene.views["Z_pe_perm"], loop_attention(E[[1, 2, 0]] + PE, *W), 2)
+    for name, decimals, values in (
+            (r"\text{embeddings}", t.precision, E), ("PE", 2, PE), ("X", 2, E + PE),
+            ("Z", 2, loop_attention(E, *W)), (r"Z_{\text{reordered}}", 2, loop_attention(E[[1, 2, 0]], *W)),
+            (r"Z \text{ with } PE", 2, loop_attention(E + PE, *W)),
+            (r"Z_{\text{reordered}} \text{ with } PE", 2, loop_attention(E[[1, 2, 0]] + PE, *W))):
+        views = views_named(scene, name)
+        assert len(views) == 1, name
+        shows(views[0], values, decimals)
     # without positions the reordered rows are the same rows; with them they are not
-    assert [glyph_text(scene.views["Z_perm"].entry(a, c)) for a in range(3) for c in range(3)] == \
-        [glyph_text(scene.views["Z"].entry(r, c)) for r in (1, 2, 0) for c in range(3)]
+    Z, Z_perm = only(views_named(scene, "Z")), only(views_named(scene, r"Z_{\text{reordered}}"))
+    assert [glyph_text(Z_perm.entry(a, c)) for a in range(3) for c in range(3)] == \
+        [glyph_text(Z.entry(r, c)) for r in (1, 2, 0) for c in range(3)]
     # the trace's X already has the positions (the math segment shows it), and the scene says so
     np.testing.assert_allclose(t.X, E + PE, atol=1e-12)
     assert any("is on" in b.text for b in scene.beats)
@@ -75,10 +82,11 @@ def test_numbers_on_screen_equal_the_trace(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("n,theme", [(1, "dark"), (16, "light")])
 def test_builds_for_other_lengths(tmp_path, n, theme):
-    scene = build_scene(PositionalEncoding, tmp_path, {"sentence": sentence(n),
-                                                      "display": {"theme": theme, "captions": False}})
+    config = {"sentence": sentence(n), "display": {"theme": theme, "captions": False}}
+    scene = build_scene(PositionalEncoding, tmp_path, config)
     check_beats(scene, "positional-encoding")
     check_layout(scene)
-    assert scene.views["PE"].values.shape == (n, scene.trace.d_model)
+    assert only(seen(scene, PEGrid)).values.shape == (n, scene.trace.d_model)
+    demo = order_demo(compute_trace(validate_config(config).attention_spec()), False)
     if n > 1:
-        assert scene.demo.gap.max() < 1e-12 < scene.demo.gap_pe.max()
+        assert demo.gap.max() < 1e-12 < demo.gap_pe.max()

@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 from attention_explainer.config.catalog import scene_by_id
-from attention_explainer.scenes.components import fmt
+from manim import Dot
+
+from attention_explainer.scenes.components import DARK, Bars, VariancePlot, fmt
 from attention_explainer.scenes.scaling import WhyScaling
 from attention_explainer.core.variants import scaling_demo
-from scenetools import build_scene, check_beats, check_layout, glyph_text, optional_config, sentence, shown_number
+from scenetools import (build_scene, check_beats, check_layout, color_of, glyph_text, only, optional_config, seen,
+                        sentence, shown_number, texts)
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +33,27 @@ def test_default_config_duration_and_numbers(tmp_path):
     check_beats(scene, "scaling")
     check_layout(scene)
     assert 55 <= scene.renderer.time <= 100, scene.renderer.time
-    demo = scene.demo
+    demo = scaling_demo(0)  # the default seed, computed here
     assert demo.d_k == 64
     # the bars show the demo's weights, formatted; the demo agrees with a plain softmax
-    raw, scaled = scene.charts["raw"], scene.charts["scaled"]
+    raw, scaled = seen(scene, Bars)  # raw first, then scaled
     np.testing.assert_allclose(raw.values, softmax(demo.K @ demo.q))
     np.testing.assert_allclose(scaled.values, softmax(demo.K @ demo.q / 8))
     assert [glyph_text(t) for t in raw.numbers] == [shown_number(v, 2) for v in demo.p_raw]
     assert [glyph_text(t) for t in raw.under] == [shown_number(s, 2) for s in demo.K @ demo.q]
     assert [glyph_text(t) for t in scaled.under] == [shown_number(s, 2) for s in demo.K @ demo.q / 8]
-    for name, p in (("raw", demo.p_raw), ("scaled", demo.p_scaled)):
-        assert scene.grad_shown[name] == [shown_number(v * (1 - v), 2) for v in p]
-    # the variance plot has one measured dot per width, placed at (d, variance)
-    assert len(scene.plot.dots) == len(demo.dims) == len(scene.scaled_dots)
+    # the gradients p(1 - p) replace the numbers above the bars: raw (left), then scaled
+    grads = sorted([t for t in texts(scene, beat="scaling-gradients") if color_of(t) == DARK.accent.upper()],
+                   key=lambda t: t.get_x())
+    assert [glyph_text(t) for t in grads] == [shown_number(v * (1 - v), 2) for v in (*demo.p_raw, *demo.p_scaled)]
+    # the variance plot: one measured dot per width at (d, variance), then the scaled ones
+    plot = only(seen(scene, VariancePlot))
+    assert len(plot.dots) == len(demo.dims)
+    inside_plot = [d for d in seen(scene, Dot, beat="scaling-variance-dk") if color_of(d) == DARK.q.upper()
+                   and plot.get_left()[0] <= d.get_x() <= plot.get_right()[0]]
+    assert len(inside_plot) == len(demo.dims)
+    for dot, w, v in zip(sorted(inside_plot, key=lambda d: d.get_x()), demo.dims, demo.scaled_variance):
+        assert np.allclose(dot.get_center(), plot.placed_point(w, v), atol=1e-6)
     # the narration quotes the demo's numbers
     text = " ".join(b.text for b in scene.beats)
     assert fmt(float(demo.p_raw.max()), 2) in text and fmt(float(demo.variance[-1]), 1) in text
@@ -56,7 +67,8 @@ def test_builds_for_other_configs(tmp_path, n, seed, theme):
     check_beats(scene, "scaling")
     check_layout(scene)
     demo = scaling_demo(seed)
-    np.testing.assert_array_equal(scene.demo.p_raw, demo.p_raw)
+    raw, _ = seen(scene, Bars)
+    assert [glyph_text(t) for t in raw.numbers] == [shown_number(v, 2) for v in demo.p_raw]
     assert scene.theme.name == theme
     # seed 3 does not saturate fully: the narration must not claim "almost all"
     if demo.p_raw.max() < 0.9:

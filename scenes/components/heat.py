@@ -19,10 +19,12 @@ from typing import Optional, Sequence
 import numpy as np
 from manim import LEFT, RIGHT, UP, ManimColor, Rectangle, Square, VGroup, VMobject, interpolate_color
 
+from attention_explainer.scenes.checking import dimmed
 from attention_explainer.scenes.components.text import (
     ui,
     baseline_of, centre_x_height, fit, fmt, label, put_on_baseline, token_label)
 from attention_explainer.scenes.components.theme import VIRIDIS, Theme
+from attention_explainer.scenes.layout import fit_factor
 from attention_explainer.scenes.measure import contrast, rgb
 
 
@@ -66,11 +68,13 @@ def masked_swatch(theme: Theme, side: float = 0.4) -> VGroup:
 class Heatmap(VGroup):
     """Attention weights as coloured cells; rows = queries, columns = keys, both token-labelled.
 
-    `cell(i, j)` is a cell, `number(i, j)` its printed weight (when the cells are big enough).
+    `cell(i, j)` is a cell, `number(i, j)` its printed weight (when the cells are big enough, at
+    most NUMBER_W × NUMBER_H of the cell), `row(i)` the cells of a row.
     """
 
     LABEL_MAX_W = 2.0  # token labels fit in 2.0 × 0.9 cell
     LABEL_MAX_H = 0.9  # (in cells)
+    NUMBER_W, NUMBER_H = 0.78, 0.6  # a printed weight fits this much of its cell (a margin all round)
 
     def __init__(
         self,
@@ -87,6 +91,7 @@ class Heatmap(VGroup):
         n = self.values.shape[0]
         self.cell_size, self.theme, self.n = cell, theme, n
         self.masked = np.zeros((n, n), dtype=bool)
+        self.hatches: dict[tuple[int, int], VMobject] = {}
         self.mask_layer = VGroup()
         show_values = cell >= 0.55 if show_values is None else show_values
         self.cells, self.numbers = VGroup(), VGroup()
@@ -99,7 +104,7 @@ class Heatmap(VGroup):
                 self.cells.add(sq)
                 if show_values:
                     t = label(fmt(v, decimals), theme, size=min(22, cell * 30), color=ink_on(v), mono=True)
-                    fit(t, cell * 0.9, cell * 0.6).move_to(sq)
+                    fit(t, cell * self.NUMBER_W, cell * self.NUMBER_H).move_to(sq)
                     self.numbers.add(t)
         self.add(self.cells, self.numbers)
         size = self.label_size(cell)
@@ -146,7 +151,7 @@ class Heatmap(VGroup):
         k = cls.label_size(cell) / ref_size
         fitted = []
         for w, h in dims:
-            s = min(1.0, cls.LABEL_MAX_W / max(w * k, 1e-6), cell * cls.LABEL_MAX_H / max(h * k, 1e-6))
+            s = fit_factor(w * k, h * k, cls.LABEL_MAX_W, cell * cls.LABEL_MAX_H)
             fitted.append((w * k * s, h * k * s))
         turned = any(w > cell * cls.LABEL_MAX_H for w, _ in fitted)
         col_h = max(w if turned else h for w, h in fitted)
@@ -164,6 +169,27 @@ class Heatmap(VGroup):
         """The cells of row i."""
         return VGroup(*[self.cell(i, j) for j in range(self.n)])
 
+    def dim_row(self, i: int, opacity: float = 0.08) -> None:
+        """Fade row i to `opacity` (a row not generated yet): its cells and hatching faded, its
+        numbers hidden, its label dimmed (declared faded on purpose for the frame check)."""
+        for j in range(self.n):
+            self.cell(i, j).set_fill(opacity=opacity)
+            if (i, j) in self.hatches:
+                self.hatches[(i, j)].set_stroke(opacity=opacity)
+            if len(self.numbers) and not self.masked[i, j]:
+                self.number(i, j).set_opacity(0)
+        dimmed(self.row_labels[i]).set_opacity(0.3)
+
+    def reveal_row(self, i: int) -> list:  # type: ignore[type-arg]
+        """Animations that bring a dimmed row i back: cells, hatching, label, then its numbers
+        (after the cells, so they are drawn above them)."""
+        anims = [self.cell(i, j).animate.set_fill(opacity=1) for j in range(self.n)]
+        anims += [self.hatches[(i, j)].animate.set_stroke(opacity=1) for j in range(self.n) if (i, j) in self.hatches]
+        anims.append(self.row_labels[i].animate.set_opacity(1))
+        if len(self.numbers):
+            anims += [self.number(i, j).animate.set_opacity(1) for j in range(self.n) if not self.masked[i, j]]
+        return anims
+
     def row_rect(self, i: int, color: Optional[str] = None) -> Rectangle:
         row = self.row(i)
         return Rectangle(width=row.width + 0.06, height=self.cell_size + 0.06,
@@ -174,7 +200,7 @@ class Heatmap(VGroup):
         Returns the hatching (also `.mask_layer`, one hatch per cell, row by row); it is not
         part of the heatmap's group, so the caller decides when it appears."""
         self.masked = np.asarray(mask, dtype=bool)
-        self.hatches: dict[tuple[int, int], VMobject] = {}
+        self.hatches = {}
         for i, j in zip(*np.nonzero(self.masked)):
             sq = self.cell(i, j)
             sq.set_fill(self.theme.panel)  # dark (light theme: pale) instead of a heat colour

@@ -36,7 +36,7 @@ from attention_explainer.narration.locale import (  # noqa: F401 (article, short
 from attention_explainer.narration.units import join_units, units
 from attention_explainer.narration.words import token_text, tr, ui  # noqa: F401 (ui: re-exported)
 from attention_explainer.scenes.components.theme import FONT, MONO, Theme
-from attention_explainer.scenes.layout import CAPTION_FLOOR, CAPTION_Y, TITLE_Y
+from attention_explainer.scenes.layout import CAPTION_FLOOR, CAPTION_Y, TITLE_Y, fit_scale
 
 # ------------------------------------------------------------------------------------- numbers
 # Numbers and tokens are written in one place, below the scenes, in the lesson language
@@ -217,8 +217,8 @@ def token_label(token: str, theme: Theme, size: float, max_width: float, max_hei
 
 
 def fit(mob: VMobject, max_width: float, max_height: float) -> VMobject:
-    """Shrink (never grow) a mobject to fit a box."""
-    s = min(1.0, max_width / max(mob.width, 1e-6), max_height / max(mob.height, 1e-6))
+    """Shrink (never grow) a mobject to fit max_width × max_height (it does not move)."""
+    s = fit_scale(mob, max_width, max_height)
     if s < 1:
         mob.scale(s)
     return mob
