@@ -1,7 +1,8 @@
 """Ctrl-C (SIGINT) and SIGTERM during `course` (issue 19): the chunks that finished stay in the
 cache and the next run reuses them; course.json says 'interrupted'; no temp file, no Manim process
 and no half-written video is left. The scene is chunk_scene.py's ChunkMath, slowed down so that
-it is cut into chunks (its first render is one piece; the cut comes from that render)."""
+it is cut into chunks (the cut its first render leaves is kept for the next); the interrupted run
+renders one chunk at a time (-j 1), so chunks are still to render when the signal comes."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def test_an_interrupted_course_keeps_its_finished_chunks(tmp_path: Path, sig: si
     for path in chunks.glob("*"):  # and the chunks that one-piece render was cut into
         path.unlink() if path.is_file() else shutil.rmtree(path)
 
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd + ["-j", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     started = time.monotonic()
     try:
         deadline = time.monotonic() + 300

@@ -50,7 +50,7 @@ from attention_explainer.production.progress import Progress, expected_seconds, 
 from attention_explainer.production.records import BeatsFile, LoadedSources, RunRecord, SegmentMeta
 from attention_explainer.production.scheduler import by_cost, run_children
 from attention_explainer.production.segment_cache import SegmentCache, narration_key, scene_key
-from attention_explainer.production.settings import RESOLUTION_DIR, RenderSettings, config_file, voice_spec
+from attention_explainer.production.settings import RESOLUTION_DIR, FileScene, RenderSettings, config_file, voice_spec
 from attention_explainer.production.sources import digests
 from attention_explainer.production.speech import lines_ahead, voice_server_for
 
@@ -194,9 +194,12 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         cuttable = {} if still else {  # each scene's beats (the plan's, else a guess) with their lengths
             info.id: _beats_of(known[info.id]) or script_beats(cfg, info.id, list((plays or {}).get(info.id) or []))
             for info, _, _, _ in todo if not (animations or {}).get(info.id) and info.id not in whole}
+        # a first render is cut by its expected cost: measured here before, or the catalog's figure
+        # for its scene (none for a scene file of your own, which renders whole the first time)
+        sized = {i.id for i in scenes if not isinstance(i, FileScene) or cache.latest(i.id, variant, "render_seconds")}
         parts = cold_parts({i.id: (c, sum(cuttable.get(i.id, {}).values()), len(cuttable.get(i.id, {})) >= MIN_BEATS
-                                   and (known[i.id] is None or known[i.id].key != k)) for i, k, c, _ in todo},
-                           settings.parallel)
+                                   and (known[i.id] is None or known[i.id].key != k) and i.id in sized)
+                            for i, k, c, _ in todo}, settings.parallel)
         for info, key, cost, animations_last in todo:
             part = (animations or {}).get(info.id)
             plan, order, n = known[info.id], cuttable.get(info.id), parts.get(info.id, 1)
