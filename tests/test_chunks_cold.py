@@ -19,6 +19,7 @@ from attention_explainer.production.render import RenderSettings, render_segment
 FIXTURE = Path(__file__).parent / "fixtures" / "chunk_scene.py"
 KEYS = ("intro", "positions", "w-q-role", "w-k-role", "w-v-role", "queries", "q-products", "q-sum")  # its beats
 FRAME = 1 / 15
+MATH_SECONDS = 249.0  # the fixture is given the math scene's cost at 1080p60, so its first render is cut
 pytestmark = pytest.mark.slow
 
 
@@ -82,7 +83,7 @@ def test_a_first_render_is_cut_at_beats_and_joins_into_the_one_piece_video(tmp_p
     markers = tmp_path / "markers"
     markers.mkdir()
     monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
-    info = scene_from_file(FIXTURE, "ChunkMath", "math", "Chunks")
+    info = scene_from_file(FIXTURE, "ChunkMath", "math", "Chunks", seconds=MATH_SECONDS)
     whole = render_segments([info], _settings(tmp_path / "whole", "espeak:en-us"), whole=frozenset({"math"}))[0]
     assert _runs(markers) == 1
     # a first render, no plan: the beats (as the layout check gives them) in chunks; the voice makes
@@ -124,7 +125,7 @@ def test_bounds_the_scene_does_not_meet_fall_back_to_one_piece(tmp_path: Path, m
     markers = tmp_path / "markers"
     markers.mkdir()
     monkeypatch.setenv("TINY_SCENE_MARKERS", str(markers))
-    info = scene_from_file(FIXTURE, "ChunkMath", "math", "Chunks")
+    info = scene_from_file(FIXTURE, "ChunkMath", "math", "Chunks", seconds=MATH_SECONDS)
     whole = render_segments([info], _settings(tmp_path / "whole"), whole=frozenset({"math"}))[0]
     # a guess whose beats after the first are none the scene enters: the first chunk draws the whole
     # scene, the second nothing; the chunks do not meet, so the scene is rendered in one piece

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -121,7 +122,7 @@ class KokoroVoice:
             audio, shift = lead_in(resample(spoken.audio, kokoro.SAMPLE_RATE))
             duration = write_wav(wav, level(audio))
             words = [[w, round(max(0.0, a + shift), 4), round(max(0.0, b + shift), 4)] for w, a, b in spoken.words]
-            tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
+            tmp = meta.with_name(f".{meta.name}.{threading.get_ident()}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"spoken": said, "duration": duration, "words": words}, ensure_ascii=False),
                            encoding="utf-8")
             os.replace(tmp, meta)

@@ -16,6 +16,7 @@ to listeners (Whisper heard "oftmax"); one whose model adds ~0.4 s of silence (K
 from __future__ import annotations
 
 import os
+import threading
 import wave
 from fractions import Fraction
 from pathlib import Path
@@ -108,7 +109,7 @@ def to_int16(audio: np.ndarray) -> np.ndarray:
 def write_wav(path: Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> float:
     """Write float mono audio as 16-bit WAV, atomically; returns its length in seconds."""
     samples = to_int16(audio)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{threading.get_ident()}.{os.getpid()}.tmp")  # threads of one server too
     try:
         with wave.open(str(tmp), "wb") as out:
             out.setnchannels(1)

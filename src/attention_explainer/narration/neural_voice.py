@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 import subprocess
 from contextlib import contextmanager
 from functools import lru_cache
@@ -82,7 +83,7 @@ def synthesise_cached(cache_dir: Path, spoken: str) -> Speech:
         duration = write_wav(wav, level(audio))
         words = [[w.word, round(max(0.0, w.start + shift), 4), round(max(0.0, w.end + shift), 4)]
                  for w in rendered.words]
-        tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
+        tmp = meta.with_name(f".{meta.name}.{threading.get_ident()}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"spoken": spoken, "duration": duration, "words": words}, ensure_ascii=False),
                        encoding="utf-8")
         os.replace(tmp, meta)

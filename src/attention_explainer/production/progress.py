@@ -30,9 +30,11 @@ STILL_SHARE = 0.25
 MIN_MEASURED_SECONDS = 3.0  # a running scene's own pace is trusted after this long
 
 
-def expected_seconds(scene_id: str, quality: str, still: bool = False) -> float:
-    """How long a scene never rendered here is expected to take (one core)."""
-    seconds = SCENE_SECONDS_1080P60.get(scene_id, DEFAULT_SCENE_SECONDS) * QUALITY_SHARE.get(quality, 1.0)
+def expected_seconds(scene_id: str, quality: str, still: bool = False, base: Optional[float] = None) -> float:
+    """How long a scene never rendered here is expected to take (one core); `base`: its 1080p60
+    cost when known, else the catalog's figure for its id."""
+    at_1080 = base if base is not None else SCENE_SECONDS_1080P60.get(scene_id, DEFAULT_SCENE_SECONDS)
+    seconds = at_1080 * QUALITY_SHARE.get(quality, 1.0)
     return seconds * (STILL_SHARE if still else 1.0)
 
 

@@ -167,7 +167,8 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
     context = context_for(cfg, trace)
     voice = None if still else make_voice(voice_spec(settings), app / "voice")
     variant = f"still-{settings.resolution_dir}" if still else settings.resolution_dir
-    costs = {i.id: cache.latest(i.id, variant, "render_seconds") or expected_seconds(i.id, settings.q, still)
+    costs = {i.id: cache.latest(i.id, variant, "render_seconds")
+             or expected_seconds(i.id, settings.q, still, i.seconds if isinstance(i, FileScene) else None)
              for i in scenes}
     target = target_seconds(sum(costs.values()), settings.parallel, settings.chunk_seconds)
     segments: dict[str, Segment] = {}
@@ -194,9 +195,10 @@ def render_segments(scenes: Sequence[SceneInfo], settings: RenderSettings, still
         cuttable = {} if still else {  # each scene's beats (the plan's, else a guess) with their lengths
             info.id: _beats_of(known[info.id]) or script_beats(cfg, info.id, list((plays or {}).get(info.id) or []))
             for info, _, _, _ in todo if not (animations or {}).get(info.id) and info.id not in whole}
-        # a first render is cut by its expected cost: measured here before, or the catalog's figure
-        # for its scene (none for a scene file of your own, which renders whole the first time)
-        sized = {i.id for i in scenes if not isinstance(i, FileScene) or cache.latest(i.id, variant, "render_seconds")}
+        # a first render is cut by its expected cost: measured here before, the catalog's figure for
+        # its scene, or the one a scene file is given (else a scene file renders whole the first time)
+        sized = {i.id for i in scenes if not isinstance(i, FileScene) or i.seconds is not None
+                 or cache.latest(i.id, variant, "render_seconds")}
         parts = cold_parts({i.id: (c, sum(cuttable.get(i.id, {}).values()), len(cuttable.get(i.id, {})) >= MIN_BEATS
                                    and (known[i.id] is None or known[i.id].key != k) and i.id in sized)
                             for i, k, c, _ in todo}, settings.parallel)

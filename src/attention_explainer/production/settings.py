@@ -38,15 +38,18 @@ class FileScene(SceneInfo):
     """A scene from any file (tests, the benchmark, a working copy of a scene)."""
 
     file: str = ""
+    seconds: Optional[float] = None  # expected render seconds at 1080p60 on one core; None: unknown
 
     @property
     def path(self) -> Path:  # type: ignore[override]
         return Path(self.file)
 
 
-def scene_from_file(path: str | Path, cls: str, scene_id: str, title: str) -> SceneInfo:
+def scene_from_file(path: str | Path, cls: str, scene_id: str, title: str,
+                    seconds: Optional[float] = None) -> SceneInfo:
+    """A scene from `path`; `seconds` (its expected cost at 1080p60) lets its first render be cut."""
     path = Path(path).resolve()
-    return FileScene(scene_id, path.stem, cls, title, file=str(path))
+    return FileScene(scene_id, path.stem, cls, title, file=str(path), seconds=seconds)
 
 
 @dataclass(frozen=True)
