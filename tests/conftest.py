@@ -282,6 +282,15 @@ def lesson_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def speak() -> Iterator[Callable[[str], None]]:
+    """speak(code) switches the process's language for this test; English again after it."""
+    from attention_explainer.narration import locale
+
+    yield locale.use_language
+    locale.use_language("en")
+
+
+@pytest.fixture
 def cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A Dask LocalCluster of 2 single-thread worker processes on 127.0.0.1 (test_course,
     test_render_cluster): (cluster, client, markers folder). Its workers inherit the environment,

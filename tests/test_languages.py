@@ -113,16 +113,13 @@ def test_screen_components_format_with_the_language_in_use() -> None:
     assert plural(3, "token") == "3个词元"
 
 
-def test_french_says_token_as_a_class_does() -> None:
+def test_french_says_token_as_a_class_does(speak) -> None:
     """Kokoro's French (espeak-ng) said "token" with a nasal end, heard as "H&T"; "tokène" is heard
     "token" (measured: 75% -> 25% on math-w-k-role). Other languages keep the word."""
-    try:
-        locale.use_language("fr")
-        assert to_spoken("Tokens : un token, 3 tokens.") == "Tokènes : un tokène, trois tokènes."
-        locale.use_language("es")
-        assert to_spoken("Un token, 3 tokens.") == "Un token, tres tokens."
-    finally:
-        locale.use_language("en")
+    speak("fr")
+    assert to_spoken("Tokens : un token, 3 tokens.") == "Tokènes : un tokène, trois tokènes."
+    speak("es")
+    assert to_spoken("Un token, 3 tokens.") == "Un token, tres tokens."
 
 
 def test_german_says_the_english_terms_as_a_class_does() -> None:

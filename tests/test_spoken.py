@@ -115,7 +115,7 @@ def test_applied_function_and_fraction() -> None:
     assert pairs[1][1] == "times V"
 
 
-def test_a_lines_own_spoken_form_keeps_the_respelled_terms() -> None:
+def test_a_lines_own_spoken_form_keeps_the_respelled_terms(speak) -> None:
     """French says token "tokène" (espeak's "tɔkɛ̃" was heard as nonsense); a line with its own
     spoken form went to the voice as written, so "nos tokens" kept the nasal. The filled line's
     spoken form is respelled too; its caption text is not."""
@@ -125,13 +125,11 @@ def test_a_lines_own_spoken_form_keeps_the_respelled_terms() -> None:
     from attention_explainer.narration.script import context_for, default_script
     from attention_explainer.narration.spoken import respell
 
-    try:
-        locale.use_language("fr")
-        assert respell("Le modèle ne lit pas nos tokens : (token) x.") == "Le modèle ne lit pas nos tokènes : (tokène) x."
-        locale.use_language("de")
-        assert respell("Jede Query trifft jeden Key.") == "Jede Query trifft jeden Kie."
-    finally:
-        locale.use_language("en")
+    speak("fr")
+    assert respell("Le modèle ne lit pas nos tokens : (token) x.") == "Le modèle ne lit pas nos tokènes : (tokène) x."
+    speak("de")
+    assert respell("Jede Query trifft jeden Key.") == "Jede Query trifft jeden Kie."
+    speak("en")
     assert respell("The keys, a token.") == "The keys, a token."
     cfg = Config().model_copy(update={"video": Config().video.model_copy(update={"language": "fr"})})
     try:
