@@ -17,23 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_render_signals import RUN_CLI, processes_mentioning
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
 
-RUN_CLI = Path(__file__).parent / "fixtures" / "run_cli.py"
 COURSE = "defaults: {quality: l, voice: none, scenes: [math]}\nlessons:\n  - name: a\n"
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -76,7 +64,7 @@ def test_an_interrupted_course_keeps_its_finished_chunks(tmp_path: Path, sig: si
     assert [x["status"] for x in json.loads((out / "course.json").read_text())["lessons"]] == ["interrupted"]
     assert video.read_bytes() == before, "the earlier video is untouched"
     assert [p for p in tmp_path.rglob("*") if ".tmp" in p.name or p.name.endswith(".run.json")] == []
-    assert _processes_mentioning(str(tmp_path)) == [], "no Manim process is left running"
+    assert processes_mentioning(str(tmp_path)) == [], "no Manim process is left running"
 
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
