@@ -235,8 +235,21 @@ def _build(manim_root: Path, spec: str) -> None:
     with MediaDir(manim_root, scene_id) as media, tempconfig({
             "dry_run": True, "disable_caching": True, "media_dir": str(media),
             "quality": "low_quality", "progress_bar": "none", "verbosity": "WARNING"}):
-        scene = getattr(module, cls)(renderer=CairoRenderer(skip_animations=True))
+        scene = getattr(module, cls)(renderer=_blind(CairoRenderer)(skip_animations=True))
         scene.render()
+
+
+def _blind(renderer: type) -> type:
+    """The renderer, minus drawing frames while animations are skipped (Manim still draws the
+    static and moving mobjects at every play and wait then, for frames nobody writes): the check
+    reads the mobjects, never pixels. About a sixteenth of a build's CPU time."""
+
+    class Blind(renderer):  # type: ignore[valid-type,misc]
+        def update_frame(self, *args: object, **kwargs: object) -> None:
+            if not self.skip_animations:
+                super().update_frame(*args, **kwargs)
+
+    return Blind
 
 
 def main(argv: list[str]) -> int:
