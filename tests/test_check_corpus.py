@@ -6,6 +6,7 @@ entry per test."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,8 +24,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="session")
 def corpus_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One media folder per test process: its entries compile each formula once (one at a time)."""
-    return tmp_path_factory.mktemp("corpus-media")
+    """One media folder for the run, shared by its xdist processes: a formula or text made for one
+    entry is there for every later entry of either process. Safe as for two users' checks of one
+    project at once: a child holds its scene's Manim folder (an flock; a second child meanwhile
+    gets <scene>.1), work folders are per process, cache entries are written file first, meta last."""
+    base = tmp_path_factory.getbasetemp()
+    path = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "corpus-media"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 @pytest.mark.parametrize("name", [c[0] for c in CORPUS])
