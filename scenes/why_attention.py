@@ -3,7 +3,7 @@
 The intro sentence (cfg.video.intro_sentence) is read by an RNN one token at a time, the early
 word's influence fading along the chain (an illustration, not computed numbers); then
 self-attention links every pair of tokens in one step. The segment ends on the sentence the rest
-of the video computes (self.trace.tokens).
+of the video computes (the trace's tokens).
 
 Which two tokens the segment talks about: `video.intro_link` (the word and the word it refers
 to), else a small English guess (core/intro_link.py: a pronoun and the word after a determiner
@@ -114,11 +114,9 @@ class WhyAttention(ExplainerScene):
 
     def construct(self) -> None:
         th = self.theme
-        self.intro_tokens = list(self.input.intro_tokens)
-        toks = self.intro_tokens
+        toks = list(self.input.intro_tokens)
         n = len(toks)
         q, k, is_pronoun = intro_pair(toks, self.cfg.video.intro_link)  # named, or the English guess
-        self.pair = (q, k)
         qt, kt = short(toks[q], SAY_CHARS), short(toks[k], SAY_CHARS)
         dist = q - k
 
@@ -126,12 +124,10 @@ class WhyAttention(ExplainerScene):
         heading = self.title("Why self-attention?")
         row = adaptive_row(toks, th, lambda lim: focus_indices(n, [k, q], lim))
         row.move_to(UP * 0.2)
-        self.intro_row = row
         slice_note = None
         said = showing((row.shown(), n, "tokens"))
         if said:
             slice_note = label(said, th, 20, th.muted)
-        self.slice_note = slice_note
         with self.beat(key="sentence"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08), run_time=1.2)
@@ -163,7 +159,6 @@ class WhyAttention(ExplainerScene):
             fade_out.append(slice_note)
         self.play(*[FadeOut(m) for m in fade_out], row.animate.move_to(UP * 1.55), run_time=0.6)
         chain = self._chain(row)
-        self.chain = chain
         with self.beat(key="rnn-chain"):
             self.play(FadeIn(sub), run_time=0.5)
             self.play(Create(chain["feeds"]), FadeIn(chain["boxes"]), FadeIn(chain["names"]),
@@ -204,7 +199,6 @@ class WhyAttention(ExplainerScene):
                   row.animate.move_to(DOWN * 0.55), run_time=0.7)
         arcs, special = all_pairs_arcs(row, th, max_height=sub2.get_bottom()[1] - 0.2 - row.get_top()[1],
                                        highlight=(k, q) if dist > 0 else None)
-        self.arcs, self.special_arc = arcs, special
         shown = row.shown()
         pairs = shown * (shown - 1) // 2
         with self.beat(key="all-pairs"):
@@ -223,7 +217,6 @@ class WhyAttention(ExplainerScene):
 
         table = self._contrast_table(n, dist, qt, kt)
         SAFE.keep(table.next_to(row, DOWN, buff=0.35), x=False)
-        self.table = table
         with self.beat(key="contrast"):
             self.play(FadeIn(table[0]), run_time=0.6)
             self.play(FadeIn(table[1]), run_time=0.6)
@@ -305,10 +298,8 @@ class WhyAttention(ExplainerScene):
         sentence.next_to(intro, DOWN, buff=0.25)
         row = adaptive_row(tokens, th, lambda lim: visible(n, lim), min_scale=0.5)
         row.move_to(DOWN * 1.45)
-        self.final_row = row
         top = sentence.get_bottom()[1] - 0.25
         arcs, _ = all_pairs_arcs(row, th, max_height=top - row.get_top()[1])
-        self.final_arcs = arcs
         extra = VGroup()
         said = showing((row.shown(), n, "tokens"))
         if said:

@@ -105,15 +105,15 @@ def test_the_outro_shows_the_closing_line_once(tmp_path: Path) -> None:
 
 
 def test_the_pipeline_frames_the_focus_token(tmp_path: Path) -> None:
-    from attention_explainer.scenes.components import DARK
+    from attention_explainer.scenes.components import DARK, TokenRow
     from attention_explainer.scenes.pipeline import FullPipeline
 
     scene = build_scene(FullPipeline, tmp_path, FOCUS)
-    box = scene.focus_box
-    assert box is not None
-    assert box.get_stroke_color().to_hex().lower() == DARK.accent.lower()
-    label = [m for m in scene.mobjects for m in m.get_family() if getattr(m, "original_text", None) == "sank"]
-    assert label
+    row = only(seen(scene, TokenRow))  # the tokens node's row: first, …, the focus, …, last
+    framed = [t.original_text for box, t in zip(row.boxes, row.labels)
+              if box.get_stroke_color().to_hex().lower() == DARK.accent.lower()]
+    assert framed == ["sank"]
+    assert row.indices[[t.original_text for t in row.labels].index("sank")] == SENTENCE.split().index("sank")
 
 
 @pytest.mark.slow
