@@ -86,14 +86,13 @@ class AttentionMath(StepChanges, ExplainerScene):
 
     def construct(self) -> None:
         t = self.trace
-        self.focus = self.cfg.focus_index  # video.focus (None: the last token)
-        self.rows = token_rows(t.weights, self.focus)  # a long sentence keeps the focus row and its top keys
+        focus = self.cfg.focus_index  # video.focus (None: the last token)
+        self.rows = token_rows(t.weights, focus)  # a long sentence keeps the focus row and its top keys
         self.dm = shown(t.d_model, DIM_LIMIT)
         self.dk = shown(t.d_k, DIM_LIMIT)
-        self.qi, self.kj = worked_pair(t.weights, self.rows, self.focus)
+        self.qi, self.kj = worked_pair(t.weights, self.rows, focus)
         self.p = t.precision
         self.kit = TraceViews(t, self.theme, self.rows, self.dm, self.dk)  # each matrix built once
-        self.views, self.all_views = self.kit.views, self.kit.all_views  # canonical / every view (tests)
         self.title_mob: Optional[Mobject] = None
         self.note_mob: Optional[Mobject] = None
         self.formula = slim(Formula(self.theme, size=34))
@@ -128,7 +127,6 @@ class AttentionMath(StepChanges, ExplainerScene):
         not a trained model) to the note under the title: said wherever the narration reads
         meaning into a score or a weight (in `line`)."""
         th, short = self.theme, ui(weights_note(self.cfg.model))
-        self.provenance_beats = [*getattr(self, "provenance_beats", []), line.id]  # (tests read it)
         before = getattr(self.note_mob, "original_text", None) if self.note_mob is not None else None
         if before and short in before:
             return []  # said already
@@ -223,7 +221,6 @@ class AttentionMath(StepChanges, ExplainerScene):
             arrangements["stacked"] = slim(stacked.arrange(DOWN, buff=0.3))
         if upper.best_fit(arrangements, grow=GROW).rule == "stacked":
             (X, times, W), (eq, Q) = stacked[0], stacked[1]
-        self.views["Q"] = Q
 
         with self.beat(key="queries"):
             self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, rows=self.rows))

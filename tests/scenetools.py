@@ -161,8 +161,8 @@ def build_scene(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[st
             made: list[Any] = []
             with _making(made):
                 scene = recording(scene_cls)(renderer=CairoRenderer(skip_animations=True))
+                _MADE[id(scene)] = made  # (filled as the scene runs: `seen` works in a probe too)
                 scene.render()
-            _MADE[id(scene)] = made
     finally:
         os.environ.pop(CONFIG_ENV, None)
         scene_input.cache_clear()
