@@ -131,7 +131,7 @@ class AttentionMath(StepChanges, ExplainerScene):
         if before and short in before:
             return []  # said already
         text = f"{before} · {short}" if before else ui(weights_note(self.cfg.model, long=True))
-        new = self.note_line(text, th.text, self.formula.get_left()[0] - 0.4 - BOX.left)
+        new = self.note_line(text, th.text, self.beside_formula().width)
         anims: list = [FadeIn(new)]
         if self.note_mob is not None:
             anims.append(FadeOut(self.note_mob))

@@ -46,7 +46,7 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_words,
 )
-from attention_explainer.scenes.layout import SAFE
+from attention_explainer.scenes.layout import SAFE, Box
 
 LEFT_X, RIGHT_X = SAFE.inset(x=0.1).left, SAFE.inset(x=0.1).right
 TOP_Y = 2.3  # the top row (and the first of the stacked nodes)
@@ -55,6 +55,7 @@ BOTTOM_Y = -1.75  # the bottom row
 BUS_X = 6.5  # Q and K come down to the scores on this vertical line
 V_BUS_Y = -0.5  # V goes left to A·V on this line
 MIN_GAP = 0.5  # between the nodes of the top row (room for an arrow)
+FORMULA = Box(left=-6.35, right=-0.75, top=1.0, bottom=0.1)  # Z = softmax(…)V: between the rows, left of V's way down
 
 
 def times(a: int, b: int) -> str:
@@ -92,8 +93,7 @@ class FullPipeline(ExplainerScene):
         formula = Formula(th, size=40)
         z_eq = MathTex("Z =", font_size=40, color=th.accent)
         formula_line = VGroup(z_eq, formula).arrange(RIGHT, buff=0.2)
-        fit(formula_line, 5.6, 0.9)
-        formula_line.move_to([-3.55, 0.55, 0])
+        FORMULA.place(formula_line)
         dimmed(z_eq).set_opacity(DIM)
 
         heading = self.title("The full self-attention pipeline")
