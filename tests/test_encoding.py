@@ -14,6 +14,7 @@ from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, X264_OPTIONS
+from attention_explainer.scenes.h264_repeat import SkipTemplate, StreamParams, escape, unescape
 from attention_explainer.scenes.encoding import HeldFrameEncoder, HeldFrameWriter, held_frame_writer
 
 SPEC = VideoEncoderSpec("mp4", "libx264", "yuv420p", 64, 48, Fraction(15), (("crf", "23"),))
@@ -135,6 +136,34 @@ def test_frame_numbers_wrap_and_the_repeat_is_decoded_as_written(tmp_path: Path)
     pts, pictures, _ = decode(tmp_path / "long.mp4")
     assert encoder.repeated == 300 - encoder.probe and pts == [i * pts[1] for i in range(300)]
     assert all(np.array_equal(pictures[-1], p) for p in pictures[encoder.probe - 1:])
+    # each P frame's frame_num is the one before it plus one, modulo MaxFrameNum (a decoder
+    # shows a wrong number no error: it is read back from the file)
+    with av.open(str(tmp_path / "long.mp4")) as c:
+        params = StreamParams.parse(avcc_to_annexb(bytes(c.streams.video[0].codec_context.extradata)))
+        numbers = [SkipTemplate.parse(avcc_to_annexb(bytes(p)), params) for p in c.demux(video=0) if p.size]
+    assert params is not None and numbers[0] is None  # the IDR frame
+    assert [t.frame_num for t in numbers[1:]] == [i % (1 << params.log2_max_frame_num) for i in range(1, 300)]
+
+
+def avcc_to_annexb(data: bytes) -> bytes:
+    """MP4's length-prefixed NAL units (or its avcC extradata) as an Annex B byte stream."""
+    out = bytearray()
+    if data[:1] == b"\x01":  # avcC: SPS and PPS
+        i, count = 6, data[5] & 0x1F
+        for block in range(2):
+            for _ in range(count):
+                n = int.from_bytes(data[i:i + 2], "big")
+                out += b"\0\0\0\1" + data[i + 2:i + 2 + n]
+                i += 2 + n
+            if block == 0:
+                count, i = data[i], i + 1
+        return bytes(out)
+    i = 0
+    while i < len(data):
+        n = int.from_bytes(data[i:i + 4], "big")
+        out += b"\0\0\0\1" + data[i + 4:i + 4 + n]
+        i += 4 + n
+    return bytes(out)
 
 
 @pytest.mark.parametrize("options", [(("crf", "23"),), (("crf", "23"), ("preset", "veryfast"))],
@@ -157,3 +186,54 @@ def test_a_hold_followed_by_drawn_frames_is_encoded_as_manims_encoder_does(tmp_p
     stock = encode(VideoSegmentEncoder, tmp_path / "stock.mp4", writes, PRODUCTION)
     assert len(ours) == len(stock) == 43
     assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(ours, stock))
+
+
+# -- the slice header rewrite (scenes/h264_repeat.py) ---------------------------------------------
+
+def x264_packets(options: tuple[tuple[str, str], ...], n: int = 14) -> tuple[bytes, list[bytes]]:
+    """x264's extradata and packets for `picture()` held n frames (128x96, 60 fps)."""
+    codec = av.CodecContext.create("libx264", "w")
+    codec.width, codec.height, codec.pix_fmt = 128, 96, "yuv420p"
+    codec.time_base, codec.framerate = Fraction(1, 60), Fraction(60)
+    codec.options = dict(options)
+    codec.flags |= av.codec.context.Flags.global_header  # SPS and PPS in extradata, as in an MP4
+    codec.open()
+    frame = av.VideoFrame.from_ndarray(picture(), format="rgba").reformat(format="yuv420p")
+    packets = []
+    for pts in range(n):
+        frame.pts = pts
+        packets += codec.encode(frame)
+    packets += codec.encode(None)
+    return bytes(codec.extradata), [bytes(p) for p in packets]
+
+
+def test_escape_undoes_unescape() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        rbsp = bytes(rng.choice([0, 0, 0, 1, 2, 3, 4, 255], size=int(rng.integers(1, 60))).astype(np.uint8))
+        nal = escape(rbsp)
+        assert unescape(nal) == rbsp
+        assert not any(nal[i:i + 2] == b"\0\0" and nal[i + 2] <= 3 for i in range(len(nal) - 2)
+                       if nal[i + 2] != 3)  # no start-code-like bytes left but the 0x03 escapes
+
+
+def test_the_rewrite_changes_frame_num_and_nothing_else() -> None:
+    extradata, packets = x264_packets((("crf", "23"), ("preset", "veryfast"), *X264_OPTIONS))
+    params = StreamParams.parse(extradata)
+    assert params is not None and params.max_num_ref_frames == 1
+    template = SkipTemplate.parse(packets[-1], params)
+    assert template is not None and template.frame_num == 13 % (1 << params.log2_max_frame_num)
+    for n in (0, 5, 17, 1000):
+        again = SkipTemplate.parse(template.with_frame_num(n), params)
+        assert again is not None and again.frame_num == n % (1 << template.bits)
+        for a, b in zip(template.slices, again.slices):
+            bits = [(a.rbsp[i >> 3] >> (7 - (i & 7))) & 1 != (b.rbsp[i >> 3] >> (7 - (i & 7))) & 1
+                    for i in range(len(a.rbsp) * 8)]
+            changed = [i for i, d in enumerate(bits) if d]
+            assert all(a.frame_num_at <= i < a.frame_num_at + template.bits for i in changed)
+    assert SkipTemplate.parse(packets[0], params) is None  # the IDR frame is no template
+
+
+def test_streams_with_b_frames_are_not_rewritten() -> None:
+    extradata, _ = x264_packets((("crf", "23"), ("preset", "veryfast")))
+    assert StreamParams.parse(extradata) is None  # picture order count type 0
