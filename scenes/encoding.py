@@ -44,9 +44,11 @@ LOOKAHEAD = {"ultrafast": 0, "superfast": 0, "veryfast": 10, "faster": 20, "fast
 
 
 def probe_frames(options: tuple[tuple[str, str], ...]) -> int:
-    """How many copies of a held frame x264 encodes before the rest repeat its last P frame."""
-    opts = dict(options)
-    return LOOKAHEAD.get(opts.get("preset", "medium"), 60) + 2
+    """How many copies of a held frame x264 encodes before the rest repeat its last P frame; 0:
+    none are repeated (ultrafast and superfast have no look-ahead and refine a held picture
+    frame after frame: measured, their P frames seldom leave it unchanged)."""
+    lookahead = LOOKAHEAD.get(dict(options).get("preset", "medium"), 60)
+    return lookahead + 2 if lookahead else 0
 
 
 class HeldFrameEncoder(VideoSegmentEncoder):
@@ -69,15 +71,14 @@ class HeldFrameEncoder(VideoSegmentEncoder):
         if self._pending is not None:  # the segment goes on: its first frame was not all of it
             self._encode(*self._pending)
             self._pending = None
-        if repeat == 1:
-            super().write_frame(pixels, repeat=1)
-            return
         self._validate_frame(pixels, repeat)
         try:
-            frame = av.VideoFrame.from_ndarray(pixels, format="rgba").reformat(format=self.spec.pixel_format)
+            # Manim's writer owns `pixels` now: convert straight from it (VideoFrame.from_ndarray
+            # would first copy the 8 MB frame; the converted picture is the same)
+            frame = av.VideoFrame.from_numpy_buffer(pixels, format="rgba").reformat(format=self.spec.pixel_format)
         except BaseException as error:
             raise self._operation_error("encode", error) from error
-        if self._next_pts == 0 and repeat > self.probe and self.spec.codec == "libx264":
+        if self._next_pts == 0 and self.probe and repeat > self.probe and self.spec.codec == "libx264":
             self._pending = (frame, repeat)  # a whole held segment, unless more frames follow
             return
         self._encode(frame, repeat)
@@ -87,7 +88,7 @@ class HeldFrameEncoder(VideoSegmentEncoder):
         if self._pending is not None:
             self._encode(*self._pending)
             self._pending = None
-        if self._next_pts == 0 and repeat > self.probe and self.spec.codec == "libx264":
+        if self._next_pts == 0 and self.probe and repeat > self.probe and self.spec.codec == "libx264":
             self._pending = (frame, repeat)
         else:
             self._encode(frame, repeat)
@@ -180,7 +181,7 @@ def _settled_template(extradata: bytes, packets: list[av.Packet]) -> Optional[Sk
     for picture in decoder.decode(None):
         pictures.append(picture.to_ndarray())
     # the repeat and the pictures every reference it may use could hold must all be the same
-    last = pictures[-(params.max_num_ref_frames + 2):]
+    last = pictures[-max(params.max_num_ref_frames + 2, 4):]
     if len(pictures) != len(packets) + 1 or not all(np.array_equal(last[0], p) for p in last[1:]):
         return None
     return template
