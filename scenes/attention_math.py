@@ -46,7 +46,6 @@ from manim import (
 )
 
 from attention_explainer.scenes.base import ExplainerScene
-from attention_explainer.scenes.narrated import LineTrack
 from attention_explainer.core.provenance import weights_note
 from attention_explainer.scenes.components import (
     ui,
@@ -86,14 +85,13 @@ class AttentionMath(StepChanges, ExplainerScene):
 
     def construct(self) -> None:
         t = self.trace
-        self.focus = self.cfg.focus_index  # video.focus (None: the last token)
-        self.rows = token_rows(t.weights, self.focus)  # a long sentence keeps the focus row and its top keys
+        focus = self.cfg.focus_index  # video.focus (None: the last token)
+        self.rows = token_rows(t.weights, focus)  # a long sentence keeps the focus row and its top keys
         self.dm = shown(t.d_model, DIM_LIMIT)
         self.dk = shown(t.d_k, DIM_LIMIT)
-        self.qi, self.kj = worked_pair(t.weights, self.rows, self.focus)
+        self.qi, self.kj = worked_pair(t.weights, self.rows, focus)
         self.p = t.precision
         self.kit = TraceViews(t, self.theme, self.rows, self.dm, self.dk)  # each matrix built once
-        self.views, self.all_views = self.kit.views, self.kit.all_views  # canonical / every view (tests)
         self.title_mob: Optional[Mobject] = None
         self.note_mob: Optional[Mobject] = None
         self.formula = slim(Formula(self.theme, size=34))
@@ -115,25 +113,24 @@ class AttentionMath(StepChanges, ExplainerScene):
         name = f"“{toks[i]}”"
         return f"{name} (token {i + 1})" if toks.count(toks[i]) > 1 else name
 
-    def mat(self, key: str, hide: Sequence[str] = (), canonical: bool = False) -> MatrixView:
+    def mat(self, key: str, hide: Sequence[str] = ()) -> MatrixView:
         """A fresh copy of the view of trace matrix `key` (TraceViews.mat)."""
-        return self.kit.mat(key, hide, canonical)
+        return self.kit.mat(key, hide)
 
     def view(self, key: str, values: np.ndarray, decimals: int, color: str, **kwargs: Any) -> MatrixView:
-        """A view of other values, kept with the trace's views (TraceViews.view)."""
+        """A view of other values, drawn as the trace's matrices are (TraceViews.view)."""
         return self.kit.view(key, values, decimals, color, **kwargs)
 
-    def with_provenance(self, line: LineTrack) -> list:
+    def with_provenance(self) -> list:
         """Animations that add where the numbers come from (random and seeded, or the config's;
         not a trained model) to the note under the title: said wherever the narration reads
-        meaning into a score or a weight (in `line`)."""
+        meaning into a score or a weight."""
         th, short = self.theme, ui(weights_note(self.cfg.model))
-        self.provenance_beats = [*getattr(self, "provenance_beats", []), line.id]  # (tests read it)
         before = getattr(self.note_mob, "original_text", None) if self.note_mob is not None else None
         if before and short in before:
             return []  # said already
         text = f"{before} · {short}" if before else ui(weights_note(self.cfg.model, long=True))
-        new = self.note_line(text, th.text, self.formula.get_left()[0] - 0.4 - BOX.left)
+        new = self.note_line(text, th.text, self.beside_formula().width)
         anims: list = [FadeIn(new)]
         if self.note_mob is not None:
             anims.append(FadeOut(self.note_mob))
@@ -154,7 +151,7 @@ class AttentionMath(StepChanges, ExplainerScene):
             self.play(LaggedStart(*[FadeIn(item, shift=DOWN * 0.2) for item in row], lag_ratio=0.12),
                       run_time=1.2)
 
-        X = self.mat("X", canonical=True)
+        X = self.mat("X")
         shape = VGroup(label(f"{t.n} × {t.d_model}", th, 28),
                        label(ui("tokens × d_model"), th, 20, th.muted)).arrange(DOWN, buff=0.12)
         body = VGroup(X, shape).arrange(RIGHT, buff=0.6)
@@ -186,7 +183,7 @@ class AttentionMath(StepChanges, ExplainerScene):
                  ("W_V", th.v, "value:", "what I pass on"))
         columns, descs, mats = [], [], []
         for key, color, word, meaning in roles:
-            W = self.mat(key, canonical=True)
+            W = self.mat(key)
             size = label(f"{t.d_model} × {t.d_k}", th, 20, th.muted).next_to(W, DOWN, buff=0.2)
             desc = VGroup(label(ui(word), th, 24, color), label(ui(meaning), th, 22)).arrange(DOWN, buff=0.1)
             desc.next_to(size, DOWN, buff=0.3)
@@ -223,7 +220,6 @@ class AttentionMath(StepChanges, ExplainerScene):
             arrangements["stacked"] = slim(stacked.arrange(DOWN, buff=0.3))
         if upper.best_fit(arrangements, grow=GROW).rule == "stacked":
             (X, times, W), (eq, Q) = stacked[0], stacked[1]
-        self.views["Q"] = Q
 
         with self.beat(key="queries"):
             self.clear_to("3 · Queries", slice_note(t.n, t.d_model, t.d_k, rows=self.rows))
@@ -255,8 +251,8 @@ class AttentionMath(StepChanges, ExplainerScene):
     def step_keys_values(self) -> None:
         t, th, qi = self.trace, self.theme, self.qi
         Q = self.mat("Q")
-        K = self.mat("K", hide=("row_labels",), canonical=True)
-        V = self.mat("V", hide=("row_labels",), canonical=True)
+        K = self.mat("K", hide=("row_labels",))
+        V = self.mat("V", hide=("row_labels",))
         group = VGroup(Q, K, V).arrange(RIGHT, buff=0.9)
         align_rows([Q, K, V], 0)
         place(group)
@@ -271,9 +267,9 @@ class AttentionMath(StepChanges, ExplainerScene):
     # -- 4. scores = Q Kᵀ ------------------------------------------------------------------------
     def step_scores(self) -> None:
         t, th, qi, kj = self.trace, self.theme, self.qi, self.kj
-        Q, KT = self.mat("Q"), self.mat("K.T", canonical=True)
+        Q, KT = self.mat("Q"), self.mat("K.T")
         # Q's labels name the rows and Kᵀ's the columns: the grid between them needs none.
-        S = self.mat("scores", hide=("row_labels", "col_labels", "name"), canonical=True)
+        S = self.mat("scores", hide=("row_labels", "col_labels", "name"))
         KT.shift(S.grid.get_center() - KT.grid.get_center())
         KT.shift(UP * (S.grid.height / 2 + KT.grid.height / 2 + 0.3))
         Q.shift(S.grid.get_left() - Q.grid.get_right() + LEFT * 0.55)
@@ -321,12 +317,12 @@ class AttentionMath(StepChanges, ExplainerScene):
         row = t.scores[qi]
         best = max((c for c in S.cols if c is not None), key=lambda j: (row[j], -j))
         with self.beat(key="score-best", query=qi, best=best) as line:
-            self.play(Create(S.cell_rect(qi, best)), *self.with_provenance(line), run_time=0.8)
+            self.play(Create(S.cell_rect(qi, best)), *self.with_provenance(), run_time=0.8)
 
     # -- 5. scale by √d_k ------------------------------------------------------------------------
     def step_scale(self) -> None:
         t, th = self.trace, self.theme
-        S, SC = self.mat("scores"), self.mat("scaled", canonical=True)
+        S, SC = self.mat("scores"), self.mat("scaled")
         root = t.sqrt_d_k
         panel = VGroup(
             MathTex(r"\div \sqrt{d_k}", font_size=48, color=th.accent),

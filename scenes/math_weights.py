@@ -86,9 +86,9 @@ def step_softmax(scene: Any, S: MatrixView, SC: MatrixView) -> MatrixView:
         line.wait_until("weight")  # the cell is framed as its weight is said
         scene.play(Create(scene.frame(cells["w_by_key"][kj])), Indicate(cells["head_by_key"][kj],
                                                                      color=th.accent),
-                  *scene.with_provenance(line), run_time=1.0)
+                  *scene.with_provenance(), run_time=1.0)
 
-    A = scene.mat("weights", canonical=True)
+    A = scene.mat("weights")
     sums = label(ui("each row sums to 1"), th, 22, th.muted)
     body = VGroup(A, sums).arrange(RIGHT, buff=0.6)
     place(body)
@@ -110,7 +110,7 @@ def step_output(scene: Any, A: MatrixView) -> None:
     t, th, qi = scene.trace, scene.theme, scene.qi
     V = scene.mat("V")
     z_row = scene.view("Z.row", t.Z[qi:qi + 1], 2, th.text, rows=[0], cols=scene.dk, min_cell_width=V.cell_w)
-    Z = scene.mat("Z", canonical=True)
+    Z = scene.mat("Z")
     left = WeightedRows(V, t.weights[qi], z_row, t.tokens[qi], th)  # the worked row of Z = A V
     head, coefs, times, rule, z_lab, sigma = left.head, left.coefs, left.times, left.rule, left.name_label, left.sigma
     eq = MathTex("=", color=th.muted)

@@ -10,6 +10,7 @@ by part and ends fully lit.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Optional, Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ from manim import (
     FadeOut,
     Indicate,
     MathTex,
+    Mobject,
     MoveAlongPath,
     VGroup,
 )
@@ -29,7 +31,6 @@ from attention_explainer.core.focus import shown_with
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.scenes.checking import dimmed, overlay
 from attention_explainer.scenes.components import (
-    ui,
     DIM,
     Edge,
     Formula,
@@ -45,7 +46,7 @@ from attention_explainer.scenes.components import (
     visible,
     wrap_words,
 )
-from attention_explainer.scenes.layout import SAFE
+from attention_explainer.scenes.layout import SAFE, Box
 
 LEFT_X, RIGHT_X = SAFE.inset(x=0.1).left, SAFE.inset(x=0.1).right
 TOP_Y = 2.3  # the top row (and the first of the stacked nodes)
@@ -54,6 +55,7 @@ BOTTOM_Y = -1.75  # the bottom row
 BUS_X = 6.5  # Q and K come down to the scores on this vertical line
 V_BUS_Y = -0.5  # V goes left to A·V on this line
 MIN_GAP = 0.5  # between the nodes of the top row (room for an arrow)
+FORMULA = Box(left=-6.35, right=-0.75, top=1.0, bottom=0.1)  # Z = softmax(…)V: between the rows, left of V's way down
 
 
 def times(a: int, b: int) -> str:
@@ -83,23 +85,18 @@ class FullPipeline(ExplainerScene):
 
     def construct(self) -> None:
         th = self.theme
-        nodes = self._nodes()
-        self.nodes = nodes
-        self.lit_order: list[str] = []  # node keys in the order the data reached them
+        nodes, focus_box = self._nodes()
         self._place(nodes)
         edges = self._edges(nodes)
-        self.edges = edges
+        flow = partial(self._flow, nodes, edges)
 
         formula = Formula(th, size=40)
         z_eq = MathTex("Z =", font_size=40, color=th.accent)
         formula_line = VGroup(z_eq, formula).arrange(RIGHT, buff=0.2)
-        fit(formula_line, 5.6, 0.9)
-        formula_line.move_to([-3.55, 0.55, 0])
+        FORMULA.place(formula_line)
         dimmed(z_eq).set_opacity(DIM)
-        self.formula, self.formula_line = formula, formula_line
 
         heading = self.title("The full self-attention pipeline")
-        self.heading = heading
         for node in nodes.values():
             node.dimmed()
 
@@ -110,30 +107,29 @@ class FullPipeline(ExplainerScene):
 
         with self.beat(key="tokens"):
             self.play(*nodes["sentence"].light(), run_time=0.5)
-            self.lit_order.append("sentence")
-            self._flow([Link("sentence", "tokens")])
+            flow([Link("sentence", "tokens")])
 
         with self.beat(key="embeddings"):
-            self._flow([Link("tokens", "X")])
+            flow([Link("tokens", "X")])
 
         with self.beat(key="projections"):
-            self._flow([Link("X", "W_Q"), Link("X", "W_K"), Link("X", "W_V")])
+            flow([Link("X", "W_Q"), Link("X", "W_K"), Link("X", "W_V")])
 
         with self.beat(key="qkv"):
-            self._flow([Link("W_Q", "Q"), Link("W_K", "K"), Link("W_V", "V")], formula.lit("Q", "K", "V"))
+            flow([Link("W_Q", "Q"), Link("W_K", "K"), Link("W_V", "V")], formula.lit("Q", "K", "V"))
 
         with self.beat(key="scores"):
-            self._flow([Link("Q", "scores"), Link("K", "scores")], formula.lit("sqrt"))
+            flow([Link("Q", "scores"), Link("K", "scores")], formula.lit("sqrt"))
 
         with self.beat(key="softmax"):
-            self._flow([Link("scores", "softmax")], formula.lit("softmax"))
-            self._flow([Link("softmax", "A")])
+            flow([Link("scores", "softmax")], formula.lit("softmax"))
+            flow([Link("softmax", "A")])
 
         with self.beat(key="output"):
-            self._flow([Link("A", "AV"), Link("V", "AV")])
-            self._flow([Link("AV", "Z")], VGroup(z_eq))
-            if self.focus_box is not None:  # the focus token's row of Z is the one worked in the math
-                self.play(Indicate(self.focus_box, color=th.accent, scale_factor=1.3),
+            flow([Link("A", "AV"), Link("V", "AV")])
+            flow([Link("AV", "Z")], VGroup(z_eq))
+            if focus_box is not None:  # the focus token's row of Z is the one worked in the math
+                self.play(Indicate(focus_box, color=th.accent, scale_factor=1.3),
                           Indicate(nodes["Z"], color=th.accent, scale_factor=1.05), run_time=1.0)
 
         with self.beat(key="formula"):
@@ -141,7 +137,9 @@ class FullPipeline(ExplainerScene):
                       Indicate(nodes["Z"], color=th.accent, scale_factor=1.1), run_time=1.5)
 
     # --------------------------------------------------------------------------- building
-    def _nodes(self) -> dict[str, Node]:
+    def _nodes(self) -> tuple[dict[str, Node], Optional[Mobject]]:
+        """The diagram's nodes by key, and the focus token's box in the tokens node (None
+        without video.focus)."""
         tr, th = self.trace, self.theme
         n, dm, dk = tr.n, tr.d_model, tr.d_k
         nodes: dict[str, Node] = {}
@@ -154,7 +152,7 @@ class FullPipeline(ExplainerScene):
         row = TokenRow(list(tr.tokens), th, indices=shown, size=22, buff=0.08, max_width=1.9, label_chars=8)
         if focus is not None:
             row.item(focus)[0].set_stroke(th.accent, width=3)
-        self.focus_box = row.item(focus)[0] if focus is not None else None
+        focus_box = row.item(focus)[0] if focus is not None else None
         for a, i in enumerate(row.indices):
             if i is None:  # the ellipsis has an invisible box: drop it, so lighting cannot show it
                 row[a].remove(row.boxes[a])
@@ -171,7 +169,7 @@ class FullPipeline(ExplainerScene):
         nodes["A"] = matrix_node("A", times(n, n), th.weight, th)
         nodes["AV"] = Node(VGroup(MathTex(r"A\cdot V", font_size=36, color=th.v)), th.v, th, min_width=1.1)
         nodes["Z"] = matrix_node("Z", times(n, dk), th.accent, th)
-        return nodes
+        return nodes, focus_box
 
     def _place(self, nodes: dict[str, Node]) -> None:
         # top row, left to right; the weights and Q, K, V stacked (Q on top)
@@ -236,16 +234,16 @@ class FullPipeline(ExplainerScene):
         return e
 
     # ---------------------------------------------------------------------------- animation
-    def _flow(self, keys: Sequence[Link], formula_parts: Optional[VGroup] = None) -> None:
+    def _flow(self, nodes: dict[str, Node], edges: dict[Link, Edge], keys: Sequence[Link],
+              formula_parts: Optional[VGroup] = None) -> None:
         """Pulses travel along the edges at once; the edges and the nodes they reach light up."""
         th = self.theme
-        dots = [overlay(Dot(self.edges[k].path.get_start(), radius=0.08, color=th.accent)) for k in keys]
+        dots = [overlay(Dot(edges[k].path.get_start(), radius=0.08, color=th.accent)) for k in keys]
         self.add(*dots)
-        self.play(*[MoveAlongPath(d, self.edges[k].path) for d, k in zip(dots, keys)],
-                  *[a for k in keys for a in self.edges[k].light()], run_time=1.0)
+        self.play(*[MoveAlongPath(d, edges[k].path) for d, k in zip(dots, keys)],
+                  *[a for k in keys for a in edges[k].light()], run_time=1.0)
         targets = list(dict.fromkeys(k.target for k in keys))
-        self.lit_order += targets
-        anims = [FadeOut(d) for d in dots] + [a for t in targets for a in self.nodes[t].light()]
+        anims = [FadeOut(d) for d in dots] + [a for t in targets for a in nodes[t].light()]
         if formula_parts is not None:
             anims.append(formula_parts.animate.set_opacity(1))
         self.play(*anims, run_time=0.5)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from manim import UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle
+from manim import LEFT, UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle
 
 from attention_explainer.scenes.components import Theme, fit, label, slim, ui
 from attention_explainer.scenes.layout import SAFE, TITLE_Y, Box, cover
@@ -25,6 +25,7 @@ TITLE_SIZE, NOTE_SIZE = 34, 18
 BOX = SAFE.inset(top=0.05, bottom=0.03)  # the steps' content keeps clear of the note above
 LEFT_X, RIGHT_X, TOP, BOTTOM = BOX.left, BOX.right, BOX.top, BOX.bottom
 GROW = 1.3  # how much `place` may enlarge a small matrix
+FORMULA_GAP = 0.4  # between the formula (top right) and the title or note left of it
 WORK_TOP = -1.75  # a worked cell's line goes under this (the matrices above)
 
 
@@ -52,8 +53,8 @@ class StepChanges:
     def set_title(self, text: str, note: Optional[str] = None) -> list:
         """Animations that swap the step title (top left) and the note under it."""
         new = slim(label(ui(text), self.theme, size=TITLE_SIZE))
-        fit(new, self.formula.get_left()[0] - 0.4 - LEFT_X, 0.6)
-        new.move_to([LEFT_X + new.width / 2, TITLE_Y, 0])
+        fit(new, self.beside_formula().width, 0.6)
+        BOX.align(new, LEFT).set_y(TITLE_Y)
         anims: list = [FadeIn(new)]
         if self.title_mob is not None:
             anims.append(FadeOut(self.title_mob))
@@ -70,7 +71,11 @@ class StepChanges:
         """A note placed under the title (muted unless `color`), at most `max_width` wide."""
         note = slim(label(text, self.theme, size=NOTE_SIZE, color=color or self.theme.muted))
         fit(note, max_width, 0.3)
-        return note.move_to([LEFT_X + note.width / 2, NOTE_Y, 0])
+        return BOX.align(note, LEFT).set_y(NOTE_Y)
+
+    def beside_formula(self) -> Box:
+        """The part of the content box left of the formula (the title line's room)."""
+        return BOX.left_of(self.formula, gap=FORMULA_GAP)
 
     def persistent(self) -> list[Mobject]:
         """What stays through scene changes: formula, title, note, caption."""

@@ -3,7 +3,7 @@
 The intro sentence (cfg.video.intro_sentence) is read by an RNN one token at a time, the early
 word's influence fading along the chain (an illustration, not computed numbers); then
 self-attention links every pair of tokens in one step. The segment ends on the sentence the rest
-of the video computes (self.trace.tokens).
+of the video computes (the trace's tokens).
 
 Which two tokens the segment talks about: `video.intro_link` (the word and the word it refers
 to), else a small English guess (core/intro_link.py: a pronoun and the word after a determiner
@@ -57,6 +57,13 @@ from attention_explainer.scenes.layout import LINE_W, SAFE, SUBTITLE_Y
 DECAY = 0.7  # illustration only: the RNN colour keeps this share per step (stated on screen)
 STRONGEST = 0.5  # fill opacity of the key's own hidden state: its name on it keeps 4.5:1
 MAX_SHOWN = 16  # at most this many tokens in a row; longer sentences show a slice
+
+# Where the parts go (y of their centres; the title and sub-heading lines are layout's TITLE_Y, SUBTITLE_Y)
+SENTENCE_Y, QUESTION_Y = 0.2, 2.0  # 1. the intro sentence, and the question over it
+CHAIN_ROW_Y, NOTE_Y = 1.55, -2.35  # 2. the sentence over the RNN chain; the colour note at the bottom
+ARCS_ROW_Y = -0.55  # 3. the sentence under its all-pairs arcs, the contrast table under it
+INTRO_Y, FINAL_ROW_Y = 2.45, -1.45  # 4. "Let's see …" and the configured sentence, its arcs between
+COLUMN_X = (-3.4, 3.4)  # the contrast table's two columns (centres)
 SAY_CHARS = 22  # longer tokens are cut (with "…") where a line names them
 focus_pair = guess_pair  # the English guess used without video.intro_link (core/intro_link.py)
 
@@ -114,24 +121,20 @@ class WhyAttention(ExplainerScene):
 
     def construct(self) -> None:
         th = self.theme
-        self.intro_tokens = list(self.input.intro_tokens)
-        toks = self.intro_tokens
+        toks = list(self.input.intro_tokens)
         n = len(toks)
         q, k, is_pronoun = intro_pair(toks, self.cfg.video.intro_link)  # named, or the English guess
-        self.pair = (q, k)
         qt, kt = short(toks[q], SAY_CHARS), short(toks[k], SAY_CHARS)
         dist = q - k
 
         # -- 1. the sentence and the question ------------------------------------------------
         heading = self.title("Why self-attention?")
         row = adaptive_row(toks, th, lambda lim: focus_indices(n, [k, q], lim))
-        row.move_to(UP * 0.2)
-        self.intro_row = row
+        row.move_to(UP * SENTENCE_Y)
         slice_note = None
         said = showing((row.shown(), n, "tokens"))
         if said:
             slice_note = label(said, th, 20, th.muted)
-        self.slice_note = slice_note
         with self.beat(key="sentence"):
             self.play(FadeIn(heading), run_time=0.6)
             self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in row], lag_ratio=0.08), run_time=1.2)
@@ -140,7 +143,7 @@ class WhyAttention(ExplainerScene):
                 self.play(FadeIn(slice_note), run_time=0.4)
 
         ask = ui(f"What does “{qt}” refer to?") if is_pronoun else ui(f"What does “{qt}” relate to?")
-        question = fit(label(ask, th, 34), LINE_W, 0.8).move_to(UP * 2.0)
+        question = fit(label(ask, th, 34), LINE_W, 0.8).move_to(UP * QUESTION_Y)
         qbox, kbox = row.item(q)[0], row.item(k)[0]
         link = VGroup()
         if dist > 0:
@@ -161,9 +164,8 @@ class WhyAttention(ExplainerScene):
         fade_out = [question, *link]
         if slice_note is not None:
             fade_out.append(slice_note)
-        self.play(*[FadeOut(m) for m in fade_out], row.animate.move_to(UP * 1.55), run_time=0.6)
+        self.play(*[FadeOut(m) for m in fade_out], row.animate.move_to(UP * CHAIN_ROW_Y), run_time=0.6)
         chain = self._chain(row)
-        self.chain = chain
         with self.beat(key="rnn-chain"):
             self.play(FadeIn(sub), run_time=0.5)
             self.play(Create(chain["feeds"]), FadeIn(chain["boxes"]), FadeIn(chain["names"]),
@@ -189,7 +191,7 @@ class WhyAttention(ExplainerScene):
 
         note = fit(label(ui(f"colour = what the chain still carries of “{kt}” "
                             "(an illustration, not computed numbers)"), th, 22, th.muted), 12.8, 0.5)
-        note.move_to(DOWN * 2.35)
+        note.move_to(UP * NOTE_Y)
         with self.beat(key="rnn-fade", query=q, target=k):
             self.play(FadeOut(pulse), FadeIn(note), run_time=0.6)
             focus = [chain["boxes"][row.indices.index(k)]]
@@ -201,10 +203,9 @@ class WhyAttention(ExplainerScene):
         sub2 = fit(label(ui("Self-attention: every token looks at every other, in one step"), th, 28, th.muted),
                    LINE_W, 0.6).move_to([0, SUBTITLE_Y, 0])
         self.play(FadeOut(VGroup(*chain.values())), FadeOut(counter), FadeOut(note), FadeOut(sub),
-                  row.animate.move_to(DOWN * 0.55), run_time=0.7)
+                  row.animate.move_to(UP * ARCS_ROW_Y), run_time=0.7)
         arcs, special = all_pairs_arcs(row, th, max_height=sub2.get_bottom()[1] - 0.2 - row.get_top()[1],
                                        highlight=(k, q) if dist > 0 else None)
-        self.arcs, self.special_arc = arcs, special
         shown = row.shown()
         pairs = shown * (shown - 1) // 2
         with self.beat(key="all-pairs"):
@@ -223,7 +224,6 @@ class WhyAttention(ExplainerScene):
 
         table = self._contrast_table(n, dist, qt, kt)
         SAFE.keep(table.next_to(row, DOWN, buff=0.35), x=False)
-        self.table = table
         with self.beat(key="contrast"):
             self.play(FadeIn(table[0]), run_time=0.6)
             self.play(FadeIn(table[1]), run_time=0.6)
@@ -287,28 +287,24 @@ class WhyAttention(ExplainerScene):
         for pair in (head, steps, path):
             for cell in pair:
                 fit(cell, col_w, 0.6)
-            pair[0].move_to(LEFT * 3.4)
-            pair[1].move_to(RIGHT * 3.4)
-            rows.add(pair)
+            rows.add(pair.arrange(RIGHT))  # its two cells on one line
         rows.arrange(DOWN, buff=0.22)
         for pair in rows:
-            pair[0].set_x(-3.4)
-            pair[1].set_x(3.4)
+            for cell, x in zip(pair, COLUMN_X):
+                cell.set_x(x)
         fit(rows, 13.4, 1.95)
         return rows
 
     def _configured_sentence(self, heading) -> None:  # type: ignore[no-untyped-def]
         th, tokens = self.theme, list(self.trace.tokens)
         n = len(tokens)
-        intro = label(ui("Let's see exactly how it works for:"), th, 30, th.muted).move_to(UP * 2.45)
+        intro = label(ui("Let's see exactly how it works for:"), th, 30, th.muted).move_to(UP * INTRO_Y)
         sentence = wrap_lines(self.cfg.sentence, th, 34, 12.6, 1.6, max_lines=4)
         sentence.next_to(intro, DOWN, buff=0.25)
         row = adaptive_row(tokens, th, lambda lim: visible(n, lim), min_scale=0.5)
-        row.move_to(DOWN * 1.45)
-        self.final_row = row
+        row.move_to(UP * FINAL_ROW_Y)
         top = sentence.get_bottom()[1] - 0.25
         arcs, _ = all_pairs_arcs(row, th, max_height=top - row.get_top()[1])
-        self.final_arcs = arcs
         extra = VGroup()
         said = showing((row.shown(), n, "tokens"))
         if said:

@@ -9,12 +9,12 @@ import tempfile
 from pathlib import Path
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import cairo
 import numpy as np
 import yaml
-from manim import Scene, tempconfig
+from manim import DL, UR, Scene, tempconfig
 from manim import config as manim_config
 from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -75,6 +75,35 @@ def recording(scene_cls: type[Scene]) -> type[Scene]:
     return Recorded
 
 
+def probing(scene_cls: type[Scene], probe: Callable[[Scene], Any]) -> type[Scene]:
+    """A subclass of scene_cls that calls probe(scene) after every play and at every beat's end,
+    for what changes while the scene runs (a node lit, a part's opacity, where things were): the
+    recorder keeps mobjects, which show only their last state. Read back with `probed`. Make it
+    once per module (build_once caches builds by class)."""
+
+    class Probed(scene_cls):  # type: ignore[valid-type, misc]
+        def play(self, *args: Any, **kwargs: Any) -> None:
+            super().play(*args, **kwargs)
+            line = self.narrator.line
+            _PROBED.setdefault(id(self), []).append((line.id if line is not None else "", "play", probe(self)))
+
+        @contextmanager
+        def beat(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            with super().beat(*args, **kwargs) as line:
+                yield line
+            _PROBED.setdefault(id(self), []).append((self.beats[-1].id, "end", probe(self)))
+
+    Probed.__name__ = Probed.__qualname__ = scene_cls.__name__
+    return Probed
+
+
+def probed(scene: Scene, at: str = "end") -> list[tuple[str, Any]]:
+    """What `probing`'s probe returned, in order, as (beat id, value): at each beat's end (`at`
+    "end") or after each play ("play"; the id of the beat under way, "" between beats)."""
+    return [(beat, value) for beat, when, value in _PROBED.get(id(scene), []) if when == at]
+
+
+_PROBED: dict[int, list[tuple[str, str, Any]]] = {}  # id(scene) -> (beat id, "play"/"end", probe value)
 _RECORDED: dict[int, list[Any]] = {}  # id(scene) -> what it added (a build's scene lives for the module)
 _AT_BEAT: dict[int, dict[str, list[Any]]] = {}  # id(scene) -> beat id -> scene.mobjects at its end
 _MADE: dict[int, list[Any]] = {}  # id(scene) -> the components it made (shown or not), in order
@@ -132,8 +161,8 @@ def build_scene(scene_cls: type[Scene], tmp_path: Path, config: Optional[dict[st
             made: list[Any] = []
             with _making(made):
                 scene = recording(scene_cls)(renderer=CairoRenderer(skip_animations=True))
+                _MADE[id(scene)] = made  # (filled as the scene runs: `seen` works in a probe too)
                 scene.render()
-            _MADE[id(scene)] = made
     finally:
         os.environ.pop(CONFIG_ENV, None)
         scene_input.cache_clear()
@@ -300,13 +329,22 @@ def check_beats(scene: Any, scene_id: str) -> None:
 
 def check_layout(scene: Any) -> None:
     """Everything but the caption stays inside the frame and above the caption band."""
+    assert off_layout(scene) == []
+
+
+def off_layout(scene: Any) -> list[str]:
+    """What is on screen now, but the caption, outside layout.OUTSIDE_CAPTION (the frame above
+    the caption band), each as "Type x left..right y bottom..top" (a probe for `probing`)."""
     from attention_explainer.scenes.layout import OUTSIDE_CAPTION as box
 
+    out = []
     for mob in scene.mobjects:
-        if mob is scene.narrator.caption:
+        if mob is scene.narrator.caption or not mob.has_points() and not mob.submobjects:
             continue
-        assert mob.get_left()[0] >= box.left and mob.get_right()[0] <= box.right, mob
-        assert mob.get_bottom()[1] >= box.bottom and mob.get_top()[1] <= box.top, mob
+        (x0, y0), (x1, y1) = mob.get_corner(DL)[:2], mob.get_corner(UR)[:2]
+        if x0 < box.left - 1e-6 or x1 > box.right + 1e-6 or y0 < box.bottom - 1e-6 or y1 > box.top + 1e-6:
+            out.append(f"{type(mob).__name__} x {x0:.2f}..{x1:.2f} y {y0:.2f}..{y1:.2f}")
+    return out
 
 
 # ----------------------------------------------- numbers read back from the glyphs on screen

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 pytest.importorskip("manim")
-from scenetools import boxes_around, build_scene, color_of, glyph_text, only, seen, shown_number, text  # noqa: E402
+from scenetools import (boxes_around, build_scene, color_of, glyph_text, only, seen, shown_number,  # noqa: E402
+                        text, texts, views_named)
 
 from attention_explainer.config import validate_config  # noqa: E402
 from attention_explainer.core.attention import compute_trace  # noqa: E402
@@ -31,32 +32,32 @@ def math_scene(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.slow
 def test_math_works_the_focus_row_and_keeps_it_on_screen(math_scene) -> None:
+    from attention_explainer.scenes.components import MatrixView
+
     trace = compute_trace(validate_config(FOCUS).attention_spec())
-    assert math_scene.qi == 5 and trace.tokens[5] == "sank"
-    assert math_scene.rows == list(range(10))  # 10 tokens: shown whole (issue 21, item 10)
-    # the key worked with it: the shown key it weighs most
-    shown = [j for j in math_scene.rows if j is not None]
-    assert math_scene.kj == max(shown, key=lambda j: (trace.weights[5, j], -j))
-    Q = math_scene.views["Q"]
-    assert 5 in Q.rows
+    assert trace.tokens[5] == "sank"
+    # 10 tokens: every matrix of tokens shown whole (issue 21, item 10), the focus row among them
+    for name in ("X", "Q", "K", "V", r"QK^{\top}", "A", "Z"):
+        assert views_named(math_scene, name), name
+        for view in views_named(math_scene, name):
+            assert view.rows == list(range(10)), name
+    # the key worked with it: the key it weighs most
+    kj = max(range(10), key=lambda j: (trace.weights[5, j], -j))
+    lines = " ".join(b.text for b in math_scene.beats)
+    assert f"the query of “sank” and the key of “{trace.tokens[kj]}”" in lines
+    z_row = only([v for v in seen(math_scene, MatrixView) if v.name is None])  # the worked row of Z
+    assert [glyph_text(z_row.entry(0, c)) for c in z_row.cols] == [shown_number(v, 2) for v in trace.Z[5]]
 
 
 @pytest.mark.slow
 def test_the_worked_softmax_row_is_whole_and_adds_up(math_scene) -> None:
-    trace = compute_trace(validate_config(FOCUS).attention_spec())
-    qi = math_scene.qi
-    from manim import tempconfig
+    from attention_explainer.scenes.components import SoftmaxRow
 
-    from attention_explainer.core.slicing import shown
-    from attention_explainer.core.worked import softmax_by_hand
-    from attention_explainer.scenes.math_helpers import SOFTMAX_KEYS, SOFTMAX_PER_LINE
-    from attention_explainer.scenes.components import DARK, SoftmaxRow, tex_template
-
-    keys = shown(trace.n, SOFTMAX_KEYS)  # 10 keys: all of them
-    hand = softmax_by_hand(trace.scaled[qi], trace.mask[qi], trace.precision)
-    with tempconfig({"tex_template": tex_template()}):
-        cells = SoftmaxRow(trace.tokens, keys, hand, DARK, per_line_max=SOFTMAX_PER_LINE).cells
+    cells = only(seen(math_scene, SoftmaxRow)).cells  # the row worked on screen
     assert cells["keys"] == list(range(10))  # every key, no ellipsis
+    trace = compute_trace(validate_config(FOCUS).attention_spec())
+    for k in range(10):  # the scores written are the focus row's, scaled
+        assert glyph_text(cells["s"][k]) == shown_number(trace.scaled[5, k], 2)
     total = 0.0
     for k in range(10):  # e^s of the written score (scores here are small: no shift)
         s = float(glyph_text(cells["s"][k]).replace("\u2212", "-"))
@@ -105,21 +106,24 @@ def test_the_outro_shows_the_closing_line_once(tmp_path: Path) -> None:
 
 
 def test_the_pipeline_frames_the_focus_token(tmp_path: Path) -> None:
-    from attention_explainer.scenes.components import DARK
+    from attention_explainer.scenes.components import DARK, TokenRow
     from attention_explainer.scenes.pipeline import FullPipeline
 
     scene = build_scene(FullPipeline, tmp_path, FOCUS)
-    box = scene.focus_box
-    assert box is not None
-    assert box.get_stroke_color().to_hex().lower() == DARK.accent.lower()
-    label = [m for m in scene.mobjects for m in m.get_family() if getattr(m, "original_text", None) == "sank"]
-    assert label
+    row = only(seen(scene, TokenRow))  # the tokens node's row: first, …, the focus, …, last
+    framed = [t.original_text for box, t in zip(row.boxes, row.labels)
+              if box.get_stroke_color().to_hex().lower() == DARK.accent.lower()]
+    assert framed == ["sank"]
+    assert row.indices[[t.original_text for t in row.labels].index("sank")] == SENTENCE.split().index("sank")
 
 
 @pytest.mark.slow
 def test_math_says_the_weights_are_random_where_it_reads_meaning_into_them(math_scene) -> None:
     # the beats whose lines read meaning into a score or weight ("... scores highest with ...",
-    # "... pays the most attention to ...") show where the numbers come from
-    assert math_scene.provenance_beats == ["math-score-best", "math-softmax-top"]
-    lines = {b.id: b.text for b in math_scene.beats}
-    assert "highest" in lines["math-score-best"] and "most attention" in lines["math-softmax-top"]
+    # "... pays the most attention to ...") show where the numbers come from, under the title
+    said = "random weights (seed 0), not trained"
+    shown = [b.id for b in math_scene.beats
+             if any(said in t.original_text for t in texts(math_scene, beat=b.id))]
+    meaning = [b.id for b in math_scene.beats if "highest" in b.text or "most attention" in b.text]
+    assert meaning == ["math-score-best", "math-softmax-top"]
+    assert shown[:1] == ["math-score-best"] and set(meaning) <= set(shown)

@@ -7,24 +7,27 @@ and one media dir is shared so LaTeX is compiled once.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
-from manim import ManimColor, Rectangle
+from manim import ManimColor, Rectangle, VMobject
 from manim.renderer.cairo_renderer import CairoRenderer
-from scenetools import build_checked, glyph_text, shown_number, shows
+from scenetools import (build_checked, glyph_text, only, probed, probing, seen, shown_number, shows, texts,
+                        views_named)
 
 from attention_explainer.core.attention import softmax_rows
 from attention_explainer.narration.beats import reading_time
 from attention_explainer.core.worked import exp_row, softmax_by_hand
 from attention_explainer.scenes.attention_math import AttentionMath, products
-from attention_explainer.scenes.narrated import LineTrack
+from attention_explainer.config import validate_config
+from attention_explainer.core.attention import compute_trace
 from attention_explainer.scenes.math_helpers import DIM_LIMIT, TOKEN_LIMIT, slice_note, token_rows, worked_pair
 from attention_explainer.scenes.components import (
     CONTENT_BOTTOM,
     Caption,
+    Formula,
+    MatrixView,
     fmt,
     fmt_big,
     parse_shown,
@@ -36,7 +39,9 @@ from attention_explainer.scenes.components import (
 
 TRACE_NAMES = {"X": "X", "W_Q": "W_Q", "W_K": "W_K", "W_V": "W_V", "Q": "Q", "K": "K", "V": "V",
                "scores": "scores", "scaled": "scaled", "weights": "weights", "Z": "Z"}
-VIEW_KEYS = ("X", "Q", "K", "V", "scores", "scaled", "weights", "Z")
+# the trace matrix each shown matrix is, by the name drawn with it (TeX)
+NAMES = {"X": "X", "W_Q": "W_Q", "W_K": "W_K", "W_V": "W_V", "Q": "Q", "K": "K", "V": "V", r"K^{\top}": "K.T",
+         r"QK^{\top}": "scores", r"QK^{\top} / \sqrt{d_k}": "scaled", "A": "weights", "Z": "Z"}
 
 EIGHT = "The quick brown fox jumps over the dog"
 EXPLICIT = {  # 8 tokens, d_model 4, d_k 3: numbers given, causal, light theme, precision 2
@@ -62,18 +67,48 @@ ONE = {  # one token; d_model and d_k sliced, the widest numbers
     "sentence": "Hello", "model": {"d_model": 16, "d_k": 16}, "display": {"precision": 3, "captions": False}}
 
 
-class Recorded(AttentionMath):
-    """The math scene, recording at the end of every beat what is on screen and where."""
+def on_screen(scene: AttentionMath) -> dict[str, Any]:
+    """A probe at every beat's end: what is on screen and where (mobject, left, right, bottom,
+    top, fill opacity), and how lit each part of the formula is (its faintest glyph)."""
+    formula = only(seen(scene, Formula))
+    return {"mobjects": [(m, m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1],
+                          m.get_fill_opacity() if isinstance(m, VMobject) else 0.0) for m in scene.mobjects],
+            "lit": {p: min(m.get_fill_opacity() for m in formula.part(p).family_members_with_points())
+                    for p in ("Q", "K", "sqrt", "softmax", "V")}}
 
-    @contextmanager
-    def beat(self, *args: Any, **kwargs: Any) -> Iterator[LineTrack]:
-        with super().beat(*args, **kwargs) as line:
-            yield line
-        self.__dict__.setdefault("snapshots", []).append(
-            [(m, m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]) for m in self.mobjects])
-        self.__dict__.setdefault("lit", []).append(
-            {p: min(m.get_fill_opacity() for m in self.formula.part(p).family_members_with_points())
-             for p in ("Q", "K", "sqrt", "softmax", "V")})
+
+Recorded = probing(AttentionMath, on_screen)
+
+
+def snapshots(scene: AttentionMath) -> list[list[tuple]]:
+    return [value["mobjects"] for _beat, value in probed(scene)]
+
+
+def lit(scene: AttentionMath) -> list[dict[str, float]]:
+    return [value["lit"] for _beat, value in probed(scene)]
+
+
+def trace_of(config: dict) -> Any:
+    """The config's trace, computed here by the core (as the scene's input is)."""
+    return compute_trace(validate_config(config).attention_spec())
+
+
+def worked(config: dict) -> tuple[Any, list, int, int]:
+    """The trace, the token rows shown and the worked pair (qi, kj), by the scene's rules (tested
+    above) on a trace computed here."""
+    t = trace_of(config)
+    focus = validate_config(config).focus_index
+    rows = token_rows(t.weights, focus)
+    return (t, rows, *worked_pair(t.weights, rows, focus))
+
+
+def views(scene: AttentionMath) -> dict[str, list[MatrixView]]:
+    """Every matrix view the scene showed, by the trace matrix its name says ("scores" also for
+    the grid shown without its name); "Z.row": the unnamed one-row view (the worked row of Z)."""
+    out = {key: views_named(scene, tex) for tex, key in NAMES.items()}
+    out["Z.row"] = [v for v in seen(scene, MatrixView) if v.name is None]
+    assert sum(map(len, out.values())) == len(seen(scene, MatrixView)), "a view of no known matrix"
+    return out
 
 
 FINDINGS: dict[str, list[Any]] = {}  # the frame check's findings for each build, by name
@@ -96,10 +131,13 @@ def build(tmp_path_factory):  # type: ignore[no-untyped-def]
     return _build
 
 
+DEFAULT = {"display": {"captions": False}}  # captions only draw, the beats' timing is the same
+CONFIGS = {"default": DEFAULT, "eight": EXPLICIT, "sixteen": SIXTEEN, "one": ONE, "ten": TEN}
+
+
 @pytest.fixture(scope="module")
 def default(build):  # type: ignore[no-untyped-def]
-    # The packaged default with captions off: captions only draw, the beats' timing is the same.
-    return build("default", {"display": {"captions": False}})
+    return build("default", DEFAULT)
 
 
 @pytest.fixture(scope="module")
@@ -199,12 +237,10 @@ def test_default_runs_four_to_six_minutes(default) -> None:  # type: ignore[no-u
 def test_narration_says_rows_are_queries_and_works_the_chosen_tokens(default) -> None:  # type: ignore[no-untyped-def]
     text = " ".join(b.text for b in default.beats)
     assert "Rows are queries, columns are keys" in text
-    qi, kj = default.qi, default.kj
-    assert (qi, kj) == worked_pair(default.trace.weights, default.rows)
-    tokens = default.trace.tokens
-    assert f"the query of “{tokens[qi]}” and the key of “{tokens[kj]}”" in text
+    t, _rows, qi, kj = worked(DEFAULT)
+    assert f"the query of “{t.tokens[qi]}” and the key of “{t.tokens[kj]}”" in text
     # the weight said is the worked row's, which checks by hand (core/worked.py)
-    hand = softmax_by_hand(default.trace.scaled[qi], default.trace.mask[qi], default.trace.precision)
+    hand = softmax_by_hand(t.scaled[qi], t.mask[qi], t.precision)
     assert f"with a weight of {fmt(float(hand.w[kj]), 2)}" in text
     assert f"The sum is {fmt_big(float(hand.total), 2)}" in text
     assert "minus infinity" not in text  # not causal
@@ -214,9 +250,10 @@ def test_narration_says_rows_are_queries_and_works_the_chosen_tokens(default) ->
 def test_causal_masking_is_shown_and_said(eight) -> None:  # type: ignore[no-untyped-def]
     text = " ".join(b.text for b in eight.beats)
     assert "minus infinity" in text and "weight zero" in text
-    A, t = eight.views["weights"], eight.trace
-    masked = [(r, c) for (r, c) in A.shown if t.mask[r, c]]
-    assert masked and all(A.shown[rc] == "0.00" for rc in masked)
+    t = trace_of(EXPLICIT)
+    for A in views_named(eight, "A"):
+        masked = [(r, c) for (r, c) in A.numbers() if t.mask[r, c]]
+        assert masked and all(glyph_text(A.entry(r, c)) == "0.00" for r, c in masked)
 
 
 # ----------------------------------------------------------------------------------- numbers
@@ -230,51 +267,51 @@ def _check_view(view, values: np.ndarray, decimals: int, rows, cols) -> None:  #
 @pytest.mark.parametrize("name", ALL)
 def test_views_show_the_trace(request, name: str) -> None:  # type: ignore[no-untyped-def]
     scene = request.getfixturevalue(name)
-    t, p = scene.trace, scene.trace.precision
-    rows, dm, dk = token_rows(t.weights, scene.cfg.focus_index), visible(t.d_model, DIM_LIMIT), visible(t.d_k, DIM_LIMIT)
-    assert set(VIEW_KEYS) <= set(scene.views)
+    t, rows, qi, _kj = worked(CONFIGS[name])
+    p, dm, dk = t.precision, visible(t.d_model, DIM_LIMIT), visible(t.d_k, DIM_LIMIT)
     shape = {"X": (rows, dm, p), "W_Q": (dm, dk, p), "W_K": (dm, dk, p), "W_V": (dm, dk, p),
-             "Q": (rows, dk, 2 * p), "K": (rows, dk, 2 * p), "V": (rows, dk, 2 * p),
-             "scores": (rows, rows, 2), "scaled": (rows, rows, 2), "weights": (rows, rows, 2), "Z": (rows, dk, 2)}
-    for key, view in scene.views.items():
-        if key == "K.T":
-            _check_view(view, t.K.T, 2 * p, dk, rows)
-            continue
-        r, c, d = shape[key]
-        _check_view(view, getattr(t, TRACE_NAMES[key]), d, r, c)
-    for key, view in scene.all_views:  # every copy shown anywhere, not only the canonical ones
-        if key in shape:
-            np.testing.assert_array_equal(view.values, getattr(t, TRACE_NAMES[key]))
-        elif key == "Z.row":  # the worked output row
-            _check_view(view, t.Z[scene.qi:scene.qi + 1], 2, [0], dk)
+             "Q": (rows, dk, 2 * p), "K": (rows, dk, 2 * p), "V": (rows, dk, 2 * p), "K.T": (dk, rows, 2 * p),
+             "scores": (rows, rows, 2), "scaled": (rows, rows, 2), "weights": (rows, rows, 2), "Z": (rows, dk, 2),
+             "Z.row": ([0], dk, 2)}
+    values = {**{key: getattr(t, trace) for key, trace in TRACE_NAMES.items()}, "K.T": t.K.T, "Z.row": t.Z[qi:qi + 1]}
+    shown = views(scene)
+    assert all(shown.values()), [key for key, v in shown.items() if not v]  # every matrix, the worked row of Z
+    for key, vs in shown.items():  # every copy shown anywhere
+        for view in vs:
+            _check_view(view, values[key], shape[key][2], *shape[key][:2])
 
 
 @SLOW
 def test_explicit_numbers_reach_the_screen(eight) -> None:  # type: ignore[no-untyped-def]
-    X = eight.views["X"]
-    assert glyph_text(X.entry(0, 1)) == shown_number(EXPLICIT["model"]["embeddings"][0][1], 2)
-    assert glyph_text(eight.views["W_Q"].entry(0, 2)) == "0.75"
-    assert glyph_text(eight.views["W_V"].entry(1, 0)) == "\u22120.30"
-    assert eight.views["weights"].values.sum(axis=1) == pytest.approx(np.ones(8))
+    for X in views_named(eight, "X"):
+        assert glyph_text(X.entry(0, 1)) == shown_number(EXPLICIT["model"]["embeddings"][0][1], 2)
+    for W in views_named(eight, "W_Q"):
+        assert glyph_text(W.entry(0, 2)) == "0.75"
+    for W in views_named(eight, "W_V"):
+        assert glyph_text(W.entry(1, 0)) == "\u22120.30"
+    for A in views_named(eight, "A"):
+        sums = [sum(float(glyph_text(A.entry(r, c)).replace("\u2212", "-")) for c in range(8)) for r in range(8)]
+        assert sums == pytest.approx(np.ones(8), abs=8 * 0.005 + 1e-9)  # each rounded to two decimals
 
 
 def test_worked_q_cell_lines_add_up(default) -> None:  # type: ignore[no-untyped-def]
-    t, qi = default.trace, default.qi
-    cell = WorkedCell(t.X[qi], t.W_Q[:, 0], default.dm, t.Q[qi, 0], t.precision, 2 * t.precision, default.theme,
-                      ("#fff", "#fff"), products=products(t.X, t.W_Q, qi, 0))
+    t, _rows, qi, _kj = worked(DEFAULT)
+    cell = only(seen(default, WorkedCell, beat="math-q-products"))  # Q[qi, 0] worked on screen
     shown = cell.lines[1].text.text.replace(" ", "")
     terms = shown.split("=")[1].split("+")
     assert sum(parse_shown(s.strip("()")) for s in terms) == pytest.approx(t.Q[qi, 0])
-    assert shown.endswith("=" + fmt(t.Q[qi, 0], 2 * t.precision))  # generated inputs: exact
+    assert shown.endswith("=" + shown_number(t.Q[qi, 0], 2 * t.precision))  # generated inputs: exact
 
 
 # ------------------------------------------------------------------------------ slicing, layout
 @SLOW
 def test_sixteen_tokens_and_wide_dims_are_sliced_and_said(sixteen) -> None:  # type: ignore[no-untyped-def]
-    S = sixteen.views["scores"]
-    rows = token_rows(sixteen.trace.weights)
-    assert S.rows == rows and None in S.rows and len(S.rows) <= TOKEN_LIMIT
-    assert None in sixteen.views["X"].cols and None not in sixteen.views["Q"].cols
+    rows = token_rows(trace_of(SIXTEEN).weights)
+    assert None in rows and len(rows) <= TOKEN_LIMIT
+    for S in views_named(sixteen, r"QK^{\top}"):
+        assert S.rows == rows
+    assert all(None in X.cols for X in views_named(sixteen, "X"))
+    assert not any(None in Q.cols for Q in views_named(sixteen, "Q"))
     k = sum(r is not None for r in rows)
     assert f"showing {k} of 16 tokens" in _notes(sixteen)
     assert f"showing {k} of 16 tokens, 5 of 8 d_model columns" in _notes(sixteen)
@@ -282,31 +319,37 @@ def test_sixteen_tokens_and_wide_dims_are_sliced_and_said(sixteen) -> None:  # t
 
 @SLOW
 def test_one_token_with_wide_dims(one) -> None:  # type: ignore[no-untyped-def]
-    assert (one.qi, one.kj) == (0, 0)
-    assert one.views["weights"].shown == {(0, 0): "1.00"}
-    assert None in one.views["Q"].cols and None in one.views["W_Q"].rows
+    for A in views_named(one, "A"):
+        assert A.numbers() == [(0, 0)] and glyph_text(A.entry(0, 0)) == "1.00"
+    assert all(None in Q.cols for Q in views_named(one, "Q"))
+    assert all(None in W.rows for W in views_named(one, "W_Q"))
     assert "showing 5 of 16 d_k columns" in _notes(one)
     assert any("pays the most attention to itself" in b.text for b in one.beats)
 
 
 def _notes(scene) -> set[str]:  # type: ignore[no-untyped-def]
-    return {m.original_text for snap in scene.snapshots for (m, *_box) in snap if hasattr(m, "original_text")}
+    return {m.original_text for snap in snapshots(scene) for (m, *_box) in snap if hasattr(m, "original_text")}
 
 
 @SLOW
 def test_eight_tokens_are_shown_in_full(eight) -> None:  # type: ignore[no-untyped-def]
-    assert eight.views["weights"].rows == list(range(8))
+    assert all(A.rows == list(range(8)) for A in views_named(eight, "A"))
 
 
 @SLOW
 def test_ten_tokens_are_shown_in_full_with_the_focus_row(ten) -> None:  # type: ignore[no-untyped-def]
     """Issue 21, item 10: the lecturer's sentence (and a full stop): no row hidden, so the output
     row can be checked; the worked key is the focus row's largest weight."""
+    shown = views(ten)
     for key in ("X", "Q", "K", "V", "scores", "scaled", "weights", "Z"):
-        assert ten.views[key].rows == list(range(10)), key
-    assert ten.views["scores"].cols == list(range(10))
-    w = ten.trace.weights[ten.qi]
-    assert ten.trace.tokens[ten.qi] == "it" and ten.kj == int(np.argmax(w))
+        assert shown[key] and all(v.rows == list(range(10)) for v in shown[key]), key
+    assert all(v.cols == list(range(10)) for v in shown["scores"])
+    t = trace_of(TEN)
+    qi = t.tokens.index("it")
+    kj = int(np.argmax(t.weights[qi]))
+    assert f"the query of “it” and the key of “{t.tokens[kj]}”" in " ".join(b.text for b in ten.beats)
+    for row in shown["Z.row"]:  # the output row worked is the focus token's
+        shows(row, t.Z[qi:qi + 1], 2)
     assert not any("showing" in s for s in _notes(ten))
 
 
@@ -316,8 +359,8 @@ def test_everything_stays_on_screen_and_above_the_captions(request, name: str) -
     # the frame: the check's own rule (its safe area), at every beat's end and every animation's ends
     assert [f.line() for f in FINDINGS[name] if f.kind in ("off-screen", "caption")] == []
     # the caption band: these configs have no captions to collide with, so the band is checked here
-    for k, snap in enumerate(scene.snapshots):
-        for m, _left, _right, bottom, _top in snap:
+    for k, snap in enumerate(snapshots(scene)):
+        for m, _left, _right, bottom, _top, _fill in snap:
             if not isinstance(m, Caption):
                 assert bottom >= CONTENT_BOTTOM - 0.05, f"beat {k + 1}: {type(m).__name__}"
 
@@ -325,13 +368,13 @@ def test_everything_stays_on_screen_and_above_the_captions(request, name: str) -
 @pytest.mark.parametrize("name", ALL)
 def test_formula_lit_in_order_and_fully_at_the_end(request, name: str) -> None:  # type: ignore[no-untyped-def]
     scene = request.getfixturevalue(name)
-    f = scene.formula
-    assert f in scene.mobjects or all(p in scene.mobjects for p in f.tex)
-    first = {p: next(k for k, lit in enumerate(scene.lit) if lit[p] > 0.99) for p in scene.lit[-1]}
+    f = only(seen(scene, Formula, final=True))
+    steps = lit(scene)
+    first = {p: next(k for k, on in enumerate(steps) if on[p] > 0.99) for p in steps[-1]}
     assert first["Q"] < first["K"] < first["sqrt"] < first["softmax"] < first["V"]  # as the steps run
-    assert all(v > 0.99 for v in scene.lit[-1].values())
-    assert all(v < 0.5 for v in scene.lit[0].values())  # dimmed at the start
-    title = [m for m in scene.mobjects if m is scene.title_mob][0]
+    assert all(v > 0.99 for v in steps[-1].values())
+    assert all(v < 0.5 for v in steps[0].values())  # dimmed at the start
+    title = only([t for t in texts(scene, final=True) if t.original_text.startswith("7 · ")])  # the last step's
     assert title.get_right()[0] < f.get_left()[0]
 
 
@@ -347,9 +390,9 @@ def test_split_pieces_breaks_long_sums_at_a_plus() -> None:
 def test_no_cover_is_left_over_a_beat(request, name: str) -> None:  # type: ignore[no-untyped-def]
     """Scene changes fade a background-coloured rectangle over the content; none may stay."""
     scene = request.getfixturevalue(name)
-    bg = ManimColor(scene.theme.background)
-    for k, snap in enumerate(scene.snapshots):
-        covers = [m for m, *_box in snap if isinstance(m, Rectangle) and m.get_fill_opacity() > 0.99
+    bg = ManimColor(scene.camera.background_color)
+    for k, snap in enumerate(snapshots(scene)):
+        covers = [m for m, *_box, fill in snap if isinstance(m, Rectangle) and fill > 0.99
                   and ManimColor(m.get_fill_color()).to_hex() == bg.to_hex()]
         assert not covers, f"beat {k + 1}"
 

@@ -15,7 +15,11 @@ import pytest
 from attention_explainer.core.attention import compute_trace
 from attention_explainer.narration.beats import reading_time
 from attention_explainer.config import validate_config
-from attention_explainer.scenes.components import CONTENT_BOTTOM, CONTENT_TOP, DARK, LIGHT
+from manim import DL, UR, MathTex, Rectangle, Text
+from scenetools import only, probed, probing, seen, text
+
+from attention_explainer.scenes.components import DARK, LIGHT, Edge, Formula, Node
+from attention_explainer.scenes.layout import SAFE
 from attention_explainer.scenes.pipeline import FullPipeline
 
 QUIET = {"captions": False}
@@ -40,15 +44,73 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "display": {"captions": False, "theme": "light"},
     },
 }
-ORDER = ["sentence", "tokens", "X", "W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "softmax", "A", "AV", "Z"]
-
 SLOW = pytest.mark.slow  # builds beyond "one" and "default": the full suite only (docs/testing.md)
+
+# the data reaches the nodes in this order: (the beat, the nodes lit together by one play)
+FLOW = [("pipeline-tokens", {"sentence"}), ("pipeline-tokens", {"tokens"}), ("pipeline-embeddings", {"X"}),
+        ("pipeline-projections", {"W_Q", "W_K", "W_V"}), ("pipeline-qkv", {"Q", "K", "V"}),
+        ("pipeline-scores", {"scores"}), ("pipeline-softmax", {"softmax"}), ("pipeline-softmax", {"A"}),
+        ("pipeline-output", {"AV"}), ("pipeline-output", {"Z"})]
+KEYS = {"X": "X", "W_Q": "W_Q", "W_K": "W_K", "W_V": "W_V", "Q": "Q", "K": "K", "V": "V",
+        r"QK^{\top}\!/\sqrt{d_k}": "scores", "A": "A", r"A\cdot V": "AV", "Z": "Z"}  # a node's TeX name -> key
+
+
+def node_key(node: Node) -> str:
+    """Which node of the pipeline this is, from what it draws: its TeX name, else its word
+    ("softmax"), else its note ("sentence", "3 tokens")."""
+    tex = [m.tex_string for m in node.content.get_family() if isinstance(m, MathTex)]
+    if tex:
+        return KEYS[only(tex)]
+    words = [m.original_text for m in node.content.get_family() if isinstance(m, Text)]
+    if words == ["softmax"]:
+        return "softmax"
+    assert node.note is not None
+    return "sentence" if node.note.original_text == "sentence" else "tokens"
+
+
+def nodes_of(scene: Any, final: bool = False) -> dict[str, Node]:
+    """The diagram's nodes the scene showed, by key."""
+    nodes = {node_key(n): n for n in seen(scene, Node, final)}
+    assert len(nodes) == len(seen(scene, Node, final)), "two nodes drawn alike"
+    return nodes
+
+
+def is_lit(node: Node) -> bool:
+    """Drawn lit: its box at full stroke, 4 wide."""
+    return node.box.get_stroke_opacity() == 1 and node.box.get_stroke_width() == 4
+
+
+def lit_nodes(scene: Any) -> frozenset[str]:
+    """A probe: the keys of the nodes on screen drawn lit."""
+    return frozenset(node_key(m) for top in scene.mobjects for m in top.get_family()
+                     if isinstance(m, Node) and is_lit(m))
+
+
+Pipeline = probing(FullPipeline, lit_nodes)
+
+
+def shape_shown(node: Node) -> str:
+    """The shape a matrix node shows ("3 × 4"), read from its text."""
+    return only([m.original_text for m in node.content.get_family() if isinstance(m, Text) and "×" in m.original_text])
+
+
+def formula_line(scene: Any) -> list[Any]:
+    """The formula under the diagram and its "Z =" (at the end)."""
+    z_eq = [m for m in seen(scene, MathTex, final=True) if m.tex_string == "Z ="]
+    return [only(seen(scene, Formula, final=True)), only(z_eq)]
+
+
+def bounds(mobs: list[Any]) -> Rectangle:
+    """A rectangle around several mobjects (to test overlaps with them all)."""
+    lo = np.min([m.get_corner(DL) for m in mobs], axis=0)
+    hi = np.max([m.get_corner(UR) for m in mobs], axis=0)
+    return Rectangle(width=hi[0] - lo[0], height=hi[1] - lo[1]).move_to((lo + hi) / 2)
 
 
 @pytest.fixture(scope="module")
 def built(build_once) -> Callable[[str], FullPipeline]:  # type: ignore[no-untyped-def]  # build_once: conftest.py
     """built(name) -> the scene for CONFIGS[name], built once for the module."""
-    return lambda name: build_once(FullPipeline, CONFIGS[name])
+    return lambda name: build_once(Pipeline, CONFIGS[name])
 
 
 @pytest.mark.parametrize("name", ["one", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
@@ -60,34 +122,48 @@ def test_shapes_come_from_the_trace(built: Callable[[str], FullPipeline], name: 
     expected = {"X": tr.X.shape, "W_Q": tr.W_Q.shape, "W_K": tr.W_K.shape, "W_V": tr.W_V.shape,
                 "Q": tr.Q.shape, "K": tr.K.shape, "V": tr.V.shape, "scores": tr.scores.shape,
                 "A": tr.weights.shape, "Z": tr.Z.shape}
+    nodes = nodes_of(scene)
+    assert set(nodes) == {*expected, "sentence", "tokens", "softmax", "AV"}
     for key, (rows, cols) in expected.items():
-        assert scene.nodes[key].dims.original_text == f"{rows} × {cols}", key
-    assert scene.nodes["tokens"].note.original_text == (f"{n} tokens" if n != 1 else "1 token")
+        assert shape_shown(nodes[key]) == f"{rows} × {cols}", key
+    assert nodes["tokens"].note.original_text == (f"{n} tokens" if n != 1 else "1 token")
 
 
 def test_explicit_shapes_are_distinct(built: Callable[[str], FullPipeline]) -> None:
-    shown = {k: built("one").nodes[k].dims.original_text for k in ("X", "W_Q", "Q", "A", "Z")}
+    nodes = nodes_of(built("one"))
+    shown = {k: shape_shown(nodes[k]) for k in ("X", "W_Q", "Q", "A", "Z")}
     assert shown == {"X": "1 × 3", "W_Q": "3 × 2", "Q": "1 × 2", "A": "1 × 1", "Z": "1 × 2"}
 
 
 @pytest.mark.parametrize("name", ["one", "default", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
 def test_data_flows_in_order_and_everything_ends_lit(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
-    assert scene.lit_order == ORDER
-    assert all(node.is_lit for node in scene.nodes.values())
-    for key, node in scene.nodes.items():
-        assert node.box.get_stroke_opacity() == 1 and node.box.get_stroke_width() == 4, key
-    for key, edge in scene.edges.items():
-        assert edge.path.get_stroke_opacity() == 1, key
+    flow, before = [], frozenset()
+    for beat, lit in probed(scene, "play"):  # what each play lit
+        assert before <= lit, beat  # nothing goes dark again
+        if lit - before:
+            flow.append((beat, set(lit - before)))
+        before = lit
+    assert flow == FLOW
+    nodes = nodes_of(scene, final=True)
+    assert len(nodes) == 14 and all(is_lit(node) for node in nodes.values())
+    edges = seen(scene, Edge, final=True)
+    assert {(e.link.source, e.link.target) for e in edges} == {  # the data's paths, each drawn once
+        ("sentence", "tokens"), ("tokens", "X"), ("X", "W_Q"), ("X", "W_K"), ("X", "W_V"), ("W_Q", "Q"),
+        ("W_K", "K"), ("W_V", "V"), ("Q", "scores"), ("K", "scores"), ("scores", "softmax"), ("softmax", "A"),
+        ("A", "AV"), ("V", "AV"), ("AV", "Z")}
+    assert len(edges) == 15
+    for edge in edges:
+        assert edge.path.get_stroke_opacity() == 1, edge.link
     # the formula is fully lit, "Z =" included
-    for part in scene.formula_line.family_members_with_points():
+    for part in (m for mob in formula_line(scene) for m in mob.family_members_with_points()):
         assert part.get_fill_opacity() == pytest.approx(1.0), part
 
 
 @SLOW
 def test_node_colours_follow_the_theme(built: Callable[[str], FullPipeline]) -> None:
     for name, th in (("default", DARK), ("sixteen_big_light_causal", LIGHT)):
-        nodes = built(name).nodes
+        nodes = nodes_of(built(name))
         roles = {"Q": th.q, "W_Q": th.q, "K": th.k, "W_K": th.k, "V": th.v, "W_V": th.v, "X": th.x,
                  "scores": th.weight, "softmax": th.weight, "A": th.weight, "Z": th.accent}
         for key, colour in roles.items():
@@ -107,33 +183,36 @@ def _overlap(a: Any, b: Any) -> bool:
 @pytest.mark.parametrize("name", ["one", "default", *(pytest.param(n, marks=SLOW) for n in ("eight_dims", "sixteen_big_light_causal"))])
 def test_diagram_fits_without_overlaps(built: Callable[[str], FullPipeline], name: str) -> None:
     scene = built(name)
-    content = [m for m in scene.mobjects if m is not scene.heading and m is not scene.narrator.caption]
+    heading = text(scene, "The full self-attention pipeline", final=True)
+    assert heading.get_bottom()[1] >= SAFE.top  # the title line, above the content band
+    content = [m for m in scene.mobjects if heading not in m.get_family() and m is not scene.narrator.caption]
+    assert content
     for mob in content:
-        assert -6.9 <= mob.get_left()[0] and mob.get_right()[0] <= 6.9, mob
-        assert CONTENT_BOTTOM <= mob.get_bottom()[1] and mob.get_top()[1] <= CONTENT_TOP, mob
-    nodes = scene.nodes
+        assert SAFE.left <= mob.get_left()[0] and mob.get_right()[0] <= SAFE.right, mob
+        assert SAFE.bottom <= mob.get_bottom()[1] and mob.get_top()[1] <= SAFE.top, mob
+    nodes, formula = nodes_of(scene, final=True), bounds(formula_line(scene))
     for (ka, a), (kb, b) in itertools.combinations(nodes.items(), 2):
         assert not _overlap(a, b), (ka, kb)
     for key, node in nodes.items():
-        assert not _overlap(node, scene.formula_line), key
+        assert not _overlap(node, formula), key
     # edges run between their two nodes only: sampled points avoid every other box and the formula
-    for key, edge in scene.edges.items():
-        src, dst = key  # a Link(source, target)
+    for edge in seen(scene, Edge, final=True):
+        src, dst = edge.link
         pts = edge.path.points
         samples = [a + t * (b - a) for a, b in zip(pts[:-1], pts[1:]) for t in np.linspace(0, 1, 9)]
         for p in samples:
-            assert not _inside(p, scene.formula_line), key
+            assert not _inside(p, formula), edge.link
             for other, node in nodes.items():
                 if other not in (src, dst):
-                    assert not _inside(p, node.box, pad=0.05), (key, other)
+                    assert not _inside(p, node.box, pad=0.05), (edge.link, other)
 
 
 @SLOW
 def test_causal_is_said_and_shown(built: Callable[[str], FullPipeline]) -> None:
     causal, plain = built("sixteen_big_light_causal"), built("default")
-    assert "masked" in causal.nodes["softmax"].note.original_text
+    assert "masked" in nodes_of(causal)["softmax"].note.original_text
     assert any("masked" in b.text for b in causal.beats)
-    assert "masked" not in plain.nodes["softmax"].note.original_text
+    assert "masked" not in nodes_of(plain)["softmax"].note.original_text
     assert not any("masked" in b.text for b in plain.beats)
 
 

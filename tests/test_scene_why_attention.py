@@ -5,13 +5,14 @@ and one-token sentences."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from manim import CubicBezier, ManimColor, Square
 
-from attention_explainer.narration.beats import reading_time
 from attention_explainer.config.catalog import scene_by_id
-from attention_explainer.scenes.components import DARK
+from attention_explainer.scenes.components import DARK, LIGHT, TokenRow
 from attention_explainer.scenes.why_attention import (
     DECAY,
     STRONGEST,
@@ -22,7 +23,7 @@ from attention_explainer.scenes.why_attention import (
 )
 from attention_explainer.scenes.components import narration_chunks, wrap_lines
 from attention_explainer.core.tokens import tokenize
-from scenetools import build_scene
+from scenetools import build_scene, check_beats, off_layout, only, probed, probing, seen, text
 
 DEFAULT_INTRO = "The animal didn't cross the street because it was too tired"
 LONG_INTRO = ("When the extraordinarily meticulous archaeologist finally uncovered the ancient ceramic "
@@ -98,10 +99,11 @@ def test_intro_link_is_checked_with_a_did_you_mean(tmp_path) -> None:  # type: i
 @pytest.mark.slow
 def test_the_scene_asks_about_the_named_link(tmp_path) -> None:  # type: ignore[no-untyped-def]
     intro = "Der Hund bellte, weil er Hunger hatte"
-    scene = build_scene(WhyAttention, tmp_path, {"video": {"intro_sentence": intro, "intro_link": ["er", "Hund"]},
-                                                 "display": {"captions": False}})
+    scene = build_scene(Probed, tmp_path, {"video": {"intro_sentence": intro, "intro_link": ["er", "Hund"]},
+                                           "display": {"captions": False}})
+    text(scene, "What does “er” refer to?")  # drawn once
     toks = tokenize(intro)
-    assert scene.pair == (toks.index("er"), toks.index("Hund"))
+    assert framed(scene, DARK) == (toks.index("er"), toks.index("Hund"))
     assert any("What does “er” refer to?" in b.text for b in scene.beats)
 
 
@@ -118,51 +120,50 @@ def test_wrap_lines_keeps_the_text_and_fits(tmp_path: Path) -> None:
 
     medium, huge = "word " * 30 + "end", "word " * 99 + "end"  # 155 and 500 characters
     with tempconfig({"media_dir": str(tmp_path), "quality": "low_quality"}):
-        groups = [wrap_lines(text, DARK, 34, 12.6, 1.6, max_lines=4) for text in (medium, huge)]
-    for text, group in zip((medium, huge), groups):
-        assert "".join(t.text for t in group) == "".join(text.split())  # Text.text drops spaces
+        groups = [wrap_lines(words, DARK, 34, 12.6, 1.6, max_lines=4) for words in (medium, huge)]
+    for words, group in zip((medium, huge), groups):
+        assert "".join(t.text for t in group) == "".join(words.split())  # Text.text drops spaces
         assert group.width <= 12.6 + 1e-6 and group.height <= 1.6 + 1e-6
     assert 2 <= len(groups[0]) <= 4  # wrapped, not shrunk onto one line
     assert groups[0][0].font_size > 20  # smallest font only when the text needs it
 
 
 # ------------------------------------------------------------------------------ built scenes
-class Checked(WhyAttention):
-    """Records any mobject outside the content area (or under the captions) after each play."""
-
-    def setup(self) -> None:
-        super().setup()
-        self.outside: list[str] = []
-
-    def play(self, *animations, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().play(*animations, **kwargs)
-        for m in self.mobjects:
-            if m is self.narrator.caption or not m.has_points() and not m.submobjects:
-                continue
-            x0, y0 = m.get_corner(np_dl())[:2]
-            x1, y1 = m.get_corner(np_ur())[:2]
-            if x0 < -7.0 or x1 > 7.0 or y0 < -2.95 or y1 > 3.95:
-                self.outside.append(f"{type(m).__name__} at play {len(self.beats)}: x {x0:.2f}..{x1:.2f} y {y0:.2f}..{y1:.2f}")
-
-
-def np_dl() -> np.ndarray:
-    return np.array([-1.0, -1.0, 0.0])
-
-
-def np_ur() -> np.ndarray:
-    return np.array([1.0, 1.0, 0.0])
-
-
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("why")  # one media dir: Tex and text files are reused
 
 
-def check_beats(scene: WhyAttention) -> None:
-    assert scene.beats, "no beats"
-    for b in scene.beats:
-        assert b.id.startswith("why-attention-")
-        assert b.end - b.start >= reading_time(b.text) - 1e-3, b
+Probed = probing(WhyAttention, off_layout)  # after every play: what is outside the frame or under the captions
+
+
+def never_off_layout(scene: WhyAttention) -> None:
+    """Nothing but the caption left the frame or went under the caption band, after any play."""
+    assert [(beat, off) for beat, off in probed(scene, "play") if off] == []
+
+
+def intro_row(scene: WhyAttention) -> TokenRow:
+    """The intro sentence's row: the token row on screen as the segment starts."""
+    return only(seen(scene, TokenRow, beat="why-attention-sentence"))
+
+
+def labels(row: TokenRow) -> list[str]:
+    return [t.original_text for t in row.labels]
+
+
+def framed(scene: WhyAttention, theme: Any) -> tuple[int, int]:
+    """The token indices of the intro row's boxes framed in the query colour and the key colour
+    (the same token, framed in both in turn, ends in the key colour)."""
+    row = intro_row(scene)
+    colours = [box.get_stroke_color().to_hex().upper() for box in row.boxes]
+    q = [i for i, c in zip(row.indices, colours) if c == theme.q.upper()]
+    k = only([i for i, c in zip(row.indices, colours) if c == theme.k.upper()])
+    return (only(q) if q else k), k
+
+
+def arcs_at(scene: WhyAttention, beat: str, colour: str) -> list[CubicBezier]:
+    """The arcs on screen at the end of `beat` drawn in `colour`."""
+    return [a for a in seen(scene, CubicBezier, beat=beat) if a.get_stroke_color().to_hex().upper() == colour.upper()]
 
 
 def test_catalog_points_at_this_scene() -> None:
@@ -171,31 +172,33 @@ def test_catalog_points_at_this_scene() -> None:
 
 
 def test_default_config(shared: Path) -> None:
-    scene = build_scene(Checked, shared, {"display": {"captions": False}})
-    check_beats(scene)
+    scene = build_scene(Probed, shared, {"display": {"captions": False}})
+    check_beats(scene, "why-attention")
     assert 90 <= scene.renderer.time <= 150, scene.renderer.time
-    assert scene.outside == []
+    never_off_layout(scene)
     toks = tokenize(DEFAULT_INTRO)
-    assert scene.intro_tokens == toks
-    row = scene.intro_row
+    row = intro_row(scene)
     assert row.indices == list(range(len(toks)))
-    assert [t.text for t in row.labels] == [t.replace(" ", "") for t in toks]
-    q, k = scene.pair
-    assert (toks[q], toks[k]) == ("it", "animal")
+    assert labels(row) == toks
+    q, k = toks.index("it"), toks.index("animal")
+    assert framed(scene, DARK) == (q, k)
     # RNN chain: one box per token, colour of "animal" fading geometrically after it, none before
-    boxes = scene.chain["boxes"]
+    boxes = sorted(seen(scene, Square, beat="why-attention-rnn-steps"), key=lambda b: b.get_x())
     assert len(boxes) == len(toks)
     opac = [b.get_fill_opacity() for b in boxes]
     assert all(o == 0 for o in opac[:k])
     assert np.allclose(opac[k:], [STRONGEST * DECAY ** (i - k) for i in range(k, len(toks))], atol=1e-6)
     # self-attention: every pair once, the it-animal link highlighted separately
     n = len(toks)
-    assert len(scene.arcs) + 1 == n * (n - 1) // 2 and scene.special_arc is not None
-    assert scene.special_arc.get_start()[0] == pytest.approx(row.item(k)[0].get_top()[0])
-    assert scene.special_arc.get_end()[0] == pytest.approx(row.item(q)[0].get_top()[0])
-    # the configured sentence ("The cat sat") with all-to-all arcs
-    assert [t.text for t in scene.final_row.labels] == list(scene.trace.tokens)
-    assert len(scene.final_arcs) == 3
+    arcs, special = (arcs_at(scene, "why-attention-all-pairs", c) for c in (DARK.muted, DARK.accent))
+    assert len(arcs) + 1 == n * (n - 1) // 2
+    special_arc = only(special)
+    assert special_arc.get_start()[0] == pytest.approx(row.item(k)[0].get_top()[0])
+    assert special_arc.get_end()[0] == pytest.approx(row.item(q)[0].get_top()[0])
+    # the configured sentence ("The cat sat") with all-to-all arcs, at the end
+    final = only(seen(scene, TokenRow, final=True))
+    assert labels(final) == tokenize("The cat sat")
+    assert len(seen(scene, CubicBezier, final=True)) == 3
     lines = " ".join(b.text for b in scene.beats)
     assert "“it”" in lines and "“animal”" in lines and "11 tokens take 11 steps" in lines
 
@@ -204,34 +207,33 @@ def test_default_config(shared: Path) -> None:
 def test_long_intro_sixteen_tokens_light_causal(shared: Path) -> None:
     cfg = {"sentence": SIXTEEN, "model": {"causal": True}, "display": {"theme": "light", "captions": False},
            "video": {"intro_sentence": LONG_INTRO}}
-    scene = build_scene(Checked, shared, cfg)
-    check_beats(scene)
-    assert scene.outside == []
+    scene = build_scene(Probed, shared, cfg)
+    check_beats(scene, "why-attention")
+    never_off_layout(scene)
     toks = tokenize(LONG_INTRO)
     assert len(toks) == 30
-    row = scene.intro_row
+    row = intro_row(scene)
     shown = [i for i in row.indices if i is not None]
-    q, k = scene.pair
-    assert toks[q] == "it" and {q, k} <= set(shown)
+    q, k = framed(scene, LIGHT)
+    assert (q, k) == focus_pair(toks)[:2] and toks[q] == "it" and {q, k} <= set(shown)
     assert len(shown) <= MAX_SHOWN and None in row.indices
     assert row.width <= 13.0 + 1e-6
-    assert scene.slice_note is not None and scene.slice_note.text == f"showing{len(shown)}of{len(toks)}tokens"
+    text(scene, f"showing {len(shown)} of 30 tokens")
     # the 16 configured tokens are all shown when they fit, with all pairs linked
-    final = scene.final_row
-    n_final = sum(i is not None for i in final.indices)
-    assert len(scene.final_arcs) == n_final * (n_final - 1) // 2
-    assert n_final == 16 and final.width <= 13.0 + 1e-6
+    final = only(seen(scene, TokenRow, final=True))
+    assert labels(final) == SIXTEEN.split() and final.width <= 13.0 + 1e-6
+    assert len(seen(scene, CubicBezier, final=True)) == 16 * 15 // 2
     assert any("causal mask" in b.text for b in scene.beats)
-    assert scene.theme.name == "light"
+    assert ManimColor(scene.camera.background_color).to_hex() == ManimColor(LIGHT.background).to_hex()
 
 
 @pytest.mark.slow
 def test_one_token_sentences(shared: Path) -> None:
     cfg = {"sentence": "Hello", "display": {"captions": False}, "video": {"intro_sentence": "Hi"}}
-    scene = build_scene(Checked, shared, cfg)
-    check_beats(scene)
-    assert scene.outside == []
-    assert scene.pair == (0, 0)
-    assert len(scene.arcs) == 0 and scene.special_arc is None
-    assert len(scene.final_arcs) == 0
-    assert [t.text for t in scene.final_row.labels] == ["Hello"]
+    scene = build_scene(Probed, shared, cfg)
+    check_beats(scene, "why-attention")
+    never_off_layout(scene)
+    text(scene, "What does “Hi” relate to?")  # the one token with itself: no pronoun, no link
+    assert framed(scene, DARK) == (0, 0)
+    assert seen(scene, CubicBezier) == []  # no pair to link, in either sentence
+    assert labels(only(seen(scene, TokenRow, final=True))) == ["Hello"]

@@ -13,7 +13,7 @@ Example (Q of a tiny trace, its first row framed)::
     from attention_explainer.scenes.components import DARK, TraceViews
     trace = compute_trace(load_config(None).attention_spec())
     views = TraceViews(trace, DARK, rows=[0, 1, 2], dm=[0, 1, 2, 3], dk=[0, 1, 2])
-    Q = views.mat("Q", canonical=True)
+    Q = views.mat("Q")
     picture = VGroup(Q, Q.row_rect(0))
 """
 
@@ -34,21 +34,17 @@ class TraceViews:
     "scores", "scaled", "weights", "Z". `rows` are the token rows shown, `dm`/`dk` the d_model and
     d_k columns shown (None: an ellipsis). X and W are shown with the trace's precision, Q/K/V
     with twice as many decimals, scores, weights and Z with two.
-
-    `views` holds the canonical view of each matrix and `all_views` every view handed out, by
-    name (tests read both)."""
+"""
 
     def __init__(self, trace: Any, theme: Theme, rows: Sequence[Index], dm: Sequence[Index],
                  dk: Sequence[Index]) -> None:
         self.trace, self.theme = trace, theme
         self.rows, self.dm, self.dk = list(rows), list(dm), list(dk)
-        self.views: dict[str, MatrixView] = {}
-        self.all_views: list[tuple[str, MatrixView]] = []
         self._built: dict[str, MatrixView] = {}
 
-    def mat(self, key: str, hide: Sequence[str] = (), canonical: bool = False) -> MatrixView:
+    def mat(self, key: str, hide: Sequence[str] = ()) -> MatrixView:
         """A fresh copy of the view of trace matrix `key`, without the parts named in `hide`
-        ("row_labels", "col_labels", "name"); `canonical`: the one tests read as views[key]."""
+        ("row_labels", "col_labels", "name")."""
         if key not in self._built:
             self._build(key)
         v = self._built[key].copy()
@@ -56,21 +52,13 @@ class TraceViews:
             mob = getattr(v, part)
             if mob is not None:
                 v.remove(mob)
-        return self._keep(key, v, canonical)
+        return v
 
     def view(self, key: str, values: np.ndarray, decimals: int, color: str, name: Optional[str] = None,
              rows: Optional[Sequence[Index]] = None, cols: Optional[Sequence[Index]] = None,
-             row_tokens: bool = False, col_tokens: bool = False, canonical: bool = False,
-             min_cell_width: float = 0.0) -> MatrixView:
-        """A view of other values (a row of Z, ...), kept under `key` like the others."""
-        return self._keep(key, self._make(values, decimals, color, name, rows, cols, row_tokens, col_tokens,
-                                          min_cell_width), canonical)
-
-    def _keep(self, key: str, v: MatrixView, canonical: bool) -> MatrixView:
-        self.all_views.append((key, v))
-        if canonical:
-            self.views[key] = v
-        return v
+             row_tokens: bool = False, col_tokens: bool = False, min_cell_width: float = 0.0) -> MatrixView:
+        """A view of other values (a row of Z, ...), drawn as the trace's matrices are."""
+        return self._make(values, decimals, color, name, rows, cols, row_tokens, col_tokens, min_cell_width)
 
     def _make(self, values: np.ndarray, decimals: int, color: str, name: Optional[str],
               rows: Optional[Sequence[Index]], cols: Optional[Sequence[Index]], row_tokens: bool = False,
