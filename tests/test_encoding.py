@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
 from attention_explainer.scenes.base import ExplainerScene
 from attention_explainer.production.formats import DEFAULT_X264_PRESET, X264_OPTIONS
+from attention_explainer.production.segments import manim_command, manim_output
+from attention_explainer.production.settings import scene_from_file
 from attention_explainer.scenes.h264_repeat import SkipTemplate, StreamParams, escape, unescape
 from attention_explainer.scenes.encoding import HeldFrameEncoder, HeldFrameWriter, held_frame_writer
 
@@ -243,3 +246,47 @@ def test_the_rewrite_changes_frame_num_and_nothing_else() -> None:
 def test_streams_with_b_frames_are_not_rewritten() -> None:
     extradata, _ = x264_packets((("crf", "23"), ("preset", "veryfast")))
     assert StreamParams.parse(extradata) is None  # picture order count type 0
+
+
+TINY_SCENE = '''
+from manim import Create, Scene, Square
+from manim.renderer.cairo_renderer import CairoRenderer
+
+from attention_explainer.scenes.encoding import held_frame_writer
+
+
+class Tiny(Scene):
+    def __init__(self, **kwargs):
+        super().__init__(CairoRenderer(file_writer_class=held_frame_writer()), **kwargs)
+
+    def construct(self):
+        self.play(Create(Square()), run_time=0.4)
+        self.wait(2)
+'''
+
+
+@pytest.mark.slow
+def test_a_render_writes_the_options_and_repeats_its_hold(tmp_path: Path) -> None:
+    # the production command line (manim_command) on a tiny scene through the held-frame writer
+    path = tmp_path / "tiny.py"
+    path.write_text(TINY_SCENE, encoding="utf-8")
+    info = scene_from_file(path, "Tiny", "tiny", "Tiny")
+    run = subprocess.run(manim_command(info, "l", tmp_path / "media", "tiny"), capture_output=True, text=True,
+                         timeout=240)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    video = manim_output(info, "l", tmp_path / "media", "tiny")
+    settings = x264_settings(video)  # the preset's own values and our options reached x264
+    assert "bframes=0" in settings and "subme=2" in settings and "rc_lookahead=10" in settings
+    with av.open(str(video)) as c:
+        stream = c.streams.video[0]
+        params = StreamParams.parse(avcc_to_annexb(bytes(stream.codec_context.extradata)))
+        packets = [avcc_to_annexb(bytes(p)) for p in c.demux(stream) if p.size]
+        rate = stream.average_rate
+    templates = [SkipTemplate.parse(p, params) for p in packets]
+    repeated = sum(1 for a, b, p in zip(templates, templates[1:], packets[1:])
+                   if a is not None and b is not None and a.with_frame_num(b.frame_num) == p)
+    assert rate == 15 and len(packets) == 6 + 30  # 0.4 s drawn, 2 s held, 15 fps
+    # the hold: x264's 12 frames (its last ones may be skip frames too), then 18 repeats of the last
+    last = templates[6 + 11]
+    assert repeated >= 18 and all(p == last.with_frame_num(last.frame_num + k)
+                                  for k, p in enumerate(packets[6 + 11:], start=0))
