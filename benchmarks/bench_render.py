@@ -103,6 +103,7 @@ def load() -> str:
 
 
 LOADS: list[str] = []  # "before → after" of each timed case, in order
+STARTS: list[float] = []  # wall clock (time.time) at the start of each timed case
 CPUS: list[float] = []  # CPU seconds (user + system) of each timed case and all its processes
 
 
@@ -113,6 +114,7 @@ def children_cpu() -> float:
 
 def timed(cmd: list[str], env: Optional[dict[str, str]] = None) -> float:
     before, cpu0 = load(), children_cpu()
+    STARTS.append(time.time())
     t0 = time.monotonic()
     result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.monotonic() - t0
@@ -222,8 +224,11 @@ def main() -> None:
     rows = []
 
     def record(name: str, seconds: float, manifest_file: Optional[Path] = None) -> None:
-        manifest = json.loads((manifest_file or manifest_path).read_text())
+        path = manifest_file or manifest_path
+        manifest = json.loads(path.read_text())
         rendered = [s["id"] for s in manifest["scenes"] if not s["reused"]]
+        if path.stat().st_mtime < STARTS[-1]:  # an unchanged video keeps its manifest: nothing rendered
+            rendered = []
         rows.append((name, seconds, manifest["duration"], rendered, LOADS[-1], CPUS[-1]))
         print(f"  {name}: {seconds:.1f} s (load {LOADS[-1]})", flush=True)
 

@@ -113,8 +113,10 @@ voice_option = click.option(
 preset_option = click.option(
     "--x264-preset", type=click.Choice(X264_PRESETS),
     default=DEFAULT_X264_PRESET, show_default=True,
-    help="x264 speed of the scene videos; the quality is set by x264's crf either way. ultrafast renders "
-         "1080p60 ~25% faster with ~2.5x larger files; medium (Manim's own) is ~40% slower, files alike.")
+    help="x264 speed of the scene videos; the quality is set by x264's crf either way. From veryfast on, a "
+         "held frame is encoded a few times and then repeated (docs/speed.md); ultrafast and superfast encode "
+         "every frame, so here they are not faster (heatmap at 1080p60: x264 14 CPU-s instead of 10) and "
+         "their files are 1.4-2.9x larger; medium (Manim's own) spends more per drawn frame.")
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
                              help="Video format: mp4 (default) joins the scenes without re-encoding; webm and gif "
                                   "re-encode the whole video (slower). Without it, an -o file ending in .webm or "

@@ -17,6 +17,10 @@ X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium"
 # The scene videos' x264 preset. For these flat graphics, held for seconds, veryfast at 1080p60
 # encoded 30 % faster than Manim's medium and its file was 16 % smaller (57 s heatmap scene).
 DEFAULT_X264_PRESET = "veryfast"
+# x264 options of every scene video, after the preset. B-frames off: x264 then writes picture
+# order from frame_num (POC type 2), which lets a held frame's skipped P frame be repeated
+# without encoding it again (scenes/encoding.py); measured in docs/speed.md (2026-12-05, frames).
+X264_OPTIONS: tuple[tuple[str, str], ...] = (("bf", "0"),)
 GIF_MAX_FPS = 30  # GIF delays are in 1/100 s and browsers slow down faster GIFs
 GIF_PALETTE_SAMPLES = 60  # frames sampled to choose the GIF's 256 colours
 # realtime/cpu-used 8: 10x faster than "good" for flat explainer graphics (101 s of 480p15 in

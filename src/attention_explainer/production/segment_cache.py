@@ -32,6 +32,7 @@ from attention_explainer.narration.script import Context, scene_lines
 from attention_explainer.production.atomic import AtomicFiles
 from attention_explainer.production.config_reads import digests as config_digests, value_digest
 from attention_explainer.production.records import SegmentMeta
+from attention_explainer.production.formats import X264_OPTIONS
 from attention_explainer.production.sources import file_digest
 
 CACHE_FORMAT = 2  # bump when the layout or the meaning of a key changes
@@ -74,7 +75,7 @@ def scene_key(info: SceneInfo, narration: dict[str, Any], quality: str, still: b
         "quality": quality,
         "still": still,
         "voice": voice,
-        "encoder": encoder,
+        "encoder": [encoder, *(f"{k}={v}" for k, v in X264_OPTIONS)] if encoder else encoder,
         "animations": list(animations) if animations else None,
         "versions": {"attention_explainer": __version__, "manim": _version("manim"), "av": _version("av"),
                      "python": platform.python_version()},

@@ -44,7 +44,7 @@ from attention_explainer.production.chunks import (
     plan_chunks,
     target_seconds,
 )
-from attention_explainer.production.formats import DEFAULT_X264_PRESET
+from attention_explainer.production.formats import DEFAULT_X264_PRESET, X264_OPTIONS
 from attention_explainer.production.housekeeping import human_size, remove_stale_work
 from attention_explainer.production.progress import Progress, expected_seconds, make_progress
 from attention_explainer.production.records import BeatsFile, LoadedSources, RunRecord, SegmentMeta
@@ -73,7 +73,8 @@ def manim_command(info: SceneInfo, quality: str, media_dir: Path, name: str, sti
     cmd += ["--format", "mp4", "--disable_caching"]
     if animations is not None:
         cmd += ["-n", f"{animations[0]}" + ("" if animations[1] is None else f",{animations[1]}")]
-    return cmd + ["--encoder-option", f"preset={x264_preset}"]
+    cmd += ["--encoder-option", f"preset={x264_preset}"]
+    return cmd + [arg for key, value in X264_OPTIONS for arg in ("--encoder-option", f"{key}={value}")]
 
 
 def manim_output(info: SceneInfo, quality: str, media_dir: Path, name: str, still: bool = False) -> Path:
