@@ -137,18 +137,21 @@ def _isolate(line: str) -> str:
     return LRI if ltr > rtl else FSI
 
 
-def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None, mono: bool = False) -> Text:
+def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None, mono: bool = False,
+          on_baseline: bool = True) -> Text:
     """Plain text exactly as given (no markup, no LaTeX): safe for user tokens. `.original_text`
     is `text`; right-to-left words get an invisible direction mark (see ltr_paragraph); a flag
     (🇫🇷) is drawn as ⚑ and its letters (no installed font draws flag emoji; see
     core.labels.drawable). `.descent_ratio` and `.xheight_ratio` (see vertical_metrics) place the
-    label on a baseline: `baseline_of`, `put_on_baseline`."""
+    label on a baseline: `baseline_of`, `put_on_baseline`; `on_baseline=False` leaves them out (they
+    cost a second Text of the same words) for text never put on a baseline, like a caption's."""
     font = MONO if mono else FONT
     shown = drawable(text)
     t = Text(ltr_paragraph(shown), font=font, font_size=size, color=color or theme.text)
     t.original_text = text
     t.initial_width = t.width  # with Text's initial_height: the check measures a turned label's size
-    t.descent_ratio, t.xheight_ratio = vertical_metrics(shown, font)
+    if on_baseline:
+        t.descent_ratio, t.xheight_ratio = vertical_metrics(shown, font)
     return t
 
 
@@ -343,9 +346,9 @@ class Caption(VGroup):
 
     def __init__(self, text: str, theme: Theme, size: float = 24) -> None:
         super().__init__()
-        words = label(text, theme, size)
+        words = label(text, theme, size, on_baseline=False)
         if words.width > 12.6:  # wrap into two lines at the word nearest the middle
-            words = VGroup(*[label(line, theme, size) for line in halves(text)])
+            words = VGroup(*[label(line, theme, size, on_baseline=False) for line in halves(text)])
             words.arrange(DOWN, buff=0.1)
             fit(words, 12.6, 0.82)  # the band then spans CAPTION_FLOOR to about CAPTION_TOP
         band = Rectangle(width=min(words.width + 0.5, 14.2), height=words.height + 0.24, stroke_width=0,
