@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Protocol, TextIO
 
 DEFAULT_SCENE_SECONDS = 30.0  # a scene of unknown cost at 1080p60 (a test's, your own)
-# CPU seconds of each scene of the default video at 1080p60, on one core of this machine (issue 19);
-# a check (animations skipped) costs about CHECK_SHARE of a 480p15 render.
-SCENE_SECONDS_1080P60 = {"why-attention": 114.0, "math": 249.0, "heatmap": 48.0, "pipeline": 74.0, "outro": 44.0}
+# CPU seconds (user + sys, x264's threads included) of each scene of the default video at 1080p60
+# with held frames repeated (scenes/encoding.py), silent, measured 2026-12-05 on this machine
+# (docs/speed.md); a check (animations skipped) costs about CHECK_SHARE of a 480p15 render.
+SCENE_SECONDS_1080P60 = {"why-attention": 52.0, "math": 120.0, "heatmap": 24.0, "pipeline": 51.0, "outro": 35.0}
 QUALITY_SHARE = {"l": 0.3, "m": 0.5, "h": 1.0, "p": 1.8, "k": 3.5}  # of the 1080p60 cost (480p15 is not 1/8:
 CHECK_SHARE = 0.5                                                     # drawing and TeX do not scale down)
 STILL_SHARE = 0.25
