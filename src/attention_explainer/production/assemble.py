@@ -242,8 +242,10 @@ def assemble(segments: Sequence[Segment], output: Path, fmt: str = "mp4",
         files.write_text(vtt, to_vtt(cues))
         files.write_text(chapters_txt, youtube_text(chapters))
         transcript, chapters_webvtt = sidecar(output, ".transcript.txt"), sidecar(output, ".chapters.vtt")
-        files.write_text(transcript, transcript_text((start + b.start, b.text) for s, start in zip(segments, starts)
-                                                     for b in s.beats))
+        # the times the manifest (and so the page) gives, to the millisecond: a line starting at
+        # 153.9996 s is 2:34 in both, not 2:33 in one
+        files.write_text(transcript, transcript_text((round(start + b.start, 3), b.text)
+                                                     for s, start in zip(segments, starts) for b in s.beats))
         files.write_text(chapters_webvtt, chapters_vtt(chapters))
         total = sum(durations)
         first = probes[0]
