@@ -68,9 +68,6 @@ class HeldFrameEncoder(VideoSegmentEncoder):
         return Fraction(rate.denominator, rate.numerator)
 
     def write_frame(self, pixels: RGBAPixelArray, *, repeat: int = 1) -> None:
-        if self._pending is not None:  # the segment goes on: its first frame was not all of it
-            self._encode(*self._pending)
-            self._pending = None
         self._validate_frame(pixels, repeat)
         try:
             # Manim's writer owns `pixels` now: convert straight from it (VideoFrame.from_ndarray
@@ -78,18 +75,15 @@ class HeldFrameEncoder(VideoSegmentEncoder):
             frame = av.VideoFrame.from_numpy_buffer(pixels, format="rgba").reformat(format=self.spec.pixel_format)
         except BaseException as error:
             raise self._operation_error("encode", error) from error
-        if self._next_pts == 0 and self.probe and repeat > self.probe and self.spec.codec == "libx264":
-            self._pending = (frame, repeat)  # a whole held segment, unless more frames follow
-            return
-        self._encode(frame, repeat)
+        self.write_yuv(frame, repeat)
 
     def write_yuv(self, frame: av.VideoFrame, repeat: int) -> None:
-        """write_frame for a frame already in the stream's pixel format (benchmarks, tests)."""
-        if self._pending is not None:
+        """write_frame for a frame already in the stream's pixel format (also benchmarks, tests)."""
+        if self._pending is not None:  # the segment goes on: its first frame was not all of it
             self._encode(*self._pending)
             self._pending = None
         if self._next_pts == 0 and self.probe and repeat > self.probe and self.spec.codec == "libx264":
-            self._pending = (frame, repeat)
+            self._pending = (frame, repeat)  # a whole held segment, unless more frames follow
         else:
             self._encode(frame, repeat)
 

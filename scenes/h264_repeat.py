@@ -8,7 +8,7 @@ header (a fixed-width field; with x264's B-frames off the picture order count fo
 POC type 2). Every repeat is a real 60 fps frame in the stream (constant frame rate), and
 decodes to exactly the picture of the P frame it copies.
 
-`SkipTemplate.parse` accepts only what this rewrite is proven for (one slice NAL, P slice,
+`SkipTemplate.parse` accepts only what this rewrite is proven for (reference P slices of one picture,
 frame-only coding, POC type 2, no scaling lists); anything else returns None and the caller
 encodes the hold with x264 as before.
 """
