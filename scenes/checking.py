@@ -114,6 +114,7 @@ class Inspector:
         self.scene_id: str = scene.scene_id or type(scene).__name__
         self.findings: dict[tuple[str, str, str], Finding] = {}
         self.seconds = 0.0
+        self._caps: dict[int, tuple[Mobject, tuple[float, ...], Optional[float]]] = {}
 
     # -- hooks called by ExplainerScene ---------------------------------------------------------
     def before_play(self, animations: tuple[Any, ...]) -> None:
@@ -246,7 +247,7 @@ class Inspector:
         background = rgb(self.scene.camera.background_color)
         boxes = sorted((i for i in items if i.kind == "box"), key=lambda i: i.order)
         for t in (i for i in items if i.kind == "text"):
-            cap = cap_height_px(t.mob)
+            cap = self._cap_height(t)
             if cap is not None and cap < MIN_CAP_PX - 0.05:
                 self._add("text-size", f"{text_name(t.mob)} is {cap:.1f} px high (at least {MIN_CAP_PX:.0f})",
                           px_box(t.lo, t.hi))
@@ -262,6 +263,17 @@ class Inspector:
             if worst < MIN_CONTRAST:
                 self._add("contrast", f"{text_name(t.mob)} contrast {worst:.2f}:1 (at least {MIN_CONTRAST})",
                           px_box(t.lo, t.hi))
+
+    def _cap_height(self, t: _Item) -> Optional[float]:
+        """cap_height_px of a text, measured again only when its ink box changed size (it depends
+        on the size alone; most texts stand still from one look to the next)."""
+        dims = (float(t.hi[0] - t.lo[0]), float(t.hi[1] - t.lo[1]))
+        seen = self._caps.get(id(t.mob))
+        if seen is not None and seen[0] is t.mob and seen[1] == dims:
+            return seen[2]
+        cap = cap_height_px(t.mob)
+        self._caps[id(t.mob)] = (t.mob, dims, cap)
+        return cap
 
     def _check_token_rows(self, mobjects: list[Mobject]) -> None:
         for m in mobjects:

@@ -63,11 +63,13 @@ def cap_height_px(text: Mobject) -> Optional[float]:
 
 
 def text_name(m: Mobject) -> str:
+    """How a finding names a mobject: its kind (a Text is a Text however it was built) and words."""
+    kind = "Text" if isinstance(m, Text) else type(m).__name__
     s = getattr(m, "original_text", None) or getattr(m, "tex_string", None) or getattr(m, "text", None)
     if not isinstance(s, str):
-        return type(m).__name__
+        return kind
     s = " ".join(s.split())
-    return f"{type(m).__name__} '{s[:40]}{'…' if len(s) > 40 else ''}'"
+    return f"{kind} '{s[:40]}{'…' if len(s) > 40 else ''}'"
 
 
 def baseline(text: Mobject) -> Optional[float]:
@@ -132,18 +134,24 @@ def blend(top: np.ndarray, under: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def text_colours(m: Mobject, lit_only: bool = False) -> list[tuple[np.ndarray, float]]:
-    """The distinct (fill colour, opacity) pairs of a text's glyphs; with `lit_only`, of those
-    at full opacity only (a dimmed formula whose parts light up one by one)."""
-    seen: dict[tuple[float, ...], tuple[np.ndarray, float]] = {}
-    for f in m.get_family():
-        if not f.has_points():
-            continue
-        o = float(f.get_fill_opacity())
-        if o <= 0.01 or (lit_only and o < 0.99):
-            continue
-        c = rgb(f.get_fill_color())
-        seen[(*np.round(c, 3), round(o, 3))] = (c, o)
-    return list(seen.values()) or ([] if lit_only else [(rgb(m.get_color()), 1.0)])
+    """The distinct (fill colour, opacity) pairs of a text's glyphs (each glyph's first fill, as
+    get_fill_color gives it), in the order first seen; with `lit_only`, of those at full opacity
+    only (a dimmed formula whose parts light up one by one)."""
+    firsts = [_first_fill(f) for f in m.get_family() if f.has_points()]
+    rows = np.array(firsts, dtype=float).reshape(-1, 4)
+    rows = rows[(rows[:, 3] > 0.01) & (rows[:, 3] >= 0.99 if lit_only else True)]
+    if not len(rows):
+        return [] if lit_only else [(rgb(m.get_color()), 1.0)]
+    _, first = np.unique(np.round(rows, 3), axis=0, return_index=True)
+    return [(rows[i, :3].copy(), float(rows[i, 3])) for i in sorted(first)]
+
+
+def _first_fill(m: Mobject) -> np.ndarray:
+    """RGBA of a mobject's first fill colour (its fill_rgbas row, read without making colours)."""
+    rgbas = getattr(m, "fill_rgbas", None)
+    if rgbas is not None and len(rgbas):
+        return np.asarray(rgbas[0], dtype=float)
+    return np.append(rgb(m.get_fill_color()), float(m.get_fill_opacity()))
 
 
 def caption_lines(cap: Mobject) -> int:

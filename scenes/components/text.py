@@ -1,7 +1,8 @@
 """Text on screen: numbers as shown (fmt), labels and titles, words (plural, short, "showing k of
 n"), wrapping, and the caption band.
 
-Every label is Manim's `Text` (no markup, no LaTeX), so user tokens are drawn exactly as given.
+Every label is Manim's `Text` (no markup, no LaTeX), so user tokens are drawn exactly as given;
+built as glyphs.GlyphText, which reads Pango's SVG with a glyph cache.
 
 Example (a title, a label and a caption)::
 
@@ -35,6 +36,7 @@ from attention_explainer.narration.locale import (  # noqa: F401 (article, short
 )
 from attention_explainer.narration.units import join_units, units
 from attention_explainer.narration.words import token_text, tr, ui  # noqa: F401 (ui: re-exported)
+from attention_explainer.scenes.components.glyphs import GlyphText
 from attention_explainer.scenes.components.theme import FONT, MONO, Theme
 from attention_explainer.scenes.layout import CAPTION_FLOOR, CAPTION_Y, TITLE_Y, fit_scale
 
@@ -147,7 +149,7 @@ def label(text: str, theme: Theme, size: float = 28, color: Optional[str] = None
     cost a second Text of the same words) for text never put on a baseline, like a caption's."""
     font = MONO if mono else FONT
     shown = drawable(text)
-    t = Text(ltr_paragraph(shown), font=font, font_size=size, color=color or theme.text)
+    t = GlyphText(ltr_paragraph(shown), font=font, font_size=size, color=color or theme.text)
     t.original_text = text
     t.initial_width = t.width  # with Text's initial_height: the check measures a turned label's size
     if on_baseline:
@@ -164,7 +166,7 @@ def vertical_metrics(text: str, font: str) -> tuple[float, float]:
     whose foot is the baseline. (0, 0) when it cannot be measured (several lines, no ink)."""
     if "\n" in text or not text.strip():
         return 0.0, 0.0
-    ref, x = Text(ltr_paragraph("x" + text), font=font, font_size=48), Text("x", font=font, font_size=48)
+    ref, x = GlyphText(ltr_paragraph("x" + text), font=font, font_size=48), GlyphText("x", font=font, font_size=48)
     if len(ref) < 2 or abs(ref[0].height - x.height) > 0.05 * x.height:
         return 0.0, 0.0  # the first glyph is not the "x" (a shaping surprise): no baseline known
     ink = VGroup(*ref[1:])

@@ -20,6 +20,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Mobject, Text, VGroup, V
 
 from attention_explainer.core.worked import EXP_DECIMALS, SoftmaxByHand
 from attention_explainer.scenes.components.formula import latex_draws_words, math_words, sub_words, tex_words
+from attention_explainer.scenes.components.glyphs import GlyphText
 from attention_explainer.scenes.components.matrix import Index, MatrixView
 from attention_explainer.scenes.components.text import (
     ui,
@@ -49,7 +50,7 @@ class PieceLine(VGroup):
     def __init__(self, pieces: Sequence[Piece], size: float = 24) -> None:
         super().__init__()
         text = "".join(s for s, _ in pieces)
-        self.text = Text(text, font=MONO, font_size=size)
+        self.text = GlyphText(text, font=MONO, font_size=size)
         self.add(self.text)
         glyphs = self.text.submobjects
         counts = [sum(1 for ch in s if not ch.isspace()) for s, _ in pieces]
@@ -262,10 +263,10 @@ class MonoNumbers:
     def _glyph(self, ch: str, size: float, color: str) -> tuple[Mobject, float, float]:
         key = (ch, size, color)
         if key not in self.glyphs:
-            pair = slim(Text("0" + ch, font=MONO, font_size=size, color=color))
+            pair = slim(GlyphText("0" + ch, font=MONO, font_size=size, color=color))
             zero, glyph = pair.submobjects
             if size not in self.advance:
-                ref = Text("00", font=MONO, font_size=size)
+                ref = GlyphText("00", font=MONO, font_size=size)
                 self.advance[size] = ref[1].get_left()[0] - ref[0].get_left()[0]
             dx = glyph.get_left()[0] - zero.get_left()[0] - self.advance[size]
             dy = glyph.get_bottom()[1] - zero.get_bottom()[1]
