@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -114,7 +115,7 @@ class Inspector:
         self.scene_id: str = scene.scene_id or type(scene).__name__
         self.findings: dict[tuple[str, str, str], Finding] = {}
         self.seconds = 0.0
-        self._caps: dict[int, tuple[Mobject, tuple[float, ...], Optional[float]]] = {}
+        self._caps: dict[int, tuple[weakref.ref[Mobject], tuple[float, ...], Optional[float]]] = {}
 
     # -- hooks called by ExplainerScene ---------------------------------------------------------
     def before_play(self, animations: tuple[Any, ...]) -> None:
@@ -192,11 +193,16 @@ class Inspector:
         background = rgb(self.scene.camera.background_color)
         x_lim, y_lim = FRAME_W / 2 - SAFE_MARGIN, FRAME_H / 2 - SAFE_MARGIN
         for m in self.scene.mobjects:
-            for f in m.get_family():
-                if not isinstance(f, VMobject) or not f.has_points() or ink_opacity(f) <= 0.01:
-                    continue
-                if is_cover(f, background):
-                    continue  # looks like the background: nothing to see off screen
+            family = [f for f in m.get_family() if isinstance(f, VMobject) and f.has_points()]
+            if not family:
+                continue
+            every = np.concatenate([f.points for f in family])
+            lo, hi = every.min(0), every.max(0)
+            if lo[0] >= -x_lim and hi[0] <= x_lim and lo[1] >= -y_lim and hi[1] <= y_lim:
+                continue  # all of it inside (most of the screen, most of the time): no part is out
+            for f in family:
+                if ink_opacity(f) <= 0.01 or is_cover(f, background):
+                    continue  # invisible, or looks like the background: nothing to see off screen
                 lo, hi = f.points.min(0), f.points.max(0)
                 if lo[0] < -x_lim or hi[0] > x_lim or lo[1] < -y_lim or hi[1] > y_lim:
                     owner = next((i.mob for i in items if f in i.mob.get_family()), f)
@@ -246,6 +252,9 @@ class Inspector:
     def _check_text(self, items: list[_Item]) -> None:
         background = rgb(self.scene.camera.background_color)
         boxes = sorted((i for i in items if i.kind == "box"), key=lambda i: i.order)
+        box_lo = np.array([b.lo[:2] for b in boxes]).reshape(-1, 2)
+        box_hi = np.array([b.hi[:2] for b in boxes]).reshape(-1, 2)
+        box_order = np.array([b.order for b in boxes])
         for t in (i for i in items if i.kind == "text"):
             cap = self._cap_height(t)
             if cap is not None and cap < MIN_CAP_PX - 0.05:
@@ -254,11 +263,11 @@ class Inspector:
             colours = text_colours(t.mob, lit_only=t.dimmed)
             if not colours:
                 continue  # faded on purpose (declared with dimmed()); checked again once lit
-            centre = (t.lo + t.hi) / 2
+            centre = ((t.lo + t.hi) / 2)[:2]
             behind = background
-            for b in boxes:
-                if b.order < t.order and np.all(b.lo[:2] <= centre[:2]) and np.all(centre[:2] <= b.hi[:2]):
-                    behind = blend(rgb(b.mob.get_fill_color()), behind, b.opacity)
+            under = (box_order < t.order) & np.all(box_lo <= centre, axis=1) & np.all(centre <= box_hi, axis=1)
+            for k in np.flatnonzero(under):  # the boxes drawn before it around its centre, bottom up
+                behind = blend(rgb(boxes[k].mob.get_fill_color()), behind, boxes[k].opacity)
             worst = min(contrast(blend(c, behind, o), behind) for c, o in colours)
             if worst < MIN_CONTRAST:
                 self._add("contrast", f"{text_name(t.mob)} contrast {worst:.2f}:1 (at least {MIN_CONTRAST})",
@@ -269,10 +278,10 @@ class Inspector:
         on the size alone; most texts stand still from one look to the next)."""
         dims = (float(t.hi[0] - t.lo[0]), float(t.hi[1] - t.lo[1]))
         seen = self._caps.get(id(t.mob))
-        if seen is not None and seen[0] is t.mob and seen[1] == dims:
+        if seen is not None and seen[0]() is t.mob and seen[1] == dims:
             return seen[2]
         cap = cap_height_px(t.mob)
-        self._caps[id(t.mob)] = (t.mob, dims, cap)
+        self._caps[id(t.mob)] = (weakref.ref(t.mob), dims, cap)  # a weak reference: texts gone stay gone
         return cap
 
     def _check_token_rows(self, mobjects: list[Mobject]) -> None:
