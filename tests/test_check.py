@@ -10,7 +10,8 @@ import pytest
 
 from attention_explainer.config import load_config
 from attention_explainer.narration.beats import reading_time
-from attention_explainer.production.check import CheckResult, check_scenes
+from attention_explainer.config.loader import validate_config
+from attention_explainer.production.check import CheckResult, check_many, check_scenes
 from attention_explainer.production.render import scene_from_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "broken_scenes.py"
@@ -38,6 +39,20 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> CheckResult:
     scenes = [scene_from_file(FIXTURE, cls, sid, sid) for sid, cls in CLASSES.items()]
     media = tmp_path_factory.mktemp("check-media")
     return check_scenes(scenes, load_config(None), media, jobs=1)
+
+
+@pytest.mark.slow
+def test_several_configs_in_one_call_find_what_each_finds_alone(tmp_path: Path) -> None:
+    """check_many builds every config's scenes in one child and keeps each config's findings apart:
+    a dark grey text is hard to see on the dark theme only."""
+    scenes = [scene_from_file(FIXTURE, CLASSES[s], s, s) for s in ("low-contrast", "off-screen")]
+    dark, light = load_config(None), validate_config({"display": {"theme": "light"}})
+    both = check_many([(scenes, dark), (scenes, light)], tmp_path / "many", jobs=1, use_cache=False)
+    alone = [check_scenes(scenes, config, tmp_path / "alone", jobs=1, use_cache=False) for config in (dark, light)]
+    assert [[f.line() for f in r.findings] for r in both] == [[f.line() for f in r.findings] for r in alone]
+    assert [f.kind for f in both[0].findings] == ["contrast", "off-screen"]
+    assert [f.kind for f in both[1].findings] == ["off-screen"]
+    assert [r.checked for r in both] == [["low-contrast", "off-screen"]] * 2
 
 
 def found(result: CheckResult, scene: str, kind: str | None = None) -> list:

@@ -52,7 +52,7 @@ CHECK_FORMAT = 2  # bump when the rules change: cached results are then not reus
 VARIANT = "check"
 FIELDS = ("scene", "beat", "kind", "what", "where")  # a finding, as scenes/checking.py writes it
 MIN_FREE_BYTES = 1 << 20  # below this a child's silent failure is taken for a full disk
-__all__ = ["CheckError", "CheckResult", "Finding", "VISIBLE_KINDS", "check_scenes", "refuse_visible",
+__all__ = ["CheckError", "CheckResult", "Finding", "VISIBLE_KINDS", "check_many", "check_scenes", "refuse_visible",
            "visible_problems"]
 
 
@@ -80,6 +80,8 @@ class _Scene:
     key: str
     record: RunRecord
     cost: float
+    check: int  # which of check_many's checks it belongs to
+    data: dict[str, object]  # that check's config, as JSON
 
 
 def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = Path("media"),
@@ -88,57 +90,76 @@ def check_scenes(scenes: Sequence[SceneInfo], config: Config, media_dir: Path = 
     """Build every scene whose findings are not cached with animations skipped and return what
     the inspection found, in scene order. Those scenes are shared between `jobs` child
     processes (default: one per core). `stop` (set from another thread) stops them."""
+    return check_many([(scenes, config)], media_dir, jobs, use_cache, progress, stop)[0]
+
+
+def check_many(checks: Sequence[tuple[Sequence[SceneInfo], Config]], media_dir: Path = Path("media"),
+               jobs: int = 0, use_cache: bool = True, progress: Optional[Progress] = None,
+               stop: Optional[threading.Event] = None) -> list[CheckResult]:
+    """check_scenes for several (scenes, config) pairs at once: every scene to build, whatever its
+    config, is shared out between the same `jobs` child processes, so Manim starts once per
+    child, not once per config (several lessons, a corpus of sentences)."""
     t0 = time.perf_counter()
     progress = progress or Silent()
     app = Path(media_dir) / APP_DIR
     cache = SegmentCache(app / "cache")
-    data = config.model_dump(mode="json")
-    context = context_for(config, compute_trace(config.attention_spec()))
-    findings: dict[str, list[Finding]] = {}
-    plays: dict[str, dict[str, list[int]]] = {}
+    findings: dict[tuple[int, str], list[Finding]] = {}
+    plays: dict[tuple[int, str], dict[str, list[int]]] = {}
     todo: list[_Scene] = []
     # one folder per call, named by the process (housekeeping removes those of dead processes):
     # two checks in one process at once (threads, a course) must not share files
     (app / "check").mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"work-{os.getpid()}-", dir=app / "check"))
-    config_path: Optional[Path] = None
-    for info in scenes:
-        key = scene_key(info, {"check": CHECK_FORMAT, **narration_key(info.id, data, context)}, "check", False, None)
-        meta = cache.lookup(info.id, VARIANT, key, data) if use_cache else None
-        if meta is not None:
-            findings[info.id] = _read(Path(meta.file))
-            plays[info.id] = meta.plays
-            continue
-        config_path = config_path or write_config(config, work)
-        record = RunRecord(scene=info.id, config=str(config_path.resolve()),
-                           check=str((work / f"{info.id}.findings").resolve()),
-                           beats=str((work / f"{info.id}.beats.json").resolve()),
-                           sources=str((work / f"{info.id}.sources.json").resolve()))
-        todo.append(_Scene(info, key, record, expected_seconds(info.id, "l") * CHECK_SHARE))
+    for c, (scenes, config) in enumerate(checks):
+        data = config.model_dump(mode="json")
+        context = context_for(config, compute_trace(config.attention_spec()))
+        folder = work / str(c)  # the records and findings of this config
+        config_path: Optional[Path] = None
+        for info in scenes:
+            key = scene_key(info, {"check": CHECK_FORMAT, **narration_key(info.id, data, context)}, "check", False,
+                            None)
+            meta = cache.lookup(info.id, VARIANT, key, data) if use_cache else None
+            if meta is not None:
+                findings[c, info.id] = _read(Path(meta.file))
+                plays[c, info.id] = meta.plays
+                continue
+            folder.mkdir(exist_ok=True)
+            config_path = config_path or write_config(config, folder)
+            record = RunRecord(scene=info.id, config=str(config_path.resolve()),
+                               check=str((folder / f"{info.id}.findings").resolve()),
+                               beats=str((folder / f"{info.id}.beats.json").resolve()),
+                               sources=str((folder / f"{info.id}.sources.json").resolve()))
+            todo.append(_Scene(info, key, record, expected_seconds(info.id, "l") * CHECK_SHARE, c, data))
     if todo:
         try:
-            _build_all(todo, app, work, jobs, progress, cache, data, findings, plays, stop)
+            _build_all(todo, app, jobs, progress, cache, findings, plays, stop)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    for info in scenes:
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    for info in {info.id: info for scenes, _ in checks for info in scenes}.values():
         cache.prune(info.id, VARIANT)
-    return CheckResult([s.id for s in scenes], [f for s in scenes for f in findings[s.id]],
-                       time.perf_counter() - t0, reused=not todo, checked=[s.info.id for s in todo], plays=plays)
+    seconds = time.perf_counter() - t0
+    return [CheckResult([s.id for s in scenes], [f for s in scenes for f in findings[c, s.id]], seconds,
+                        reused=not any(t.check == c for t in todo),
+                        checked=[t.info.id for t in todo if t.check == c],
+                        plays={s.id: plays[c, s.id] for s in scenes})
+            for c, (scenes, _) in enumerate(checks)]
 
 
-def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: Progress, cache: SegmentCache,
-               data: dict[str, object], findings: dict[str, list[Finding]],
-               plays: dict[str, dict[str, list[int]]], stop: Optional[threading.Event]) -> None:
+def _build_all(todo: list[_Scene], app: Path, jobs: int, progress: Progress, cache: SegmentCache,
+               findings: dict[tuple[int, str], list[Finding]], plays: dict[tuple[int, str], dict[str, list[int]]],
+               stop: Optional[threading.Event]) -> None:
     groups = _share(todo, max(1, jobs or os.cpu_count() or 1))
-    work.mkdir(parents=True, exist_ok=True)
+    work = Path(todo[0].record.check or "").parent.parent
     children = []
     for n, group in enumerate(groups):
         args = []
         for s in group:
-            record_path = work / f"{s.info.id}.run.json"
+            record_path = Path(s.record.check or "").with_suffix(".run.json")
             s.record.to_file(record_path, indent=1)
             args.append(f"{s.info.id}={Path(s.info.path).resolve()}::{s.info.cls}={record_path.resolve()}")
-        child_id = CHECK + ", ".join(s.info.id for s in group)
+        child_id = CHECK + ", ".join(dict.fromkeys(s.info.id for s in group))
         progress.add(child_id, child_id, None, sum(s.cost for s in group))
         children.append(Child(id=child_id, log=work / f"child-{n}.log", cost=sum(s.cost for s in group),
                               cmd=[sys.executable, "-m", "attention_explainer.production.check",
@@ -149,10 +170,10 @@ def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: P
             out = Path(s.record.check or "")
             if not out.is_file():
                 continue
-            findings[s.info.id] = _read(out)
-            plays[s.info.id] = _store(cache, s, out, data, child.seconds / len(group)).plays
+            findings[s.check, s.info.id] = _read(out)
+            plays[s.check, s.info.id] = _store(cache, s, out, s.data, child.seconds / len(group)).plays
     for child, group in zip(children, groups):
-        missing = [s for s in group if s.info.id not in findings]
+        missing = [s for s in group if (s.check, s.info.id) not in findings]
         if missing:
             log_text = "".join(child.tail)
             if "No space left on device" in log_text or shutil.disk_usage(work).free < MIN_FREE_BYTES:
