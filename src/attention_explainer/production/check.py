@@ -130,12 +130,10 @@ def check_many(checks: Sequence[tuple[Sequence[SceneInfo], Config]], media_dir: 
                                beats=str((folder / f"{info.id}.beats.json").resolve()),
                                sources=str((folder / f"{info.id}.sources.json").resolve()))
             todo.append(_Scene(info, key, record, expected_seconds(info.id, "l") * CHECK_SHARE, c, data))
-    if todo:
-        try:
-            _build_all(todo, app, jobs, progress, cache, findings, plays, stop)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    else:
+    try:
+        if todo:
+            _build_all(todo, app, work, jobs, progress, cache, findings, plays, stop)
+    finally:
         shutil.rmtree(work, ignore_errors=True)
     for info in {info.id: info for scenes, _ in checks for info in scenes}.values():
         cache.prune(info.id, VARIANT)
@@ -147,11 +145,10 @@ def check_many(checks: Sequence[tuple[Sequence[SceneInfo], Config]], media_dir: 
             for c, (scenes, _) in enumerate(checks)]
 
 
-def _build_all(todo: list[_Scene], app: Path, jobs: int, progress: Progress, cache: SegmentCache,
+def _build_all(todo: list[_Scene], app: Path, work: Path, jobs: int, progress: Progress, cache: SegmentCache,
                findings: dict[tuple[int, str], list[Finding]], plays: dict[tuple[int, str], dict[str, list[int]]],
                stop: Optional[threading.Event]) -> None:
     groups = _share(todo, max(1, jobs or os.cpu_count() or 1))
-    work = Path(todo[0].record.check or "").parent.parent
     children = []
     for n, group in enumerate(groups):
         args = []
